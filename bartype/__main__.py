@@ -1,0 +1,3 @@
+from bartype.cli import main
+
+raise SystemExit(main())
