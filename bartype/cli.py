@@ -1,0 +1,129 @@
+"""Command line: ``bartype play | serve | texts``.
+
+The composition root. It parses arguments and builds what the commands
+need; heavy modules (Textual, websockets) are imported only by the command
+that uses them, so ``bartype --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bartype import __version__
+
+QUOTE_LENGTHS = ("short", "medium", "long", "any")
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {value}")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {value}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bartype",
+        description="A terminal typing tutor with an optional LAN server.",
+    )
+    parser.add_argument("--version", action="version", version=f"bartype {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    play = commands.add_parser(
+        "play", help="type in the terminal (default)", description="Open the typing tutor."
+    )
+    mode = play.add_mutually_exclusive_group()
+    mode.add_argument("--time", type=_positive_float, metavar="SECONDS", help="timed test")
+    mode.add_argument("--words", type=_positive_int, metavar="N", help="type N words")
+    mode.add_argument("--quote", choices=QUOTE_LENGTHS, help="type a quote of this length")
+    mode.add_argument("--zen", action="store_true", help="free typing until you press Esc")
+    mode.add_argument("--file", type=Path, metavar="PATH", help="type the text of a file")
+    mode.add_argument("--code", metavar="LANG", help="type code snippets (python, rust, ...)")
+    play.add_argument("--language", metavar="NAME", help="word list language (english, ...)")
+    play.add_argument(
+        "--punctuation", action=argparse.BooleanOptionalAction, default=None, help="add punctuation"
+    )
+    play.add_argument(
+        "--numbers", action=argparse.BooleanOptionalAction, default=None, help="add numbers"
+    )
+    play.add_argument("--seed", type=int, help="seed for the text generator (reproducible text)")
+    play.add_argument("--server", metavar="URL", help="use a bartype server (ws://HOST:PORT)")
+    play.add_argument("--data-dir", type=Path, metavar="DIR", help="where history is kept")
+    play.add_argument("--config-dir", type=Path, metavar="DIR", help="where settings are kept")
+
+    serve = commands.add_parser(
+        "serve", help="host typing sessions for a club or LAN", description="Run a server."
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for a LAN)")
+    serve.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    serve.add_argument("--db", type=Path, metavar="PATH", help="SQLite file for results")
+    serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    serve.add_argument(
+        "--max-frame", type=_positive_int, default=65536, metavar="BYTES", help="largest frame"
+    )
+    serve.add_argument(
+        "--rate", type=_positive_float, default=50.0, metavar="MSGS", help="messages/s per client"
+    )
+    serve.add_argument(
+        "--max-connections", type=_positive_int, default=2000, metavar="N", help="total clients"
+    )
+    serve.add_argument(
+        "--max-per-ip", type=_positive_int, default=200, metavar="N", help="clients per address"
+    )
+    serve.add_argument(
+        "--session-ttl",
+        type=_positive_float,
+        default=600.0,
+        metavar="SECONDS",
+        help="forget sessions idle this long",
+    )
+    serve.add_argument(
+        "--ping-interval",
+        type=_positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="keepalive ping interval",
+    )
+
+    texts = commands.add_parser("texts", help="list the bundled texts")
+    texts.add_argument("--root", type=Path, help="texts folder (default: the bundled one)")
+    return parser
+
+
+def _texts(args: argparse.Namespace) -> int:
+    from bartype.core.texts import TextLibrary, default_texts_root
+
+    library = TextLibrary(args.root or default_texts_root())
+    print("word lists:", ", ".join(library.word_lists()))
+    quotes = library.quotes()
+    by_length = {n: sum(1 for q in quotes if q.length == n) for n in ("short", "medium", "long")}
+    print("quotes:", len(quotes), ", ".join(f"{k} {v}" for k, v in by_length.items()))
+    print("code:", ", ".join(library.code_languages()))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bartype`` command."""
+    args = build_parser().parse_args(argv)
+    command = args.command or "play"
+    if command == "play":
+        if args.command is None:
+            args = build_parser().parse_args(["play", *(argv or sys.argv[1:])])
+        from bartype.tui.run import run_play
+
+        return run_play(args)
+    if command == "serve":
+        from bartype.server.serve import run_serve
+
+        return run_serve(args)
+    return _texts(args)
