@@ -17,7 +17,7 @@ from bartype.core.analyzer import (
 )
 from bartype.core.keystrokes import KeyKind, Keystroke
 
-C, U, I, X, M = (
+C, U, WRONG, X, M = (
     CharState.CORRECT,
     CharState.UNTYPED,
     CharState.INCORRECT,
@@ -104,7 +104,7 @@ def test_word_states_extra_letters_after_target() -> None:
 
 def test_word_states_wrong_letter_untyped_rest() -> None:
     """A wrong letter is incorrect and untouched letters stay untyped."""
-    assert word_states("tx", "the", False) == [("t", C), ("h", I), ("e", U)]
+    assert word_states("tx", "the", False) == [("t", C), ("h", WRONG), ("e", U)]
 
 
 # -- incremental rules ------------------------------------------------------------

@@ -1,0 +1,322 @@
+"""JSON text frames <-> protocol messages, with strict validation.
+
+``decode`` checks every field of every client message: its type, its range,
+its length. Unknown fields are rejected (``UNKNOWN_FIELD``): a client that
+needs a new field needs a new protocol version, negotiated by ``HELLO``.
+Anything wrong raises ``ProtocolError`` with a stable code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+from bartype.protocol.messages import (
+    CREATE_SESSION,
+    END_SESSION,
+    HELLO,
+    INPUT_UPDATE,
+    MAX_DURATION_S,
+    MAX_KEY_LENGTH,
+    MAX_KEYS_PER_BATCH,
+    MAX_LEGACY_INPUT_CHARS,
+    MAX_NAME_CHARS,
+    MAX_SEED,
+    MAX_SEQ,
+    MAX_T_MS,
+    MAX_TEXT_CHARS,
+    MAX_WORDS,
+    MIN_DURATION_S,
+    MODES,
+    QUOTE_LENGTHS,
+    START_SESSION,
+    ClientMessage,
+    CreateSession,
+    EndSession,
+    ErrorCode,
+    Hello,
+    InputUpdate,
+    KeyEvent,
+    Outgoing,
+    ProtocolError,
+    StartSession,
+)
+
+_decoder = json.JSONDecoder()
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_encode = _encoder.encode
+
+
+def encode(message: Outgoing) -> str:
+    """Encode a server message as a compact JSON text frame."""
+    return _encode({"type": message.type, "data": message.data})
+
+
+def encode_message(type_: str, data: dict[str, Any]) -> str:
+    """Encode any message (client or server) as a compact JSON text frame."""
+    return _encode({"type": type_, "data": data})
+
+
+def parse_frame(text: str) -> tuple[str, dict[str, Any]]:
+    """Parse an envelope ``{"type", "data"}`` without interpreting ``data``.
+
+    Raises:
+        ProtocolError: not JSON (``BAD_JSON``) or not a valid envelope (``BAD_MESSAGE``).
+    """
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(
+            ErrorCode.BAD_JSON, f"Frame is not valid JSON ({exc}); send one JSON object per frame."
+        ) from None
+    if not isinstance(obj, dict):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, 'A frame must be a JSON object {"type", "data"}.')
+    type_ = obj.get("type")
+    if not isinstance(type_, str):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, 'A frame needs a string "type".')
+    data = obj.get("data", {})
+    if len(obj) > 2 or (len(obj) == 2 and "data" not in obj):
+        extra = sorted(k for k in obj if k not in ("type", "data"))
+        raise ProtocolError(
+            ErrorCode.UNKNOWN_FIELD, f"Unknown envelope field(s) {extra}; only type and data."
+        )
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f'"data" of {type_} must be a JSON object.')
+    return type_, data
+
+
+def decode(text: str) -> ClientMessage:
+    """Decode and validate one client frame.
+
+    Raises:
+        ProtocolError: with ``BAD_JSON``, ``BAD_MESSAGE``, ``UNKNOWN_TYPE`` or
+            ``UNKNOWN_FIELD``.
+    """
+    type_, data = parse_frame(text)
+    parser = _PARSERS.get(type_)
+    if parser is None:
+        raise ProtocolError(
+            ErrorCode.UNKNOWN_TYPE,
+            f"Unknown message type {type_[:40]!r}; expected one of {sorted(_PARSERS)}.",
+        )
+    return parser(data)
+
+
+# -- field helpers ---------------------------------------------------------
+
+
+def _bad(type_: str, name: str, expected: str) -> ProtocolError:
+    return ProtocolError(ErrorCode.BAD_MESSAGE, f"{type_}.{name} must be {expected}.")
+
+
+def _check_fields(type_: str, data: dict[str, Any], allowed: frozenset[str]) -> None:
+    if not allowed.issuperset(data):
+        extra = sorted(k for k in data if k not in allowed)
+        raise ProtocolError(
+            ErrorCode.UNKNOWN_FIELD,
+            f"{type_} has unknown field(s) {extra}; allowed: {sorted(allowed)}.",
+        )
+
+
+def _int(type_: str, data: dict[str, Any], name: str, lo: int, hi: int) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if type(value) is not int or not lo <= value <= hi:
+        raise _bad(type_, name, f"a whole number from {lo} to {hi}")
+    return value
+
+
+def _number(type_: str, data: dict[str, Any], name: str, lo: float, hi: float) -> float | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if type(value) not in (int, float) or not lo <= value <= hi:
+        raise _bad(type_, name, f"a number from {lo:g} to {hi:g}")
+    return float(value)
+
+
+def _bool(type_: str, data: dict[str, Any], name: str) -> bool:
+    value = data.get(name, False)
+    if value is None:
+        return False
+    if type(value) is not bool:
+        raise _bad(type_, name, "true or false")
+    return value
+
+
+def _str(type_: str, data: dict[str, Any], name: str, max_len: int) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > max_len:
+        raise _bad(type_, name, f"a string of at most {max_len} characters")
+    return value
+
+
+def _name(type_: str, data: dict[str, Any], name: str) -> str | None:
+    value = _str(type_, data, name, MAX_NAME_CHARS)
+    if value is not None and (not value or not all(c.isalnum() or c in "_-+#." for c in value)):
+        raise _bad(type_, name, "a name of letters, digits and _-+#.")
+    return value
+
+
+# -- parsers -----------------------------------------------------------------
+
+_HELLO_FIELDS = frozenset({"version", "client"})
+
+
+def _hello(data: dict[str, Any]) -> Hello:
+    _check_fields(HELLO, data, _HELLO_FIELDS)
+    version = data.get("version")
+    if type(version) is not int or not 0 <= version <= 1_000_000:
+        raise _bad(HELLO, "version", "a whole number (this server speaks version 1)")
+    return Hello(version, _str(HELLO, data, "client", 100))
+
+
+_CREATE_FIELDS = frozenset(
+    {
+        "mode",
+        "duration",
+        "words",
+        "quoteLength",
+        "language",
+        "punctuation",
+        "numbers",
+        "seed",
+        "code",
+        "text",
+    }
+)
+
+
+def _create(data: dict[str, Any]) -> CreateSession:
+    t = CREATE_SESSION
+    _check_fields(t, data, _CREATE_FIELDS)
+    mode = data.get("mode", "time")
+    if mode not in MODES:
+        raise _bad(t, "mode", f"one of {list(MODES)}")
+    duration = _number(t, data, "duration", MIN_DURATION_S, MAX_DURATION_S)
+    words = _int(t, data, "words", 1, MAX_WORDS)
+    quote_length = _str(t, data, "quoteLength", 10)
+    if quote_length is not None and quote_length not in QUOTE_LENGTHS:
+        raise _bad(t, "quoteLength", f"one of {list(QUOTE_LENGTHS)}")
+    language = _name(t, data, "language") or "english"
+    code = _name(t, data, "code")
+    text = _str(t, data, "text", MAX_TEXT_CHARS)
+    if text is not None and not text.strip():
+        raise _bad(t, "text", "a non-empty text (or null to let the server choose)")
+    seed = _int(t, data, "seed", 0, MAX_SEED)
+    if mode == "code" and code is None and text is None:
+        raise _bad(t, "code", "a language name in code mode (python, rust, ...)")
+    if mode == "custom" and text is None:
+        raise _bad(t, "text", "the text to type in custom mode")
+    return CreateSession(
+        mode=mode,
+        duration=duration,
+        words=words,
+        quote_length=quote_length,
+        language=language,
+        punctuation=_bool(t, data, "punctuation"),
+        numbers=_bool(t, data, "numbers"),
+        seed=seed,
+        code=code,
+        text=text,
+    )
+
+
+def _start(data: dict[str, Any]) -> StartSession:
+    _check_fields(START_SESSION, data, frozenset())
+    return StartSession()
+
+
+_INPUT_FIELDS = frozenset({"seq", "keys"})
+_LEGACY_FIELDS = frozenset({"input"})
+
+
+def _input(data: dict[str, Any]) -> InputUpdate:
+    t = INPUT_UPDATE
+    if "input" in data:
+        _check_fields(t, data, _LEGACY_FIELDS)
+        text = data["input"]
+        if not isinstance(text, str) or len(text) > MAX_LEGACY_INPUT_CHARS:
+            raise _bad(t, "input", f"a string of at most {MAX_LEGACY_INPUT_CHARS} characters")
+        return InputUpdate(input=text)
+    if not _INPUT_FIELDS.issuperset(data):
+        _check_fields(t, data, _INPUT_FIELDS)
+    seq = data.get("seq")
+    if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
+        raise _bad(t, "seq", "a whole number from 1 (each batch one more than the last)")
+    keys = data.get("keys")
+    if type(keys) is not list or not 1 <= len(keys) <= MAX_KEYS_PER_BATCH:
+        raise _bad(t, "keys", f"a list of 1 to {MAX_KEYS_PER_BATCH} {{key, t}} objects")
+    events: list[KeyEvent] = []
+    append = events.append
+    for item in keys:
+        # Hot path: one check per field, no helper calls.
+        if type(item) is not dict or len(item) != 2:
+            raise _bad(t, "keys[]", 'an object {"key": string, "t": ms}')
+        key = item.get("key")
+        when = item.get("t")
+        if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH:
+            raise _bad(t, "keys[].key", f"a string of 1 to {MAX_KEY_LENGTH} characters")
+        kind = type(when)
+        if kind is float:
+            if not (0.0 <= when <= MAX_T_MS) or math.isnan(when):
+                raise _bad(t, "keys[].t", f"a number of ms from 0 to {MAX_T_MS:g}")
+        elif kind is int:
+            if not 0 <= when <= MAX_T_MS:
+                raise _bad(t, "keys[].t", f"a number of ms from 0 to {MAX_T_MS:g}")
+            when = float(when)
+        else:
+            raise _bad(t, "keys[].t", "a number (ms since the test started)")
+        append(KeyEvent(key, when))
+    return InputUpdate(seq=seq, keys=tuple(events))
+
+
+def _end(data: dict[str, Any]) -> EndSession:
+    _check_fields(END_SESSION, data, frozenset({"t"}))
+    return EndSession(_number(END_SESSION, data, "t", 0.0, MAX_T_MS))
+
+
+_PARSERS: dict[str, Callable[[dict[str, Any]], ClientMessage]] = {
+    HELLO: _hello,
+    CREATE_SESSION: _create,
+    START_SESSION: _start,
+    INPUT_UPDATE: _input,
+    END_SESSION: _end,
+}
+
+
+def client_message_to_json(message: ClientMessage) -> str:
+    """Encode a client message (used by clients, the loopback and tests)."""
+    if isinstance(message, Hello):
+        data: dict[str, Any] = {"version": message.version}
+        if message.client is not None:
+            data["client"] = message.client
+        return encode_message(HELLO, data)
+    if isinstance(message, CreateSession):
+        data = {
+            "mode": message.mode,
+            "duration": message.duration,
+            "words": message.words,
+            "quoteLength": message.quote_length,
+            "language": message.language,
+            "punctuation": message.punctuation,
+            "numbers": message.numbers,
+            "seed": message.seed,
+            "code": message.code,
+            "text": message.text,
+        }
+        return encode_message(CREATE_SESSION, {k: v for k, v in data.items() if v is not None})
+    if isinstance(message, StartSession):
+        return encode_message(START_SESSION, {})
+    if isinstance(message, InputUpdate):
+        if message.input is not None:
+            return encode_message(INPUT_UPDATE, {"input": message.input})
+        keys = [{"key": k.key, "t": k.t} for k in message.keys]
+        return encode_message(INPUT_UPDATE, {"seq": message.seq, "keys": keys})
+    data = {} if message.t is None else {"t": message.t}
+    return encode_message(END_SESSION, data)

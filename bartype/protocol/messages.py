@@ -1,0 +1,241 @@
+"""Protocol messages: names, limits, error and close codes, and the decoded forms.
+
+Every frame is a JSON text frame ``{"type": <NAME>, "data": {...}}``;
+docs/protocol.md describes each message. Incoming messages are decoded into
+the frozen dataclasses below by ``bartype.protocol.codec``; outgoing ones are
+``Outgoing`` (a type and a JSON-ready ``data`` dict) or a ``Close`` action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PROTOCOL_VERSION = 1
+"""The version a client announces in ``HELLO``; bumped on any incompatible change."""
+
+SUPPORTED_VERSIONS = (1,)
+
+# -- message types --------------------------------------------------------
+
+HELLO = "HELLO"
+CREATE_SESSION = "CREATE_SESSION"
+START_SESSION = "START_SESSION"
+INPUT_UPDATE = "INPUT_UPDATE"
+END_SESSION = "END_SESSION"
+
+WELCOME = "WELCOME"
+SESSION_CREATED = "SESSION_CREATED"
+SESSION_STARTED = "SESSION_STARTED"
+SESSION_ATTACHED = "SESSION_ATTACHED"
+METRICS_UPDATE = "METRICS_UPDATE"
+SESSION_COMPLETE = "SESSION_COMPLETE"
+ERROR = "ERROR"
+
+CLIENT_TYPES = frozenset({HELLO, CREATE_SESSION, START_SESSION, INPUT_UPDATE, END_SESSION})
+SERVER_TYPES = frozenset(
+    {
+        WELCOME,
+        SESSION_CREATED,
+        SESSION_STARTED,
+        SESSION_ATTACHED,
+        METRICS_UPDATE,
+        SESSION_COMPLETE,
+        ERROR,
+    }
+)
+SESSION_TYPES = frozenset({START_SESSION, INPUT_UPDATE, END_SESSION})
+"""Messages that need a session on the connection (else close 4000)."""
+
+# -- limits ---------------------------------------------------------------
+
+MAX_KEYS_PER_BATCH = 256
+MAX_KEY_LENGTH = 32
+MAX_TEXT_CHARS = 20_000
+MAX_LEGACY_INPUT_CHARS = 20_000
+MAX_T_MS = 86_400_000.0
+"""A keystroke time beyond a day is not a typing test."""
+MAX_SEQ = 2**53 - 1
+MAX_DURATION_S = 3600.0
+MIN_DURATION_S = 1.0
+MAX_WORDS = 1000
+MAX_NAME_CHARS = 40
+MAX_SEED = 2**63 - 1
+
+MODES = ("time", "words", "quote", "custom", "zen", "code")
+QUOTE_LENGTHS = ("short", "medium", "long", "any")
+DEFAULT_DURATION_S = 30.0
+DEFAULT_WORDS = 25
+
+# -- error codes (ERROR.data.code) ----------------------------------------
+
+
+class ErrorCode:
+    """Stable ``ERROR`` codes; clients may branch on them."""
+
+    BAD_JSON = "BAD_JSON"
+    BAD_FRAME = "BAD_FRAME"
+    BAD_MESSAGE = "BAD_MESSAGE"
+    UNKNOWN_TYPE = "UNKNOWN_TYPE"
+    UNKNOWN_FIELD = "UNKNOWN_FIELD"
+    VERSION_MISMATCH = "VERSION_MISMATCH"
+    SESSION_REQUIRED = "SESSION_REQUIRED"
+    INVALID_SESSION = "INVALID_SESSION"
+    SESSION_EXPIRED = "SESSION_EXPIRED"
+    SESSION_TAKEN_OVER = "SESSION_TAKEN_OVER"
+    ALREADY_HELLO = "ALREADY_HELLO"
+    NOT_STARTED = "NOT_STARTED"
+    ALREADY_STARTED = "ALREADY_STARTED"
+    SESSION_FINISHED = "SESSION_FINISHED"
+    SEQ_GAP = "SEQ_GAP"
+    BAD_TIMESTAMP = "BAD_TIMESTAMP"
+    TEXT_UNAVAILABLE = "TEXT_UNAVAILABLE"
+    STORAGE_FAILED = "STORAGE_FAILED"
+    RATE_LIMITED = "RATE_LIMITED"
+    MESSAGE_TOO_BIG = "MESSAGE_TOO_BIG"
+    TOO_SLOW = "TOO_SLOW"
+    SERVER_SHUTDOWN = "SERVER_SHUTDOWN"
+    INTERNAL = "INTERNAL"
+
+
+class CloseCode:
+    """WebSocket close codes the server uses."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001
+    POLICY_VIOLATION = 1008
+    MESSAGE_TOO_BIG = 1009
+    INTERNAL_ERROR = 1011
+    SESSION_REQUIRED = 4000
+    INVALID_SESSION = 4001
+    VERSION_MISMATCH = 4002
+    TAKEN_OVER = 4003
+    TOO_SLOW = 4008
+
+
+CLOSE_REASONS = {
+    CloseCode.SESSION_REQUIRED: "Session ID is required",
+    CloseCode.INVALID_SESSION: "Invalid session",
+    CloseCode.VERSION_MISMATCH: "Unsupported protocol version",
+    CloseCode.TAKEN_OVER: "Session attached elsewhere",
+    CloseCode.TOO_SLOW: "Client too slow",
+}
+
+FATAL_CLOSE_CODES = frozenset(
+    {
+        CloseCode.NORMAL,
+        CloseCode.POLICY_VIOLATION,
+        CloseCode.MESSAGE_TOO_BIG,
+        CloseCode.SESSION_REQUIRED,
+        CloseCode.INVALID_SESSION,
+        CloseCode.VERSION_MISMATCH,
+        CloseCode.TAKEN_OVER,
+    }
+)
+"""Close codes after which a client should not reconnect automatically."""
+
+
+class ProtocolError(Exception):
+    """A message that cannot be accepted; ``code`` is one of ``ErrorCode``."""
+
+    def __init__(self, code: str, message: str, *, close: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.close = close
+
+    def __repr__(self) -> str:
+        return f"ProtocolError({self.code!r}, {self.message!r})"
+
+
+# -- decoded client messages ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    """``HELLO {version, client?}``: the client's protocol version."""
+
+    version: int
+    client: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSession:
+    """``CREATE_SESSION``: a new session with these options (all validated)."""
+
+    mode: str = "time"
+    duration: float | None = None
+    words: int | None = None
+    quote_length: str | None = None
+    language: str = "english"
+    punctuation: bool = False
+    numbers: bool = False
+    seed: int | None = None
+    code: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StartSession:
+    """``START_SESSION {}``: the typist is about to start; the server clock starts."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyEvent:
+    """One key of an ``INPUT_UPDATE`` batch: a character string or an editing key name."""
+
+    key: str
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class InputUpdate:
+    """``INPUT_UPDATE {seq, keys}``, or the legacy ``{input}`` (then ``seq`` is ``None``)."""
+
+    seq: int | None = None
+    keys: tuple[KeyEvent, ...] = ()
+    input: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndSession:
+    """``END_SESSION {t?}``: the typist ends the test at client time ``t`` (ms)."""
+
+    t: float | None = None
+
+
+ClientMessage = Hello | CreateSession | StartSession | InputUpdate | EndSession
+
+
+# -- outgoing -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A server → client message."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Close the connection with this code and reason (after sending what precedes)."""
+
+    code: int
+    reason: str
+
+
+Action = Outgoing | Close
+
+
+def error(code: str, message: str, **extra: Any) -> Outgoing:
+    """An ``ERROR {code, message, ...}`` message."""
+    data: dict[str, Any] = {"code": code, "message": message}
+    data.update(extra)
+    return Outgoing(ERROR, data)
+
+
+def close(code: int) -> Close:
+    """A ``Close`` with the standard reason for ``code``."""
+    return Close(code, CLOSE_REASONS.get(code, ""))

@@ -1,0 +1,99 @@
+"""JSON views of core objects: final metrics, live metrics, and the analysis delta.
+
+Keys are camelCase, as on the wire. These are pure functions of the core
+objects; the handler calls them once per message it sends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bartype.core.analyzer import CharState, IncrementalAnalyzer, word_states
+from bartype.core.metrics import KeyStat, Metrics
+from bartype.core.session import TypingSession
+
+STATE_LETTERS = {
+    CharState.UNTYPED: "u",
+    CharState.CORRECT: "c",
+    CharState.INCORRECT: "i",
+    CharState.EXTRA: "x",
+    CharState.MISSED: "m",
+}
+"""One letter per displayed character in ``analysis.states``."""
+
+
+def key_stat_to_json(stat: KeyStat) -> dict[str, Any]:
+    """``{presses, errors, meanIntervalMs}`` (``meanIntervalMs`` null if never timed)."""
+    mean = stat.mean_interval_ms
+    return {
+        "presses": stat.presses,
+        "errors": stat.errors,
+        "meanIntervalMs": None if mean is None else round(mean, 2),
+    }
+
+
+def metrics_to_json(metrics: Metrics) -> dict[str, Any]:
+    """The final metrics of a test as sent in ``SESSION_COMPLETE`` and stored."""
+    series = metrics.series
+    return {
+        "wpm": metrics.wpm,
+        "rawWpm": metrics.raw,
+        "accuracy": metrics.accuracy,
+        "consistency": metrics.consistency,
+        "keyConsistency": metrics.key_consistency,
+        "correct": metrics.correct,
+        "incorrect": metrics.incorrect,
+        "extra": metrics.extra,
+        "missed": metrics.missed,
+        "keypresses": metrics.keypresses,
+        "errors": metrics.errors,
+        "durationS": metrics.duration_s,
+        "afk": metrics.afk,
+        "series": {
+            "wpm": list(series.wpm),
+            "raw": list(series.raw),
+            "burst": list(series.burst),
+            "errors": list(series.errors),
+        },
+        "keys": {key: key_stat_to_json(stat) for key, stat in metrics.keys.items()},
+    }
+
+
+def live_metrics_to_json(session: TypingSession) -> dict[str, Any]:
+    """Live figures as of the latest keystroke (``METRICS_UPDATE.metrics``).
+
+    ``{wpm, rawWpm, accuracy, consistency, errors, keypresses, correct,
+    incorrect, extra, elapsedS}``; ``correct`` counts characters credited to WPM.
+    """
+    calc = session.calculator
+    counts = session.analyzer.counts(True)
+    live = calc.live(session.elapsed_ms, counts)
+    return {
+        "wpm": live.wpm,
+        "rawWpm": live.raw,
+        "accuracy": live.accuracy,
+        "consistency": live.consistency,
+        "errors": live.errors,
+        "keypresses": calc.keypresses,
+        "correct": counts.correct_word,
+        "incorrect": counts.incorrect,
+        "extra": counts.extra,
+        "elapsedS": live.elapsed_s,
+    }
+
+
+def analysis_to_json(analyzer: IncrementalAnalyzer) -> dict[str, Any]:
+    """The incremental analysis: the word in progress only, O(word length).
+
+    ``{wordIndex, typed, states, finished}``: ``typed`` is the input of the
+    current word, ``states`` one letter per displayed character of that word
+    (see ``STATE_LETTERS``: target letters, then extra letters, then the
+    separator). Earlier words are settled; the client knows them from its own
+    keystrokes.
+    """
+    i = analyzer.index
+    typed = analyzer.inputs[i]
+    target = analyzer.target(i)
+    letters = STATE_LETTERS
+    states = "".join(letters[state] for _, state in word_states(typed, target, False))
+    return {"wordIndex": i, "typed": typed, "states": states, "finished": analyzer.finished}

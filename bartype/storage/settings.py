@@ -1,0 +1,95 @@
+"""User settings: a small dataclass kept as TOML in the config folder.
+
+A missing file gives the defaults. A file that cannot be read, or holds values
+of the wrong kind, gives the defaults for what is wrong and a warning that says
+so: settings never stop the app from starting.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+MODES = ("time", "words", "quote", "zen", "code")
+QUOTE_LENGTHS = ("short", "medium", "long", "any")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the next test looks like, and how the app looks."""
+
+    mode: str = "time"
+    duration: float = 30.0
+    words: int = 25
+    quote_length: str = "medium"
+    language: str = "english"
+    code: str = "python"
+    punctuation: bool = False
+    numbers: bool = False
+    theme: str = "textual-dark"
+
+    def with_changes(self, **changes: Any) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+def _valid(name: str, value: Any) -> bool:
+    if name == "mode":
+        return value in MODES
+    if name == "quote_length":
+        return value in QUOTE_LENGTHS
+    if name == "duration":
+        return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    if name == "words":
+        return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    if name in ("punctuation", "numbers"):
+        return isinstance(value, bool)
+    return isinstance(value, str) and bool(value)
+
+
+def from_mapping(data: dict[str, Any]) -> tuple[Settings, list[str]]:
+    """Settings from decoded TOML, with a warning per value that was ignored."""
+    warnings: list[str] = []
+    values: dict[str, Any] = {}
+    known = {f.name for f in fields(Settings)}
+    for name, value in data.items():
+        if name not in known:
+            warnings.append(f"unknown setting {name!r} ignored")
+        elif not _valid(name, value):
+            warnings.append(f"invalid value {value!r} for {name!r}: using the default")
+        else:
+            values[name] = float(value) if name == "duration" else value
+    return Settings(**values), warnings
+
+
+def load_settings(path: Path) -> tuple[Settings, list[str]]:
+    """Read the settings file; return the settings and any warnings (never raises)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings(), []
+    except OSError as error:
+        return Settings(), [f"cannot read {path} ({error.strerror}): using default settings"]
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return Settings(), [f"{path} is not valid TOML ({error}): using default settings"]
+    settings, warnings = from_mapping(data)
+    return settings, [f"{path}: {warning}" for warning in warnings]
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    """Write the settings file atomically (creating its folder).
+
+    Raises:
+        OSError: the folder or file cannot be written.
+    """
+    import tomli_w
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(tomli_w.dumps(asdict(settings)), encoding="utf-8")
+    os.replace(tmp, path)

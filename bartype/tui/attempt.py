@@ -1,0 +1,167 @@
+"""The test being typed, as plain state: no Textual, no I/O.
+
+An ``Attempt`` is the client's side of one test. It keeps a local
+``TypingSession`` (the same core the handler runs) so that each key press is
+coloured at once, the live figures are there before the handler answers, and a
+result can be rebuilt from the keystroke log. Times are milliseconds since the
+typing screen was shown, as the transport expects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bartype.core.analyzer import Effect, IncrementalAnalyzer
+from bartype.core.keystrokes import Keystroke, keystrokes_from_key
+from bartype.core.metrics import LiveMetrics
+from bartype.core.session import Mode, SessionConfig, SessionState, TypingSession
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """What kind of test to run; turned into the transport's session options."""
+
+    mode: str = "time"  # time | words | quote | zen | custom | code
+    duration: float | None = 30.0
+    words: int | None = None
+    quote_length: str | None = None
+    language: str = "english"
+    punctuation: bool = False
+    numbers: bool = False
+    seed: int | None = None
+    code: str | None = None
+    text: str | None = None
+
+    @property
+    def label(self) -> str:
+        """A short description: "time 30", "words 25", "quote medium", "code python"."""
+        if self.mode == "time":
+            return f"time {self.duration:g}"
+        if self.mode == "words":
+            return f"words {self.words}"
+        if self.mode == "quote":
+            return f"quote {self.quote_length or 'any'}"
+        if self.mode == "code":
+            return f"code {self.code}"
+        return self.mode
+
+    def session_config(self) -> SessionConfig:
+        """The core's configuration for this test."""
+        if self.mode == "time":
+            return SessionConfig(Mode.TIME, duration_s=self.duration or 30.0)
+        if self.mode == "words":
+            return SessionConfig(Mode.WORDS, word_count=self.words or 25)
+        if self.mode == "quote":
+            return SessionConfig(Mode.QUOTE)
+        if self.mode == "zen":
+            return SessionConfig(Mode.ZEN)
+        return SessionConfig(Mode.CUSTOM)
+
+
+class Attempt:
+    """One test on the client: the text, the local session and the keystroke log."""
+
+    def __init__(self, spec: TestSpec, text: str | None, session_id: str = "") -> None:
+        self.spec = spec
+        self.text = text
+        self.session_id = session_id
+        self.config = spec.session_config()
+        self.session = TypingSession(self.config, text)
+        self.keys: list[tuple[str, float]] = []
+        self.final: dict[str, Any] | None = None
+        self.local_end_t: float | None = None
+
+    # -- state ---------------------------------------------------------------
+
+    @property
+    def analyzer(self) -> IncrementalAnalyzer:
+        return self.session.analyzer
+
+    @property
+    def started(self) -> bool:
+        return self.session.state is not SessionState.CREATED
+
+    @property
+    def open(self) -> bool:
+        """Still taking keystrokes."""
+        return self.session.state.is_open and self.local_end_t is None
+
+    @property
+    def start_t(self) -> float | None:
+        return self.session.start_t
+
+    @property
+    def multiline(self) -> bool:
+        """Whether Enter types something: the text has line breaks, or zen."""
+        return self.text is None or "\n" in self.text
+
+    @property
+    def time_limit_ms(self) -> float | None:
+        return self.session.time_limit_ms
+
+    def remaining_s(self, now_t: float) -> float | None:
+        """Seconds left in a timed test at client time ``now_t``."""
+        limit = self.time_limit_ms
+        if limit is None:
+            return None
+        if self.start_t is None:
+            return limit / 1000
+        return max(0.0, (limit - (now_t - self.start_t)) / 1000)
+
+    def elapsed_s(self, now_t: float) -> float:
+        if self.start_t is None:
+            return 0.0
+        end = self.local_end_t if self.local_end_t is not None else now_t
+        return max(0.0, (end - self.start_t) / 1000)
+
+    def words_done(self) -> int:
+        return self.analyzer.index
+
+    def live(self) -> LiveMetrics:
+        return self.session.live()
+
+    # -- input ---------------------------------------------------------------
+
+    def type_key(self, name: str, t: float) -> tuple[bool, bool]:
+        """Apply one key (a name from ``keystroke_name``) at client time ``t``.
+
+        Returns ``(sent, finished)``: whether the key is part of the test (and so
+        goes to the handler), and whether it completed the test.
+        """
+        if not self.open:
+            return False, False
+        if self.keys and t < self.keys[-1][1]:
+            t = self.keys[-1][1]  # the monotonic clock cannot go back, but be safe
+        strokes: list[Keystroke] = keystrokes_from_key(name, t)
+        if not strokes:
+            return False, False
+        if not self.started and strokes[0].char in ("", " ", "\n"):
+            return False, False  # only a character starts a test
+        effects = []
+        for stroke in strokes:
+            if not self.session.state.is_open:
+                break
+            effects.append(self.session.apply(stroke).effect)
+        if all(effect in (Effect.NOOP,) for effect in effects) and effects:
+            pass  # a Backspace with nothing to delete is still sent: the log is the truth
+        self.keys.append((name, t))
+        return True, not self.session.state.is_open
+
+    def tick(self, t: float) -> bool:
+        """Let time pass; True once a timed test has reached its limit."""
+        if not self.started or not self.session.state.is_open:
+            return not self.session.state.is_open
+        limit = self.time_limit_ms
+        if limit is not None and self.start_t is not None and t - self.start_t >= limit:
+            self.session.tick(t)
+            return True
+        return False
+
+    def end_locally(self, t: float) -> None:
+        """Stop taking keys (the typist ended it, or the time is up)."""
+        if self.session.state.is_open and self.started:
+            self.session.end(t)
+        elif self.session.state is SessionState.CREATED:
+            self.session.abandon()
+        self.local_end_t = t

@@ -1,0 +1,39 @@
+"""Map terminal key events to keystroke names, without importing Textual.
+
+Terminals send Ctrl+Backspace in several ways (``ctrl+backspace`` with the
+Kitty protocol, ``ctrl+h`` from xterm-likes, ``ctrl+w`` as in readline,
+``alt+backspace`` from macOS-style setups); all of them delete a word. Keys
+that carry no printable character — bare Shift, Ctrl, Alt, function keys —
+are never keystrokes.
+"""
+
+from __future__ import annotations
+
+from bartype.core.keystrokes import BACKSPACE_NAME, DELETE_WORD_NAME
+
+BACKSPACE_KEYS = frozenset({"backspace", "shift+backspace"})
+DELETE_WORD_KEYS = frozenset(
+    {"ctrl+backspace", "ctrl+h", "ctrl+w", "alt+backspace", "ctrl+shift+backspace"}
+)
+ENTER_KEYS = frozenset({"enter", "ctrl+j", "ctrl+m"})
+
+
+def keystroke_name(key: str, character: str | None, allow_newline: bool) -> str | None:
+    """The keystroke a key event stands for, or ``None`` if it must be ignored.
+
+    Args:
+        key: Textual's key name (``"a"``, ``"space"``, ``"ctrl+h"``, ``"left_shift"``).
+        character: the text the key produced, if any.
+        allow_newline: whether Enter types a line break (the text has one).
+    """
+    if key in BACKSPACE_KEYS:
+        return BACKSPACE_NAME
+    if key in DELETE_WORD_KEYS:
+        return DELETE_WORD_NAME
+    if key in ENTER_KEYS:
+        return "\n" if allow_newline else None
+    if not character or not character.isprintable():
+        return None
+    if key.startswith(("ctrl+", "super+", "hyper+", "meta+")):
+        return None  # a shortcut, even when the terminal reports a character with it
+    return character

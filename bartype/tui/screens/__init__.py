@@ -1,0 +1,1 @@
+"""Screens of the typing tutor: one per module, imported when first shown."""

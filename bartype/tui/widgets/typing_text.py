@@ -1,0 +1,234 @@
+"""The text to type, each character coloured by its state, with a block caret.
+
+Lines wrap on word boundaries (a word longer than a line is cut into pieces)
+and a newline in the text ends a line. The view shows as many lines as the
+widget is high and scrolls by whole lines so the caret stays on the second
+line: the text never jumps. Layout is computed lazily from the top and redone
+only from the line of a word whose width changed; a key press repaints only the
+lines of the words it touched, so the cost of a key does not grow with the text.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from bartype.core.analyzer import CharState, IncrementalAnalyzer
+
+Piece = tuple[int, int, int]
+"""(word index, first cell, end cell) of a word, or of a part of a long word, on a line."""
+
+_STATE_CLASS = {
+    CharState.UNTYPED: "typing-text--untyped",
+    CharState.CORRECT: "typing-text--correct",
+    CharState.INCORRECT: "typing-text--incorrect",
+    CharState.EXTRA: "typing-text--extra",
+    CharState.MISSED: "typing-text--missed",
+}
+
+
+class TypingText(Widget):
+    """Shows the analyzer's words; call ``words_changed`` after each keystroke."""
+
+    COMPONENT_CLASSES = {*_STATE_CLASS.values(), "typing-text--caret"}
+
+    DEFAULT_CSS = """
+    TypingText { height: 3; }
+    """
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.analyzer: IncrementalAnalyzer | None = None
+        self.placeholder = ""
+        self._width = 0
+        self._lines: list[list[Piece]] = []
+        self._next_word = 0  # first word not yet laid out
+        self._word_line: list[int] = []  # line of each laid-out word's first piece
+        self._widths: list[int] = []  # cells of each laid-out word when it was laid out
+        self._cells: dict[int, list[tuple[str, CharState]]] = {}
+        self._top = 0
+
+    # -- public --------------------------------------------------------------
+
+    def show(self, analyzer: IncrementalAnalyzer | None, placeholder: str = "") -> None:
+        """Display a new text (or a placeholder message while there is none)."""
+        self.analyzer = analyzer
+        self.placeholder = placeholder
+        self._reset_layout()
+        self._top = 0
+        self.refresh()
+
+    def words_changed(self, first: int, last: int) -> None:
+        """Words ``first..last`` (inclusive) may have changed: repaint what is needed."""
+        analyzer = self.analyzer
+        if analyzer is None:
+            return
+        count = analyzer.word_count()
+        dirty_lines: set[int] = set()
+        relayout_from: int | None = None
+        for i in range(max(0, first), last + 1):
+            self._cells.pop(i, None)
+            if i >= self._next_word:
+                continue
+            line = self._word_line[i]
+            dirty_lines.add(line)
+            if i >= count or self._word_cells(i) != self._widths[i]:
+                relayout_from = line if relayout_from is None else min(line, relayout_from)
+        if relayout_from is not None:
+            self._truncate_layout(relayout_from)
+        old_top = self._top
+        self._top = max(0, self._line_of(analyzer.index) - 1)
+        if self._top != old_top or relayout_from is not None:
+            self.refresh()
+            return
+        width = self.size.width
+        for line in dirty_lines:
+            y = line - self._top
+            if 0 <= y < self.size.height:
+                self.refresh(Region(0, y, width, 1))
+
+    @property
+    def top_line(self) -> int:
+        """Index of the first line shown (for tests)."""
+        return self._top
+
+    def visible_text(self) -> list[str]:
+        """The lines shown, as plain text (for tests)."""
+        return [self.render_line(y).text.rstrip() for y in range(self.size.height)]
+
+    # -- layout --------------------------------------------------------------
+
+    def _reset_layout(self) -> None:
+        self._lines = []
+        self._next_word = 0
+        self._word_line = []
+        self._widths = []
+        self._cells = {}
+
+    def _truncate_layout(self, line: int) -> None:
+        if line >= len(self._lines):
+            return
+        first_word = self._lines[line][0][0] if self._lines[line] else self._next_word
+        del self._lines[line:]
+        del self._word_line[first_word:]
+        del self._widths[first_word:]
+        self._next_word = first_word
+        # A piece of a long word may have started on an earlier line.
+        if self._lines and self._lines[-1] and self._lines[-1][-1][0] == first_word:
+            self._truncate_layout(len(self._lines) - 1)
+
+    def _states(self, i: int) -> list[tuple[str, CharState]]:
+        cells = self._cells.get(i)
+        if cells is None:
+            assert self.analyzer is not None
+            cells = self._cells[i] = self.analyzer.word(i).states()
+        return cells
+
+    def _word_cells(self, i: int) -> int:
+        """Cells word ``i`` takes, including its caret cell when the caret sits past its end."""
+        n = len(self._states(i))
+        analyzer = self.analyzer
+        if analyzer is not None and i == analyzer.index:
+            n = max(n, len(analyzer.word(i).typed) + 1)
+        return n
+
+    def _layout_until(self, line: int) -> None:
+        """Lay out words until ``line`` exists or the text runs out."""
+        analyzer = self.analyzer
+        width = max(1, self.size.width)
+        if width != self._width:
+            self._width = width
+            self._reset_layout()
+        if analyzer is None:
+            return
+        count = analyzer.word_count()
+        if analyzer.zen:
+            count = max(count, analyzer.index + 1)
+        while len(self._lines) <= line and self._next_word < count:
+            i = self._next_word
+            cells = self._word_cells(i)
+            states = self._states(i)
+            ends_line = bool(states) and states[-1][0] == "\n"
+            if not self._lines:
+                self._lines.append([])
+            current = self._lines[-1]
+            used = sum(b - a for _, a, b in current)
+            # The separator may hang past the edge: only the letters must fit.
+            letters = cells - 1 if states and states[-1][0] == " " else cells
+            if current and used + letters > width:
+                self._lines.append([])
+                current = self._lines[-1]
+                used = 0
+            self._word_line.append(len(self._lines) - 1)
+            self._widths.append(cells)
+            start = 0
+            while letters - start > width - used:
+                take = width - used
+                current.append((i, start, start + take))
+                start += take
+                self._lines.append([])
+                current = self._lines[-1]
+                used = 0
+            current.append((i, start, cells))
+            self._next_word += 1
+            if ends_line:
+                self._lines.append([])
+
+    def _line_of(self, word: int) -> int:
+        while word >= self._next_word:
+            before = self._next_word
+            self._layout_until(len(self._lines))
+            if self._next_word == before:
+                return max(0, len(self._lines) - 1)
+        return self._word_line[word]
+
+    # -- rendering -----------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._reset_layout()
+        if self.analyzer is not None:
+            self._top = max(0, self._line_of(self.analyzer.index) - 1)
+        self.refresh()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return 3
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        analyzer = self.analyzer
+        if analyzer is None:
+            text = self.placeholder if y == 0 else ""
+            muted = base + self.get_component_rich_style("typing-text--untyped")
+            return Strip([Segment(text[:width], muted)]).extend_cell_length(width, base)
+        line = self._top + y
+        self._layout_until(line)
+        if line >= len(self._lines):
+            return Strip.blank(width, base)
+        caret_word = analyzer.index
+        caret_pos = len(analyzer.word(caret_word).typed) if not analyzer.finished else -1
+        styles = {state: base + self.get_component_rich_style(cls) for state, cls in _STATE_CLASS.items()}
+        caret_style = self.get_component_rich_style("typing-text--caret")
+        segments: list[Segment] = []
+        for i, a, b in self._lines[line]:
+            states = self._states(i)
+            for pos in range(a, b):
+                if pos < len(states):
+                    ch, state = states[pos]
+                    style = styles[state]
+                    if ch == "\n":
+                        ch = "⏎"
+                    elif ch == " " and state is CharState.INCORRECT:
+                        ch = "·"
+                else:
+                    ch, style = " ", base
+                if i == caret_word and pos == caret_pos:
+                    style = style + caret_style
+                segments.append(Segment(ch, style))
+        strip = Strip(Segment.simplify(segments))
+        return strip.crop(0, width).extend_cell_length(width, base)
+
