@@ -87,12 +87,14 @@ def count_chars(typed: str, target: str, credit_partial: bool) -> CharCounts:
     typed where the separator belongs is ``extra`` while the word is still
     open and ``incorrect`` once the word has been committed.
     """
-    if typed == target:
-        n = len(target)
-        return CharCounts(n, n, 0, 0, 0)
-    partially = credit_partial and target.startswith(typed)
+    if target.startswith(typed):  # the common case: a correct word, or a correct prefix
+        n = len(typed)
+        if n == len(target) or credit_partial:
+            return CharCounts(n, n, 0, 0, 0)
+        return CharCounts(0, n, 0, 0, len(target) - n)
+    # Not a prefix: the word is wrong, nothing in it is credited to WPM.
     typed_has_separator = any(ch in SEPARATORS for ch in typed)
-    correct_word = correct = incorrect = extra = missed = 0
+    correct = incorrect = extra = missed = 0
     for i in range(max(len(typed), len(target))):
         typed_ch = typed[i] if i < len(typed) else None
         target_ch = target[i] if i < len(target) else None
@@ -101,8 +103,6 @@ def count_chars(typed: str, target: str, credit_partial: bool) -> CharCounts:
                 extra += 1
             else:
                 correct += 1
-            if partially:
-                correct_word += 1
         elif typed_ch is None:
             if not credit_partial:
                 missed += 1
@@ -112,7 +112,7 @@ def count_chars(typed: str, target: str, credit_partial: bool) -> CharCounts:
             extra += 1
         else:
             incorrect += 1
-    return CharCounts(correct_word, correct, incorrect, extra, missed)
+    return CharCounts(0, correct, incorrect, extra, missed)
 
 
 def word_states(typed: str, target: str, committed: bool) -> list[tuple[str, CharState]]:

@@ -158,6 +158,7 @@ class MetricsCalculator:
         self._inserts: list[int] = []
         self._burst_sum = 0
         self._burst_sq = 0
+        self._live_consistency = 0.0
         self._last_key_t: float | None = None
         self._last_keydown_t: float | None = None
         self._key_spacing: list[float] = []
@@ -177,6 +178,7 @@ class MetricsCalculator:
         self._burst.append(burst)
         self._burst_sum += burst
         self._burst_sq += burst * burst
+        self._live_consistency = _consistency(len(self._burst), self._burst_sum, self._burst_sq)
         self._inserts.append(self._interval_inserts)
         self._errors.append(self._interval_errors)
         self._wpm.append(round_half_up(words_per_minute(counts.correct_word, point / 1000)))
@@ -237,7 +239,7 @@ class MetricsCalculator:
             accuracy=self.accuracy,
             errors=self.errors,
             elapsed_s=round_to_2(seconds),
-            consistency=_consistency(len(self._burst), self._burst_sum, self._burst_sq),
+            consistency=self._live_consistency,
         )
 
     def final(self, end: float, counts: CharCounts, partial_counts: CharCounts) -> Metrics:
