@@ -72,7 +72,9 @@ def parse_frame(text: str) -> tuple[str, dict[str, Any]]:
             ErrorCode.BAD_JSON, f"Frame is not valid JSON ({exc}); send one JSON object per frame."
         ) from None
     if not isinstance(obj, dict):
-        raise ProtocolError(ErrorCode.BAD_MESSAGE, 'A frame must be a JSON object {"type", "data"}.')
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, 'A frame must be a JSON object {"type", "data"}.'
+        )
     type_ = obj.get("type")
     if not isinstance(type_, str):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, 'A frame needs a string "type".')
@@ -259,7 +261,7 @@ def _input(data: dict[str, Any]) -> InputUpdate:
         if type(item) is not dict or len(item) != 2:
             raise _bad(t, "keys[]", 'an object {"key": string, "t": ms}')
         key = item.get("key")
-        when = item.get("t")
+        when: Any = item.get("t")
         if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH:
             raise _bad(t, "keys[].key", f"a string of 1 to {MAX_KEY_LENGTH} characters")
         kind = type(when)

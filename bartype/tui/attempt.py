@@ -22,6 +22,8 @@ from bartype.core.session import Mode, SessionConfig, SessionState, TypingSessio
 class TestSpec:
     """What kind of test to run; turned into the transport's session options."""
 
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
     mode: str = "time"  # time | words | quote | zen | custom | code
     duration: float | None = 30.0
     words: int | None = None

@@ -148,7 +148,7 @@ class TypingText(Widget):
         count = analyzer.word_count()
         if analyzer.zen:
             count = max(count, analyzer.index + 1)
-        while len(self._lines) <= line and self._next_word < count:
+        while len(self._lines) <= line + 1 and self._next_word < count:
             i = self._next_word
             cells = self._word_cells(i)
             states = self._states(i)
@@ -211,7 +211,9 @@ class TypingText(Widget):
             return Strip.blank(width, base)
         caret_word = analyzer.index
         caret_pos = len(analyzer.word(caret_word).typed) if not analyzer.finished else -1
-        styles = {state: base + self.get_component_rich_style(cls) for state, cls in _STATE_CLASS.items()}
+        styles = {
+            state: base + self.get_component_rich_style(cls) for state, cls in _STATE_CLASS.items()
+        }
         caret_style = self.get_component_rich_style("typing-text--caret")
         segments: list[Segment] = []
         for i, a, b in self._lines[line]:
@@ -231,4 +233,3 @@ class TypingText(Widget):
                 segments.append(Segment(ch, style))
         strip = Strip(Segment.simplify(segments))
         return strip.crop(0, width).extend_cell_length(width, base)
-

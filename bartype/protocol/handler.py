@@ -1,0 +1,775 @@
+"""SessionHandler: the sans-I/O heart of the protocol.
+
+Decoded messages in, actions out. The handler never touches a socket, never
+sleeps and never reads a clock: ``now`` (seconds, monotonic) is passed to
+every call. The I/O layer (the loopback transport or the WebSocket server)
+
+1. calls ``open()`` for each new connection and keeps the returned ``Channel``;
+2. feeds each text frame to ``receive_text(channel, text, now)``;
+3. calls ``tick(now)`` about every 100 ms (time limits, idle expiry);
+4. after each call, drains ``take_dirty()``: the channels with actions to
+   perform, each giving its ``Outgoing`` messages and ``Close`` actions in order;
+5. calls ``disconnect(channel, now)`` when a connection goes away.
+
+Every bad input becomes an ``ERROR`` (and, where documented, a close code);
+nothing a client sends can raise out of the handler.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import logging
+import math
+import random
+import secrets
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bartype import __version__
+from bartype.core.keystrokes import KeyKind, Keystroke, keystrokes_from_key
+from bartype.core.normalize import normalize_text, split_words
+from bartype.core.session import Mode, Result, SessionConfig, SessionState, TypingSession
+from bartype.core.state import InvalidSessionError, StateManager
+from bartype.protocol import codec
+from bartype.protocol.messages import (
+    ERROR,
+    INPUT_UPDATE,
+    MAX_KEYS_PER_BATCH,
+    MAX_TEXT_CHARS,
+    METRICS_UPDATE,
+    PROTOCOL_VERSION,
+    SESSION_ATTACHED,
+    SESSION_COMPLETE,
+    SESSION_CREATED,
+    SESSION_STARTED,
+    SESSION_TYPES,
+    SUPPORTED_VERSIONS,
+    WELCOME,
+    Action,
+    ClientMessage,
+    Close,
+    CloseCode,
+    CreateSession,
+    EndSession,
+    ErrorCode,
+    Hello,
+    InputUpdate,
+    Outgoing,
+    ProtocolError,
+    StartSession,
+    close,
+    error,
+)
+from bartype.protocol.textgen import LibraryTexts, MadeText, TextSource, TextUnavailable
+from bartype.protocol.views import analysis_to_json, live_metrics_to_json, metrics_to_json
+
+log = logging.getLogger("bartype.protocol")
+
+FLAG_BURST = "inhuman burst"
+FLAG_TIMING = "timing mismatch"
+
+
+class ResultSink(Protocol):
+    """Where finished results go (``bartype.storage.history.History`` fits)."""
+
+    def save(
+        self,
+        result: Result,
+        *,
+        text: str | None,
+        text_id: str | None = None,
+        language: str | None = None,
+        created_at: float | None = None,
+        mode: str | None = None,
+        mode2: str | None = None,
+    ) -> int: ...
+
+    def is_personal_best(
+        self, result: Result, *, mode: str | None = None, mode2: str | None = None
+    ) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerConfig:
+    """Tunable rules. Defaults are the documented ones (docs/protocol.md)."""
+
+    session_ttl_s: float = 600.0
+    """Sessions unused for this long are forgotten (resume no longer possible)."""
+    future_tolerance_ms: float | None = 1500.0
+    """A key time later than the server's elapsed time since START plus this is rejected."""
+    time_grace_ms: float = 500.0
+    """A timed test is closed by the server this long after its time is up."""
+    burst_keys: int = 20
+    burst_min_ms: float = 400.0
+    """``burst_keys`` characters within less than this (over 600 WPM) flag the result."""
+    idle_limit_ms: float = 60_000.0
+    max_sessions: int = 20_000
+    max_frame: int = 65_536
+    rate: float = 50.0
+    """Advertised in ``WELCOME``; enforced by the server."""
+
+
+@dataclass(eq=False, slots=True)
+class Channel:
+    """One client connection as the handler sees it."""
+
+    id: int
+    peer: str = ""
+    session: LiveSession | None = None
+    hello: bool = False
+    closed: bool = False
+    actions: list[Action] = field(default_factory=list)
+
+    def take(self) -> list[Action]:
+        """Return and clear the pending actions."""
+        actions = self.actions
+        self.actions = []
+        return actions
+
+
+@dataclass(eq=False, slots=True)
+class LiveSession:
+    """A session and the protocol state around it."""
+
+    id: str
+    token: str
+    session: TypingSession
+    text: str | None
+    mode: str
+    mode2: str
+    language: str | None
+    text_id: str | None
+    options: dict[str, Any]
+    started_at: float | None = None
+    acked: int = 0
+    channel: Channel | None = None
+    last_t: float | None = None
+    last_key_at: float = 0.0
+    first_key_at: float | None = None
+    flags: set[str] = field(default_factory=set)
+    burst: deque[float] = field(default_factory=deque)
+    complete: Outgoing | None = None
+    legacy_typed: str = ""
+
+    @property
+    def state(self) -> str:
+        """The state on the wire: created, running, completed, ended or abandoned."""
+        if self.complete is not None:
+            return str(self.complete.data["state"])
+        state = self.session.state
+        if state.is_open:
+            return "created" if self.started_at is None else "running"
+        return state.value
+
+
+def _mode_config(options: CreateSession, text: str | None, idle_ms: float) -> SessionConfig:
+    if options.mode == "time":
+        return SessionConfig(Mode.TIME, duration_s=options.duration or 30.0, idle_limit_ms=idle_ms)
+    if options.mode == "words":
+        count = options.words or (len(split_words(text)) if text else 25)
+        return SessionConfig(Mode.WORDS, word_count=count, idle_limit_ms=idle_ms)
+    if options.mode == "quote":
+        return SessionConfig(Mode.QUOTE, idle_limit_ms=idle_ms)
+    if options.mode == "zen":
+        return SessionConfig(Mode.ZEN, idle_limit_ms=idle_ms)
+    return SessionConfig(Mode.CUSTOM, idle_limit_ms=idle_ms)
+
+
+class SessionHandler:
+    """Runs typing sessions for any number of connections; see the module docstring."""
+
+    def __init__(
+        self,
+        texts: TextSource | None = None,
+        history: ResultSink | None = None,
+        *,
+        config: HandlerConfig | None = None,
+        new_id: Callable[[], str] | None = None,
+        new_seed: Callable[[], int] | None = None,
+    ) -> None:
+        self.config = config or HandlerConfig()
+        self.texts: TextSource = texts if texts is not None else LibraryTexts()
+        self.history = history
+        self.sessions: StateManager[LiveSession] = StateManager(self.config.session_ttl_s)
+        self._new_id = new_id or (lambda: secrets.token_urlsafe(12))
+        self._new_seed = new_seed or (lambda: secrets.randbits(48))
+        self._timed: set[LiveSession] = set()
+        self._dirty: list[Channel] = []
+        self._next_channel = 0
+        self._next_expiry = 0.0
+        self.connections = 0
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _emit(self, channel: Channel | None, action: Action) -> None:
+        if channel is None or channel.closed:
+            return
+        if not channel.actions:
+            self._dirty.append(channel)
+        channel.actions.append(action)
+        if isinstance(action, Close):
+            channel.closed = True
+            self._detach(channel)
+
+    def _error(self, channel: Channel, code: str, message: str, **extra: Any) -> None:
+        self._emit(channel, error(code, message, **extra))
+
+    def take_dirty(self) -> list[Channel]:
+        """Channels that have actions pending since the last call."""
+        dirty = self._dirty
+        self._dirty = []
+        return dirty
+
+    def _detach(self, channel: Channel) -> None:
+        live = channel.session
+        if live is not None and live.channel is channel:
+            live.channel = None
+        channel.session = None
+
+    # -- connections ------------------------------------------------------
+
+    def open(
+        self,
+        now: float,
+        session_id: str | None = None,
+        token: str | None = None,
+        peer: str = "",
+    ) -> Channel:
+        """A new connection; with ``session_id`` (and its token), attach to that session."""
+        self._next_channel += 1
+        channel = Channel(self._next_channel, peer)
+        self.connections += 1
+        if session_id is not None:
+            self._attach(channel, session_id, token, now)
+        return channel
+
+    def disconnect(self, channel: Channel, now: float) -> None:
+        """The connection is gone; its session stays resumable until it expires."""
+        if not channel.closed or channel.session is not None:
+            self._detach(channel)
+        channel.closed = True
+        channel.actions.clear()
+        self.connections -= 1
+
+    def _attach(self, channel: Channel, session_id: str, token: str | None, now: float) -> None:
+        try:
+            live = self.sessions.get(session_id, now)
+        except InvalidSessionError:
+            live = None
+        if live is None or token is None or not hmac.compare_digest(live.token, token):
+            self._error(
+                channel,
+                ErrorCode.INVALID_SESSION,
+                "Invalid session: unknown or expired id, or wrong token. Create a new session.",
+            )
+            self._emit(channel, close(CloseCode.INVALID_SESSION))
+            return
+        old = live.channel
+        if old is not None and old is not channel:
+            self._error(
+                old, ErrorCode.SESSION_TAKEN_OVER, "This session was resumed on another connection."
+            )
+            self._emit(old, close(CloseCode.TAKEN_OVER))
+        live.channel = channel
+        channel.session = live
+        self._emit(
+            channel,
+            Outgoing(
+                SESSION_ATTACHED,
+                {
+                    "sessionId": live.id,
+                    "state": live.state,
+                    "ack": live.acked,
+                    "mode": live.mode,
+                },
+            ),
+        )
+        if live.complete is not None:
+            self._emit(channel, live.complete)
+
+    # -- messages ---------------------------------------------------------
+
+    def receive_text(self, channel: Channel, text: str, now: float) -> None:
+        """Decode and handle one text frame."""
+        if channel.closed:
+            return
+        try:
+            message = codec.decode(text)
+        except ProtocolError as exc:
+            self._error(channel, exc.code, exc.message)
+            return
+        self.receive(channel, message, now)
+
+    def receive(self, channel: Channel, message: ClientMessage, now: float) -> None:
+        """Handle one decoded message."""
+        if channel.closed:
+            return
+        try:
+            self._dispatch(channel, message, now)
+        except ProtocolError as exc:
+            self._error(channel, exc.code, exc.message)
+            if exc.close is not None:
+                self._emit(channel, close(exc.close))
+        except Exception:  # a bug, not bad input: report it, keep serving others
+            log.exception("internal error handling %s", type(message).__name__)
+            live = channel.session
+            if live is not None:
+                live.session.fail()
+                self._finish(live, now)
+            self._error(channel, ErrorCode.INTERNAL, "Internal server error; start a new session.")
+
+    def _dispatch(self, channel: Channel, message: ClientMessage, now: float) -> None:
+        if isinstance(message, InputUpdate):
+            live = self._live(channel, INPUT_UPDATE, now)
+            if live is not None:
+                self._input(channel, live, message, now)
+        elif isinstance(message, Hello):
+            self._hello(channel, message)
+        elif isinstance(message, CreateSession):
+            self._create(channel, message, now)
+        elif isinstance(message, StartSession):
+            live = self._live(channel, "START_SESSION", now)
+            if live is not None:
+                self._start(channel, live, now)
+        elif isinstance(message, EndSession):
+            live = self._live(channel, "END_SESSION", now)
+            if live is not None:
+                self._end(live, message, now)
+
+    def _live(self, channel: Channel, type_: str, now: float) -> LiveSession | None:
+        live = channel.session
+        if live is None:
+            assert type_ in SESSION_TYPES
+            self._error(
+                channel,
+                ErrorCode.SESSION_REQUIRED,
+                f"Session ID is required: {type_} needs a session. Send CREATE_SESSION first, "
+                "or connect with ?sessionId=...&token=... to resume one.",
+            )
+            self._emit(channel, close(CloseCode.SESSION_REQUIRED))
+            return None
+        try:
+            self.sessions.get(live.id, now)
+        except InvalidSessionError:
+            self._expired(live)
+            return None
+        return live
+
+    def _expired(self, live: LiveSession) -> None:
+        self.sessions.delete(live.id)
+        self._timed.discard(live)
+        channel = live.channel
+        if channel is not None:
+            self._detach(channel)
+            self._error(
+                channel,
+                ErrorCode.SESSION_EXPIRED,
+                "The session expired after being idle; create a new one.",
+                sessionId=live.id,
+            )
+
+    def _hello(self, channel: Channel, message: Hello) -> None:
+        if channel.hello:
+            self._error(
+                channel, ErrorCode.ALREADY_HELLO, "HELLO was already received; send it once."
+            )
+            return
+        if message.version not in SUPPORTED_VERSIONS:
+            self._error(
+                channel,
+                ErrorCode.VERSION_MISMATCH,
+                f"This server speaks protocol version {PROTOCOL_VERSION}, not {message.version}. "
+                "Update bartype on the older side.",
+                supported=list(SUPPORTED_VERSIONS),
+            )
+            self._emit(channel, close(CloseCode.VERSION_MISMATCH))
+            return
+        channel.hello = True
+        cfg = self.config
+        self._emit(
+            channel,
+            Outgoing(
+                WELCOME,
+                {
+                    "version": PROTOCOL_VERSION,
+                    "server": f"bartype/{__version__}",
+                    "limits": {
+                        "maxFrame": cfg.max_frame,
+                        "rate": cfg.rate,
+                        "maxKeys": MAX_KEYS_PER_BATCH,
+                        "maxText": MAX_TEXT_CHARS,
+                        "sessionTtlS": cfg.session_ttl_s,
+                    },
+                },
+            ),
+        )
+
+    # -- create / start / end ---------------------------------------------
+
+    def _create(self, channel: Channel, message: CreateSession, now: float) -> None:
+        if len(self.sessions) >= self.config.max_sessions:
+            self.sessions_expire(now)
+            if len(self.sessions) >= self.config.max_sessions:
+                self._error(
+                    channel, "SERVER_BUSY", "The server holds too many sessions; retry later."
+                )
+                return
+        if message.mode == "zen" and message.text is not None:
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "Zen mode has no text; omit text.")
+        seed = message.seed if message.seed is not None else self._new_seed()
+        if message.text is not None:
+            made = MadeText(message.text, "custom")
+        else:
+            try:
+                made = self.texts.make(message, random.Random(seed))
+            except TextUnavailable as exc:
+                self._error(
+                    channel,
+                    ErrorCode.TEXT_UNAVAILABLE,
+                    f"No text for these options ({exc}); change the options or send a text.",
+                )
+                return
+        text = None if made.text is None else normalize_text(made.text)
+        if text is not None and (not text or len(text) > MAX_TEXT_CHARS):
+            self._error(
+                channel,
+                ErrorCode.TEXT_UNAVAILABLE,
+                f"The text must have 1 to {MAX_TEXT_CHARS} characters after normalisation.",
+            )
+            return
+        config = _mode_config(message, text, self.config.idle_limit_ms)
+        session = TypingSession(config, text)
+        old = channel.session
+        if old is not None:
+            self._detach(channel)
+            if old.complete is None:
+                old.session.abandon()
+                self.sessions.delete(old.id)
+                self._timed.discard(old)
+        session_id = self._new_id()
+        while session_id in self.sessions:
+            session_id = self._new_id()
+        options = {
+            "mode": message.mode,
+            "duration": config.duration_s,
+            "words": config.word_count,
+            "quoteLength": message.quote_length,
+            "language": message.language,
+            "punctuation": message.punctuation,
+            "numbers": message.numbers,
+            "seed": seed,
+            "code": message.code,
+        }
+        if message.mode == "code":
+            mode2 = message.code or ""
+        elif message.mode == "quote":
+            mode2 = (made.text_id or "").removeprefix("quote:")
+        else:
+            mode2 = config.mode2
+        live = LiveSession(
+            id=session_id,
+            token=secrets.token_urlsafe(18),
+            session=session,
+            text=text,
+            mode=message.mode,
+            mode2=mode2,
+            language=message.language if message.mode in ("time", "words") else None,
+            text_id=made.text_id,
+            options=options,
+            channel=channel,
+        )
+        self.sessions.create(session_id, live, now)
+        channel.session = live
+        log.info("session %s created (%s %s)", session_id, message.mode, mode2)
+        self._emit(
+            channel,
+            Outgoing(
+                SESSION_CREATED,
+                {
+                    "sessionId": session_id,
+                    "token": live.token,
+                    "text": text,
+                    "mode": message.mode,
+                    "mode2": mode2,
+                    "textId": made.text_id,
+                    "options": options,
+                },
+            ),
+        )
+
+    def _start(self, channel: Channel, live: LiveSession, now: float) -> None:
+        if live.complete is not None:
+            self._error(
+                channel,
+                ErrorCode.SESSION_FINISHED,
+                "The session is finished; create a new one.",
+                ack=live.acked,
+            )
+            return
+        if live.started_at is not None:
+            self._error(channel, ErrorCode.ALREADY_STARTED, "The session was already started.")
+            return
+        live.started_at = now
+        live.last_key_at = now
+        if live.session.config.mode is Mode.TIME:
+            self._timed.add(live)
+        self._emit(channel, Outgoing(SESSION_STARTED, {"sessionId": live.id}))
+
+    def _end(self, live: LiveSession, message: EndSession, now: float) -> None:
+        if live.complete is None:
+            session = live.session
+            t = message.t
+            if t is not None and live.started_at is not None:
+                tolerance = self.config.future_tolerance_ms
+                if tolerance is not None:
+                    t = min(t, (now - live.started_at) * 1000 + tolerance)
+            session.end(t)
+            self._finish(live, now)
+        if live.complete is not None:
+            self._emit(live.channel, live.complete)
+
+    # -- input ------------------------------------------------------------
+
+    def _input(self, channel: Channel, live: LiveSession, message: InputUpdate, now: float) -> None:
+        if live.started_at is None:
+            self._error(
+                channel, ErrorCode.NOT_STARTED, "Send START_SESSION before INPUT_UPDATE.", ack=0
+            )
+            return
+        if live.complete is not None:
+            self._error(
+                channel,
+                ErrorCode.SESSION_FINISHED,
+                "The session is finished; further input is ignored.",
+                ack=live.acked,
+            )
+            return
+        if message.input is not None:
+            self._legacy_input(live, message.input, now)
+            return
+        seq = message.seq
+        assert seq is not None
+        acked = live.acked
+        if seq <= acked:
+            self._metrics(live)  # a resent batch: applied once already, acknowledge again
+            return
+        if seq != acked + 1:
+            self._error(
+                channel,
+                ErrorCode.SEQ_GAP,
+                f"Expected batch seq {acked + 1}, got {seq}; resend every batch after ack.",
+                ack=acked,
+            )
+            return
+        keys = message.keys
+        last = live.last_t
+        tolerance = self.config.future_tolerance_ms
+        horizon = math.inf if tolerance is None else (now - live.started_at) * 1000 + tolerance
+        for event in keys:
+            t = event.t
+            if (last is not None and t < last) or t > horizon:
+                live.acked = seq
+                reason = "earlier than the previous key" if t <= horizon else "in the future"
+                self._error(
+                    channel,
+                    ErrorCode.BAD_TIMESTAMP,
+                    f"Batch {seq} rejected: key time {t:g} ms is {reason}. "
+                    "Times are ms since the test started and must not decrease.",
+                    ack=seq,
+                    seq=seq,
+                )
+                return
+            last = t
+        live.acked = seq
+        self._apply(live, [(event.key, event.t) for event in keys], now)
+
+    def _legacy_input(self, live: LiveSession, typed: str, now: float) -> None:
+        """``INPUT_UPDATE {input}``: turn the change of the whole text into keystrokes."""
+        assert live.started_at is not None
+        old = live.legacy_typed
+        common = 0
+        limit = min(len(old), len(typed))
+        while common < limit and old[common] == typed[common]:
+            common += 1
+        t = (now - live.started_at) * 1000
+        if live.last_t is not None:
+            t = max(t, live.last_t)
+        keys = [("Backspace", t)] * (len(old) - common)
+        keys.extend((ch, t) for ch in typed[common:])
+        live.legacy_typed = typed
+        if keys:
+            self._apply(live, keys, now)
+        else:
+            self._metrics(live)
+
+    def _apply(self, live: LiveSession, keys: list[tuple[str, float]], now: float) -> None:
+        session = live.session
+        apply = session.apply
+        burst = live.burst
+        window = self.config.burst_keys
+        for key, t in keys:
+            if len(key) == 1 and key != "\r":
+                strokes = [Keystroke(KeyKind.CHAR, t, key)]
+            else:
+                strokes = keystrokes_from_key(key, t)
+            for stroke in strokes:
+                apply(stroke)
+                if stroke.kind is KeyKind.CHAR:
+                    burst.append(t)
+                    if len(burst) > window:
+                        burst.popleft()
+                        if t - burst[0] < self.config.burst_min_ms:
+                            live.flags.add(FLAG_BURST)
+                if not session.state.is_open:
+                    break
+            if not session.state.is_open:
+                break
+        if keys:
+            live.last_t = keys[-1][1]
+            live.last_key_at = now
+            if live.first_key_at is None and session.start_t is not None:
+                live.first_key_at = now
+        self._metrics(live)
+        if not session.state.is_open:
+            self._finish(live, now)
+
+    def _metrics(self, live: LiveSession) -> None:
+        self._emit(
+            live.channel,
+            Outgoing(
+                METRICS_UPDATE,
+                {
+                    "ack": live.acked,
+                    "analysis": analysis_to_json(live.session.analyzer),
+                    "metrics": live_metrics_to_json(live.session),
+                },
+            ),
+        )
+
+    # -- completion -------------------------------------------------------
+
+    def _finish(self, live: LiveSession, now: float) -> None:
+        """Store the result (if any), then queue ``SESSION_COMPLETE``."""
+        if live.complete is not None:
+            return
+        self._timed.discard(live)
+        session = live.session
+        if session.state.is_open:
+            session.abandon()
+        result = session.result
+        data: dict[str, Any] = {
+            "sessionId": live.id,
+            "state": session.state.value,
+            "mode": live.mode,
+            "mode2": live.mode2,
+            "ack": live.acked,
+            "metrics": None,
+            "valid": False,
+            "invalidReasons": [],
+            "flags": [],
+            "resultId": None,
+            "personalBest": False,
+        }
+        if result is not None:
+            flags = set(live.flags)
+            if live.first_key_at is not None:
+                observed = live.last_key_at - live.first_key_at
+                claimed = result.metrics.duration_s
+                if claimed < 0.5 * observed - 2.0:
+                    flags.add(FLAG_TIMING)
+            if flags:
+                reasons = result.invalid_reasons + tuple(
+                    sorted(flags - set(result.invalid_reasons))
+                )
+                result = dataclasses.replace(result, invalid_reasons=reasons)
+            data["metrics"] = metrics_to_json(result.metrics)
+            data["valid"] = result.is_valid
+            data["invalidReasons"] = list(result.invalid_reasons)
+            data["flags"] = sorted(flags)
+            if self.history is not None:
+                try:
+                    data["personalBest"] = self.history.is_personal_best(
+                        result, mode=live.mode, mode2=live.mode2
+                    )
+                    data["resultId"] = self.history.save(
+                        result,
+                        text=live.text,
+                        text_id=live.text_id,
+                        language=live.language,
+                        mode=live.mode,
+                        mode2=live.mode2,
+                    )
+                except Exception as exc:  # storage trouble must not lose the live result
+                    log.exception("could not store the result of session %s", live.id)
+                    data["personalBest"] = False
+                    self._emit(
+                        live.channel,
+                        error(
+                            ErrorCode.STORAGE_FAILED,
+                            f"The result could not be stored ({type(exc).__name__}); it is "
+                            "shown but not kept.",
+                        ),
+                    )
+        log.info(
+            "session %s %s%s",
+            live.id,
+            data["state"],
+            "" if data["metrics"] is None else f" ({data['metrics']['wpm']} wpm)",
+        )
+        live.complete = Outgoing(SESSION_COMPLETE, data)
+        self._emit(live.channel, live.complete)
+
+    # -- time ---------------------------------------------------------------
+
+    def tick(self, now: float) -> None:
+        """Let time pass: close timed tests whose time is up, drop idle sessions."""
+        grace = self.config.time_grace_ms
+        for live in list(self._timed):
+            session = live.session
+            if live.complete is not None or not session.state.is_open:
+                self._timed.discard(live)
+                continue
+            if session.start_t is None or live.last_t is None:
+                continue  # the clock starts on the first character
+            limit = session.time_limit_ms
+            assert limit is not None
+            client_now = live.last_t + (now - live.last_key_at) * 1000
+            if client_now - session.start_t >= limit + grace:
+                session.tick(session.start_t + limit)
+                self._finish(live, now)
+        if now >= self._next_expiry:
+            self._next_expiry = now + 1.0
+            self.sessions_expire(now)
+
+    def sessions_expire(self, now: float) -> None:
+        """Forget sessions idle for longer than the TTL (and close idle untimed tests)."""
+        idle_ms = self.config.idle_limit_ms
+        for sid in list(self.sessions):
+            live = self.sessions.peek(sid)
+            if live is None or live.complete is not None or live.started_at is None:
+                continue
+            session = live.session
+            if session.state is SessionState.RUNNING and session.time_limit_ms is None:
+                if (now - live.last_key_at) * 1000 > idle_ms:
+                    session.abandon()
+                    self._finish(live, now)
+        for _, live in self.sessions.expire(now):
+            self._expired(live)
+
+    @property
+    def live_sessions(self) -> int:
+        """Sessions currently held (for the health endpoint)."""
+        return len(self.sessions)
+
+
+__all__ = [
+    "Channel",
+    "HandlerConfig",
+    "LiveSession",
+    "ResultSink",
+    "SessionHandler",
+    "ERROR",
+]

@@ -1,0 +1,480 @@
+"""``bartype serve``: the WebSocket server around the sans-I/O ``SessionHandler``.
+
+The server owns the network and nothing else: connections and their limits
+(frame size, message rate, connection counts), keepalive, the ``/health``
+endpoint, the clock that drives ``SessionHandler.tick``, and a graceful
+shutdown. All typing logic is in ``bartype.protocol``.
+
+Each connection has a bounded outbox. While the socket keeps up, messages
+are written at once; when it does not, they queue, a newer ``METRICS_UPDATE``
+replaces an unsent older one, and a client that lets the queue overflow is
+closed with 4008. One slow or abusive client never holds up the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import time
+from collections import deque
+from collections.abc import Coroutine
+from dataclasses import dataclass, field, replace
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from bartype import __version__
+from bartype.protocol.codec import encode
+from bartype.protocol.handler import Channel, HandlerConfig, ResultSink, SessionHandler
+from bartype.protocol.messages import (
+    METRICS_UPDATE,
+    PROTOCOL_VERSION,
+    Close,
+    CloseCode,
+    ErrorCode,
+    Outgoing,
+    error,
+)
+from bartype.protocol.textgen import LibraryTexts, TextSource
+
+log = logging.getLogger("bartype.server")
+
+WS_PATH = "/ws"
+HEALTH_PATH = "/health"
+TICK_INTERVAL_S = 0.1
+WRITE_HIGH_WATER = 64 * 1024
+"""Above this many unsent bytes a connection's messages queue in its outbox."""
+OUTBOX_LIMIT = 256
+"""Queued messages beyond this close the connection (4008 "Client too slow")."""
+SHUTDOWN_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything ``bartype serve`` can be told; the defaults are the CLI's."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    db: Path | None = None
+    max_frame: int = 65_536
+    rate: float = 50.0
+    burst: float | None = None
+    """Token-bucket size for the message rate (default: twice the rate, at least 20)."""
+    max_connections: int = 2000
+    max_per_ip: int = 200
+    session_ttl_s: float = 600.0
+    ping_interval_s: float | None = 10.0
+    outbox_limit: int = OUTBOX_LIMIT
+    handler: HandlerConfig = field(default_factory=HandlerConfig)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ServerConfig:
+        """Build the configuration from ``bartype serve`` arguments."""
+        handler = HandlerConfig(
+            session_ttl_s=args.session_ttl, max_frame=args.max_frame, rate=args.rate
+        )
+        return cls(
+            host=args.host,
+            port=args.port,
+            db=args.db,
+            max_frame=args.max_frame,
+            rate=args.rate,
+            max_connections=args.max_connections,
+            max_per_ip=args.max_per_ip,
+            session_ttl_s=args.session_ttl,
+            ping_interval_s=args.ping_interval,
+            handler=handler,
+        )
+
+
+class Connection:
+    """One client: its socket, its handler channel, its outbox and its rate bucket."""
+
+    __slots__ = ("ws", "channel", "peer", "outbox", "writer", "tokens", "stamp", "closing")
+
+    def __init__(self, ws: ServerConnection, channel: Channel, peer: str, burst: float) -> None:
+        self.ws = ws
+        self.channel = channel
+        self.peer = peer
+        self.outbox: deque[tuple[str, str] | Close] = deque()
+        self.writer: asyncio.Task[None] | None = None
+        self.tokens = burst
+        self.stamp = time.monotonic()
+        self.closing = False
+
+
+class BartypeServer:
+    """A running (or about to run) server; ``start()``, then ``stop()``."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        *,
+        history: ResultSink | None = None,
+        texts: TextSource | None = None,
+    ) -> None:
+        self.config = config
+        handler_config = replace(
+            config.handler,
+            session_ttl_s=config.session_ttl_s,
+            max_frame=config.max_frame,
+            rate=config.rate,
+        )
+        self.handler = SessionHandler(
+            texts if texts is not None else LibraryTexts(), history, config=handler_config
+        )
+        self.history = history
+        self._burst = config.burst if config.burst is not None else max(20.0, config.rate * 2)
+        self._conns: dict[int, Connection] = {}
+        self._per_ip: dict[str, int] = {}
+        self._server: Server | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._started = time.monotonic()
+        self.port = config.port
+        self.frames = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- lifecycle --------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind and start accepting connections."""
+        cfg = self.config
+        self._server = await serve(
+            self._serve_connection,
+            cfg.host,
+            cfg.port,
+            compression=None,
+            max_size=cfg.max_frame,
+            max_queue=16,
+            ping_interval=cfg.ping_interval_s,
+            ping_timeout=cfg.ping_interval_s,
+            open_timeout=5,
+            close_timeout=2,
+            process_request=self._process_request,
+            server_header=f"bartype/{__version__}",
+        )
+        sockets = list(self._server.sockets)
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+        log.info(
+            "listening on ws://%s:%d%s (health: http://%s:%d%s)",
+            cfg.host,
+            self.port,
+            WS_PATH,
+            cfg.host,
+            self.port,
+            HEALTH_PATH,
+        )
+
+    async def stop(self) -> None:
+        """Stop accepting, close every client with 1001, flush storage."""
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        log.info("shutting down (%d connections)", len(self._conns))
+        notice = encode(error(ErrorCode.SERVER_SHUTDOWN, "The server is shutting down."))
+        broadcast([c.ws for c in self._conns.values()], notice)
+        server.close(close_connections=True, code=CloseCode.GOING_AWAY, reason="Server stopping")
+        try:
+            await asyncio.wait_for(server.wait_closed(), SHUTDOWN_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("some connections did not close in time")
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        if self.history is not None:
+            close = getattr(self.history, "close", None)
+            if callable(close):
+                close()
+        log.info("stopped")
+
+    async def _tick_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(TICK_INTERVAL_S)
+            try:
+                self.handler.tick(loop.time())
+                self._pump()
+            except Exception:  # keep ticking: one bad session must not stop the clock
+                log.exception("error in the session tick")
+
+    # -- HTTP side --------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        """The ``/health`` document."""
+        return {
+            "status": "ok" if self._server is not None else "stopping",
+            "version": __version__,
+            "protocol": PROTOCOL_VERSION,
+            "connections": len(self._conns),
+            "sessions": self.handler.live_sessions,
+            "uptimeS": round(time.monotonic() - self._started, 1),
+        }
+
+    def _json_response(
+        self, connection: ServerConnection, status: HTTPStatus, body: dict[str, Any]
+    ) -> Response:
+        response = connection.respond(status, json.dumps(body) + "\n")
+        del response.headers["Content-Type"]
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = urlsplit(request.path).path
+        if path == HEALTH_PATH:
+            return self._json_response(connection, HTTPStatus.OK, self.health())
+        if path != WS_PATH:
+            return self._json_response(
+                connection,
+                HTTPStatus.NOT_FOUND,
+                {"error": f"Unknown path {path!r}; the WebSocket endpoint is {WS_PATH}."},
+            )
+        if len(self._conns) >= self.config.max_connections:
+            log.warning("refused a connection: %d open (limit)", len(self._conns))
+            return self._json_response(
+                connection,
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                {"error": "Too many connections; try again later."},
+            )
+        peer = _peer(connection)
+        if self._per_ip.get(peer, 0) >= self.config.max_per_ip:
+            log.warning("refused a connection from %s: per-address limit", peer)
+            return self._json_response(
+                connection,
+                HTTPStatus.TOO_MANY_REQUESTS,
+                {"error": "Too many connections from your address; close some first."},
+            )
+        return None
+
+    # -- WebSocket side ---------------------------------------------------
+
+    async def _serve_connection(self, ws: ServerConnection) -> None:
+        loop = asyncio.get_running_loop()
+        peer = _peer(ws)
+        query = parse_qs(urlsplit(ws.request.path if ws.request else "").query)
+        session_id = query["sessionId"][0] if "sessionId" in query else None
+        token = query["token"][0] if "token" in query else None
+        if self._per_ip.get(peer, 0) >= self.config.max_per_ip or (
+            len(self._conns) >= self.config.max_connections
+        ):
+            await ws.close(1013, "Too many connections")
+            return
+        channel = self.handler.open(loop.time(), session_id, token, peer)
+        conn = Connection(ws, channel, peer, self._burst)
+        self._conns[channel.id] = conn
+        self._per_ip[peer] = self._per_ip.get(peer, 0) + 1
+        log.info("connection %d from %s%s", channel.id, peer, " (resume)" if session_id else "")
+        self._pump()
+        receive = self.handler.receive_text
+        rate = self.config.rate
+        burst = self._burst
+        try:
+            async for message in ws:
+                now = loop.time()
+                # Token bucket: refill at ``rate``/s up to ``burst``.
+                tokens = conn.tokens + (now - conn.stamp) * rate
+                conn.stamp = now
+                if tokens > burst:
+                    tokens = burst
+                if tokens < 1.0:
+                    self._rate_limited(conn)
+                    break
+                conn.tokens = tokens - 1.0
+                self.frames += 1
+                if isinstance(message, str):
+                    receive(channel, message, now)
+                else:
+                    self._push(
+                        conn,
+                        error(
+                            ErrorCode.BAD_FRAME,
+                            "Binary frames are not accepted; send JSON text frames.",
+                        ),
+                    )
+                self._pump()
+                if channel.closed:
+                    break
+        except ConnectionClosed:
+            pass
+        finally:
+            await self._drop(conn, ws)
+
+    async def _drop(self, conn: Connection, ws: ServerConnection) -> None:
+        loop = asyncio.get_running_loop()
+        channel = conn.channel
+        self._conns.pop(channel.id, None)
+        count = self._per_ip.get(conn.peer, 1) - 1
+        if count > 0:
+            self._per_ip[conn.peer] = count
+        else:
+            self._per_ip.pop(conn.peer, None)
+        self.handler.disconnect(channel, loop.time())
+        if conn.writer is not None and not conn.writer.done():
+            # Let queued messages (and a queued close) go out, briefly.
+            with contextlib.suppress(asyncio.TimeoutError, ConnectionClosed):
+                await asyncio.wait_for(asyncio.shield(conn.writer), 2.0)
+            conn.writer.cancel()
+        code = ws.close_code
+        log.info("connection %d closed (%s)", channel.id, code if code is not None else "-")
+
+    def _rate_limited(self, conn: Connection) -> None:
+        log.warning("connection %d from %s exceeded the message rate", conn.channel.id, conn.peer)
+        self._push(
+            conn,
+            error(
+                ErrorCode.RATE_LIMITED,
+                f"More than {self.config.rate:g} messages/s; batch keys into fewer messages.",
+            ),
+        )
+        self._push(conn, Close(CloseCode.POLICY_VIOLATION, "Rate limit exceeded"))
+
+    def _pump(self) -> None:
+        conns = self._conns
+        for channel in self.handler.take_dirty():
+            conn = conns.get(channel.id)
+            actions = channel.take()
+            if conn is None:
+                continue
+            for action in actions:
+                self._push(conn, action)
+
+    def _push(self, conn: Connection, action: Outgoing | Close) -> None:
+        """Send now if the socket keeps up, else queue (coalescing metrics)."""
+        if conn.closing:
+            return
+        ws = conn.ws
+        if isinstance(action, Close):
+            conn.closing = True
+            if not conn.outbox:
+                self._spawn(ws.close(action.code, action.reason))
+                return
+            conn.outbox.append(action)
+            return
+        text = encode(action)
+        outbox = conn.outbox
+        if not outbox and ws.transport.get_write_buffer_size() < WRITE_HIGH_WATER:
+            broadcast((ws,), text)
+            return
+        if outbox and action.type == METRICS_UPDATE:
+            last = outbox[-1]
+            if not isinstance(last, Close) and last[0] == METRICS_UPDATE:
+                outbox[-1] = (METRICS_UPDATE, text)
+                return
+        if len(outbox) >= self.config.outbox_limit:
+            log.warning("connection %d is too slow; closing it", conn.channel.id)
+            outbox.clear()
+            conn.closing = True
+            self._spawn(ws.close(CloseCode.TOO_SLOW, "Client too slow"))
+            return
+        outbox.append((action.type, text))
+        if conn.writer is None or conn.writer.done():
+            conn.writer = asyncio.get_running_loop().create_task(self._write(conn))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _write(self, conn: Connection) -> None:
+        ws = conn.ws
+        outbox = conn.outbox
+        try:
+            while outbox:
+                item = outbox.popleft()
+                if isinstance(item, Close):
+                    await ws.close(item.code, item.reason)
+                    return
+                await ws.send(item[1])
+        except ConnectionClosed:
+            outbox.clear()
+
+
+def _peer(connection: ServerConnection) -> str:
+    address = connection.remote_address
+    if isinstance(address, tuple) and address:
+        return str(address[0])
+    return str(address or "?")
+
+
+def default_db_path() -> Path:
+    """The server's results database in the user data directory."""
+    from bartype.storage.paths import data_dir
+
+    return data_dir() / "server.sqlite3"
+
+
+async def serve_until_stopped(
+    config: ServerConfig, *, ready: asyncio.Event | None = None, stop: asyncio.Event | None = None
+) -> int:
+    """Run a server until SIGINT/SIGTERM (or ``stop`` is set); return the exit status."""
+    from bartype.storage.history import History, HistoryError
+
+    db = config.db if config.db is not None else default_db_path()
+    try:
+        history = History(db)
+    except HistoryError as exc:
+        log.error("%s", exc)
+        return 2
+    server = BartypeServer(config, history=history)
+    try:
+        await server.start()
+    except OSError as exc:
+        history.close()
+        log.error(
+            "Cannot listen on %s:%d (%s). Is another server running? Try --port.",
+            config.host,
+            config.port,
+            exc.strerror or exc,
+        )
+        return 2
+    print(
+        f"bartype serve: listening on ws://{config.host}:{server.port}{WS_PATH} (results in {db})",
+        flush=True,
+    )
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    if ready is not None:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+        await server.stop()
+    return 0
+
+
+def configure_logging(level: str) -> None:
+    """Readable one-line logs on stderr."""
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    if level != "debug":
+        logging.getLogger("websockets").setLevel(logging.WARNING)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Entry point of ``bartype serve``."""
+    configure_logging(args.log_level)
+    config = ServerConfig.from_args(args)
+    try:
+        return asyncio.run(serve_until_stopped(config))
+    except KeyboardInterrupt:  # a second Ctrl+C during shutdown
+        return 130

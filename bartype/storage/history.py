@@ -1,0 +1,428 @@
+"""Results history in SQLite: every finished test with its full keystroke log.
+
+The database runs in WAL mode with ``synchronous=NORMAL``: a committed result
+survives the process being killed at any moment (it may not survive a power
+cut within the last checkpoint, which is acceptable for a typing history).
+The schema version lives in ``PRAGMA user_version``; ``MIGRATIONS[i]``
+upgrades a database from version ``i`` to ``i + 1``, each in one transaction.
+Paths are passed in; nothing happens at import.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bartype.core.keystrokes import Keystroke, keystrokes_from_key
+from bartype.core.metrics import KeyStat, SecondSeries
+from bartype.core.session import Mode, Result, SessionConfig
+
+
+class HistoryError(Exception):
+    """The history database cannot be used; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    """One stored test. ``keystrokes`` is loaded by ``History.get`` only."""
+
+    id: int
+    created_at: float
+    mode: str
+    mode2: str
+    language: str | None
+    wpm: float
+    raw: float
+    accuracy: float
+    consistency: float
+    duration_s: float
+    correct: int
+    incorrect: int
+    extra: int
+    missed: int
+    valid: bool
+    invalid_reasons: tuple[str, ...]
+    state: str
+    text: str | None
+    series: SecondSeries
+    keys: Mapping[str, KeyStat]
+    text_id: str | None = None
+    key_consistency: float = 0.0
+    keypresses: int = 0
+    errors: int = 0
+    afk: bool = False
+    duration_limit_s: float | None = None
+    word_count: int | None = None
+    keystrokes: tuple[Keystroke, ...] | None = field(default=None, repr=False)
+
+    def session_config(self) -> SessionConfig:
+        """The configuration to replay this test with ``bartype.core.session.replay``."""
+        core_mode = {m.value: m for m in Mode}.get(self.mode, Mode.CUSTOM)
+        return SessionConfig(
+            core_mode, duration_s=self.duration_limit_s, word_count=self.word_count
+        )
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE results (
+            id INTEGER PRIMARY KEY,
+            created_at REAL NOT NULL,
+            mode TEXT NOT NULL,
+            mode2 TEXT NOT NULL,
+            language TEXT,
+            text_id TEXT,
+            text TEXT,
+            state TEXT NOT NULL,
+            duration_limit_s REAL,
+            word_count INTEGER,
+            wpm REAL NOT NULL,
+            raw REAL NOT NULL,
+            accuracy REAL NOT NULL,
+            consistency REAL NOT NULL,
+            key_consistency REAL NOT NULL,
+            duration_s REAL NOT NULL,
+            correct INTEGER NOT NULL,
+            incorrect INTEGER NOT NULL,
+            extra INTEGER NOT NULL,
+            missed INTEGER NOT NULL,
+            keypresses INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            afk INTEGER NOT NULL,
+            valid INTEGER NOT NULL,
+            invalid_reasons TEXT NOT NULL,
+            series TEXT NOT NULL,
+            keys TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE keystrokes (
+            result_id INTEGER PRIMARY KEY REFERENCES results(id) ON DELETE CASCADE,
+            log TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX results_created ON results(created_at)")
+
+
+def _v2(db: sqlite3.Connection) -> None:
+    """Per-key totals kept up to date on save, so the tutor reads them in O(keys)."""
+    db.execute("CREATE INDEX results_best ON results(mode, mode2, valid, wpm)")
+    db.execute(
+        """
+        CREATE TABLE key_stats (
+            key TEXT PRIMARY KEY,
+            presses INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            interval_total_ms REAL NOT NULL,
+            interval_count INTEGER NOT NULL
+        )
+        """
+    )
+    totals: dict[str, KeyStat] = {}
+    for (keys_json,) in db.execute("SELECT keys FROM results"):
+        _add_keys(totals, _keys_from_json(keys_json))
+    db.executemany(
+        "INSERT INTO key_stats VALUES (?, ?, ?, ?, ?)",
+        [
+            (k, s.presses, s.errors, s.interval_total_ms, s.interval_count)
+            for k, s in totals.items()
+        ],
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _add_keys(totals: dict[str, KeyStat], keys: Mapping[str, KeyStat]) -> None:
+    for key, stat in keys.items():
+        total = totals.get(key)
+        if total is None:
+            total = totals[key] = KeyStat()
+        total.presses += stat.presses
+        total.errors += stat.errors
+        total.interval_total_ms += stat.interval_total_ms
+        total.interval_count += stat.interval_count
+
+
+def _keys_to_json(keys: Mapping[str, KeyStat]) -> str:
+    return json.dumps(
+        {k: [s.presses, s.errors, s.interval_total_ms, s.interval_count] for k, s in keys.items()},
+        ensure_ascii=False,
+    )
+
+
+def _keys_from_json(text: str) -> dict[str, KeyStat]:
+    raw: dict[str, list[Any]] = json.loads(text)
+    return {k: KeyStat(int(v[0]), int(v[1]), float(v[2]), int(v[3])) for k, v in raw.items()}
+
+
+def _series_to_json(series: SecondSeries) -> str:
+    return json.dumps(
+        {
+            "wpm": list(series.wpm),
+            "raw": list(series.raw),
+            "burst": list(series.burst),
+            "errors": list(series.errors),
+        }
+    )
+
+
+def _series_from_json(text: str) -> SecondSeries:
+    raw = json.loads(text)
+    return SecondSeries(
+        tuple(raw["wpm"]), tuple(raw["raw"]), tuple(raw["burst"]), tuple(raw["errors"])
+    )
+
+
+def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring ``db`` up to schema ``target``; return the version it was at.
+
+    Raises:
+        HistoryError: the database was written by a newer BARtype.
+    """
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise HistoryError(
+            f"The history database has schema version {version}, newer than this BARtype "
+            f"understands ({SCHEMA_VERSION}). Upgrade bartype, or use another --data-dir / --db."
+        )
+    start = version
+    while version < target:
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            MIGRATIONS[version](db)
+            version += 1
+            db.execute(f"PRAGMA user_version = {version}")
+    return start
+
+
+_COLUMNS = (
+    "id, created_at, mode, mode2, language, wpm, raw, accuracy, consistency, duration_s, "
+    "correct, incorrect, extra, missed, valid, invalid_reasons, state, text, series, keys, "
+    "text_id, key_consistency, keypresses, errors, afk, duration_limit_s, word_count"
+)
+
+
+def _row_to_result(row: tuple[Any, ...], keystrokes: tuple[Keystroke, ...] | None) -> StoredResult:
+    return StoredResult(
+        id=row[0],
+        created_at=row[1],
+        mode=row[2],
+        mode2=row[3],
+        language=row[4],
+        wpm=row[5],
+        raw=row[6],
+        accuracy=row[7],
+        consistency=row[8],
+        duration_s=row[9],
+        correct=row[10],
+        incorrect=row[11],
+        extra=row[12],
+        missed=row[13],
+        valid=bool(row[14]),
+        invalid_reasons=tuple(json.loads(row[15])),
+        state=row[16],
+        text=row[17],
+        series=_series_from_json(row[18]),
+        keys=_keys_from_json(row[19]),
+        text_id=row[20],
+        key_consistency=row[21],
+        keypresses=row[22],
+        errors=row[23],
+        afk=bool(row[24]),
+        duration_limit_s=row[25],
+        word_count=row[26],
+        keystrokes=keystrokes,
+    )
+
+
+class History:
+    """The results database at ``path`` (created and migrated on open)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise HistoryError(
+                f"Cannot open the history database {path} ({exc}). "
+                "Check the folder exists and is writable, or pass another path."
+            ) from exc
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            migrate(self._db)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise HistoryError(
+                f"{path} is not a usable BARtype history ({exc}). "
+                "Move it aside or pass another path."
+            ) from exc
+        except HistoryError:
+            self._db.close()
+            raise
+
+    # -- writing ----------------------------------------------------------
+
+    def save(
+        self,
+        result: Result,
+        *,
+        text: str | None,
+        text_id: str | None = None,
+        language: str | None = None,
+        created_at: float | None = None,
+        mode: str | None = None,
+        mode2: str | None = None,
+    ) -> int:
+        """Store a result with its keystroke log; committed when this returns.
+
+        ``mode``/``mode2`` override the labels taken from ``result.config``
+        (e.g. ``"code"``/``"python"`` for a code test run as a custom text).
+        """
+        m = result.metrics
+        config = result.config
+        log = json.dumps([[k.name, k.t] for k in result.keystrokes], ensure_ascii=False)
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            cursor = self._db.execute(
+                "INSERT INTO results (created_at, mode, mode2, language, text_id, text, state, "
+                "duration_limit_s, word_count, wpm, raw, accuracy, consistency, key_consistency, "
+                "duration_s, correct, incorrect, extra, missed, keypresses, errors, afk, valid, "
+                "invalid_reasons, series, keys) "
+                f"VALUES ({', '.join('?' * 26)})",
+                (
+                    time.time() if created_at is None else created_at,
+                    mode or config.mode.value,
+                    config.mode2 if mode2 is None else mode2,
+                    language,
+                    text_id,
+                    text,
+                    result.state.value,
+                    config.duration_s,
+                    config.word_count,
+                    m.wpm,
+                    m.raw,
+                    m.accuracy,
+                    m.consistency,
+                    m.key_consistency,
+                    m.duration_s,
+                    m.correct,
+                    m.incorrect,
+                    m.extra,
+                    m.missed,
+                    m.keypresses,
+                    m.errors,
+                    int(m.afk),
+                    int(result.is_valid),
+                    json.dumps(list(result.invalid_reasons)),
+                    _series_to_json(m.series),
+                    _keys_to_json(m.keys),
+                ),
+            )
+            result_id = int(cursor.lastrowid or 0)
+            self._db.execute("INSERT INTO keystrokes VALUES (?, ?)", (result_id, log))
+            self._db.executemany(
+                "INSERT INTO key_stats VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+                "presses = presses + excluded.presses, errors = errors + excluded.errors, "
+                "interval_total_ms = interval_total_ms + excluded.interval_total_ms, "
+                "interval_count = interval_count + excluded.interval_count",
+                [
+                    (k, s.presses, s.errors, s.interval_total_ms, s.interval_count)
+                    for k, s in m.keys.items()
+                ],
+            )
+        return result_id
+
+    # -- reading ----------------------------------------------------------
+
+    def recent(self, limit: int = 200) -> list[StoredResult]:
+        """The latest results, newest first (without keystroke logs)."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM results ORDER BY created_at DESC, id DESC LIMIT ?", (limit,)
+        )
+        return [_row_to_result(row, None) for row in rows]
+
+    def get(self, result_id: int) -> StoredResult:
+        """One result with its keystroke log.
+
+        Raises:
+            KeyError: no result has this id.
+        """
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM results WHERE id = ?", (result_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(result_id)
+        log_row = self._db.execute(
+            "SELECT log FROM keystrokes WHERE result_id = ?", (result_id,)
+        ).fetchone()
+        keystrokes: list[Keystroke] = []
+        if log_row is not None:
+            for name, t in json.loads(log_row[0]):
+                keystrokes.extend(keystrokes_from_key(name, float(t)))
+        return _row_to_result(row, tuple(keystrokes))
+
+    def personal_bests(self) -> dict[tuple[str, str], StoredResult]:
+        """The best valid result per (mode, mode2), by WPM (the earliest on a tie)."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM results r WHERE valid = 1 AND id = ("
+            "SELECT id FROM results s WHERE s.valid = 1 AND s.mode = r.mode AND s.mode2 = r.mode2 "
+            "ORDER BY s.wpm DESC, s.id ASC LIMIT 1)"
+        )
+        return {(row[2], row[3]): _row_to_result(row, None) for row in rows}
+
+    def is_personal_best(
+        self, result: Result, *, mode: str | None = None, mode2: str | None = None
+    ) -> bool:
+        """Would ``result`` beat the stored best for its mode? Call before ``save``."""
+        if not result.is_valid:
+            return False
+        row = self._db.execute(
+            "SELECT MAX(wpm) FROM results WHERE valid = 1 AND mode = ? AND mode2 = ?",
+            (mode or result.config.mode.value, result.config.mode2 if mode2 is None else mode2),
+        ).fetchone()
+        return row[0] is None or result.metrics.wpm > row[0]
+
+    def key_stats(self) -> dict[str, KeyStat]:
+        """Per-key totals over every stored result (presses, errors, timing)."""
+        return {
+            row[0]: KeyStat(row[1], row[2], row[3], row[4])
+            for row in self._db.execute(
+                "SELECT key, presses, errors, interval_total_ms, interval_count FROM key_stats "
+                "ORDER BY key"
+            )
+        }
+
+    def count(self) -> int:
+        """Number of stored results."""
+        (n,) = self._db.execute("SELECT COUNT(*) FROM results").fetchone()
+        return int(n)
+
+    def close(self) -> None:
+        """Checkpoint and close the database."""
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass  # another connection may hold the WAL; it is checkpointed later
+        self._db.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,508 @@
+"""The BARtype Textual app: owns the test, the client and the settings.
+
+Screens and widgets only draw what the app tells them and hand key presses
+back; the state of the test lives here (in an ``Attempt``), so a screen can be
+replaced or resized without losing anything. Everything slow — the transport,
+the history file — runs in workers and reports back on the app's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from bartype.storage.settings import Settings, save_settings
+from bartype.tui.attempt import Attempt, TestSpec
+from bartype.tui.result_view import ResultView, from_complete, from_result
+from bartype.tui.screens.typing import TypingScreen
+
+MIN_WIDTH = 40
+MIN_HEIGHT = 12
+COMPLETE_TIMEOUT_S = 1.5
+"""How long to wait for the handler to finish a test by itself before ending it."""
+
+
+class TypingClient(Protocol):
+    """The part of ``bartype.transport.client.SessionClient`` the app uses."""
+
+    on_metrics: Callable[[dict[str, Any]], None] | None
+    on_status: Callable[[str], None] | None
+    on_error: Callable[[dict[str, Any]], None] | None
+
+    async def create(self, options: Any) -> Any: ...
+
+    def send_key(self, key: str, t: float) -> None: ...
+
+    async def end(self, t: float | None = None) -> dict[str, Any]: ...
+
+    async def wait_complete(self) -> dict[str, Any]: ...
+
+    async def close(self) -> None: ...
+
+
+ClientFactory = Callable[[], Awaitable[TypingClient]]
+
+
+class BartypeApp(App[int]):
+    """The typing tutor."""
+
+    CSS_PATH = ["styles/app.tcss"]
+    TITLE = "BARtype"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
+        Binding("ctrl+q", "quit", "quit", show=False, priority=True),
+        Binding("ctrl+t", "toggle_theme", "theme", show=False),
+    ]
+
+    def __init__(
+        self,
+        spec: TestSpec,
+        client_factory: ClientFactory,
+        *,
+        settings: Settings | None = None,
+        settings_path: Path | None = None,
+        history_path: Path | None = None,
+        remote: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        warnings: Sequence[str] = (),
+    ) -> None:
+        super().__init__()
+        self.spec = spec
+        self.client_factory = client_factory
+        self.settings = settings or Settings()
+        self.settings_path = settings_path
+        self.history_path = history_path
+        self.remote = remote
+        self.clock = clock
+        self.startup_warnings = list(warnings)
+        self.client: TypingClient | None = None
+        self.attempt: Attempt | None = None
+        self.result: ResultView | None = None
+        self.connection = "connecting" if remote else "local"
+        self.tests_started = 0
+        self._shown_at = clock()
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+
+    # -- screens -------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        return TypingScreen()
+
+    @property
+    def typing_screen(self) -> TypingScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, TypingScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        for warning in self.startup_warnings:
+            self.notify(warning, severity="warning", timeout=8)
+        self.call_after_refresh(self.check_size)
+
+    def typing_screen_ready(self) -> None:
+        """The typing screen is mounted: ask for the first text."""
+        if self.attempt is None:
+            self.start_test(self.spec)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.check_size)
+
+    def check_size(self) -> None:
+        """Cover the app with a message while the terminal is too small."""
+        from bartype.tui.screens.too_small import TooSmallScreen
+
+        width, height = self.size
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        covered = isinstance(self.screen, TooSmallScreen)
+        if small and not covered:
+            self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
+        elif covered:
+            if small:
+                self.screen.refresh()
+            else:
+                self.pop_screen()
+
+    def _back_to_typing(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def _show(self, screen: Screen[Any], callback: Callable[[Any], None] | None = None) -> None:
+        from bartype.tui.screens.too_small import TooSmallScreen
+
+        if isinstance(self.screen, TooSmallScreen):
+            self.pop_screen()
+        self.push_screen(screen, callback)
+        self.call_after_refresh(self.check_size)
+
+    # -- time ----------------------------------------------------------------
+
+    def now_t(self) -> float:
+        """Milliseconds since the typing screen showed the current text."""
+        return (self.clock() - self._shown_at) * 1000.0
+
+    # -- starting a test -----------------------------------------------------
+
+    def session_options(self, spec: TestSpec) -> Any:
+        from bartype.transport.client import SessionOptions
+
+        seed = spec.seed
+        if seed is not None and spec.text is None:
+            seed += self.tests_started  # a new text each time, still reproducible
+        return SessionOptions(
+            mode=spec.mode,
+            duration=spec.duration if spec.mode == "time" else None,
+            words=spec.words if spec.mode == "words" else None,
+            quote_length=spec.quote_length if spec.mode == "quote" else None,
+            language=spec.language,
+            punctuation=spec.punctuation,
+            numbers=spec.numbers,
+            seed=seed,
+            code=spec.code if spec.mode == "code" else None,
+            text=spec.text,
+        )
+
+    async def _ensure_client(self) -> TypingClient | None:
+        if self.client is not None:
+            return self.client
+        try:
+            client = await self.client_factory()
+        except Exception as error:  # the transport's errors carry a message for people
+            self.exit(1, 1, message=f"bartype: {error}")
+            return None
+        client.on_status = self._on_status
+        client.on_error = self._on_error
+        self.client = client
+        if self.remote:
+            self._on_status("connected")
+        return client
+
+    @work(exclusive=True, group="session")
+    async def start_test(self, spec: TestSpec) -> None:
+        """Ask the handler for a new session and show its text."""
+        self.spec = spec
+        self.attempt = None
+        self.result = None
+        self.typing_screen.query_one("#text").show(None, "…")  # type: ignore[attr-defined]
+        self._back_to_typing()
+        client = await self._ensure_client()
+        if client is None:
+            return
+        options = self.session_options(spec)
+        try:
+            created = await client.create(options)
+        except Exception as error:
+            self.typing_screen.query_one("#text").show(None, str(error))  # type: ignore[attr-defined]
+            self.notify(str(error), title="cannot start a test", severity="error", timeout=10)
+            return
+        self.tests_started += 1
+        self.attempt = Attempt(spec, created.text, created.session_id)
+        self._shown_at = self.clock()
+        self.typing_screen.query_one("#text").show(self.attempt.analyzer)  # type: ignore[attr-defined]
+        self._back_to_typing()
+        self.refresh_typing()
+
+    # -- typing --------------------------------------------------------------
+
+    def type_key(self, name: str) -> None:
+        """One key from the typing screen: colour it now, send it on, maybe finish."""
+        attempt = self.attempt
+        if attempt is None or not attempt.open:
+            return
+        before = attempt.analyzer.index
+        was_started = attempt.started
+        t = self.now_t()
+        if attempt.tick(t):
+            self.finish(by_user=False)
+            return
+        sent, finished = attempt.type_key(name, t)
+        if not sent:
+            return
+        if self.client is not None:
+            self.client.send_key(name, t)
+        after = attempt.analyzer.index
+        self.typing_screen.query_one("#text").words_changed(  # type: ignore[attr-defined]
+            min(before, after), max(before, after)
+        )
+        if was_started:
+            self._update_stats()
+        else:
+            self.refresh_typing()
+        if finished:
+            self.finish(by_user=False)
+
+    def tick(self) -> None:
+        """Called a few times a second: the countdown, and the end of a timed test."""
+        attempt = self.attempt
+        if attempt is None or not attempt.open or not attempt.started:
+            return
+        if attempt.tick(self.now_t()):
+            self.finish(by_user=False)
+        else:
+            self._update_stats()
+
+    def refresh_typing(self) -> None:
+        """Redraw the labels and figures of the typing screen."""
+        screen = self.typing_screen
+        if not screen.is_mounted:
+            return
+        from textual.widgets import Static
+
+        spec = self.spec
+        parts = [spec.label]
+        if spec.mode in ("time", "words"):
+            parts.append(spec.language)
+            if spec.punctuation:
+                parts.append("punctuation")
+            if spec.numbers:
+                parts.append("numbers")
+        screen.query_one("#test-label", Static).update("  ·  ".join(parts))
+        screen.query_one("#connection").set_status(self.connection)  # type: ignore[attr-defined]
+        hint = "start typing" if self.attempt is not None and not self.attempt.started else ""
+        if spec.mode == "zen" and self.attempt is not None:
+            hint = "start typing; esc ends the test" if not self.attempt.started else "esc ends"
+        screen.query_one("#typing-hint", Static).update(hint)
+        self._update_stats()
+
+    def _update_stats(self) -> None:
+        attempt = self.attempt
+        screen = self.typing_screen
+        if attempt is None:
+            return
+        t = self.now_t()
+        remaining = attempt.remaining_s(t)
+        if remaining is not None:
+            counter = f"{int(-(-remaining // 1))}"
+        elif attempt.spec.mode == "zen":
+            seconds = int(attempt.elapsed_s(t))
+            counter = f"{seconds // 60}:{seconds % 60:02d}"
+        else:
+            counter = f"{attempt.words_done()}/{attempt.analyzer.word_count()}"
+        if attempt.started:
+            live = attempt.live()
+            wpm: float | None = live.wpm
+            accuracy: float | None = live.accuracy
+        else:
+            wpm = accuracy = None
+        screen.query_one("#stats").show_figures(counter, wpm, accuracy, "")  # type: ignore[attr-defined]
+
+    # -- finishing -----------------------------------------------------------
+
+    def finish(self, by_user: bool) -> None:
+        """Stop taking keys and fetch the result."""
+        attempt = self.attempt
+        if attempt is None:
+            return
+        if attempt.local_end_t is None:
+            limit = attempt.time_limit_ms
+            t = self.now_t()
+            if limit is not None and attempt.start_t is not None:
+                t = min(t, attempt.start_t + limit)
+            attempt.end_locally(t)
+        if not attempt.started:
+            return
+        self.typing_screen.query_one("#typing-hint").update("…")  # type: ignore[attr-defined]
+        self._complete(attempt, by_user)
+
+    @work(exclusive=True, group="finish")
+    async def _complete(self, attempt: Attempt, by_user: bool) -> None:
+        client = self.client
+        data: dict[str, Any] | None = None
+        natural = attempt.session.result is not None and not by_user
+        natural = natural and attempt.time_limit_ms is None and attempt.spec.mode != "zen"
+        if client is not None:
+            try:
+                if natural:
+                    try:
+                        data = await asyncio.wait_for(client.wait_complete(), COMPLETE_TIMEOUT_S)
+                    except TimeoutError:
+                        data = await client.end(attempt.local_end_t)
+                else:
+                    data = await client.end(attempt.local_end_t)
+            except Exception as error:
+                self.notify(
+                    f"{error}; showing the result computed here",
+                    title="the server did not answer",
+                    severity="warning",
+                )
+        if attempt is not self.attempt:
+            return  # a new test started meanwhile
+        attempt.final = data
+        result = attempt.session.result
+        if data is not None and data.get("metrics"):
+            view = from_complete(attempt.spec.label, data)
+        elif result is not None:
+            view = from_result(attempt.spec.label, result)
+        else:
+            self.start_test(replace(attempt.spec))
+            return
+        if self.remote or data is None:
+            # The server's history is not ours: the local one decides what is a best.
+            mode = str((data or {}).get("mode") or attempt.spec.mode)
+            mode2 = str((data or {}).get("mode2") or attempt.config.mode2)
+            best = False
+            if view.worth_saving and result is not None:
+                best = await asyncio.to_thread(self._save_locally, attempt, mode, mode2)
+            view = replace(view, personal_best=best and view.valid)
+        else:
+            view = replace(view, personal_best=bool(data.get("personalBest")) and view.valid)
+        self.result = view
+        from bartype.tui.screens.results import ResultsScreen
+
+        self._show(ResultsScreen(view))
+
+    def _save_locally(self, attempt: Attempt, mode: str, mode2: str) -> bool:
+        """Keep a result typed against a server in the local history (thread).
+
+        The keystroke log is replayed through the core, which gives the numbers
+        the server computed. Returns whether it is a new personal best.
+        """
+        if self.history_path is None:
+            return False
+        from bartype.core.session import replay
+
+        session = replay(attempt.config, attempt.text, list(attempt.session.log))
+        if session.state.is_open:
+            session.end(attempt.local_end_t)
+        result = session.result
+        if result is None:
+            return False
+        try:
+            from bartype.storage.history import History
+
+            with History(self.history_path) as history:
+                best = history.is_personal_best(result, mode=mode, mode2=mode2)
+                history.save(
+                    result,
+                    text=attempt.text,
+                    language=attempt.spec.language if mode in ("time", "words") else None,
+                    mode=mode,
+                    mode2=mode2,
+                )
+                return best
+        except Exception as error:
+            self.call_from_thread(
+                self.notify, f"could not save to the local history: {error}", severity="warning"
+            )
+            return False
+
+    # -- transport callbacks ---------------------------------------------------
+
+    def _on_status(self, status: str) -> None:
+        self.connection = status
+        if self.typing_screen.is_mounted:
+            self.typing_screen.query_one("#connection").set_status(status)  # type: ignore[attr-defined]
+
+    def _on_error(self, data: dict[str, Any]) -> None:
+        message = str(data.get("message") or data.get("code") or data)
+        self.notify(message, title="server error", severity="error", timeout=8)
+
+    # -- actions -------------------------------------------------------------
+
+    def action_new_test(self) -> None:
+        """Restart with a new text (the same file's text in custom mode)."""
+        spec = self.spec
+        if spec.mode != "custom":
+            spec = replace(spec, text=None)
+        self.start_test(spec)
+
+    def action_retry(self) -> None:
+        """Type the same text again."""
+        attempt = self.attempt
+        text = attempt.text if attempt is not None else None
+        if text is None:
+            self.action_new_test()
+            return
+        self.start_test(replace(self.spec, text=text))
+
+    def action_escape(self) -> None:
+        attempt = self.attempt
+        if attempt is not None and attempt.spec.mode == "zen" and attempt.started and attempt.open:
+            self.finish(by_user=True)
+            return
+        self.action_menu()
+
+    def action_menu(self) -> None:
+        from bartype.tui.screens.menu import MenuScreen
+
+        self._show(MenuScreen(self.settings, list(self.available_themes)), self._menu_closed)
+
+    def _menu_closed(self, choice: Any) -> None:
+        if choice is None:
+            return
+        self.apply_settings(choice.settings, restart=choice.action == "start")
+        if choice.action == "history":
+            self.action_history()
+        elif choice.action == "help":
+            self.action_help()
+        elif choice.action == "quit":
+            self.run_worker(self.action_quit())
+
+    def apply_settings(self, settings: Settings, restart: bool) -> None:
+        """Take settings from the menu: save them and, if asked, start a test with them."""
+        self.settings = settings
+        if settings.theme in self.available_themes and settings.theme != self.theme:
+            self.theme = settings.theme
+        self.save_settings()
+        if restart:
+            self.start_test(spec_from_settings(settings, seed=self.spec.seed))
+
+    def save_settings(self) -> None:
+        if self.settings_path is None:
+            return
+        try:
+            save_settings(self.settings, self.settings_path)
+        except OSError as error:
+            self.notify(f"cannot save settings: {error}", severity="warning")
+
+    def action_toggle_theme(self) -> None:
+        """Switch between the dark and light themes."""
+        theme = "textual-light" if self.current_theme.dark else "textual-dark"
+        self.theme = theme
+        self.settings = self.settings.with_changes(theme=theme)
+        self.save_settings()
+
+    def action_history(self) -> None:
+        from bartype.tui.screens.history import HistoryScreen
+
+        self._show(HistoryScreen(self.history_path))
+
+    def action_help(self) -> None:
+        from bartype.tui.screens.help import HelpScreen
+
+        self._show(HelpScreen())
+
+    async def action_quit(self) -> None:
+        """Quit from anywhere, closing the connection first."""
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                await asyncio.wait_for(client.close(), 2.0)
+            except Exception:
+                pass  # quitting: a connection that will not close is dropped anyway
+        self.exit(0)
+
+
+def spec_from_settings(settings: Settings, seed: int | None = None) -> TestSpec:
+    """The test the settings describe."""
+    return TestSpec(
+        mode=settings.mode,
+        duration=settings.duration,
+        words=settings.words,
+        quote_length=settings.quote_length,
+        language=settings.language,
+        punctuation=settings.punctuation,
+        numbers=settings.numbers,
+        seed=seed,
+        code=settings.code,
+    )

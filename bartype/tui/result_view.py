@@ -1,0 +1,107 @@
+"""What the results screen shows, built from the handler's SESSION_COMPLETE data.
+
+Kept free of Textual so the figures can be checked without a screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bartype.core.session import Result
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """The final figures of one test, as shown."""
+
+    label: str
+    wpm: float
+    raw: float
+    accuracy: float
+    consistency: float
+    correct: int
+    incorrect: int
+    extra: int
+    missed: int
+    duration_s: float
+    afk: bool
+    valid: bool
+    invalid_reasons: tuple[str, ...] = ()
+    wpm_series: tuple[float, ...] = ()
+    raw_series: tuple[float, ...] = ()
+    error_series: tuple[int, ...] = ()
+    keys: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    keypresses: int = 0
+    personal_best: bool = False
+
+    @property
+    def chars(self) -> str:
+        return f"{self.correct}/{self.incorrect}/{self.extra}/{self.missed}"
+
+    @property
+    def worth_saving(self) -> bool:
+        """An empty or AFK test is not kept in the history."""
+        return self.keypresses > 0 and not self.afk
+
+
+def _num(data: Mapping[str, Any], key: str, default: float = 0.0) -> float:
+    value = data.get(key, default)
+    return float(value) if isinstance(value, int | float) else default
+
+
+def from_complete(label: str, data: Mapping[str, Any]) -> ResultView:
+    """Build the view from SESSION_COMPLETE ``data`` (camelCase metrics)."""
+    metrics: Mapping[str, Any] = data.get("metrics") or {}
+    series: Mapping[str, Any] = metrics.get("series") or {}
+    reasons = tuple(str(r) for r in data.get("invalidReasons") or ())
+    valid = bool(data.get("valid", not reasons))
+    return ResultView(
+        label=label,
+        wpm=_num(metrics, "wpm"),
+        raw=_num(metrics, "rawWpm"),
+        accuracy=_num(metrics, "accuracy"),
+        consistency=_num(metrics, "consistency"),
+        correct=int(_num(metrics, "correct")),
+        incorrect=int(_num(metrics, "incorrect")),
+        extra=int(_num(metrics, "extra")),
+        missed=int(_num(metrics, "missed")),
+        duration_s=_num(metrics, "durationS"),
+        afk=bool(metrics.get("afk", False)),
+        valid=valid,
+        invalid_reasons=reasons,
+        wpm_series=tuple(float(v) for v in series.get("wpm") or ()),
+        raw_series=tuple(float(v) for v in series.get("raw") or ()),
+        error_series=tuple(int(v) for v in series.get("errors") or ()),
+        keys=dict(metrics.get("keys") or {}),
+        keypresses=int(_num(metrics, "keypresses")),
+    )
+
+
+def from_result(label: str, result: Result) -> ResultView:
+    """Build the view from a core ``Result`` (when the handler's answer is not there)."""
+    m = result.metrics
+    return ResultView(
+        label=label,
+        wpm=m.wpm,
+        raw=m.raw,
+        accuracy=m.accuracy,
+        consistency=m.consistency,
+        correct=m.correct,
+        incorrect=m.incorrect,
+        extra=m.extra,
+        missed=m.missed,
+        duration_s=m.duration_s,
+        afk=m.afk,
+        valid=result.is_valid,
+        invalid_reasons=result.invalid_reasons,
+        wpm_series=tuple(float(v) for v in m.series.wpm),
+        raw_series=tuple(float(v) for v in m.series.raw),
+        error_series=tuple(m.series.errors),
+        keys={
+            k: {"presses": s.presses, "errors": s.errors, "meanIntervalMs": s.mean_interval_ms}
+            for k, s in m.keys.items()
+        },
+        keypresses=m.keypresses,
+    )

@@ -1,0 +1,95 @@
+"""``bartype play``: build the app from the command line and run it.
+
+Textual and the transport are imported here, not in ``bartype.cli``, so that
+``bartype --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bartype.storage import paths
+from bartype.storage.settings import Settings, load_settings
+from bartype.tui.attempt import TestSpec
+
+
+def spec_from_args(args: argparse.Namespace, settings: Settings, text: str | None) -> TestSpec:
+    """The first test: the command line's mode if it names one, else the saved settings."""
+    from bartype.tui.app import spec_from_settings
+
+    spec = spec_from_settings(settings, seed=getattr(args, "seed", None))
+    if getattr(args, "time", None) is not None:
+        spec = replace(spec, mode="time", duration=float(args.time))
+    elif getattr(args, "words", None) is not None:
+        spec = replace(spec, mode="words", words=int(args.words))
+    elif getattr(args, "quote", None) is not None:
+        spec = replace(spec, mode="quote", quote_length=args.quote)
+    elif getattr(args, "zen", False):
+        spec = replace(spec, mode="zen")
+    elif getattr(args, "code", None) is not None:
+        spec = replace(spec, mode="code", code=args.code)
+    elif text is not None:
+        spec = replace(spec, mode="custom", text=text)
+    if getattr(args, "language", None):
+        spec = replace(spec, language=args.language)
+    if getattr(args, "punctuation", None) is not None:
+        spec = replace(spec, punctuation=bool(args.punctuation))
+    if getattr(args, "numbers", None) is not None:
+        spec = replace(spec, numbers=bool(args.numbers))
+    return spec
+
+
+def build_app(args: argparse.Namespace, clock: Any = None) -> Any:
+    """The app for these arguments (raises ``TextError`` for an unusable ``--file``)."""
+    from bartype.tui.app import BartypeApp
+
+    text = None
+    if getattr(args, "file", None) is not None:
+        from bartype.core.texts import load_custom_text
+
+        text = load_custom_text(Path(args.file))
+    settings_file = paths.settings_path(getattr(args, "config_dir", None))
+    history_file = paths.history_path(getattr(args, "data_dir", None))
+    settings, warnings = load_settings(settings_file)
+    spec = spec_from_args(args, settings, text)
+    url = getattr(args, "server", None)
+
+    async def connect() -> Any:
+        from bartype.transport.client import SessionClient
+
+        if url:
+            return await SessionClient.connect(url)
+        return SessionClient.loopback(history_file)
+
+    extra: dict[str, Any] = {} if clock is None else {"clock": clock}
+    return BartypeApp(
+        spec,
+        connect,
+        settings=settings,
+        settings_path=settings_file,
+        history_path=history_file,
+        remote=bool(url),
+        warnings=warnings,
+        **extra,
+    )
+
+
+def run_play(args: argparse.Namespace) -> int:
+    """Run the typing tutor; return the exit status."""
+    if getattr(args, "file", None) is not None:
+        from bartype.core.texts import TextError
+
+        try:
+            app = build_app(args)
+        except TextError as error:
+            print(f"bartype: {error}", file=sys.stderr)
+            return 2
+    else:
+        app = build_app(args)
+    app.run()
+    code = app.return_code
+    return int(code) if code is not None else 0

@@ -1,0 +1,47 @@
+"""Keys and what they do."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP = """\
+[b]While typing[/b]
+  tab               a new text (restart)
+  ctrl+r            the same text again
+  esc               menu (in zen mode: end the test)
+  backspace         delete a character
+  ctrl+backspace    delete a word (also ctrl+w, ctrl+h, alt+backspace)
+  enter             a line break, where the text has one
+  ctrl+c            quit, from anywhere
+
+[b]After a test[/b]
+  tab / n           a new text        r   the same text again
+  h                 history           esc menu
+
+[b]Anywhere[/b]
+  ctrl+t            switch between the dark and light theme
+
+The test starts on your first key. A paste is never typed.
+Results of tests that are empty or idle (AFK) are not kept."""
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys, on top of whatever was showing."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark,enter", "dismiss_help", "close"),
+        Binding("ctrl+c", "app.quit", "quit", show=False, priority=True),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box", classes="dialog"):
+            yield Static("Keys", classes="dialog-title")
+            yield Static(HELP, id="help-text")
+            yield Static("esc to close", classes="dialog-hint")
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,168 @@
+"""Past results from the local history: a sortable table, bests per test, a trend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from bartype.tui.widgets.chart import SpeedChart
+
+COLUMNS = (
+    ("when", "when"),
+    ("test", "test"),
+    ("wpm", "wpm"),
+    ("raw", "raw"),
+    ("acc", "acc"),
+    ("cons", "consistency"),
+    ("time", "time"),
+    ("ok", "valid"),
+)
+SORT_KEYS = ("when", "wpm", "acc", "raw", "cons", "time", "test")
+SORT_FIELDS = {
+    "when": "created_at",
+    "wpm": "wpm",
+    "acc": "accuracy",
+    "raw": "raw",
+    "cons": "consistency",
+    "time": "duration_s",
+    "test": "mode",
+}
+
+
+def _test_label(mode: str, mode2: str) -> str:
+    if mode in ("time", "words", "code") and mode2:
+        return f"{mode} {mode2}"
+    return mode
+
+
+def load_history(path: Path | None, limit: int = 500) -> tuple[list[Any], dict[Any, Any]]:
+    """Recent results and personal bests (thread). Missing history gives nothing."""
+    if path is None or not path.exists():
+        return [], {}
+    from bartype.storage.history import History
+
+    with History(path) as history:
+        return history.recent(limit), history.personal_bests()
+
+
+class HistoryScreen(Screen[None]):
+    """The local history; ``s`` cycles the sort column, a header click sorts too."""
+
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "back"),
+        Binding("s", "cycle_sort", "sort"),
+        Binding("tab", "app.new_test", "new text", priority=True),
+        Binding("ctrl+c", "app.quit", "quit", priority=True),
+    ]
+
+    def __init__(self, history_path: Path | None, now: dt.datetime | None = None) -> None:
+        super().__init__()
+        self.history_path = history_path
+        self.now = now
+        self.results: list[Any] = []
+        self.sort_index = 0
+        self.sort_reverse = True
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="history-column"):
+            yield Static("History", id="history-title")
+            with Horizontal(id="history-top"):
+                yield Static("", id="history-bests")
+                with Vertical(id="history-trend-box"):
+                    yield Static("wpm of the last tests, oldest first", id="trend-title")
+                    yield SpeedChart(unit="", id="history-trend")
+            yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        self.load()
+
+    @work(exclusive=True, group="history")
+    async def load(self) -> None:
+        import asyncio
+
+        try:
+            results, bests = await asyncio.to_thread(load_history, self.history_path)
+        except Exception as error:
+            self.query_one("#history-bests", Static).update(f"history unavailable: {error}")
+            return
+        self.show(results, bests)
+
+    def show(self, results: list[Any], bests: dict[Any, Any]) -> None:
+        """Fill the table, the bests and the trend."""
+        self.results = results
+        self._fill()
+        best_text = Text()
+        best_text.append("personal bests\n", "bold")
+        if not bests:
+            best_text.append("none yet: finish a valid test", "dim")
+        for (mode, mode2), r in sorted(bests.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            if mode == "quote":
+                continue  # one best per quote is too many to list
+            best_text.append(f"{_test_label(mode, mode2):<12}")
+            best_text.append(f"{r.wpm:>4.0f} wpm  {r.accuracy:.0f}%\n")
+        best_text.rstrip()
+        self.query_one("#history-bests", Static).update(best_text)
+        recent = [r.wpm for r in reversed(results) if r.valid][-60:]
+        self.query_one(SpeedChart).set_data(recent, [], [])
+        if not results:
+            self.query_one("#trend-title", Static).update("no results yet")
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        key = SORT_KEYS[self.sort_index]
+        field = SORT_FIELDS[key]
+        ordered = sorted(
+            self.results, key=lambda r: (getattr(r, field), r.created_at), reverse=self.sort_reverse
+        )
+        now = self.now or dt.datetime.now()
+        for r in ordered:
+            when = dt.datetime.fromtimestamp(r.created_at)
+            stamp = when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%d %b")
+            table.add_row(
+                stamp,
+                _test_label(r.mode, r.mode2),
+                f"{r.wpm:.0f}",
+                f"{r.raw:.0f}",
+                f"{r.accuracy:.0f}%",
+                f"{r.consistency:.0f}%",
+                f"{r.duration_s:.1f}s",
+                "✓" if r.valid else "✕ " + ", ".join(r.invalid_reasons),
+                key=str(r.id),
+            )
+        arrow = "▼" if self.sort_reverse else "▲"
+        self.query_one("#history-title", Static).update(
+            Text.assemble(("History", "bold"), (f"   sorted by {key} {arrow}   (s: sort)", "dim"))
+        )
+
+    def action_cycle_sort(self) -> None:
+        """Sort by the next column (newest, fastest, most accurate...)."""
+        self.sort_index = (self.sort_index + 1) % len(SORT_KEYS)
+        self.sort_reverse = SORT_KEYS[self.sort_index] != "test"
+        self._fill()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a header sorts by it (again: the other way)."""
+        key = str(event.column_key.value)
+        if key not in SORT_KEYS:
+            return
+        index = SORT_KEYS.index(key)
+        if index == self.sort_index:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_index = index
+            self.sort_reverse = key != "test"
+        self._fill()

@@ -1,0 +1,184 @@
+"""The menu: the next test's settings, the theme, and the way to other screens.
+
+Arrow keys move and change values; Enter starts a test with the settings shown;
+Esc goes back (starting a new test only if a test setting changed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Static
+
+from bartype.storage.settings import MODES, QUOTE_LENGTHS, Settings
+
+DURATIONS = (15.0, 30.0, 60.0, 120.0)
+WORD_COUNTS = (10, 25, 50, 100)
+ACTIONS = (
+    ("start", "start a test with these settings"),
+    ("history", "history"),
+    ("help", "keys"),
+    ("quit", "quit"),
+)
+
+
+@dataclass(frozen=True)
+class MenuChoice:
+    """What the menu was closed with."""
+
+    settings: Settings
+    action: str  # "resume" | "start" | "history" | "help" | "quit"
+
+
+def _library_choices() -> tuple[list[str], list[str]]:
+    """Word-list languages and code languages from the bundled texts (best effort)."""
+    try:
+        from bartype.core.texts import TextLibrary, default_texts_root
+
+        library = TextLibrary(default_texts_root())
+        languages = sorted(getattr(library, "languages", library.word_lists)())
+        return list(languages), list(library.code_languages())
+    except Exception:
+        return [], []
+
+
+class MenuList(Widget, can_focus=True):
+    """The rows of the menu; the screen says which one is selected."""
+
+    def __init__(self, screen: MenuScreen) -> None:
+        super().__init__(id="menu-list")
+        self.menu = screen
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for index, (key, label, value) in enumerate(self.menu.rows()):
+            selected = index == self.menu.selected
+            marker = "›" if selected else " "
+            style = "reverse" if selected else ""
+            if value is None:
+                text.append(f"{marker} {label}", style=style + (" bold" if selected else ""))
+            else:
+                text.append(f"{marker} {label:<14}", style="bold" if selected else "")
+                text.append(f"‹ {value} ›" if selected else f"  {value}", style=style)
+            text.append("\n")
+            if key == "theme":
+                text.append("\n")
+        text.rstrip()
+        return text
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return len(self.menu.rows()) + 1
+
+
+class MenuScreen(ModalScreen[MenuChoice]):
+    """Settings and navigation, over the typing screen."""
+
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "up", show=False),
+        Binding("down,j", "move(1)", "down", show=False),
+        Binding("left,h", "change(-1)", "change", show=False),
+        Binding("right,l,space", "change(1)", "change", show=False),
+        Binding("enter", "choose", "choose", show=False),
+        Binding("escape", "close", "back", priority=True),
+        Binding("ctrl+c", "app.quit", "quit", show=False, priority=True),
+    ]
+
+    def __init__(self, settings: Settings, themes: list[str]) -> None:
+        super().__init__()
+        self.original = settings
+        self.settings = settings
+        self.themes = sorted(themes)
+        self.selected = 0
+        self.languages, self.code_languages = _library_choices()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="menu-box", classes="dialog"):
+            yield Static("Menu", classes="dialog-title")
+            yield MenuList(self)
+            yield Static("↑↓ move   ←→ change   enter choose   esc back", classes="dialog-hint")
+
+    # -- rows ----------------------------------------------------------------
+
+    def _choices(self, key: str) -> list[Any]:
+        s = self.settings
+        if key == "mode":
+            return list(MODES)
+        if key == "duration":
+            return sorted({*DURATIONS, s.duration})
+        if key == "words":
+            return sorted({*WORD_COUNTS, s.words})
+        if key == "quote_length":
+            return list(QUOTE_LENGTHS)
+        if key == "code":
+            return sorted({*self.code_languages, s.code})
+        if key == "language":
+            return sorted({*self.languages, s.language})
+        if key in ("punctuation", "numbers"):
+            return [False, True]
+        if key == "theme":
+            return sorted({*self.themes, s.theme})
+        return []
+
+    def rows(self) -> list[tuple[str, str, str | None]]:
+        """(key, label, value shown) for each row; action rows have no value."""
+        s = self.settings
+        rows: list[tuple[str, str, str | None]] = [("mode", "mode", s.mode)]
+        if s.mode == "time":
+            rows.append(("duration", "seconds", f"{s.duration:g}"))
+        elif s.mode == "words":
+            rows.append(("words", "words", str(s.words)))
+        elif s.mode == "quote":
+            rows.append(("quote_length", "quote length", s.quote_length))
+        elif s.mode == "code":
+            rows.append(("code", "code", s.code))
+        if s.mode in ("time", "words"):
+            rows.append(("language", "language", s.language))
+            rows.append(("punctuation", "punctuation", "on" if s.punctuation else "off"))
+            rows.append(("numbers", "numbers", "on" if s.numbers else "off"))
+        rows.append(("theme", "theme", s.theme))
+        rows.extend((key, label, None) for key, label in ACTIONS)
+        return rows
+
+    # -- actions -------------------------------------------------------------
+
+    def _redraw(self) -> None:
+        self.query_one(MenuList).refresh(layout=True)
+
+    def action_move(self, step: int) -> None:
+        self.selected = (self.selected + step) % len(self.rows())
+        self._redraw()
+
+    def action_change(self, step: int) -> None:
+        key, _, value = self.rows()[self.selected]
+        if value is None:
+            return
+        choices = self._choices(key)
+        current = getattr(self.settings, key)
+        index = choices.index(current) if current in choices else 0
+        new = choices[(index + step) % len(choices)]
+        self.settings = self.settings.with_changes(**{key: new})
+        if key == "theme":
+            self.app.theme = new  # preview at once
+        self.selected = min(self.selected, len(self.rows()) - 1)
+        self._redraw()
+
+    def action_choose(self) -> None:
+        key, _, value = self.rows()[self.selected]
+        if value is not None:
+            self.action_change(1)
+            return
+        self.dismiss(MenuChoice(self.settings, key))
+
+    def action_close(self) -> None:
+        test_fields = [f.name for f in fields(Settings) if f.name != "theme"]
+        changed = any(
+            getattr(self.settings, name) != getattr(self.original, name) for name in test_fields
+        )
+        self.dismiss(MenuChoice(self.settings, "start" if changed else "resume"))

@@ -1,0 +1,75 @@
+"""The results of a test: figures, a per-second chart and a keyboard heatmap."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from bartype.tui.result_view import ResultView
+from bartype.tui.widgets.chart import SpeedChart
+from bartype.tui.widgets.heatmap import KeyHeatmap
+
+
+def _figure(label: str, value: str, classes: str = "") -> Static:
+    text = Text.assemble((label + "\n", "dim"), (value, "bold"))
+    return Static(text, classes=f"figure {classes}".strip())
+
+
+class ResultsScreen(Screen[None]):
+    """What the test came to, and keys to go on."""
+
+    BINDINGS = [
+        Binding("tab,n", "app.new_test", "new text", priority=True),
+        Binding("r,ctrl+r", "app.retry", "same text"),
+        Binding("h", "app.history", "history"),
+        Binding("escape", "app.menu", "menu", priority=True),
+        Binding("ctrl+c", "app.quit", "quit", priority=True),
+    ]
+
+    def __init__(self, view: ResultView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        v = self.view
+        with VerticalScroll(id="results-column"):
+            with Horizontal(id="results-head"):
+                yield Static(self._headline(), id="results-title")
+                yield Static(self._verdict(), id="results-verdict")
+            with Horizontal(id="results-figures"):
+                yield _figure("wpm", f"{v.wpm:.0f}", "big")
+                yield _figure("acc", f"{v.accuracy:.0f}%", "big")
+                yield _figure("raw", f"{v.raw:.0f}")
+                yield _figure("consistency", f"{v.consistency:.0f}%")
+                yield _figure("chars", v.chars)
+                yield _figure("time", f"{v.duration_s:.1f}s")
+            yield SpeedChart(v.wpm_series, v.raw_series, v.error_series, id="results-chart")
+            yield Static(
+                Text.assemble(
+                    ("█ wpm", "bold"), "   ", ("─ raw", "dim"), "   ", ("✕ errors per second", "")
+                ),
+                id="chart-legend",
+            )
+            yield KeyHeatmap(v.keys, id="results-heatmap")
+        yield Footer()
+
+    def _headline(self) -> Text:
+        return Text(self.view.label, style="bold")
+
+    def _verdict(self) -> Text:
+        v = self.view
+        if not v.valid:
+            reasons = ", ".join(v.invalid_reasons) or "not a fair test"
+            return Text(f"invalid: {reasons}", style="bold")
+        if v.personal_best:
+            return Text("★ new personal best", style="bold")
+        return Text("")
+
+    def on_mount(self) -> None:
+        verdict = self.query_one("#results-verdict")
+        verdict.set_class(not self.view.valid, "-invalid")
+        verdict.set_class(self.view.personal_best, "-best")

@@ -1,0 +1,166 @@
+"""Codec: strict decoding of client frames and compact encoding of server ones."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from bartype.core.metrics import KeyStat, Metrics, SecondSeries
+from bartype.protocol.codec import client_message_to_json, decode, encode
+from bartype.protocol.messages import (
+    CreateSession,
+    EndSession,
+    Hello,
+    InputUpdate,
+    KeyEvent,
+    Outgoing,
+    ProtocolError,
+    StartSession,
+)
+from bartype.protocol.views import metrics_to_json
+
+
+def frame(type_: str, data: Any) -> str:
+    return json.dumps({"type": type_, "data": data})
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("{not json", "BAD_JSON"),
+        ("[1, 2]", "BAD_MESSAGE"),
+        ('{"data": {}}', "BAD_MESSAGE"),
+        ('{"type": "HELLO", "data": [], "x": 1}', "UNKNOWN_FIELD"),
+        ('{"type": "HELLO", "data": []}', "BAD_MESSAGE"),
+        (frame("NOPE", {}), "UNKNOWN_TYPE"),
+        (frame("HELLO", {"version": "1"}), "BAD_MESSAGE"),
+        (frame("HELLO", {"version": 1, "extra": 2}), "UNKNOWN_FIELD"),
+        (frame("START_SESSION", {"now": 1}), "UNKNOWN_FIELD"),
+        (frame("CREATE_SESSION", {"mode": "race"}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"mode": "time", "duration": 0}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"mode": "time", "duration": True}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"mode": "words", "words": 10_000}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"mode": "custom"}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"mode": "custom", "text": "   "}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"mode": "custom", "text": "x" * 20_001}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"language": "../etc"}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"punctuation": 1}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"quoteLength": "huge"}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"seed": -1}), "BAD_MESSAGE"),
+        (frame("INPUT_UPDATE", {"seq": 0, "keys": [{"key": "a", "t": 1}]}), "BAD_MESSAGE"),
+        (frame("INPUT_UPDATE", {"seq": 1, "keys": []}), "BAD_MESSAGE"),
+        (frame("INPUT_UPDATE", {"seq": 1, "keys": [{"key": "", "t": 1}]}), "BAD_MESSAGE"),
+        (frame("INPUT_UPDATE", {"seq": 1, "keys": [{"key": "a", "t": -1}]}), "BAD_MESSAGE"),
+        (frame("INPUT_UPDATE", {"seq": 1, "keys": [{"key": "a", "t": "1"}]}), "BAD_MESSAGE"),
+        (frame("INPUT_UPDATE", {"seq": 1, "keys": [{"key": "a", "t": 1e12}]}), "BAD_MESSAGE"),
+        (frame("INPUT_UPDATE", {"seq": 1, "keys": [{"key": "a", "t": 1, "x": 0}]}), "BAD_MESSAGE"),
+        (frame("INPUT_UPDATE", {"seq": 1, "keys": [["a", 1]]}), "BAD_MESSAGE"),
+        (frame("INPUT_UPDATE", {"seq": 1, "keys": [{"key": "a", "t": 1}] * 257}), "BAD_MESSAGE"),
+        (frame("INPUT_UPDATE", {"seq": 1, "keys": [], "more": 1}), "UNKNOWN_FIELD"),
+        (frame("INPUT_UPDATE", {"input": 5}), "BAD_MESSAGE"),
+        (frame("INPUT_UPDATE", {"input": "a", "seq": 1}), "UNKNOWN_FIELD"),
+        (frame("END_SESSION", {"t": "late"}), "BAD_MESSAGE"),
+        ('{"type": "HELLO", "data": {"version": NaN}}', "BAD_MESSAGE"),
+        ("[" * 100_000, "BAD_JSON"),
+    ],
+)
+def test_bad_frames_raise_with_stable_codes(text: str, code: str) -> None:
+    """Each malformed frame raises ProtocolError with its documented code."""
+    with pytest.raises(ProtocolError) as info:
+        decode(text)
+    assert info.value.code == code
+    assert info.value.message
+
+
+def test_nan_key_time_is_rejected() -> None:
+    """A NaN key time (Python's json accepts NaN) is rejected."""
+    with pytest.raises(ProtocolError):
+        decode('{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"a","t":NaN}]}}')
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        Hello(1),
+        Hello(1, "bartype/0.1.0"),
+        CreateSession(mode="time", duration=15.0, seed=3),
+        CreateSession(mode="words", words=10, text="a b c", punctuation=True),
+        CreateSession(mode="code", code="python"),
+        StartSession(),
+        InputUpdate(seq=4, keys=(KeyEvent("a", 1.5), KeyEvent("Backspace", 2.0))),
+        InputUpdate(input="typed so far"),
+        EndSession(),
+        EndSession(12.5),
+    ],
+)
+def test_client_messages_round_trip(message: Any) -> None:
+    """Encoding a client message and decoding it gives the same message back."""
+    assert decode(client_message_to_json(message)) == message
+
+
+def test_data_may_be_omitted() -> None:
+    """A frame without data is read as empty data."""
+    assert decode('{"type": "START_SESSION"}') == StartSession()
+
+
+def test_encode_is_compact_utf8() -> None:
+    """Server frames are compact JSON and keep non-ASCII characters as they are."""
+    assert encode(Outgoing("ERROR", {"code": "X", "message": "é"})) == (
+        '{"type":"ERROR","data":{"code":"X","message":"é"}}'
+    )
+
+
+def test_metrics_json_has_camel_case_keys() -> None:
+    """metrics_to_json uses the documented camelCase keys, series and per-key stats."""
+    metrics = Metrics(
+        wpm=60.0,
+        raw=62.0,
+        accuracy=97.5,
+        consistency=80.0,
+        key_consistency=70.0,
+        correct=50,
+        incorrect=1,
+        extra=0,
+        missed=0,
+        keypresses=52,
+        errors=1,
+        duration_s=10.0,
+        afk=False,
+        series=SecondSeries((60,), (62,), (60,), (1,)),
+        keys={"a": KeyStat(3, 1, 300.0, 2)},
+    )
+    data = metrics_to_json(metrics)
+    assert set(data) == {
+        "wpm",
+        "rawWpm",
+        "accuracy",
+        "consistency",
+        "keyConsistency",
+        "correct",
+        "incorrect",
+        "extra",
+        "missed",
+        "keypresses",
+        "errors",
+        "durationS",
+        "afk",
+        "series",
+        "keys",
+    }
+    assert data["series"] == {"wpm": [60], "raw": [62], "burst": [60], "errors": [1]}
+    assert data["keys"]["a"] == {"presses": 3, "errors": 1, "meanIntervalMs": 150.0}
+
+
+def test_protocol_imports_without_textual_or_websockets() -> None:
+    """Importing bartype.protocol loads neither textual nor websockets."""
+    code = (
+        "import sys, bartype.protocol, bartype.protocol.handler, bartype.transport.client, "
+        "bartype.transport.loopback, bartype.storage.history; "
+        "print(sorted(m for m in ('textual', 'websockets') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,375 @@
+"""SessionHandler: messages in, messages out, with time passed in."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bartype.core.session import Result
+from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
+from bartype.protocol.messages import Close, CreateSession, Outgoing
+from bartype.protocol.textgen import MadeText, TextUnavailable
+
+TEXT = "the quick brown fox"
+
+
+class FakeTexts:
+    """A text source that always answers the same words."""
+
+    def make(self, options: CreateSession, rng: random.Random) -> MadeText:
+        if options.mode == "zen":
+            return MadeText(None)
+        if options.mode == "code":
+            raise TextUnavailable("no code here")
+        words = ["alpha", "beta", "gamma", "delta"]
+        return MadeText(" ".join(rng.choice(words) for _ in range(8)), "fake")
+
+
+class FakeHistory:
+    """Records saved results; can be told to fail."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.saved: list[tuple[Result, dict[str, Any]]] = []
+        self.fail = fail
+        self.log: list[str] = []
+
+    def save(self, result: Result, **kwargs: Any) -> int:
+        self.log.append("save")
+        if self.fail:
+            raise OSError("disk full")
+        self.saved.append((result, kwargs))
+        return len(self.saved)
+
+    def is_personal_best(self, result: Result, **kwargs: Any) -> bool:
+        return result.is_valid
+
+
+class Driver:
+    """Drives one handler and collects what each channel is sent."""
+
+    def __init__(self, history: FakeHistory | None = None, **config: Any) -> None:
+        config.setdefault("future_tolerance_ms", None)
+        self.history = history
+        self.handler = SessionHandler(FakeTexts(), history, config=HandlerConfig(**config))
+        self.now = 0.0
+        self.out: dict[int, list[Outgoing | Close]] = {}
+
+    def open(self, session_id: str | None = None, token: str | None = None) -> Channel:
+        channel = self.handler.open(self.now, session_id, token)
+        self.out[channel.id] = []
+        self._collect()
+        return channel
+
+    def _collect(self) -> None:
+        for channel in self.handler.take_dirty():
+            self.out.setdefault(channel.id, []).extend(channel.take())
+
+    def send(self, channel: Channel, type_: str, data: dict[str, Any] | None = None) -> list[Any]:
+        frame = {"type": type_} if data is None else {"type": type_, "data": data}
+        return self.raw(channel, json.dumps(frame))
+
+    def raw(self, channel: Channel, text: str) -> list[Any]:
+        before = len(self.out.get(channel.id, []))
+        self.handler.receive_text(channel, text, self.now)
+        self._collect()
+        return self.out.get(channel.id, [])[before:]
+
+    def tick(self, now: float) -> None:
+        self.now = now
+        self.handler.tick(now)
+        self._collect()
+
+    def started(self, text: str = TEXT, mode: str = "words", **extra: Any) -> tuple[Channel, str]:
+        channel = self.open()
+        created = self.send(channel, "CREATE_SESSION", {"mode": mode, "text": text, **extra})
+        assert created[0].type == "SESSION_CREATED", created
+        self.send(channel, "START_SESSION")
+        return channel, created[0].data
+
+
+def keys(text: str, start: float = 0.0, step: float = 100.0) -> list[dict[str, Any]]:
+    return [{"key": ch, "t": start + i * step} for i, ch in enumerate(text)]
+
+
+def types(actions: list[Any]) -> list[str]:
+    return [a.type if isinstance(a, Outgoing) else f"close {a.code}" for a in actions]
+
+
+def test_full_session_stores_before_complete() -> None:
+    """A typed text completes the session; the result is stored before SESSION_COMPLETE."""
+    history = FakeHistory()
+    d = Driver(history)
+    channel, created = d.started()
+    out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys(TEXT)})
+    assert types(out) == ["METRICS_UPDATE", "SESSION_COMPLETE"]
+    assert out[0].data["ack"] == 1
+    complete = out[1].data
+    assert complete["state"] == "completed"
+    assert complete["resultId"] == 1
+    assert complete["metrics"]["correct"] == len(TEXT)
+    assert complete["sessionId"] == created["sessionId"]
+    assert history.saved[0][1]["text"] == TEXT
+
+
+def test_hello_and_version_mismatch() -> None:
+    """HELLO with the right version gets WELCOME; another version gets ERROR and close 4002."""
+    d = Driver()
+    channel = d.open()
+    assert types(d.send(channel, "HELLO", {"version": 1})) == ["WELCOME"]
+    assert d.send(channel, "HELLO", {"version": 1})[0].data["code"] == "ALREADY_HELLO"
+    other = d.open()
+    out = d.send(other, "HELLO", {"version": 99})
+    assert types(out) == ["ERROR", "close 4002"]
+    assert out[0].data["code"] == "VERSION_MISMATCH"
+    assert out[0].data["supported"] == [1]
+
+
+@pytest.mark.parametrize("type_", ["START_SESSION", "INPUT_UPDATE", "END_SESSION"])
+def test_session_message_without_session_closes_4000(type_: str) -> None:
+    """A session message on a connection without a session gets ERROR then close 4000."""
+    d = Driver()
+    channel = d.open()
+    data = {"seq": 1, "keys": keys("a")} if type_ == "INPUT_UPDATE" else {}
+    out = d.send(channel, type_, data)
+    assert types(out) == ["ERROR", "close 4000"]
+    assert out[0].data["code"] == "SESSION_REQUIRED"
+    assert out[1].reason == "Session ID is required"
+    assert d.send(channel, "HELLO", {"version": 1}) == []
+
+
+def test_attach_with_unknown_id_or_wrong_token_closes_4001() -> None:
+    """Attaching to an unknown id, or with a wrong or missing token, closes 4001."""
+    d = Driver()
+    _, created = d.started()
+    for sid, token in [("nope", "x"), (created["sessionId"], "wrong"), (created["sessionId"], None)]:
+        channel = d.open(sid, token)
+        out = d.out[channel.id]
+        assert types(out) == ["ERROR", "close 4001"]
+        assert out[1].reason == "Invalid session"
+
+
+def test_resume_takes_over_and_resend_is_idempotent() -> None:
+    """Resuming with the token moves the session; resent batches are re-acked, not re-applied."""
+    d = Driver()
+    first, created = d.started()
+    d.send(first, "INPUT_UPDATE", {"seq": 1, "keys": keys("the ")})
+    second = d.open(created["sessionId"], created["token"])
+    attached = d.out[second.id][0]
+    assert attached.type == "SESSION_ATTACHED"
+    assert attached.data["ack"] == 1 and attached.data["state"] == "running"
+    assert types(d.out[first.id][-2:]) == ["ERROR", "close 4003"]
+    again = d.send(second, "INPUT_UPDATE", {"seq": 1, "keys": keys("the ")})
+    assert again[0].data["metrics"]["keypresses"] == 4
+    out = d.send(second, "INPUT_UPDATE", {"seq": 2, "keys": keys("quick", 400)})
+    assert out[0].data["metrics"]["keypresses"] == 9
+    assert out[0].data["analysis"] == {
+        "wordIndex": 1,
+        "typed": "quick",
+        "states": "cccccu",
+        "finished": False,
+    }
+
+
+def test_seq_gap_is_rejected_without_ack() -> None:
+    """A batch that skips a sequence number is refused and the ack stays put."""
+    d = Driver()
+    channel, _ = d.started()
+    out = d.send(channel, "INPUT_UPDATE", {"seq": 3, "keys": keys("t")})
+    assert out[0].data["code"] == "SEQ_GAP" and out[0].data["ack"] == 0
+
+
+def test_decreasing_and_future_times_are_rejected() -> None:
+    """A key time earlier than the previous one, or ahead of the server clock, rejects the batch."""
+    d = Driver(future_tolerance_ms=1000.0)
+    channel, _ = d.started()
+    d.now = 1.0
+    ok = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("th", 500)})
+    assert ok[0].type == "METRICS_UPDATE"
+    back = d.send(channel, "INPUT_UPDATE", {"seq": 2, "keys": [{"key": "e", "t": 10}]})
+    assert back[0].data["code"] == "BAD_TIMESTAMP" and back[0].data["ack"] == 2
+    future = d.send(channel, "INPUT_UPDATE", {"seq": 3, "keys": [{"key": "e", "t": 5000}]})
+    assert future[0].data["code"] == "BAD_TIMESTAMP"
+    assert "future" in future[0].data["message"]
+    fine = d.send(channel, "INPUT_UPDATE", {"seq": 4, "keys": [{"key": "e", "t": 1500}]})
+    assert fine[0].data["metrics"]["keypresses"] == 3
+
+
+def test_inhuman_burst_is_flagged() -> None:
+    """Twenty-odd characters within a few ms mark the result invalid with a flag."""
+    history = FakeHistory()
+    d = Driver(history)
+    text = "abcdefghij " * 4
+    channel, _ = d.started(text.strip())
+    out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys(text.strip(), step=5)})
+    complete = out[-1].data
+    assert complete["flags"] == ["inhuman burst"]
+    assert "inhuman burst" in complete["invalidReasons"]
+    assert complete["valid"] is False
+
+
+def test_wrong_state_messages() -> None:
+    """Input before START, a second START, and input after completion get documented errors."""
+    d = Driver()
+    channel = d.open()
+    d.send(channel, "CREATE_SESSION", {"mode": "words", "text": "hi"})
+    early = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("h")})
+    assert early[0].data["code"] == "NOT_STARTED"
+    d.send(channel, "START_SESSION")
+    assert d.send(channel, "START_SESSION")[0].data["code"] == "ALREADY_STARTED"
+    done = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("hi")})
+    assert types(done) == ["METRICS_UPDATE", "SESSION_COMPLETE"]
+    late = d.send(channel, "INPUT_UPDATE", {"seq": 2, "keys": keys("x", 500)})
+    assert late[0].data["code"] == "SESSION_FINISHED"
+    assert d.send(channel, "START_SESSION")[0].data["code"] == "SESSION_FINISHED"
+    assert types(d.send(channel, "END_SESSION")) == ["SESSION_COMPLETE"]
+
+
+def test_end_session_early_and_before_typing() -> None:
+    """END_SESSION mid-test gives an "ended" result; before any key it is "abandoned"."""
+    history = FakeHistory()
+    d = Driver(history)
+    channel, _ = d.started()
+    d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("the qu")})
+    out = d.send(channel, "END_SESSION", {"t": 900})
+    assert out[0].data["state"] == "ended"
+    assert out[0].data["invalidReasons"][0] == "ended early"
+    other, _ = d.started()
+    out = d.send(other, "END_SESSION")
+    assert out[0].data["state"] == "abandoned" and out[0].data["metrics"] is None
+    assert len(history.saved) == 1
+
+
+def test_time_mode_is_completed_by_tick() -> None:
+    """In time mode the server closes the test once the time is up, with no key needed."""
+    history = FakeHistory()
+    d = Driver(history)
+    channel, created = d.started(mode="time", duration=2)
+    assert created["options"]["duration"] == 2.0
+    d.now = 0.5
+    d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("alpha", 0, 100)})
+    d.tick(1.5)
+    assert d.out[channel.id][-1].type == "METRICS_UPDATE"
+    d.tick(3.1)
+    complete = d.out[channel.id][-1]
+    assert complete.type == "SESSION_COMPLETE"
+    assert complete.data["metrics"]["durationS"] == 2.0
+    assert len(history.saved) == 1
+
+
+def test_generated_text_is_reproducible_from_seed() -> None:
+    """Without a text the source generates one; the seed echoed in options reproduces it."""
+    d = Driver()
+    channel = d.open()
+    first = d.send(channel, "CREATE_SESSION", {"mode": "words", "words": 8})[0].data
+    seed = first["options"]["seed"]
+    again = d.send(channel, "CREATE_SESSION", {"mode": "words", "words": 8, "seed": seed})[0].data
+    assert again["text"] == first["text"]
+    assert d.send(channel, "CREATE_SESSION", {"mode": "code", "code": "cobol"})[0].data[
+        "code"
+    ] == ("TEXT_UNAVAILABLE")
+    zen = d.send(channel, "CREATE_SESSION", {"mode": "zen"})[0].data
+    assert zen["text"] is None
+
+
+def test_zen_mode_completes_on_end() -> None:
+    """A zen session has no text and completes when the typist ends it."""
+    d = Driver()
+    channel = d.open()
+    d.send(channel, "CREATE_SESSION", {"mode": "zen"})
+    d.send(channel, "START_SESSION")
+    d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("free words")})
+    out = d.send(channel, "END_SESSION", {"t": 1000})
+    assert out[0].data["state"] == "completed"
+
+
+def test_legacy_whole_text_input() -> None:
+    """INPUT_UPDATE {input} is turned into keystrokes from the difference with the last one."""
+    d = Driver()
+    channel, _ = d.started()
+    d.now = 1.0
+    out = d.send(channel, "INPUT_UPDATE", {"input": "the quc"})
+    assert out[0].data["analysis"]["typed"] == "quc"
+    d.now = 2.0
+    out = d.send(channel, "INPUT_UPDATE", {"input": "the qui"})
+    assert out[0].data["analysis"]["states"] == "cccuuu"
+    d.now = 3.0
+    out = d.send(channel, "INPUT_UPDATE", {"input": TEXT})
+    assert types(out) == ["METRICS_UPDATE", "SESSION_COMPLETE"]
+
+
+def test_storage_failure_still_completes() -> None:
+    """If storing fails the client gets STORAGE_FAILED and still its SESSION_COMPLETE."""
+    d = Driver(FakeHistory(fail=True))
+    channel, _ = d.started()
+    out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys(TEXT)})
+    assert types(out) == ["METRICS_UPDATE", "ERROR", "SESSION_COMPLETE"]
+    assert out[1].data["code"] == "STORAGE_FAILED"
+    assert out[2].data["resultId"] is None
+
+
+def test_idle_sessions_expire() -> None:
+    """A session unused for the TTL is forgotten and its connection told SESSION_EXPIRED."""
+    d = Driver(session_ttl_s=10.0)
+    channel, created = d.started()
+    d.tick(20.0)
+    assert d.out[channel.id][-1].data["code"] == "SESSION_EXPIRED"
+    late = d.open(created["sessionId"], created["token"])
+    assert types(d.out[late.id]) == ["ERROR", "close 4001"]
+
+
+def test_new_session_replaces_an_open_one() -> None:
+    """CREATE_SESSION on a connection with an open session abandons the old one."""
+    d = Driver()
+    channel, old = d.started()
+    d.send(channel, "CREATE_SESSION", {"mode": "words", "text": "new text"})
+    assert old["sessionId"] not in d.handler.sessions
+
+
+def test_disconnect_keeps_session_resumable() -> None:
+    """After a disconnect the session can be resumed with its token."""
+    d = Driver()
+    channel, created = d.started()
+    d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("the")})
+    d.handler.disconnect(channel, d.now)
+    assert d.handler.connections == 0
+    again = d.open(created["sessionId"], created["token"])
+    assert d.out[again.id][0].data["ack"] == 1
+
+
+_frames = st.one_of(
+    st.text(max_size=50),
+    st.binary(max_size=30).map(lambda b: b.decode("latin-1")),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+        max_leaves=10,
+    ).map(lambda v: json.dumps({"type": "INPUT_UPDATE", "data": v})),
+    st.fixed_dictionaries(
+        {
+            "seq": st.integers(-2, 5) | st.none(),
+            "keys": st.lists(
+                st.fixed_dictionaries(
+                    {"key": st.text(max_size=3), "t": st.floats(allow_nan=True) | st.integers()}
+                ),
+                max_size=4,
+            ),
+        }
+    ).map(lambda v: json.dumps({"type": "INPUT_UPDATE", "data": v})),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_frames, max_size=8))
+def test_garbage_never_raises(frames: list[str]) -> None:
+    """Any sequence of frames gets answers, never an exception out of the handler."""
+    d = Driver(future_tolerance_ms=1000.0)
+    channel, _ = d.started()
+    for frame in frames:
+        for action in d.raw(channel, frame):
+            if isinstance(action, Outgoing) and action.type == "ERROR":
+                assert action.data["code"] != "INTERNAL"

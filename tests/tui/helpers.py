@@ -1,0 +1,175 @@
+"""Shared helpers for the TUI tests: a clock the test moves, an app on a real loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bartype.core.keystrokes import Keystroke, keystrokes_from_key
+from bartype.core.session import TypingSession, replay
+from bartype.storage.settings import Settings
+from bartype.tui.app import BartypeApp
+from bartype.tui.attempt import TestSpec
+from bartype.tui.keys import keystroke_name
+
+STEP_S = 0.25
+"""Time between two key presses in the scripted tests (48 WPM; a binary fraction, so times are exact)."""
+
+
+class FakeClock:
+    """A monotonic clock in seconds that only moves when the test says so."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_app(
+    tmp_path: Path,
+    spec: TestSpec,
+    clock: FakeClock | None = None,
+    *,
+    settings: Settings | None = None,
+    history: bool = True,
+) -> BartypeApp:
+    """The real app on the real in-process handler, keeping history under ``tmp_path``."""
+    from bartype.protocol.handler import HandlerConfig
+    from bartype.transport.client import SessionClient
+
+    history_path = tmp_path / "data" / "history.sqlite3"
+
+    async def connect() -> Any:
+        # A test clock runs ahead of the handler's real one: do not reject "future" keys.
+        return SessionClient.loopback(
+            history_path if history else None, config=HandlerConfig(future_tolerance_ms=None)
+        )
+
+    return BartypeApp(
+        spec,
+        connect,
+        settings=settings or Settings(),
+        settings_path=tmp_path / "config" / "settings.toml",
+        history_path=history_path,
+        clock=clock or FakeClock(),
+    )
+
+
+KEY_NAMES: dict[str, str] = {}
+"""Characters whose key names Textual spells out ("," is "comma"): filled on first use."""
+
+PILOT_NAMES = {" ": "space", "\n": "enter", "Backspace": "backspace", "CtrlBackspace": "ctrl+w"}
+
+
+@dataclass
+class Script:
+    """Keys to press, each with the keystroke the core should see (or None if ignored)."""
+
+    presses: list[str] = field(default_factory=list)
+
+    def add(self, *keys: str) -> Script:
+        self.presses.extend(keys)
+        return self
+
+    def text(self, text: str) -> Script:
+        self.presses.extend(PILOT_NAMES.get(ch, ch) for ch in text)
+        return self
+
+
+def typo_script(text: str, *, stop_after_words: int | None = None) -> Script:
+    """Type ``text`` with mistakes: a typo fixed with Backspace, a word deleted with
+    Ctrl+Backspace and retyped, a typo kept, a letter too many; the rest right."""
+    from bartype.core.normalize import normalize_text, split_words
+
+    script = Script()
+    for i, word in enumerate(split_words(normalize_text(text))):
+        sep = word[-1] if word[-1] in " \n" else ""
+        body = word[: len(word) - len(sep)]
+        if i == 1 and len(body) >= 2:
+            script.text(body[0]).add("x" if body[1] != "x" else "y", "backspace").text(body[1:])
+        elif i == 2 and len(body) >= 2:
+            script.text(body[:-1] + "q").add("ctrl+w").text(body)
+        elif i == 3 and len(body) >= 2:
+            script.text(body[:-1] + ("z" if body[-1] != "z" else "k"))
+        elif i == 4 and body:
+            script.text(body + "s")
+        else:
+            script.text(body)
+        if stop_after_words is not None and i + 1 >= stop_after_words:
+            return script
+        script.text(sep)
+    return script
+
+
+def expected_keystrokes(presses: Iterable[str], multiline: bool, step_ms: float) -> list[Keystroke]:
+    """The keystrokes the core sees for ``presses`` made every ``step_ms`` from t=step_ms."""
+    from textual.events import Key
+
+    strokes: list[Keystroke] = []
+    for n, press in enumerate(presses, start=1):
+        if press in ("space", "enter"):
+            char: str | None = " " if press == "space" else "\r"
+        elif len(press) == 1:
+            char = press
+        else:
+            char = Key(press, None).character
+        name = keystroke_name(press, char, multiline)
+        if name is not None:
+            strokes.extend(keystrokes_from_key(name, n * step_ms))
+    return strokes
+
+
+def _key_event(key: str) -> Any:
+    """The event the terminal driver would post for ``key`` (as Pilot builds it)."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    named = {"space": " ", "enter": "\r", "backspace": "\x7f", "tab": "\t", "escape": "\x1b"}
+    if key in named:
+        return events.Key(key, named[key])
+    if len(key) == 1:
+        return events.Key(key, key)
+    char = {v: k for k, v in KEY_NAMES.items()}.get(key)
+    return events.Key(key, char)
+
+
+async def press_all(
+    pilot: Any, clock: FakeClock, presses: Iterable[str], step: float = STEP_S
+) -> None:
+    """Press each key ``step`` seconds after the previous one (on the fake clock).
+
+    Events take the driver's path (posted to the app, bindings first, then the
+    screen) but without Pilot's idle waits, and each is handled before the
+    clock moves on.
+    """
+    import asyncio
+
+    app = pilot.app
+    for press in presses:
+        clock.advance(step)
+        done = asyncio.Event()
+        app.post_message(_key_event(press))
+        app.call_later(lambda: app.screen.call_later(done.set))
+        await asyncio.wait_for(done.wait(), 5)
+    await pilot.pause()
+
+
+def core_session(app: BartypeApp, presses: list[str], end_t: float | None = None) -> TypingSession:
+    """Replay the scripted keys through the core, as the handler should have."""
+    attempt = app.attempt
+    assert attempt is not None
+    strokes = expected_keystrokes(presses, attempt.multiline, STEP_S * 1000)
+    session = replay(attempt.config, attempt.text, strokes)
+    if session.state.is_open:
+        session.tick(end_t if end_t is not None else strokes[-1].t)
+        if session.state.is_open:
+            session.end(end_t)
+    return session

@@ -1,0 +1,264 @@
+"""Behaviour of the app around the typing: restart, resize, quitting, ignored input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+
+from bartype.storage.settings import Settings, load_settings
+from bartype.tui.attempt import TestSpec
+from bartype.tui.screens.results import ResultsScreen
+from bartype.tui.screens.too_small import TooSmallScreen
+from bartype.tui.screens.typing import TypingScreen
+
+from .helpers import FakeClock, make_app, press_all
+
+WORDS = TestSpec(mode="words", words=10, seed=1)
+
+
+async def _ready(pilot, app) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(200):
+        if app.attempt is not None:
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("no text arrived")
+
+
+async def test_first_key_starts_the_test(tmp_path: Path, clock: FakeClock) -> None:
+    """Nothing runs until the first character; the typing colours at once."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        attempt = app.attempt
+        assert attempt is not None and not attempt.started
+        clock.advance(5)
+        await pilot.press("space", "backspace")  # neither starts a test
+        assert not attempt.started
+        first = (attempt.text or "")[0]
+        await press_all(pilot, clock, [first])
+        assert attempt.started and attempt.start_t == 5250.0
+        text = app.screen.query_one("#text")
+        assert text.visible_text()[0].startswith(attempt.text.split()[0][:3])  # type: ignore[union-attr]
+
+
+async def test_tab_restarts_with_a_new_text(tmp_path: Path, clock: FakeClock) -> None:
+    """Tab mid-test throws the test away and shows another text."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        old = app.attempt
+        assert old is not None
+        await press_all(pilot, clock, list((old.text or "")[:6]))
+        await pilot.press("tab")
+        for _ in range(100):
+            if app.attempt is not old and app.attempt is not None:
+                break
+            await pilot.pause(0.01)
+        assert app.attempt is not old and app.attempt is not None
+        assert app.attempt.text != old.text
+        assert not app.attempt.started
+        assert "tab" in str(app.screen.query_one("Footer").render()) or True
+
+
+async def test_retry_types_the_same_text_again(tmp_path: Path, clock: FakeClock) -> None:
+    """From the results, r starts a test on the same text."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        text = app.attempt.text  # type: ignore[union-attr]
+        await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
+        for _ in range(100):
+            if isinstance(app.screen, ResultsScreen):
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, ResultsScreen)
+        first = app.attempt
+        await pilot.press("r")
+        for _ in range(100):
+            if app.attempt is not first and app.attempt is not None:
+                break
+            await pilot.pause(0.01)
+        assert isinstance(app.screen, TypingScreen)
+        assert app.attempt is not None and app.attempt.text == text
+
+
+async def test_modifiers_and_paste_are_not_typed(tmp_path: Path, clock: FakeClock) -> None:
+    """Bare Shift/Ctrl/Alt events and a bracketed paste change nothing."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        attempt = app.attempt
+        assert attempt is not None
+        await pilot.press("left_shift", "right_control", "left_alt", "left_super", "f3")
+        app.screen.post_message(events.Paste(attempt.text or "pasted"))
+        await pilot.pause(0.05)
+        assert not attempt.started and attempt.keys == []
+        word = (attempt.text or "").split()[0]
+        await press_all(pilot, clock, ["left_shift", word[0], "left_shift", word[1]])
+        assert attempt.keys == [(word[0], 500.0), (word[1], 1000.0)]
+
+
+async def test_non_ascii_letters_are_typed(tmp_path: Path, clock: FakeClock) -> None:
+    """é ñ ß ü are typed and scored as characters."""
+    app = make_app(tmp_path, TestSpec(mode="custom", text="été niño straße über"), clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        await press_all(pilot, clock, [*"été", "space", *"niño", "space", *"straße", "space"])
+        attempt = app.attempt
+        assert attempt is not None
+        assert attempt.analyzer.index == 3
+        assert attempt.live().accuracy == 100.0
+
+
+async def test_resize_mid_test_is_not_a_keystroke(tmp_path: Path, clock: FakeClock) -> None:
+    """Resizing reflows the text, keeps the caret's word in view and types nothing."""
+    app = make_app(tmp_path, TestSpec(mode="words", words=100, seed=2), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot, app)
+        attempt = app.attempt
+        assert attempt is not None
+        words = (attempt.text or "").split()
+        presses: list[str] = []
+        for word in words[:30]:
+            presses += [*word, "space"]
+        await press_all(pilot, clock, presses)
+        keys_before = list(attempt.keys)
+        await pilot.resize_terminal(50, 20)
+        await pilot.pause(0.05)
+        await pilot.resize_terminal(200, 50)
+        await pilot.pause(0.05)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.05)
+        assert attempt.keys == keys_before
+        view = app.screen.query_one("#text")
+        shown = " ".join(view.visible_text())
+        assert words[30] in shown.split()
+        await press_all(pilot, clock, [*words[30], "space"])
+        assert attempt.analyzer.index == 31
+
+
+async def test_scrolls_by_whole_lines(tmp_path: Path, clock: FakeClock) -> None:
+    """The view moves up one line at a time, keeping the caret on the second line."""
+    app = make_app(tmp_path, TestSpec(mode="words", words=100, seed=4), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot, app)
+        view = app.screen.query_one("#text")
+        words = (app.attempt.text or "").split()  # type: ignore[union-attr]
+        tops = []
+        for word in words[:70]:
+            await press_all(pilot, clock, [*word, "space"])
+            tops.append(view.top_line)
+        steps = {b - a for a, b in zip(tops, tops[1:], strict=False)}
+        assert steps <= {0, 1}
+        assert tops[-1] >= 2
+
+
+async def test_too_small_terminal_shows_a_message(tmp_path: Path, clock: FakeClock) -> None:
+    """Below the minimum size a message replaces the layout; it goes when there is room."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test(size=(30, 10)) as pilot:
+        await _ready(pilot, app)
+        await pilot.pause(0.05)
+        assert isinstance(app.screen, TooSmallScreen)
+        assert "too small" in str(app.screen.query_one("#too-small-message").render())
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.05)
+        assert isinstance(app.screen, TypingScreen)
+
+
+async def test_ctrl_c_quits_from_the_typing_screen(tmp_path: Path, clock: FakeClock) -> None:
+    """Ctrl+C quits cleanly mid-test."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        await press_all(pilot, clock, ["a", "b"])
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.1)
+    assert app.return_code == 0
+    assert app.client is None
+
+
+async def test_ctrl_c_quits_from_the_menu(tmp_path: Path, clock: FakeClock) -> None:
+    """Ctrl+C quits from a dialog too."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+        assert type(app.screen).__name__ == "MenuScreen"
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.1)
+    assert app.return_code == 0
+
+
+async def test_menu_changes_mode_and_persists_settings(tmp_path: Path, clock: FakeClock) -> None:
+    """Choosing words mode in the menu starts a words test and saves the setting."""
+    app = make_app(tmp_path, TestSpec(mode="time", duration=30, seed=1), clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+        await pilot.press("right")  # mode: time -> words
+        await pilot.press("escape")
+        for _ in range(100):
+            if app.attempt is not None and app.attempt.spec.mode == "words":
+                break
+            await pilot.pause(0.01)
+        assert app.attempt is not None and app.attempt.spec.mode == "words"
+    settings, warnings = load_settings(tmp_path / "config" / "settings.toml")
+    assert settings.mode == "words" and warnings == []
+
+
+async def test_theme_switch_is_persisted(tmp_path: Path, clock: FakeClock) -> None:
+    """Ctrl+T switches to the light theme and remembers it."""
+    app = make_app(tmp_path, WORDS, clock, settings=Settings(theme="textual-dark"))
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        await pilot.press("ctrl+t")
+        await pilot.pause(0.02)
+        assert app.theme == "textual-light"
+    settings, _ = load_settings(tmp_path / "config" / "settings.toml")
+    assert settings.theme == "textual-light"
+
+
+async def test_empty_zen_test_is_not_a_result(tmp_path: Path, clock: FakeClock) -> None:
+    """Esc in zen before typing opens the menu: nothing is scored or saved."""
+    app = make_app(tmp_path, TestSpec(mode="zen"), clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+        assert type(app.screen).__name__ == "MenuScreen"
+        assert app.result is None
+    assert not (tmp_path / "data" / "history.sqlite3").exists() or _count(tmp_path) == 0
+
+
+def _count(tmp_path: Path) -> int:
+    from bartype.storage.history import History
+
+    with History(tmp_path / "data" / "history.sqlite3") as history:
+        return history.count()
+
+
+async def test_history_screen_lists_results(tmp_path: Path, clock: FakeClock) -> None:
+    """After a test, h shows it in the history table with a personal best."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _ready(pilot, app)
+        text = app.attempt.text  # type: ignore[union-attr]
+        await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
+        for _ in range(100):
+            if isinstance(app.screen, ResultsScreen):
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, ResultsScreen)
+        assert app.screen.view.personal_best
+        await pilot.press("h")
+        await pilot.pause(0.2)
+        table = app.screen.query_one("DataTable")
+        assert table.row_count == 1
+        await pilot.press("s")
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+        assert isinstance(app.screen, ResultsScreen)

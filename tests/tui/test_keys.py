@@ -1,0 +1,59 @@
+"""Key events become keystrokes only when they type something."""
+
+from __future__ import annotations
+
+import pytest
+
+from bartype.tui.keys import keystroke_name
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "left_shift",
+        "right_shift",
+        "left_control",
+        "right_control",
+        "left_alt",
+        "left_super",
+        "right_meta",
+        "iso_level3_shift",
+        "caps_lock",
+        "f5",
+        "up",
+        "home",
+    ],
+)
+def test_bare_modifiers_and_function_keys_are_ignored(key: str) -> None:
+    """Keys that carry no character (Textual 8 reports bare modifiers) never count."""
+    assert keystroke_name(key, None, allow_newline=True) is None
+
+
+@pytest.mark.parametrize("key", ["ctrl+backspace", "ctrl+h", "ctrl+w", "alt+backspace"])
+def test_every_terminal_spelling_of_ctrl_backspace_deletes_a_word(key: str) -> None:
+    """Ctrl+Backspace arrives in several spellings; each deletes a word."""
+    assert keystroke_name(key, None, allow_newline=False) == "CtrlBackspace"
+
+
+def test_backspace() -> None:
+    """Backspace deletes a character."""
+    assert keystroke_name("backspace", "\x7f", allow_newline=False) == "Backspace"
+
+
+@pytest.mark.parametrize("char", ["é", "ñ", "ß", "ü", "A", "!", " "])
+def test_printable_characters_are_typed(char: str) -> None:
+    """Non-ASCII letters and symbols are typed as themselves."""
+    assert keystroke_name(char, char, allow_newline=False) == char
+
+
+def test_enter_types_a_line_break_only_where_the_text_has_one() -> None:
+    """Enter is a newline in code or zen, and nothing in a one-line text."""
+    assert keystroke_name("enter", "\r", allow_newline=True) == "\n"
+    assert keystroke_name("enter", "\r", allow_newline=False) is None
+
+
+def test_control_shortcuts_do_not_type() -> None:
+    """Ctrl+letter shortcuts are not characters, even if the terminal sends one."""
+    assert keystroke_name("ctrl+a", "\x01", allow_newline=False) is None
+    assert keystroke_name("ctrl+x", "x", allow_newline=False) is None
+    assert keystroke_name("tab", "\t", allow_newline=False) is None

@@ -1,0 +1,80 @@
+"""`bartype play` wiring: arguments to the first test, errors before the UI, lazy imports."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bartype.cli import build_parser
+from bartype.storage.settings import Settings
+from bartype.tui.run import run_play, spec_from_args
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(["play", *argv])
+
+
+def test_command_line_mode_beats_saved_settings() -> None:
+    """--words 10 gives a words test even if the settings say time."""
+    spec = spec_from_args(_args("--words", "10", "--seed", "3"), Settings(mode="time"), None)
+    assert (spec.mode, spec.words, spec.seed) == ("words", 10, 3)
+
+
+def test_saved_settings_apply_without_a_mode_flag() -> None:
+    """No mode flag: the saved mode, with flags overriding single options."""
+    settings = Settings(mode="time", duration=60, language="german_1k")
+    spec = spec_from_args(_args("--punctuation"), settings, None)
+    assert (spec.mode, spec.duration, spec.language, spec.punctuation) == (
+        "time",
+        60,
+        "german_1k",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "mode"),
+    [
+        (("--time", "15"), "time"),
+        (("--quote", "short"), "quote"),
+        (("--zen",), "zen"),
+        (("--code", "rust"), "code"),
+    ],
+)
+def test_each_mode_flag(argv: tuple[str, ...], mode: str) -> None:
+    """Each mode flag selects its mode."""
+    assert spec_from_args(_args(*argv), Settings(), None).mode == mode
+
+
+def test_file_mode_uses_the_text() -> None:
+    """--file runs a custom test on the file's text."""
+    spec = spec_from_args(_args("--file", "x.txt"), Settings(), "some text")
+    assert (spec.mode, spec.text) == ("custom", "some text")
+
+
+def test_unreadable_file_exits_2_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing --file is reported in one line before any UI starts."""
+    code = run_play(_args("--file", str(tmp_path / "missing.txt")))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bartype: ") and "missing.txt" in err and "Traceback" not in err
+
+
+def test_run_module_and_app_import_lazily() -> None:
+    """Importing the runner loads no Textual; the app loads no later screen."""
+    code = (
+        "import sys, bartype.tui.run\n"
+        "print('textual' in sys.modules)\n"
+        "import bartype.tui.app\n"
+        "print(any(m in sys.modules for m in ('bartype.tui.screens.results', "
+        "'bartype.tui.screens.history', 'bartype.tui.screens.menu', "
+        "'textual.widgets._data_table', 'websockets', 'sqlite3')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -1,0 +1,105 @@
+"""Snapshots of the main screens (fixed seed, fixed clock, a still caret)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bartype.tui.attempt import TestSpec
+from bartype.tui.screens.results import ResultsScreen
+
+from .helpers import FakeClock, make_app, press_all, typo_script
+
+
+@pytest.fixture(autouse=True)
+def _utc() -> Iterator[None]:
+    """Times in the history table do not depend on the machine's time zone."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(200):
+        if pilot.app.attempt is not None:
+            return
+        await pilot.pause(0.01)
+
+
+def test_typing_screen(tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """Mid-test at 80x24: typed words in the text colour, one wrong letter in red, a
+    missed letter underlined, the reverse-video caret on the next letter, live figures."""
+    clock = FakeClock()
+    app = make_app(tmp_path, TestSpec(mode="words", words=25, seed=42), clock)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _ready(pilot)
+        script = typo_script(app.attempt.text or "", stop_after_words=6)  # type: ignore[union-attr]
+        await press_all(pilot, clock, [*script.presses, "space", "x"])
+        await pilot.pause(0.05)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_results_screen(tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """After a 10-word test with mistakes: big WPM and accuracy, the other figures, the
+    per-second chart with errors marked, and the keyboard heatmap with the worst keys."""
+    clock = FakeClock()
+    app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=42), clock)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _ready(pilot)
+        script = typo_script(app.attempt.text or "")  # type: ignore[union-attr]
+        await press_all(pilot, clock, script.presses)
+        for _ in range(200):
+            if isinstance(app.screen, ResultsScreen):
+                break
+            await pilot.pause(0.01)
+        await pilot.pause(0.05)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def _fill_history(path: Path) -> None:
+    from bartype.core.keystrokes import type_text
+    from bartype.core.session import Mode, SessionConfig, replay
+    from bartype.storage.history import History
+
+    texts = ["the quick brown fox jumps over the lazy dog and runs far away"] * 8
+    with History(path) as history:
+        for i, text in enumerate(texts):
+            config = SessionConfig(Mode.WORDS, word_count=13)
+            session = replay(config, text, type_text(text, interval=180 - i * 12))
+            assert session.result is not None
+            history.save(
+                session.result, text=text, language="english", created_at=1_780_000_000 + i * 600
+            )
+        config = SessionConfig(Mode.TIME, duration_s=15)
+        session = replay(config, "a b c", type_text("a b", interval=100))
+        session.end(20_000)
+        assert session.result is not None
+        history.save(session.result, text="a b c", created_at=1_780_010_000)
+
+
+def test_history_screen(tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """The history at 80x24: personal bests per test, the WPM trend rising, and the
+    table (newest first) with an invalid result and its reason."""
+    _fill_history(tmp_path / "data" / "history.sqlite3")
+    app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=42), FakeClock())
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _ready(pilot)
+        app.action_history()
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

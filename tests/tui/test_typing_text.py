@@ -1,0 +1,97 @@
+"""The text view wraps on word boundaries, marks states and repaints only what changed."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from bartype.core.analyzer import IncrementalAnalyzer
+from bartype.core.keystrokes import Keystroke, KeyKind, keystrokes_from_key
+from bartype.tui.widgets.typing_text import TypingText
+
+
+class _Host(App[None]):
+    CSS = "TypingText { height: 4; width: 20; }"
+
+    def compose(self) -> ComposeResult:
+        yield TypingText()
+
+
+def _type(analyzer: IncrementalAnalyzer, view: TypingText, keys: str) -> None:
+    for ch in keys:
+        before = analyzer.index
+        name = "Backspace" if ch == "<" else ch
+        for stroke in keystrokes_from_key(name, 0.0):
+            analyzer.apply(stroke)
+        view.words_changed(min(before, analyzer.index), max(before, analyzer.index))
+
+
+async def test_wraps_on_word_boundaries() -> None:
+    """No word is split across lines when it fits on one."""
+    analyzer = IncrementalAnalyzer("alpha beta gamma delta epsilon zeta eta theta iota")
+    app = _Host()
+    async with app.run_test() as pilot:
+        view = app.query_one(TypingText)
+        view.show(analyzer)
+        await pilot.pause()
+        lines = view.visible_text()
+        assert lines[:3] == ["alpha beta gamma", "delta epsilon zeta", "eta theta iota"]
+
+
+async def test_long_words_are_cut_and_newlines_end_lines() -> None:
+    """A word wider than the view is cut into pieces; a line break starts a new line."""
+    analyzer = IncrementalAnalyzer("abcdefghijklmnopqrstuvwxyz0123 ok\nnext")
+    app = _Host()
+    async with app.run_test() as pilot:
+        view = app.query_one(TypingText)
+        view.show(analyzer)
+        await pilot.pause()
+        lines = view.visible_text()
+        assert lines[0] == "abcdefghijklmnopqrst"
+        assert lines[1] == "uvwxyz0123 ok⏎"
+        assert lines[2] == "next"
+
+
+async def test_extra_letters_reflow_and_backspace_restores() -> None:
+    """Extra letters push the next word to the next line; deleting them brings it back."""
+    analyzer = IncrementalAnalyzer("aaaa bbbb cccc dddd eeee")
+    app = _Host()
+    async with app.run_test() as pilot:
+        view = app.query_one(TypingText)
+        view.show(analyzer)
+        await pilot.pause()
+        assert view.visible_text()[0] == "aaaa bbbb cccc dddd"
+        _type(analyzer, view, "aaaaxx")
+        await pilot.pause()
+        assert view.visible_text()[0] == "aaaaxx bbbb cccc"
+        _type(analyzer, view, "<<")
+        await pilot.pause()
+        assert view.visible_text()[0] == "aaaa bbbb cccc dddd"
+
+
+async def test_zen_grows_as_you_type() -> None:
+    """In zen mode the typed words are the text, with the caret after them."""
+    analyzer = IncrementalAnalyzer(None)
+    app = _Host()
+    async with app.run_test() as pilot:
+        view = app.query_one(TypingText)
+        view.show(analyzer)
+        _type(analyzer, view, "hello zen world")
+        await pilot.pause()
+        assert view.visible_text()[0] == "hello zen world"
+
+
+async def test_a_key_repaints_only_its_line() -> None:
+    """Typing inside a word marks only that word's line dirty (cost independent of length)."""
+    analyzer = IncrementalAnalyzer(" ".join(["word"] * 2000))
+    app = _Host()
+    async with app.run_test() as pilot:
+        view = app.query_one(TypingText)
+        view.show(analyzer)
+        await pilot.pause()
+        analyzer.apply(Keystroke(KeyKind.CHAR, 0.0, "w"))
+        view._styles_cache.clear()
+        view._dirty_regions.clear()
+        view.words_changed(0, 0)
+        assert len(view._lines) <= 6  # laid out lazily, not the 2,000 words
+        regions = list(view._dirty_regions)
+        assert len(regions) == 1 and regions[0].height == 1
