@@ -414,7 +414,9 @@ class SessionHandler:
             self.sessions_expire(now)
             if len(self.sessions) >= self.config.max_sessions:
                 self._error(
-                    channel, "SERVER_BUSY", "The server holds too many sessions; retry later."
+                    channel,
+                    ErrorCode.SERVER_BUSY,
+                    "The server holds too many sessions; retry later.",
                 )
                 return
         if message.mode == "zen" and message.text is not None:

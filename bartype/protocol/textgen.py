@@ -98,7 +98,8 @@ class LibraryTexts:
                 )
                 return MadeText(_as_text(text, " "), f"words:{options.language}")
             if options.mode == "quote":
-                quote = module.pick_quote(library.quotes(), options.quote_length or "any", rng)
+                length = None if options.quote_length in (None, "any") else options.quote_length
+                quote = module.pick_quote(library.quotes(), length, rng)
                 quote_id = getattr(quote, "id", None)
                 return MadeText(
                     _as_text(quote, " "), None if quote_id is None else f"quote:{quote_id}"

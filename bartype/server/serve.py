@@ -99,7 +99,17 @@ class ServerConfig:
 class Connection:
     """One client: its socket, its handler channel, its outbox and its rate bucket."""
 
-    __slots__ = ("ws", "channel", "peer", "outbox", "writer", "tokens", "stamp", "closing")
+    __slots__ = (
+        "ws",
+        "channel",
+        "peer",
+        "outbox",
+        "writer",
+        "closer",
+        "tokens",
+        "stamp",
+        "closing",
+    )
 
     def __init__(self, ws: ServerConnection, channel: Channel, peer: str, burst: float) -> None:
         self.ws = ws
@@ -107,6 +117,7 @@ class Connection:
         self.peer = peer
         self.outbox: deque[tuple[str, str] | Close] = deque()
         self.writer: asyncio.Task[None] | None = None
+        self.closer: asyncio.Task[None] | None = None
         self.tokens = burst
         self.stamp = time.monotonic()
         self.closing = False
@@ -268,7 +279,7 @@ class BartypeServer:
         if self._per_ip.get(peer, 0) >= self.config.max_per_ip or (
             len(self._conns) >= self.config.max_connections
         ):
-            await ws.close(1013, "Too many connections")
+            await ws.close(CloseCode.TRY_AGAIN_LATER, "Too many connections")
             return
         channel = self.handler.open(loop.time(), session_id, token, peer)
         conn = Connection(ws, channel, peer, self._burst)
@@ -303,7 +314,7 @@ class BartypeServer:
                         ),
                     )
                 self._pump()
-                if channel.closed:
+                if conn.closing:
                     break
         except ConnectionClosed:
             pass
@@ -320,11 +331,12 @@ class BartypeServer:
         else:
             self._per_ip.pop(conn.peer, None)
         self.handler.disconnect(channel, loop.time())
-        if conn.writer is not None and not conn.writer.done():
-            # Let queued messages (and a queued close) go out, briefly.
-            with contextlib.suppress(asyncio.TimeoutError, ConnectionClosed):
-                await asyncio.wait_for(asyncio.shield(conn.writer), 2.0)
-            conn.writer.cancel()
+        for task in (conn.writer, conn.closer):
+            if task is not None and not task.done():
+                # Let queued messages and the close frame go out, briefly.
+                with contextlib.suppress(TimeoutError, ConnectionClosed):
+                    await asyncio.wait_for(asyncio.shield(task), 2.0)
+                task.cancel()
         code = ws.close_code
         log.info("connection %d closed (%s)", channel.id, code if code is not None else "-")
 
@@ -357,7 +369,7 @@ class BartypeServer:
         if isinstance(action, Close):
             conn.closing = True
             if not conn.outbox:
-                self._spawn(ws.close(action.code, action.reason))
+                conn.closer = self._spawn(ws.close(action.code, action.reason))
                 return
             conn.outbox.append(action)
             return
@@ -375,16 +387,17 @@ class BartypeServer:
             log.warning("connection %d is too slow; closing it", conn.channel.id)
             outbox.clear()
             conn.closing = True
-            self._spawn(ws.close(CloseCode.TOO_SLOW, "Client too slow"))
+            conn.closer = self._spawn(ws.close(CloseCode.TOO_SLOW, "Client too slow"))
             return
         outbox.append((action.type, text))
         if conn.writer is None or conn.writer.done():
             conn.writer = asyncio.get_running_loop().create_task(self._write(conn))
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _write(self, conn: Connection) -> None:
         ws = conn.ws

@@ -76,7 +76,7 @@ _REQUEST_ERRORS = frozenset(
         ErrorCode.INVALID_SESSION,
         ErrorCode.ALREADY_STARTED,
         ErrorCode.INTERNAL,
-        "SERVER_BUSY",
+        ErrorCode.SERVER_BUSY,
     }
 )
 """Errors that answer a request (create, start, end) rather than a batch of keys."""

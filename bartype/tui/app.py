@@ -90,6 +90,7 @@ class BartypeApp(App[int]):
         self.result: ResultView | None = None
         self.connection = "connecting" if remote else "local"
         self.tests_started = 0
+        self.exit_message: str | None = None
         self._shown_at = clock()
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
@@ -178,7 +179,8 @@ class BartypeApp(App[int]):
         try:
             client = await self.client_factory()
         except Exception as error:  # the transport's errors carry a message for people
-            self.exit(1, 1, message=f"bartype: {error}")
+            self.exit_message = f"bartype: {error}"
+            self.exit(1, 1, message=self.exit_message)
             return None
         client.on_status = self._on_status
         client.on_error = self._on_error
@@ -256,7 +258,7 @@ class BartypeApp(App[int]):
         screen = self.typing_screen
         if not screen.is_mounted:
             return
-        from textual.widgets import Static
+        from bartype.tui.widgets.line import TextLine
 
         spec = self.spec
         parts = [spec.label]
@@ -266,12 +268,12 @@ class BartypeApp(App[int]):
                 parts.append("punctuation")
             if spec.numbers:
                 parts.append("numbers")
-        screen.query_one("#test-label", Static).update("  ·  ".join(parts))
+        screen.query_one("#test-label", TextLine).set_text("  ·  ".join(parts))
         screen.query_one("#connection").set_status(self.connection)  # type: ignore[attr-defined]
         hint = "start typing" if self.attempt is not None and not self.attempt.started else ""
         if spec.mode == "zen" and self.attempt is not None:
             hint = "start typing; esc ends the test" if not self.attempt.started else "esc ends"
-        screen.query_one("#typing-hint", Static).update(hint)
+        screen.query_one("#typing-hint", TextLine).set_text(hint)
         self._update_stats()
 
     def _update_stats(self) -> None:
@@ -294,7 +296,7 @@ class BartypeApp(App[int]):
             accuracy: float | None = live.accuracy
         else:
             wpm = accuracy = None
-        screen.query_one("#stats").show_figures(counter, wpm, accuracy, "")  # type: ignore[attr-defined]
+        screen.query_one("#stats").show_figures(counter, wpm, accuracy)  # type: ignore[attr-defined]
 
     # -- finishing -----------------------------------------------------------
 
@@ -311,7 +313,7 @@ class BartypeApp(App[int]):
             attempt.end_locally(t)
         if not attempt.started:
             return
-        self.typing_screen.query_one("#typing-hint").update("…")  # type: ignore[attr-defined]
+        self.typing_screen.query_one("#typing-hint").set_text("…")  # type: ignore[attr-defined]
         self._complete(attempt, by_user)
 
     @work(exclusive=True, group="finish")

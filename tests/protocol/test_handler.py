@@ -146,7 +146,11 @@ def test_attach_with_unknown_id_or_wrong_token_closes_4001() -> None:
     """Attaching to an unknown id, or with a wrong or missing token, closes 4001."""
     d = Driver()
     _, created = d.started()
-    for sid, token in [("nope", "x"), (created["sessionId"], "wrong"), (created["sessionId"], None)]:
+    for sid, token in [
+        ("nope", "x"),
+        (created["sessionId"], "wrong"),
+        (created["sessionId"], None),
+    ]:
         channel = d.open(sid, token)
         out = d.out[channel.id]
         assert types(out) == ["ERROR", "close 4001"]
@@ -269,9 +273,9 @@ def test_generated_text_is_reproducible_from_seed() -> None:
     seed = first["options"]["seed"]
     again = d.send(channel, "CREATE_SESSION", {"mode": "words", "words": 8, "seed": seed})[0].data
     assert again["text"] == first["text"]
-    assert d.send(channel, "CREATE_SESSION", {"mode": "code", "code": "cobol"})[0].data[
-        "code"
-    ] == ("TEXT_UNAVAILABLE")
+    assert d.send(channel, "CREATE_SESSION", {"mode": "code", "code": "cobol"})[0].data["code"] == (
+        "TEXT_UNAVAILABLE"
+    )
     zen = d.send(channel, "CREATE_SESSION", {"mode": "zen"})[0].data
     assert zen["text"] is None
 

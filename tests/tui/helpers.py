@@ -15,7 +15,7 @@ from bartype.tui.attempt import TestSpec
 from bartype.tui.keys import keystroke_name
 
 STEP_S = 0.25
-"""Time between two key presses in the scripted tests (48 WPM; a binary fraction, so times are exact)."""
+"""Seconds between two scripted key presses (48 WPM); a binary fraction keeps times exact."""
 
 
 class FakeClock:
@@ -60,9 +60,6 @@ def make_app(
         clock=clock or FakeClock(),
     )
 
-
-KEY_NAMES: dict[str, str] = {}
-"""Characters whose key names Textual spells out ("," is "comma"): filled on first use."""
 
 PILOT_NAMES = {" ": "space", "\n": "enter", "Backspace": "backspace", "CtrlBackspace": "ctrl+w"}
 
@@ -125,20 +122,15 @@ def expected_keystrokes(presses: Iterable[str], multiline: bool, step_ms: float)
     return strokes
 
 
-def _key_event(key: str) -> Any:
-    """The event the terminal driver would post for ``key`` (as Pilot builds it)."""
+def _key_event(press: str) -> Any:
+    """The event the terminal driver would post for ``press`` (a character or key name)."""
     from textual import events
     from textual.keys import _character_to_key
 
-    if len(key) == 1 and not key.isalnum():
-        key = _character_to_key(key)
+    if len(press) == 1:
+        return events.Key(press if press.isalnum() else _character_to_key(press), press)
     named = {"space": " ", "enter": "\r", "backspace": "\x7f", "tab": "\t", "escape": "\x1b"}
-    if key in named:
-        return events.Key(key, named[key])
-    if len(key) == 1:
-        return events.Key(key, key)
-    char = {v: k for k, v in KEY_NAMES.items()}.get(key)
-    return events.Key(key, char)
+    return events.Key(press, named.get(press))
 
 
 async def press_all(
@@ -157,7 +149,7 @@ async def press_all(
         clock.advance(step)
         done = asyncio.Event()
         app.post_message(_key_event(press))
-        app.call_later(lambda: app.screen.call_later(done.set))
+        app.call_later(lambda event=done: app.screen.call_later(event.set))
         await asyncio.wait_for(done.wait(), 5)
     await pilot.pause()
 

@@ -57,7 +57,9 @@ def _figures_text(screen: ResultsScreen) -> str:
     ],
     ids=["words", "quote", "code"],
 )
-async def test_finite_modes_match_the_core(tmp_path: Path, clock: FakeClock, spec: TestSpec) -> None:
+async def test_finite_modes_match_the_core(
+    tmp_path: Path, clock: FakeClock, spec: TestSpec
+) -> None:
     """Typing a whole text with fixed and kept mistakes shows the core's numbers."""
     app = make_app(tmp_path, spec, clock)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from bartype.core.analyzer import IncrementalAnalyzer
-from bartype.core.keystrokes import Keystroke, KeyKind, keystrokes_from_key
+from bartype.core.keystrokes import KeyKind, Keystroke, keystrokes_from_key
 from bartype.tui.widgets.typing_text import TypingText
 
 

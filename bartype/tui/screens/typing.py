@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from bartype.tui.keys import keystroke_name
+from bartype.tui.widgets.line import TextLine
 from bartype.tui.widgets.stats_bar import StatsBar
 from bartype.tui.widgets.status import ConnectionStatus
 from bartype.tui.widgets.typing_text import TypingText
@@ -35,11 +36,11 @@ class TypingScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="typing-column"):
             with Horizontal(id="typing-top"):
-                yield Static("", id="test-label")
-                yield ConnectionStatus("", id="connection")
-            yield StatsBar("", id="stats")
+                yield TextLine(id="test-label")
+                yield ConnectionStatus(id="connection")
+            yield StatsBar(id="stats")
             yield TypingText(id="text")
-            yield Static("", id="typing-hint")
+            yield TextLine(id="typing-hint")
         yield Footer()
 
     @property

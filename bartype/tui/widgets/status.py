@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from bartype.tui.widgets.line import TextLine
 
 LABELS = {
     "local": "",
@@ -13,10 +13,10 @@ LABELS = {
 }
 
 
-class ConnectionStatus(Static):
+class ConnectionStatus(TextLine):
     """Shows the transport's status; its CSS class carries the colour."""
 
     def set_status(self, status: str) -> None:
-        self.update(LABELS.get(status, status))
+        self.set_text(LABELS.get(status, status))
         for name in LABELS:
             self.set_class(name == status, f"-{name}")

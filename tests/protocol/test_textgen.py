@@ -1,0 +1,48 @@
+"""Texts for new sessions come from the bundled library, reproducibly."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bartype.protocol.messages import CreateSession
+from bartype.protocol.textgen import LibraryTexts, TextUnavailable, words_for
+
+
+@pytest.mark.parametrize(
+    ("options", "prefix"),
+    [
+        (CreateSession(mode="words", words=10), "words:english"),
+        (CreateSession(mode="time", duration=15, punctuation=True, numbers=True), "words:"),
+        (CreateSession(mode="quote", quote_length="any"), "quote:"),
+        (CreateSession(mode="quote", quote_length="short"), "quote:"),
+        (CreateSession(mode="code", code="python"), "code:python"),
+    ],
+)
+def test_each_mode_gets_a_text(options: CreateSession, prefix: str) -> None:
+    """Every mode with a text gets a non-empty one and an id saying where it came from."""
+    made = LibraryTexts().make(options, random.Random(7))
+    assert made.text and made.text_id is not None and made.text_id.startswith(prefix)
+
+
+def test_same_seed_same_text() -> None:
+    """The same options and seed give the same text."""
+    source = LibraryTexts()
+    options = CreateSession(mode="words", words=20, punctuation=True)
+    assert source.make(options, random.Random(3)) == source.make(options, random.Random(3))
+
+
+def test_word_counts() -> None:
+    """Words mode asks for its count; time mode for 4 words a second within bounds."""
+    assert words_for(CreateSession(mode="words", words=12)) == 12
+    assert words_for(CreateSession(mode="time", duration=30)) == 120
+    assert words_for(CreateSession(mode="time", duration=5)) == 50
+    assert words_for(CreateSession(mode="time", duration=3600)) == 1000
+
+
+def test_unknown_language_is_unavailable() -> None:
+    """An unknown language raises TextUnavailable with the library's advice."""
+    with pytest.raises(TextUnavailable, match="Available"):
+        LibraryTexts().make(CreateSession(mode="words", language="klingon"), random.Random(1))
+    assert LibraryTexts().make(CreateSession(mode="zen"), random.Random(1)).text is None

@@ -1,0 +1,68 @@
+"""The `bartype serve` command as a real process: startup, help, and SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import TIMEOUT_FACTOR
+from websockets.asyncio.client import connect
+
+
+def test_serve_help_does_not_import_textual() -> None:
+    """`bartype serve --help` never imports textual."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from bartype.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['serve', '--help'])\n"
+        "import bartype.server.serve\n"
+        "print('textual' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_sigterm_closes_clients_and_exits_zero(tmp_path: Path) -> None:
+    """SIGTERM closes connected clients with 1001 and the process exits 0 within seconds."""
+    db = tmp_path / "server.sqlite3"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bartype", "serve", "--port", "0", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.search(r"ws://127\.0\.0\.1:(\d+)/ws", line)
+        assert match, line + (proc.stderr.read() if proc.stderr else "")
+        port = int(match.group(1))
+
+        async def client() -> int | None:
+            async with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+                await ws.send(json.dumps({"type": "HELLO", "data": {"version": 1}}))
+                assert json.loads(await ws.recv())["type"] == "WELCOME"
+                proc.send_signal(signal.SIGTERM)
+                async with asyncio.timeout(5 * TIMEOUT_FACTOR):
+                    await ws.wait_closed()
+                return ws.close_code
+
+        started = time.monotonic()
+        assert asyncio.run(client()) == 1001
+        assert proc.wait(timeout=5 * TIMEOUT_FACTOR) == 0
+        assert time.monotonic() - started < 5 * TIMEOUT_FACTOR
+        assert db.exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

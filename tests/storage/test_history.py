@@ -1,0 +1,143 @@
+"""History: SQLite round trips, personal bests, per-key totals and migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bartype.core.keystrokes import type_text
+from bartype.core.session import Mode, Result, SessionConfig, TypingSession, replay
+from bartype.storage.history import MIGRATIONS, SCHEMA_VERSION, History, HistoryError, migrate
+
+TEXT = "one two three four five six seven eight nine ten"
+
+
+def finished(text: str = TEXT, interval: float = 150.0) -> Result:
+    config = SessionConfig(Mode.WORDS, word_count=len(text.split()))
+    session = TypingSession(config, text)
+    for key in type_text(text, interval=interval):
+        if session.state.is_open:
+            session.apply(key)
+    result = session.result
+    assert result is not None
+    return result
+
+
+def test_round_trip_with_keystrokes(tmp_path: Path) -> None:
+    """A saved result reads back with its metrics, series, per-key stats and keystroke log."""
+    result = finished()
+    with History(tmp_path / "h.sqlite3") as history:
+        rid = history.save(result, text=TEXT, text_id="custom", language="english", created_at=5.0)
+        stored = history.get(rid)
+    assert stored.id == rid and stored.created_at == 5.0
+    assert (stored.mode, stored.mode2, stored.language) == ("words", "10", "english")
+    assert stored.wpm == result.metrics.wpm and stored.accuracy == result.metrics.accuracy
+    assert stored.series == result.metrics.series
+    assert dict(stored.keys) == dict(result.metrics.keys)
+    assert stored.valid is result.is_valid and stored.invalid_reasons == result.invalid_reasons
+    assert stored.text == TEXT and stored.state == "completed"
+    assert stored.keystrokes == result.keystrokes
+
+
+def test_stored_log_replays_to_the_same_result(tmp_path: Path) -> None:
+    """Replaying a stored keystroke log gives the stored metrics."""
+    result = finished()
+    with History(tmp_path / "h.sqlite3") as history:
+        stored = history.get(history.save(result, text=TEXT))
+    assert stored.keystrokes is not None
+    again = replay(stored.session_config(), stored.text, list(stored.keystrokes))
+    assert again.result is not None and again.result.metrics.wpm == stored.wpm
+
+
+def test_recent_personal_bests_and_key_stats(tmp_path: Path) -> None:
+    """Recent is newest first; bests keep the fastest valid result; key stats add up."""
+    slow, fast = finished(interval=200.0), finished(interval=120.0)
+    with History(tmp_path / "h.sqlite3") as history:
+        assert history.is_personal_best(slow)
+        history.save(slow, text=TEXT, created_at=1.0)
+        assert history.is_personal_best(fast)
+        fast_id = history.save(fast, text=TEXT, created_at=2.0)
+        assert not history.is_personal_best(slow)
+        assert [r.created_at for r in history.recent()] == [2.0, 1.0]
+        assert history.recent()[0].keystrokes is None
+        bests = history.personal_bests()
+        assert list(bests) == [("words", "10")] and bests[("words", "10")].id == fast_id
+        stats = history.key_stats()
+        assert stats["o"].presses == slow.metrics.keys["o"].presses * 2
+        with pytest.raises(KeyError):
+            history.get(999)
+
+
+def test_invalid_results_are_never_bests(tmp_path: Path) -> None:
+    """An invalid result is stored but is not a personal best."""
+    config = SessionConfig(Mode.WORDS, word_count=2)
+    session = TypingSession(config, "hi you")
+    for key in type_text("hi you"):
+        session.apply(key)
+    result = session.result
+    assert result is not None and not result.is_valid
+    with History(tmp_path / "h.sqlite3") as history:
+        assert not history.is_personal_best(result)
+        history.save(result, text="hi you", mode="code", mode2="python")
+        assert history.personal_bests() == {}
+        assert history.recent()[0].mode == "code"
+
+
+def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
+    """The database is in WAL mode and carries the current schema version."""
+    path = tmp_path / "h.sqlite3"
+    History(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_migration_from_version_1_backfills_key_stats(tmp_path: Path) -> None:
+    """A version-1 database is upgraded in place and its per-key totals are backfilled."""
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, target=1)
+    db.close()
+    result = finished()
+    db = sqlite3.connect(path, isolation_level=None)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "key_stats" not in tables
+    db.close()
+    # A row as version 1 stored it: the results table is unchanged by version 2.
+    with History(tmp_path / "tmp.sqlite3") as history:
+        history.save(result, text=TEXT)
+    src = sqlite3.connect(tmp_path / "tmp.sqlite3")
+    row = src.execute("SELECT * FROM results").fetchone()
+    cols = [d[0] for d in src.execute("SELECT * FROM results").description]
+    src.close()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute(
+        f"INSERT INTO results ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row
+    )
+    db.close()
+    with History(path) as history:
+        assert history.count() == 1
+        assert history.key_stats()["o"].presses == result.metrics.keys["o"].presses
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    """A database from a newer version is refused with advice, not silently changed."""
+    path = tmp_path / "new.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    db.close()
+    with pytest.raises(HistoryError, match="Upgrade bartype"):
+        History(path)
+
+
+def test_garbage_file_is_refused(tmp_path: Path) -> None:
+    """A file that is not SQLite gives a HistoryError saying what to do."""
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(HistoryError, match="Move it aside"):
+        History(path)

@@ -1,0 +1,135 @@
+"""`bartype play --server` against a real `bartype serve` process on a free port."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bartype.core.keystrokes import keystrokes_from_key
+from bartype.core.session import replay
+from bartype.tui.app import BartypeApp
+from bartype.tui.attempt import TestSpec
+from bartype.tui.screens.results import ResultsScreen
+
+from .helpers import _key_event
+
+pytest.importorskip("bartype.server.serve")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """A real server process on an ephemeral port; yields its URL."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bartype", "serve", "--port", "0", "--db", str(tmp_path / "s.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.search(r"(ws://127\.0\.0\.1:\d+)/ws", line)
+        assert match, line + (proc.stderr.read() if proc.stderr else "")
+        yield match.group(1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def _type_live(pilot: Any, presses: list[str], gap_s: float) -> None:
+    """Press keys in real time (the server checks key times against its own clock)."""
+    import asyncio
+
+    app = pilot.app
+    for press in presses:
+        await asyncio.sleep(gap_s)
+        done = asyncio.Event()
+        app.post_message(_key_event(press))
+        app.call_later(lambda event=done: app.screen.call_later(event.set))
+        await asyncio.wait_for(done.wait(), 5)
+
+
+def _remote_app(url: str, tmp_path: Path, spec: TestSpec) -> BartypeApp:
+    async def connect() -> Any:
+        from bartype.transport.client import SessionClient
+
+        return await SessionClient.connect(url)
+
+    return BartypeApp(
+        spec,
+        connect,
+        history_path=tmp_path / "local" / "history.sqlite3",
+        settings_path=tmp_path / "local" / "settings.toml",
+        remote=True,
+    )
+
+
+async def test_complete_a_test_over_the_server(server: str, tmp_path: Path) -> None:
+    """A words test typed against the server shows the core's numbers, marks the link
+    online, and is kept in the local history too."""
+    app = _remote_app(server, tmp_path, TestSpec(mode="words", words=10, seed=9))
+    async with app.run_test() as pilot:
+        for _ in range(300):
+            if app.attempt is not None:
+                break
+            await pilot.pause(0.02)
+        attempt = app.attempt
+        assert attempt is not None and attempt.text
+        assert app.connection == "connected"
+        words = attempt.text.split()
+        presses = [*words[0][:-1], "x", "backspace", words[0][-1], "space"]
+        for word in words[1:]:
+            presses += [*word, "space"]
+        await _type_live(pilot, presses[:-1], 0.04)
+        for _ in range(300):
+            if isinstance(app.screen, ResultsScreen):
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, ResultsScreen)
+        shown = app.screen.view
+        strokes = [s for name, t in attempt.keys for s in keystrokes_from_key(name, t)]
+        core = replay(attempt.config, attempt.text, strokes).result
+        assert core is not None
+        assert (shown.wpm, shown.raw, shown.accuracy) == (
+            core.metrics.wpm,
+            core.metrics.raw,
+            core.metrics.accuracy,
+        )
+        assert shown.personal_best == core.is_valid
+    from bartype.storage.history import History
+
+    with History(tmp_path / "local" / "history.sqlite3") as history:
+        stored = history.recent(5)
+    assert len(stored) == 1 and stored[0].wpm == core.metrics.wpm
+
+
+async def test_unreachable_server_exits_with_a_message(tmp_path: Path) -> None:
+    """No server at the address: the app exits 1 with a sentence, not a traceback."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10))
+    async with app.run_test() as pilot:
+        for _ in range(200):
+            if app._exit:
+                break
+            await pilot.pause(0.02)
+    assert app.return_code == 1
+    message = app.exit_message or ""
+    assert message.startswith("bartype: ") and "Traceback" not in message
+    assert f"127.0.0.1:{port}" in message
