@@ -142,7 +142,9 @@ def main() -> int:
         rounds = 0
         while len(values) < args.keys:
             # A 100-character text holds fewer keys than asked: type it again.
-            values += asyncio.run(measure(chars, args.keys - len(values), args.gap, args.seed + rounds))
+            values += asyncio.run(
+                measure(chars, args.keys - len(values), args.gap, args.seed + rounds)
+            )
             rounds += 1
         results[chars] = summary(values)
         s = results[chars]

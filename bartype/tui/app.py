@@ -31,6 +31,16 @@ COMPLETE_TIMEOUT_S = 1.5
 """How long to wait for the handler to finish a test by itself before ending it."""
 
 
+FRIENDLY_ERRORS = {
+    "INVALID_SESSION": "The server no longer knows this test (did it restart?). "
+    "Finish it here and it is kept locally, or press Tab for a new one.",
+    "SESSION_EXPIRED": "The server forgot this test after a long pause. Press Tab for a new one.",
+    "SERVER_SHUTDOWN": "The server is shutting down; the test goes on here.",
+    "RATE_LIMITED": "The server asks to slow down: keys are being sent in bigger batches.",
+}
+"""Server errors a typist can hit, said in their terms."""
+
+
 class TypingClient(Protocol):
     """The part of ``bartype.transport.client.SessionClient`` the app uses."""
 
@@ -210,7 +220,9 @@ class BartypeApp(App[int]):
         self.tests_started += 1
         self.attempt = Attempt(spec, created.text, created.session_id)
         self._shown_at = self.clock()
-        self.typing_screen.query_one("#text").show(self.attempt.analyzer)  # type: ignore[attr-defined]
+        view = self.typing_screen.query_one("#text")
+        view.set_class(bool(created.text) and "\n" in created.text, "-code")
+        view.show(self.attempt.analyzer)  # type: ignore[attr-defined]
         self._back_to_typing()
         self.refresh_typing()
 
@@ -292,7 +304,8 @@ class BartypeApp(App[int]):
             counter = f"{attempt.words_done()}/{attempt.analyzer.word_count()}"
         if attempt.started:
             live = attempt.live()
-            wpm: float | None = live.wpm
+            # Speed over less than a second is noise (a burst of two keys is 1,000 WPM).
+            wpm: float | None = live.wpm if live.elapsed_s >= 1 else None
             accuracy: float | None = live.accuracy
         else:
             wpm = accuracy = None
@@ -332,10 +345,12 @@ class BartypeApp(App[int]):
                 else:
                     data = await client.end(attempt.local_end_t)
             except Exception as error:
+                kept = " and kept in your local history" if self.remote else ""
                 self.notify(
-                    f"{error}; showing the result computed here",
-                    title="the server did not answer",
+                    f"The result was computed here{kept}. ({error})",
+                    title="no answer from the server",
                     severity="warning",
+                    timeout=6,
                 )
         if attempt is not self.attempt:
             return  # a new test started meanwhile
@@ -406,8 +421,14 @@ class BartypeApp(App[int]):
             self.typing_screen.query_one("#connection").set_status(status)  # type: ignore[attr-defined]
 
     def _on_error(self, data: dict[str, Any]) -> None:
-        message = str(data.get("message") or data.get("code") or data)
-        self.notify(message, title="server error", severity="error", timeout=8)
+        code = str(data.get("code") or "")
+        message = FRIENDLY_ERRORS.get(code) or str(data.get("message") or code or data)
+        if code in ("SESSION_FINISHED", "SEQ_GAP"):
+            return  # the client recovers from these by itself
+        if code in FRIENDLY_ERRORS:
+            self.notify(message, title="server", severity="warning", timeout=8)
+        else:
+            self.notify(message, title="server", severity="error", timeout=8)
 
     # -- actions -------------------------------------------------------------
 
@@ -437,7 +458,29 @@ class BartypeApp(App[int]):
     def action_menu(self) -> None:
         from bartype.tui.screens.menu import MenuScreen
 
-        self._show(MenuScreen(self.settings, list(self.available_themes)), self._menu_closed)
+        self._show(
+            MenuScreen(self._menu_settings(), list(self.available_themes)), self._menu_closed
+        )
+
+    def _menu_settings(self) -> Settings:
+        """The settings as the menu shows them: those of the test on screen."""
+        spec = self.spec
+        changes: dict[str, Any] = {
+            "language": spec.language,
+            "punctuation": spec.punctuation,
+            "numbers": spec.numbers,
+        }
+        if spec.mode != "custom":
+            changes["mode"] = spec.mode
+        if spec.mode == "time" and spec.duration:
+            changes["duration"] = float(spec.duration)
+        elif spec.mode == "words" and spec.words:
+            changes["words"] = spec.words
+        elif spec.mode == "quote" and spec.quote_length:
+            changes["quote_length"] = spec.quote_length
+        elif spec.mode == "code" and spec.code:
+            changes["code"] = spec.code
+        return self.settings.with_changes(**changes)
 
     def _menu_closed(self, choice: Any) -> None:
         if choice is None:

@@ -57,3 +57,8 @@ def test_control_shortcuts_do_not_type() -> None:
     assert keystroke_name("ctrl+a", "\x01", allow_newline=False) is None
     assert keystroke_name("ctrl+x", "x", allow_newline=False) is None
     assert keystroke_name("tab", "\t", allow_newline=False) is None
+
+
+def test_an_ime_commit_of_several_characters_is_typed_whole() -> None:
+    """An input method may commit several characters in one event; all are typed."""
+    assert keystroke_name("你好", "你好", allow_newline=False) == "你好"

@@ -78,3 +78,16 @@ def test_run_module_and_app_import_lazily() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_corrupt_settings_start_with_a_warning(tmp_path: Path) -> None:
+    """A broken settings file gives the defaults and a warning shown in the app."""
+    from bartype.tui.run import build_app
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.toml").write_text("mode = = broken")
+    app = build_app(_args("--config-dir", str(config), "--data-dir", str(tmp_path / "data")))
+    assert app.spec.mode == "time"
+    assert len(app.startup_warnings) == 1 and "settings.toml" in app.startup_warnings[0]
+    assert app.history_path == tmp_path / "data" / "history.sqlite3"

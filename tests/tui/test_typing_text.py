@@ -95,3 +95,15 @@ async def test_a_key_repaints_only_its_line() -> None:
         assert len(view._lines) <= 6  # laid out lazily, not the 2,000 words
         regions = list(view._dirty_regions)
         assert len(regions) == 1 and regions[0].height == 1
+
+
+async def test_zen_enter_starts_a_new_line() -> None:
+    """In zen mode a typed line break ends the line, like a newline in the text."""
+    analyzer = IncrementalAnalyzer(None)
+    app = _Host()
+    async with app.run_test() as pilot:
+        view = app.query_one(TypingText)
+        view.show(analyzer)
+        _type(analyzer, view, "one two\nthree")
+        await pilot.pause()
+        assert view.visible_text()[:2] == ["one two⏎", "three"]

@@ -10,23 +10,19 @@ from textual.widgets import Static
 
 HELP = """\
 [b]While typing[/b]
-  tab               a new text (restart)
-  ctrl+r            the same text again
-  esc               menu (in zen mode: end the test)
-  backspace         delete a character
-  ctrl+backspace    delete a word (also ctrl+w, ctrl+h, alt+backspace)
-  enter             a line break, where the text has one
-  ctrl+c            quit, from anywhere
-
+  tab             new text          ctrl+r   same text again
+  esc             menu (in zen mode: end the test)
+  ctrl+backspace  delete a word (or ctrl+w, ctrl+h, alt+backspace)
+  enter           a line break, where the text has one
 [b]After a test[/b]
-  tab / n           a new text        r   the same text again
-  h                 history           esc menu
-
+  tab / n         new text          r        same text again
+  h               history           esc      menu
 [b]Anywhere[/b]
-  ctrl+t            switch between the dark and light theme
+  ctrl+t          dark / light theme
+  ctrl+c          quit
 
-The test starts on your first key. A paste is never typed.
-Results of tests that are empty or idle (AFK) are not kept."""
+The test starts on your first key; a paste is never typed.
+Idle (AFK) tests are invalid and never count as a best."""
 
 
 class HelpScreen(ModalScreen[None]):

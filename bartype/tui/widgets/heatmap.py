@@ -97,12 +97,17 @@ class KeyHeatmap(Widget):
         self.refresh()
 
     def _colours(self) -> tuple[Color, Color, Color, Color]:
-        theme = self.app.current_theme
-        surface = Color.parse(theme.surface or "#222222")
-        error = Color.parse(theme.error or "#ff0000")
-        warning = Color.parse(theme.warning or "#ffaa00")
-        foreground = Color.parse(theme.foreground or "#dddddd")
-        return surface, error, warning, foreground
+        variables = self.app.get_css_variables()
+
+        def colour(name: str, default: str) -> Color:
+            return Color.parse(variables.get(name) or default)
+
+        return (
+            colour("surface", "#222222"),
+            colour("error", "#ff0000"),
+            colour("warning", "#ffaa00"),
+            colour("foreground", "#dddddd"),
+        )
 
     def _key_style(self, figure: KeyFigure | None, slow: tuple[float, float]) -> Style:
         surface, error, warning, foreground = self._colours()

@@ -32,7 +32,7 @@ class StatsBar(Widget):
             return
         self._shown = key
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(counter, "bold")
+        text.append(counter)
         if wpm is not None:
             text.append(f"   {wpm:.0f} wpm")
         if accuracy is not None:

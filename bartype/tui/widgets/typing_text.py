@@ -48,7 +48,7 @@ class TypingText(Widget):
         self._lines: list[list[Piece]] = []
         self._next_word = 0  # first word not yet laid out
         self._word_line: list[int] = []  # line of each laid-out word's first piece
-        self._widths: list[int] = []  # cells of each laid-out word when it was laid out
+        self._widths: list[tuple[int, bool]] = []  # (cells, ends a line) at layout time
         self._cells: dict[int, list[tuple[str, CharState]]] = {}
         self._top = 0
 
@@ -76,7 +76,7 @@ class TypingText(Widget):
                 continue
             line = self._word_line[i]
             dirty_lines.add(line)
-            if i >= count or self._word_cells(i) != self._widths[i]:
+            if i >= count or self._word_shape(i) != self._widths[i]:
                 relayout_from = line if relayout_from is None else min(line, relayout_from)
         if relayout_from is not None:
             self._truncate_layout(relayout_from)
@@ -136,6 +136,11 @@ class TypingText(Widget):
             n = max(n, len(analyzer.word(i).typed) + 1)
         return n
 
+    def _word_shape(self, i: int) -> tuple[int, bool]:
+        """What the layout depends on: the word's cells, and whether it ends its line."""
+        states = self._states(i)
+        return self._word_cells(i), bool(states) and states[-1][0] == "\n"
+
     def _layout_until(self, line: int) -> None:
         """Lay out words until ``line`` exists or the text runs out."""
         analyzer = self.analyzer
@@ -159,12 +164,13 @@ class TypingText(Widget):
             used = sum(b - a for _, a, b in current)
             # The separator may hang past the edge: only the letters must fit.
             letters = cells - 1 if states and states[-1][0] == " " else cells
-            if current and used + letters > width:
+            after_break = i > 0 and self._widths[i - 1][1]
+            if current and (after_break or used + letters > width):
                 self._lines.append([])
                 current = self._lines[-1]
                 used = 0
             self._word_line.append(len(self._lines) - 1)
-            self._widths.append(cells)
+            self._widths.append((cells, ends_line))
             start = 0
             while letters - start > width - used:
                 take = width - used
@@ -175,8 +181,6 @@ class TypingText(Widget):
                 used = 0
             current.append((i, start, cells))
             self._next_word += 1
-            if ends_line:
-                self._lines.append([])
 
     def _line_of(self, word: int) -> int:
         while word >= self._next_word:

@@ -1,0 +1,149 @@
+"""Start-up time: `bartype play` to its first frame, against a bare Textual app.
+
+Both programs run in a pseudo-terminal of 80x24, alternately, in the same run;
+the clock stops when the terminal has received the frame that shows the
+program's text. For bartype two moments are timed: "text ready", the first
+frame that shows the text to type with its label (a typist can start), and
+"key bar", when the footer with the key hints has been drawn too (Textual
+mounts the footer's keys after the first frame). Also times `bartype --help`.
+
+    python bench/startup.py             # 7 runs each, medians
+    python bench/startup.py --runs 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BARE_APP = """
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("bare textual app ready")
+
+Bare().run()
+"""
+
+ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\x1b\][^\x07]*\x07")
+
+
+def first_frame(argv: list[str], marker: str, env: dict[str, str], timeout: float = 20.0) -> float:
+    """Seconds from spawn until ``marker`` is on the terminal; the program is then stopped."""
+    pid, fd = pty.fork()
+    if pid == 0:  # child
+        os.execvpe(argv[0], argv, env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    start = time.perf_counter()
+    seen = ""
+    elapsed = float("nan")
+    try:
+        while time.perf_counter() - start < timeout:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 65536).decode("utf-8", "replace")
+            except OSError:
+                break
+            if "\x1b[6n" in chunk or "\x1b[c" in chunk:
+                pass  # no terminal queries need answers for these programs
+            seen += chunk
+            if marker in ANSI.sub("", seen).replace("\r", "").replace("\n", ""):
+                elapsed = time.perf_counter() - start
+                break
+    finally:
+        try:
+            os.write(fd, b"\x11")  # Ctrl+Q quits both
+        except OSError:
+            pass
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                pass
+            time.sleep(0.02)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    return elapsed
+
+
+def help_time(env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bartype", "--help"], env=env, check=True, capture_output=True
+    )
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    home = tempfile.mkdtemp(prefix="bartype-bench-")
+    env = {
+        **os.environ,
+        "BARTYPE_HOME": home,
+        "TERM": "xterm-256color",
+        "COLUMNS": "80",
+        "LINES": "24",
+        "PYTHONPATH": str(ROOT),
+    }
+    bare_argv = [sys.executable, "-c", BARE_APP]
+    play_argv = [sys.executable, "-m", "bartype", "play", "--words", "10", "--seed", "1"]
+    # Warm the OS file cache and the bytecode caches once.
+    first_frame(bare_argv, "bare textual app ready", env)
+    first_frame(play_argv, "new text", env)
+    bare: list[float] = []
+    play: list[float] = []
+    ready: list[float] = []
+    helps: list[float] = []
+    for _ in range(args.runs):
+        bare.append(first_frame(bare_argv, "bare textual app ready", env))
+        play.append(first_frame(play_argv, "new text", env))
+        ready.append(first_frame(play_argv, "words 10", env))
+        helps.append(help_time(env))
+    b, p, h = statistics.median(bare), statistics.median(play), statistics.median(helps)
+    r = statistics.median(ready)
+    print(f"bare Textual app, first frame: median {b:.3f} s  (runs: {_fmt(bare)})")
+    print(f"bartype play, text ready:      median {r:.3f} s  (runs: {_fmt(ready)})")
+    print(f"bartype play, key bar:         median {p:.3f} s  (runs: {_fmt(play)})")
+    print(
+        f"vs bare: text ready {r - b:+.3f} s (ratio {r / b:.2f}), "
+        f"key bar {p - b:+.3f} s (ratio {p / b:.2f})"
+    )
+    print(f"bartype --help:                median {h:.3f} s  (runs: {_fmt(helps)})")
+    ok = p - b <= 0.15 and r - b <= 0.15 and h < 0.3
+    print("PASS" if ok else "FAIL", "(both within 0.15 s of bare, --help < 0.3 s)")
+    return 0 if ok else 1
+
+
+def _fmt(values: list[float]) -> str:
+    return " ".join(f"{v:.3f}" for v in values)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
