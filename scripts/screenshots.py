@@ -104,7 +104,7 @@ def _fix_dates(home: Path) -> None:
 
     db = sqlite3.connect(home / "history.sqlite3")
     with db:
-        db.execute("UPDATE results SET created_at = 1780000000 + id * 40000")
+        db.execute("UPDATE results SET created_at = 1600000000 + id * 40000")
     db.close()
 
 

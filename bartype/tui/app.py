@@ -24,11 +24,15 @@ from bartype.storage.settings import Settings, save_settings
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.result_view import ResultView, from_complete, from_result
 from bartype.tui.screens.typing import TypingScreen
+from bartype.tui.widgets.line import TextLine
+from bartype.tui.widgets.status import ConnectionStatus
 
 MIN_WIDTH = 40
 MIN_HEIGHT = 12
 COMPLETE_TIMEOUT_S = 1.5
 """How long to wait for the handler to finish a test by itself before ending it."""
+END_TIMEOUT_S = 5.0
+"""How long to wait for the handler's result before showing the one computed here."""
 
 
 FRIENDLY_ERRORS = {
@@ -39,6 +43,12 @@ FRIENDLY_ERRORS = {
     "RATE_LIMITED": "The server asks to slow down: keys are being sent in bigger batches.",
 }
 """Server errors a typist can hit, said in their terms."""
+
+
+REQUEST_ERRORS = frozenset(
+    {"TEXT_UNAVAILABLE", "BAD_MESSAGE", "UNKNOWN_FIELD", "VERSION_MISMATCH", "SERVER_BUSY"}
+)
+"""Errors that answer a request (create a session...): the request reports them."""
 
 
 class TypingClient(Protocol):
@@ -205,7 +215,7 @@ class BartypeApp(App[int]):
         self.spec = spec
         self.attempt = None
         self.result = None
-        self.typing_screen.query_one("#text").show(None, "…")  # type: ignore[attr-defined]
+        self.typing_screen.text_view.show(None, "…")
         self._back_to_typing()
         client = await self._ensure_client()
         if client is None:
@@ -214,15 +224,16 @@ class BartypeApp(App[int]):
         try:
             created = await client.create(options)
         except Exception as error:
-            self.typing_screen.query_one("#text").show(None, str(error))  # type: ignore[attr-defined]
-            self.notify(str(error), title="cannot start a test", severity="error", timeout=10)
+            self.typing_screen.text_view.show(
+                None, f"Cannot start a test: {error} Press esc to change the settings."
+            )
             return
         self.tests_started += 1
         self.attempt = Attempt(spec, created.text, created.session_id)
         self._shown_at = self.clock()
-        view = self.typing_screen.query_one("#text")
+        view = self.typing_screen.text_view
         view.set_class(bool(created.text) and "\n" in created.text, "-code")
-        view.show(self.attempt.analyzer)  # type: ignore[attr-defined]
+        view.show(self.attempt.analyzer)
         self._back_to_typing()
         self.refresh_typing()
 
@@ -245,9 +256,7 @@ class BartypeApp(App[int]):
         if self.client is not None:
             self.client.send_key(name, t)
         after = attempt.analyzer.index
-        self.typing_screen.query_one("#text").words_changed(  # type: ignore[attr-defined]
-            min(before, after), max(before, after)
-        )
+        self.typing_screen.text_view.words_changed(min(before, after), max(before, after))
         if was_started:
             self._update_stats()
         else:
@@ -270,8 +279,6 @@ class BartypeApp(App[int]):
         screen = self.typing_screen
         if not screen.is_mounted:
             return
-        from bartype.tui.widgets.line import TextLine
-
         spec = self.spec
         parts = [spec.label]
         if spec.mode in ("time", "words"):
@@ -281,7 +288,7 @@ class BartypeApp(App[int]):
             if spec.numbers:
                 parts.append("numbers")
         screen.query_one("#test-label", TextLine).set_text("  ·  ".join(parts))
-        screen.query_one("#connection").set_status(self.connection)  # type: ignore[attr-defined]
+        screen.query_one("#connection", ConnectionStatus).set_status(self.connection)
         hint = "start typing" if self.attempt is not None and not self.attempt.started else ""
         if spec.mode == "zen" and self.attempt is not None:
             hint = "start typing; esc ends the test" if not self.attempt.started else "esc ends"
@@ -309,7 +316,7 @@ class BartypeApp(App[int]):
             accuracy: float | None = live.accuracy
         else:
             wpm = accuracy = None
-        screen.query_one("#stats").show_figures(counter, wpm, accuracy)  # type: ignore[attr-defined]
+        screen.stats.show_figures(counter, wpm, accuracy)
 
     # -- finishing -----------------------------------------------------------
 
@@ -326,7 +333,7 @@ class BartypeApp(App[int]):
             attempt.end_locally(t)
         if not attempt.started:
             return
-        self.typing_screen.query_one("#typing-hint").set_text("…")  # type: ignore[attr-defined]
+        self.typing_screen.query_one("#typing-hint", TextLine).set_text("…")
         self._complete(attempt, by_user)
 
     @work(exclusive=True, group="finish")
@@ -341,13 +348,15 @@ class BartypeApp(App[int]):
                     try:
                         data = await asyncio.wait_for(client.wait_complete(), COMPLETE_TIMEOUT_S)
                     except TimeoutError:
-                        data = await client.end(attempt.local_end_t)
+                        data = await asyncio.wait_for(
+                            client.end(attempt.local_end_t), END_TIMEOUT_S
+                        )
                 else:
-                    data = await client.end(attempt.local_end_t)
+                    data = await asyncio.wait_for(client.end(attempt.local_end_t), END_TIMEOUT_S)
             except Exception as error:
                 kept = " and kept in your local history" if self.remote else ""
                 self.notify(
-                    f"The result was computed here{kept}. ({error})",
+                    f"The result was computed here{kept}. ({error or 'no answer in time'})",
                     title="no answer from the server",
                     severity="warning",
                     timeout=6,
@@ -418,13 +427,15 @@ class BartypeApp(App[int]):
     def _on_status(self, status: str) -> None:
         self.connection = status
         if self.typing_screen.is_mounted:
-            self.typing_screen.query_one("#connection").set_status(status)  # type: ignore[attr-defined]
+            self.typing_screen.query_one("#connection", ConnectionStatus).set_status(status)
 
     def _on_error(self, data: dict[str, Any]) -> None:
         code = str(data.get("code") or "")
         message = FRIENDLY_ERRORS.get(code) or str(data.get("message") or code or data)
         if code in ("SESSION_FINISHED", "SEQ_GAP"):
             return  # the client recovers from these by itself
+        if code in REQUEST_ERRORS:
+            return  # the request that caused it raises, and is reported there
         if code in FRIENDLY_ERRORS:
             self.notify(message, title="server", severity="warning", timeout=8)
         else:

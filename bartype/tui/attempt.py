@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bartype.core.analyzer import Effect, IncrementalAnalyzer
+from bartype.core.analyzer import IncrementalAnalyzer
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.metrics import LiveMetrics
 from bartype.core.session import Mode, SessionConfig, SessionState, TypingSession
@@ -140,13 +140,12 @@ class Attempt:
             return False, False
         if not self.started and strokes[0].char in ("", " ", "\n"):
             return False, False  # only a character starts a test
-        effects = []
+        # Every key is logged and sent, even a Backspace with nothing to delete:
+        # the log is what the handler replays, so both sides must see the same keys.
         for stroke in strokes:
             if not self.session.state.is_open:
                 break
-            effects.append(self.session.apply(stroke).effect)
-        if all(effect in (Effect.NOOP,) for effect in effects) and effects:
-            pass  # a Backspace with nothing to delete is still sent: the log is the truth
+            self.session.apply(stroke)
         self.keys.append((name, t))
         return True, not self.session.state.is_open
 

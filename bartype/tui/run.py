@@ -78,18 +78,46 @@ def build_app(args: argparse.Namespace, clock: Any = None) -> Any:
     )
 
 
-def run_play(args: argparse.Namespace) -> int:
-    """Run the typing tutor; return the exit status."""
-    if getattr(args, "file", None) is not None:
-        from bartype.core.texts import TextError
+def check_text_options(args: argparse.Namespace) -> str | None:
+    """Why the command line's language or code language has no texts (None if fine)."""
+    language = getattr(args, "language", None)
+    code = getattr(args, "code", None)
+    if (not language and not code) or getattr(args, "server", None):
+        return None  # a server has its own texts: it answers for them
+    from bartype.core.texts import TextLibrary, default_texts_root
 
-        try:
-            app = build_app(args)
-        except TextError as error:
-            print(f"bartype: {error}", file=sys.stderr)
-            return 2
-    else:
+    library = TextLibrary(default_texts_root())
+    if language:
+        known = {*library.languages(), *library.word_lists()}
+        if language.strip().casefold() not in known:
+            return (
+                f"no word list for the language {language!r}. "
+                f"Choose one of: {', '.join(sorted(known))}."
+            )
+    if code and code.strip().casefold() not in library.code_languages():
+        return (
+            f"no code snippets for {code!r}. Choose one of: {', '.join(library.code_languages())}."
+        )
+    return None
+
+
+def run_play(args: argparse.Namespace) -> int:
+    """Run the typing tutor; return the exit status.
+
+    Problems the command line can fix (an unreadable ``--file``, an unknown
+    language) are reported in one line before the UI starts, with status 2.
+    """
+    from bartype.core.texts import TextError
+
+    problem = check_text_options(args)
+    if problem is not None:
+        print(f"bartype: {problem}", file=sys.stderr)
+        return 2
+    try:
         app = build_app(args)
+    except TextError as error:
+        print(f"bartype: {error}", file=sys.stderr)
+        return 2
     app.run()
     code = app.return_code
     return int(code) if code is not None else 0

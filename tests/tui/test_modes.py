@@ -45,7 +45,11 @@ def _assert_same(shown, core) -> None:  # type: ignore[no-untyped-def]
 
 
 def _figures_text(screen: ResultsScreen) -> str:
-    return " ".join(str(w.render()) for w in screen.query(".figure"))
+    from textual.widgets import Digits, Static
+
+    digits = [w.value for w in screen.query(Digits)]
+    statics = [w for w in screen.query(".figure") if isinstance(w, Static)]
+    return " ".join(digits + [str(w.render()) for w in statics])
 
 
 @pytest.mark.parametrize(

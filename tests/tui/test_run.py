@@ -91,3 +91,15 @@ def test_corrupt_settings_start_with_a_warning(tmp_path: Path) -> None:
     assert app.spec.mode == "time"
     assert len(app.startup_warnings) == 1 and "settings.toml" in app.startup_warnings[0]
     assert app.history_path == tmp_path / "data" / "history.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"), [(("--language", "klingon"), "klingon"), (("--code", "cobol"), "cobol")]
+)
+def test_unknown_language_exits_2_with_the_choices(
+    argv: tuple[str, ...], named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown language is reported with the ones there are, before any UI."""
+    assert run_play(_args(*argv)) == 2
+    err = capsys.readouterr().err
+    assert named in err and "Choose one of" in err

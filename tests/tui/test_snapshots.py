@@ -82,13 +82,13 @@ def _fill_history(path: Path) -> None:
             session = replay(config, text, type_text(text, interval=180 - i * 12))
             assert session.result is not None
             history.save(
-                session.result, text=text, language="english", created_at=1_780_000_000 + i * 600
+                session.result, text=text, language="english", created_at=1_600_000_000 + i * 600
             )
         config = SessionConfig(Mode.TIME, duration_s=15)
         session = replay(config, "a b c", type_text("a b", interval=100))
         session.end(20_000)
         assert session.result is not None
-        history.save(session.result, text="a b c", created_at=1_780_010_000)
+        history.save(session.result, text="a b c", created_at=1_600_010_000)
 
 
 def test_history_screen(tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]

@@ -44,6 +44,10 @@ def _test_label(mode: str, mode2: str) -> str:
     return mode
 
 
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def load_history(path: Path | None, limit: int = 500) -> tuple[list[Any], dict[Any, Any]]:
     """Recent results and personal bests (thread). Missing history gives nothing."""
     if path is None or not path.exists():
@@ -140,7 +144,7 @@ class HistoryScreen(Screen[None]):
                 f"{r.accuracy:.0f}%",
                 f"{r.consistency:.0f}%",
                 f"{r.duration_s:.1f}s",
-                "✓" if r.valid else "✕ " + ", ".join(r.invalid_reasons),
+                "✓" if r.valid else _shorten("✕ " + ", ".join(r.invalid_reasons), 22),
                 key=str(r.id),
             )
         arrow = "▼" if self.sort_reverse else "▲"

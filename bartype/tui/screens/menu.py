@@ -43,8 +43,9 @@ def _library_choices() -> tuple[list[str], list[str]]:
         from bartype.core.texts import TextLibrary, default_texts_root
 
         library = TextLibrary(default_texts_root())
-        languages = sorted(getattr(library, "languages", library.word_lists)())
-        return list(languages), list(library.code_languages())
+        # A language picks its default list; a list name picks that list.
+        languages = sorted({*library.languages(), *library.word_lists()})
+        return languages, list(library.code_languages())
     except Exception:
         return [], []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -17,6 +17,13 @@ from bartype.tui.widgets.heatmap import KeyHeatmap
 def _figure(label: str, value: str, classes: str = "") -> Static:
     text = Text.assemble((label + "\n", "dim"), (value, "bold"))
     return Static(text, classes=f"figure {classes}".strip())
+
+
+def _big_figure(label: str, value: str) -> Vertical:
+    """A headline figure in large digits."""
+    from textual.widgets import Digits
+
+    return Vertical(Static(Text(label, "dim")), Digits(value), classes="figure big")
 
 
 class ResultsScreen(Screen[None]):
@@ -39,10 +46,11 @@ class ResultsScreen(Screen[None]):
         with VerticalScroll(id="results-column"):
             with Horizontal(id="results-head"):
                 yield Static(self._headline(), id="results-title")
-                yield Static(self._verdict(), id="results-verdict")
+                verdict = "-invalid" if not v.valid else ("-best" if v.personal_best else "")
+                yield Static(self._verdict(), id="results-verdict", classes=verdict)
             with Horizontal(id="results-figures"):
-                yield _figure("wpm", f"{v.wpm:.0f}", "big")
-                yield _figure("acc", f"{v.accuracy:.0f}%", "big")
+                yield _big_figure("wpm", f"{v.wpm:.0f}")
+                yield _big_figure("acc", f"{v.accuracy:.0f}%")
                 yield _figure("raw", f"{v.raw:.0f}")
                 yield _figure("consistency", f"{v.consistency:.0f}%")
                 yield _figure("chars", v.chars)
@@ -68,8 +76,3 @@ class ResultsScreen(Screen[None]):
         if v.personal_best:
             return Text("★ new personal best", style="bold")
         return Text("")
-
-    def on_mount(self) -> None:
-        verdict = self.query_one("#results-verdict")
-        verdict.set_class(not self.view.valid, "-invalid")
-        verdict.set_class(self.view.personal_best, "-best")

@@ -50,6 +50,14 @@ class TypingScreen(Screen[None]):
         assert isinstance(self.app, BartypeApp)
         return self.app
 
+    @property
+    def text_view(self) -> TypingText:
+        return self.query_one("#text", TypingText)
+
+    @property
+    def stats(self) -> StatsBar:
+        return self.query_one("#stats", StatsBar)
+
     def on_mount(self) -> None:
         self.set_interval(0.1, self.bartype.tick, name="typing tick")
         self.bartype.typing_screen_ready()

@@ -112,9 +112,8 @@ class SpeedChart(Widget):
                 )
             text.append("\n")
         span = len(self.wpm)
-        axis = (
-            f"{1}{self.unit}".ljust(columns * col_w - len(f"{span}{self.unit}"))
-            + f"{span}{self.unit}"
-        )
+        first, last = f"1{self.unit}", f"{span}{self.unit}"
+        room = columns * col_w - len(last)
+        axis = first if span == 1 else first.ljust(max(room, len(first) + 1)) + last
         text.append(" " * label_w + axis, axis_style)
         return text

@@ -143,7 +143,7 @@ class KeyHeatmap(Widget):
         space.append("      space      ", self._key_style(figures.get("space"), slow))
         board_lines.append(space)
         notes = [
-            Text("slowest keys", style="bold"),
+            Text("slowest keys (ms)", style="bold"),
             Text("  " + self._list(slowest(figures), False)),
             Text("most mistyped", style="bold"),
             Text("  " + self._list(most_errors(figures), True)),
@@ -168,7 +168,7 @@ class KeyHeatmap(Widget):
             return "none"
         if errors:
             return "  ".join(f"{_label(f.key)} {f.errors}/{f.presses}" for f in figures)
-        return "  ".join(f"{_label(f.key)} {f.mean_ms:.0f}ms" for f in figures)
+        return "  ".join(f"{_label(f.key)} {f.mean_ms:.0f}" for f in figures)
 
 
 def _label(key: str) -> str:

@@ -206,9 +206,12 @@ class TypingText(Widget):
         base = self.rich_style
         analyzer = self.analyzer
         if analyzer is None:
-            text = self.placeholder if y == 0 else ""
+            import textwrap
+
+            lines = textwrap.wrap(self.placeholder, max(1, width)) or [""]
+            text = lines[y] if y < len(lines) else ""
             muted = base + self.get_component_rich_style("typing-text--untyped")
-            return Strip([Segment(text[:width], muted)]).extend_cell_length(width, base)
+            return Strip([Segment(text, muted)]).extend_cell_length(width, base)
         line = self._top + y
         self._layout_until(line)
         if line >= len(self._lines):
