@@ -133,3 +133,77 @@ async def test_unreachable_server_exits_with_a_message(tmp_path: Path) -> None:
     message = app.exit_message or ""
     assert message.startswith("bartype: ") and "Traceback" not in message
     assert f"127.0.0.1:{port}" in message
+
+
+def _start_server(port: int, db: Path) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bartype", "serve", "--port", str(port), "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    assert "listening" in proc.stdout.readline()
+    return proc
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> None:
+    """The link drops mid-test: the indicator says so, typing goes on, and the result is
+    computed and kept locally when the restarted server no longer knows the test."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = _start_server(port, tmp_path / "s.db")
+    app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10, seed=4))
+    statuses: list[str] = []
+    try:
+        async with app.run_test() as pilot:
+            for _ in range(300):
+                if app.attempt is not None:
+                    break
+                await pilot.pause(0.02)
+            attempt = app.attempt
+            assert attempt is not None and attempt.text
+            original = app._on_status
+            app.client.on_status = lambda s: (statuses.append(s), original(s))  # type: ignore[union-attr]
+            words = attempt.text.split()
+            await _type_live(pilot, [*words[0], "space", *words[1], "space"], 0.04)
+            _stop(proc)
+            for _ in range(200):
+                if app.connection != "connected":
+                    break
+                await pilot.pause(0.02)
+            assert app.connection in ("reconnecting", "offline")
+            label = str(app.screen.query_one("#connection").render())
+            assert "reconnecting" in label or "offline" in label
+            proc = _start_server(port, tmp_path / "s.db")
+            presses: list[str] = []
+            for word in words[2:]:
+                presses += [*word, "space"]
+            await _type_live(pilot, presses[:-1], 0.04)
+            for _ in range(400):
+                if isinstance(app.screen, ResultsScreen):
+                    break
+                await pilot.pause(0.025)
+            assert isinstance(app.screen, ResultsScreen)
+            local = attempt.session.result
+            assert local is not None and app.screen.view.wpm == local.metrics.wpm
+    finally:
+        _stop(proc)
+    assert "reconnecting" in statuses
+    from bartype.storage.history import History
+
+    with History(tmp_path / "local" / "history.sqlite3") as history:
+        assert history.count() == 1

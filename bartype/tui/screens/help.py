@@ -21,6 +21,7 @@ HELP = """\
   ctrl+t          dark / light theme
   ctrl+c          quit
 
+Results: chars are correct / incorrect / extra / missed.
 The test starts on your first key; a paste is never typed.
 Idle (AFK) tests are invalid and never count as a best."""
 
