@@ -31,6 +31,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -106,14 +107,14 @@ class Typist:
         self.seq = 0
         self.start = 0.0
 
-    async def new_test(self, ws: ClientConnection, fast_forward: bool) -> int:
+    async def new_test(self, ws: ClientConnection, fast_forward: bool, start: float = 0.0) -> int:
         """Create and start a session; return the position to type from."""
         self.seq = 0
         if self.protocol:
             create = {"mode": "custom", "text": self.text}
             await ws.send(json.dumps({"type": "CREATE_SESSION", "data": create}))
             await ws.send('{"type":"START_SESSION"}')
-        self.start = time.monotonic()
+        self.start = start or time.monotonic()
         position = self.rng.randrange(len(self.text) // 2) if fast_forward else 0
         for i in range(0, position, 256):
             chunk = self.text[i : min(i + 256, position)]
@@ -186,7 +187,7 @@ class Typist:
                         if keys:
                             await self.send_keys(ws, keys, times)
                             keys, times = [], []
-                        position = await self.new_test(ws, fast_forward=False)
+                        position = await self.new_test(ws, fast_forward=False, start=next_at)
                     if not keys:
                         first_at = next_at
                     keys.append(
@@ -255,13 +256,16 @@ def start_server(case: Case, core: int, db: Path) -> tuple[subprocess.Popen[str]
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
-    port = (
-        int(line.split()[-1]) if line.startswith("ready") else int(line.split(":")[2].split("/")[0])
-    )
-    return proc, port
+    match = re.search(r"ready (\d+)|ws://[^:]+:(\d+)/", line)
+    if match is None:
+        proc.kill()
+        raise SystemExit(f"the {case.target} server did not start: {line!r}")
+    return proc, int(match.group(1) or match.group(2))
 
 
 def run_case(case: Case, args: argparse.Namespace) -> dict[str, float]:
+    if args.url:  # an already running server (e.g. under a profiler)
+        return asyncio.run(drive(case, args.url, args.pid, args.warmup, args.measure))
     with tempfile.TemporaryDirectory() as tmp:
         proc, port = start_server(case, args.server_core, Path(tmp) / "bench.sqlite3")
         try:
@@ -288,17 +292,20 @@ def main() -> None:
     parser.add_argument("--client-core", type=int, default=1)
     parser.add_argument("--no-echo", action="store_true", help="skip the echo baseline")
     parser.add_argument("--json", action="store_true", help="print results as JSON too")
+    parser.add_argument("--url", help="load a running server instead (implies --no-echo)")
+    parser.add_argument("--pid", type=int, default=0, help="its process id, for CPU readings")
     args = parser.parse_args()
     os.sched_setaffinity(0, {args.client_core})
     cases = (
         []
-        if args.no_echo
+        if args.no_echo or args.url
         else [Case("echo", args.typists, args.wpm, 300, args.batch, args.flush_ms)]
     )
     for chars in (int(c) for c in args.chars.split(",")):
         cases.append(Case("server", args.typists, args.wpm, chars, args.batch, args.flush_ms))
     print(
-        f"# {args.typists} typists x {args.wpm:g} WPM, batch {args.batch}, flush {args.flush_ms:g} ms; "
+        f"# {args.typists} typists x {args.wpm:g} WPM, batch {args.batch}, "
+        f"flush {args.flush_ms:g} ms; "
         f"server on core {args.server_core}, generator on core {args.client_core}; "
         f"{args.warmup:g} s warm-up, {args.measure:g} s measured"
     )
@@ -324,10 +331,10 @@ def main() -> None:
         print()
         for case, r in results:
             if case.target == "server":
+                per_key = r["cpu_us_per_key"] / echo["cpu_us_per_frame"]
                 print(
-                    f"server {case.chars} chars: CPU/key = {r['cpu_us_per_key'] / echo['cpu_us_per_frame']:.2f}x "
-                    f"echo CPU/frame; keys per CPU-second = "
-                    f"{(1e6 / r['cpu_us_per_key']) / (1e6 / echo['cpu_us_per_frame']):.2f}x echo frames per CPU-second"
+                    f"server {case.chars} chars: CPU per key = {per_key:.2f}x echo CPU per frame; "
+                    f"keys per CPU-second = {1 / per_key:.2f}x echo frames per CPU-second"
                 )
     if args.json:
         print(json.dumps([{"case": vars(c), **r} for c, r in results]))

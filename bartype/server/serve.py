@@ -16,12 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import signal
 import time
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from pathlib import Path
@@ -30,7 +31,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
+from websockets.protocol import Event
 
 from bartype import __version__
 from bartype.protocol.codec import encode
@@ -56,6 +59,7 @@ WRITE_HIGH_WATER = 64 * 1024
 OUTBOX_LIMIT = 256
 """Queued messages beyond this close the connection (4008 "Client too slow")."""
 SHUTDOWN_TIMEOUT_S = 3.0
+GC_THRESHOLD = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,41 @@ class ServerConfig:
             ping_interval_s=args.ping_interval,
             handler=handler,
         )
+
+
+class FastConnection(ServerConnection):
+    """A server connection that hands complete text frames straight to ``on_text``.
+
+    websockets normally queues each frame and wakes the connection's task to
+    read it; for one small frame per keystroke that hand-off costs more than
+    the typing logic. While ``on_text`` is set and nothing is queued, a whole
+    (unfragmented) text frame is handled right where it is parsed. Anything
+    else (fragments, binary frames, frames that arrive before ``on_text`` is
+    set) takes the normal queue, so frames are always handled in order.
+    """
+
+    on_text: Callable[[str], None] | None = None
+
+    def process_event(self, event: Event) -> None:
+        on_text = self.on_text
+        if (
+            on_text is not None
+            and type(event) is Frame
+            and event.opcode is Opcode.TEXT
+            and event.fin
+            and not len(self.recv_messages.frames)
+        ):
+            try:
+                text = bytes(event.data).decode()
+            except UnicodeDecodeError:
+                super().process_event(event)  # the queue closes the connection with 1007
+                return
+            try:
+                on_text(text)
+            except Exception:  # never let a bug break websockets' parser loop
+                log.exception("error handling a frame")
+            return
+        super().process_event(event)
 
 
 class Connection:
@@ -172,6 +211,7 @@ class BartypeServer:
             close_timeout=2,
             process_request=self._process_request,
             server_header=f"bartype/{__version__}",
+            create_connection=FastConnection,
         )
         sockets = list(self._server.sockets)
         if sockets:
@@ -211,11 +251,10 @@ class BartypeServer:
         log.info("stopped")
 
     async def _tick_forever(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(TICK_INTERVAL_S)
             try:
-                self.handler.tick(loop.time())
+                self.handler.tick(time.monotonic())
                 self._pump()
             except Exception:  # keep ticking: one bad session must not stop the clock
                 log.exception("error in the session tick")
@@ -271,7 +310,6 @@ class BartypeServer:
     # -- WebSocket side ---------------------------------------------------
 
     async def _serve_connection(self, ws: ServerConnection) -> None:
-        loop = asyncio.get_running_loop()
         peer = _peer(ws)
         query = parse_qs(urlsplit(ws.request.path if ws.request else "").query)
         session_id = query["sessionId"][0] if "sessionId" in query else None
@@ -281,48 +319,54 @@ class BartypeServer:
         ):
             await ws.close(CloseCode.TRY_AGAIN_LATER, "Too many connections")
             return
-        channel = self.handler.open(loop.time(), session_id, token, peer)
+        channel = self.handler.open(time.monotonic(), session_id, token, peer)
         conn = Connection(ws, channel, peer, self._burst)
         self._conns[channel.id] = conn
         self._per_ip[peer] = self._per_ip.get(peer, 0) + 1
         log.info("connection %d from %s%s", channel.id, peer, " (resume)" if session_id else "")
         self._pump()
-        receive = self.handler.receive_text
-        rate = self.config.rate
-        burst = self._burst
+        if isinstance(ws, FastConnection):
+            ws.on_text = lambda text: self._on_frame(conn, text)
         try:
+            # Frames queued before the fast path was on, fragmented and binary ones.
             async for message in ws:
-                now = loop.time()
-                # Token bucket: refill at ``rate``/s up to ``burst``.
-                tokens = conn.tokens + (now - conn.stamp) * rate
-                conn.stamp = now
-                if tokens > burst:
-                    tokens = burst
-                if tokens < 1.0:
-                    self._rate_limited(conn)
-                    break
-                conn.tokens = tokens - 1.0
-                self.frames += 1
-                if isinstance(message, str):
-                    receive(channel, message, now)
-                else:
-                    self._push(
-                        conn,
-                        error(
-                            ErrorCode.BAD_FRAME,
-                            "Binary frames are not accepted; send JSON text frames.",
-                        ),
-                    )
-                self._pump()
+                self._on_frame(conn, message)
                 if conn.closing:
                     break
         except ConnectionClosed:
             pass
         finally:
+            if isinstance(ws, FastConnection):
+                ws.on_text = None
             await self._drop(conn, ws)
 
+    def _on_frame(self, conn: Connection, message: str | bytes) -> None:
+        """Handle one incoming frame: rate limit, then the handler, then send what it says."""
+        if conn.closing:
+            return
+        now = time.monotonic()
+        # Token bucket: refill at ``rate``/s up to ``burst``.
+        tokens = conn.tokens + (now - conn.stamp) * self.config.rate
+        conn.stamp = now
+        if tokens > self._burst:
+            tokens = self._burst
+        if tokens < 1.0:
+            self._rate_limited(conn)
+            return
+        conn.tokens = tokens - 1.0
+        self.frames += 1
+        if type(message) is str:
+            self.handler.receive_text(conn.channel, message, now)
+        else:
+            self._push(
+                conn,
+                error(
+                    ErrorCode.BAD_FRAME, "Binary frames are not accepted; send JSON text frames."
+                ),
+            )
+        self._pump()
+
     async def _drop(self, conn: Connection, ws: ServerConnection) -> None:
-        loop = asyncio.get_running_loop()
         channel = conn.channel
         self._conns.pop(channel.id, None)
         count = self._per_ip.get(conn.peer, 1) - 1
@@ -330,7 +374,7 @@ class BartypeServer:
             self._per_ip[conn.peer] = count
         else:
             self._per_ip.pop(conn.peer, None)
-        self.handler.disconnect(channel, loop.time())
+        self.handler.disconnect(channel, time.monotonic())
         for task in (conn.writer, conn.closer):
             if task is not None and not task.done():
                 # Let queued messages and the close frame go out, briefly.
@@ -487,6 +531,10 @@ def run_serve(args: argparse.Namespace) -> int:
     """Entry point of ``bartype serve``."""
     configure_logging(args.log_level)
     config = ServerConfig.from_args(args)
+    # Sessions keep many small long-lived objects (keystroke logs); with the
+    # default thresholds the collector rescans them thousands of times a second.
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 50, 100)
     try:
         return asyncio.run(serve_until_stopped(config))
     except KeyboardInterrupt:  # a second Ctrl+C during shutdown

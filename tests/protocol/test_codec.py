@@ -164,3 +164,30 @@ def test_protocol_imports_without_textual_or_websockets() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("typed", ["", "ab", 'q"uo\\te', "é\n", "\x00\u2028"])
+@pytest.mark.parametrize("finished", [True, False])
+def test_metrics_update_fast_encoding_is_byte_identical(typed: str, finished: bool) -> None:
+    """The hand-written METRICS_UPDATE encoding equals the generic JSON encoding."""
+    from bartype.protocol.codec import _encode
+
+    data = {
+        "ack": 12,
+        "analysis": {"wordIndex": 3, "typed": typed, "states": "ccix", "finished": finished},
+        "metrics": {
+            "wpm": 61.35,
+            "rawWpm": 0.0,
+            "accuracy": 100.0,
+            "consistency": 73.1,
+            "errors": 0,
+            "keypresses": 41,
+            "correct": 40,
+            "incorrect": 1,
+            "extra": 0,
+            "elapsedS": 1e-05,
+        },
+    }
+    fast = encode(Outgoing("METRICS_UPDATE", data))
+    assert fast == _encode({"type": "METRICS_UPDATE", "data": data})
+    assert json.loads(fast)["data"] == data
