@@ -106,14 +106,19 @@ class Typist:
         self.pending: deque[tuple[float, list[float]]] = deque()
         self.seq = 0
         self.start = 0.0
+        self.started = asyncio.Event()
 
     async def new_test(self, ws: ClientConnection, fast_forward: bool, start: float = 0.0) -> int:
         """Create and start a session; return the position to type from."""
         self.seq = 0
         if self.protocol:
+            # Key times count from SESSION_STARTED, as docs/protocol.md asks.
+            self.started.clear()
             create = {"mode": "custom", "text": self.text}
             await ws.send(json.dumps({"type": "CREATE_SESSION", "data": create}))
             await ws.send('{"type":"START_SESSION"}')
+            await self.started.wait()
+            start = max(start, time.monotonic())
         self.start = start or time.monotonic()
         position = self.rng.randrange(len(self.text) // 2) if fast_forward else 0
         for i in range(0, position, 256):
@@ -146,6 +151,8 @@ class Typist:
                         stats.keys += len(times)
                         stats.rtt.append(now - sent)
                         stats.key_latency.extend(now - t for t in times)
+                elif head.startswith('{"type":"SESSION_STARTED"'):
+                    self.started.set()
                 elif head.startswith('{"type":"SESSION_COMPLETE"'):
                     stats.tests_completed += 1
                 elif head.startswith('{"type":"ERROR"'):
@@ -188,6 +195,7 @@ class Typist:
                             await self.send_keys(ws, keys, times)
                             keys, times = [], []
                         position = await self.new_test(ws, fast_forward=False, start=next_at)
+                        next_at = max(next_at, self.start)
                     if not keys:
                         first_at = next_at
                     keys.append(

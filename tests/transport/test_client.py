@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from conftest import TEST_HANDLER, TIMEOUT_FACTOR
 
-from bartype.server.serve import BartypeServer
+from bartype.server.serve import BartypeServer, ServerConfig
 from bartype.storage.history import History
-from bartype.transport.base import ConnectionFailed, SessionError
+from bartype.transport.base import ConnectionFailed, SessionError, VersionMismatch
 from bartype.transport.client import SessionClient, SessionOptions
 
 Scenario = Callable[[SessionClient], Awaitable[dict[str, Any]]]
@@ -164,6 +164,50 @@ async def test_connect_refused_says_what_to_do(unused_tcp_port: int) -> None:
         await SessionClient.connect(f"ws://127.0.0.1:{unused_tcp_port}")
 
 
+async def test_version_mismatch_is_reported(
+    server: BartypeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client speaking another protocol version gets VersionMismatch from connect()."""
+    import bartype.transport.client as client_module
+
+    monkeypatch.setattr(client_module, "PROTOCOL_VERSION", 2)
+    with pytest.raises(VersionMismatch, match="another protocol version"):
+        await SessionClient.connect(f"ws://127.0.0.1:{server.port}")
+
+
+async def test_server_restart_ends_in_offline(tmp_path: Path) -> None:
+    """When the session is gone after a server restart, the client goes offline with an error."""
+    first = BartypeServer(ServerConfig(port=0, handler=TEST_HANDLER), history=None)
+    await first.start()
+    port = first.port
+    client = await SessionClient.connect(f"ws://127.0.0.1:{port}")
+    statuses: list[str] = []
+    client.on_status = statuses.append
+    await client.create(SessionOptions(mode="words", text="gone soon"))
+    await first.stop()
+    second = BartypeServer(ServerConfig(port=port, handler=TEST_HANDLER), history=None)
+    await second.start()
+    try:
+        with pytest.raises(ConnectionFailed):
+            async with asyncio.timeout(10 * TIMEOUT_FACTOR):
+                await client.wait_complete()
+    finally:
+        await client.close()
+        await second.stop()
+    assert statuses[0] == "reconnecting" and statuses[-1] == "offline"
+
+
+async def test_loopback_without_history_stores_nothing() -> None:
+    """A loopback client with no history path completes tests without a result id."""
+    client = SessionClient.loopback(None, config=TEST_HANDLER)
+    await client.create(SessionOptions(mode="words", text="no disk"))
+    for key, t in timed("no disk"):
+        client.send_key(key, t)
+    result = await client.wait_complete()
+    await client.close()
+    assert result["state"] == "completed" and result["resultId"] is None
+
+
 async def test_bad_options_raise_session_error(tmp_path: Path) -> None:
     """Options the server refuses raise SessionError with the server's code."""
     client = SessionClient.loopback(None)
@@ -182,10 +226,12 @@ async def test_batches_flush_on_size_and_delay(tmp_path: Path) -> None:
     for i in range(32):
         client.send_key("a" if i % 2 == 0 else " ", i * 50.0)
     assert client.unacked == 1  # the 32nd key sent the batch at once, no timer
-    await asyncio.sleep(0.05 * TIMEOUT_FACTOR)
-    assert client.unacked == 0 and acks == [1]
+    await settle(client)
+    assert acks == [1]
     client.send_key("a", 2000.0)
     assert client.unacked == 0  # waiting in the buffer for the flush delay
-    await asyncio.sleep(0.05 * TIMEOUT_FACTOR)
+    async with asyncio.timeout(2 * TIMEOUT_FACTOR):
+        while len(acks) < 2:
+            await asyncio.sleep(0.005)
     assert acks == [1, 2]
     await client.close()
