@@ -691,7 +691,9 @@ class SessionHandler:
             data["valid"] = result.is_valid
             data["invalidReasons"] = list(result.invalid_reasons)
             data["flags"] = sorted(flags)
-            if self.history is not None:
+            # An empty or AFK test is shown but not kept: it says nothing about the typist.
+            worth_keeping = result.metrics.keypresses > 0 and not result.metrics.afk
+            if self.history is not None and worth_keeping:
                 try:
                     data["personalBest"] = self.history.is_personal_best(
                         result, mode=live.mode, mode2=live.mode2

@@ -116,6 +116,21 @@ def test_full_session_stores_before_complete() -> None:
     assert history.saved[0][1]["text"] == TEXT
 
 
+def test_afk_result_is_shown_but_not_stored() -> None:
+    """A timed test with one key and then nothing completes as AFK and is not stored."""
+    history = FakeHistory()
+    d = Driver(history)
+    channel, _ = d.started(mode="time", duration=15)
+    d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": [{"key": "t", "t": 0}]})
+    d.tick(16.0)
+    complete = [a for a in d.out[channel.id] if getattr(a, "type", "") == "SESSION_COMPLETE"]
+    assert complete, d.out[channel.id]
+    data = complete[0].data
+    assert data["metrics"]["afk"] is True
+    assert data["resultId"] is None and not data["valid"]
+    assert history.saved == []
+
+
 def test_hello_and_version_mismatch() -> None:
     """HELLO with the right version gets WELCOME; another version gets ERROR and close 4002."""
     d = Driver()
