@@ -4,7 +4,7 @@ Usage::
 
     python bench/load.py --typists 1000 --wpm 100 --chars 300 --batch 1
     python bench/load.py --typists 1000 --chars 100,5000 --batch 1
-    python bench/load.py --typists 1000 --batch 32 --flush-ms 15     # the client's batching
+    python bench/load.py --typists 1000 --client-batching    # the client's normal batching
 
 For each case it starts a server process pinned to one core (``taskset``),
 runs N simulated typists from this process pinned to another core, and
@@ -46,6 +46,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bartype.transport.client import BATCH_SIZE, FLUSH_DELAY_S  # noqa: E402
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 WORDS = (
     "the of and to in is you that it he was for on are as with his they at be this have "
@@ -204,6 +208,9 @@ class Typist:
                     times.append(next_at)
                     position += 1
                     next_at += self.interval * self.rng.uniform(0.7, 1.3)
+                    if position >= len(self.text):  # the test is over: as the client, send now
+                        await self.send_keys(ws, keys, times)
+                        keys, times = [], []
                 if keys and (len(keys) >= batch or (flush_s and now >= first_at + flush_s)):
                     await self.send_keys(ws, keys, times)
                     keys, times = [], []
@@ -294,6 +301,12 @@ def main() -> None:
     parser.add_argument("--chars", default="300", help="text length(s), comma-separated")
     parser.add_argument("--batch", type=int, default=1, help="max keys per frame")
     parser.add_argument("--flush-ms", type=float, default=0.0, help="send a partial batch after")
+    parser.add_argument(
+        "--client-batching",
+        action="store_true",
+        help=f"batch as SessionClient does: {BATCH_SIZE} keys or {FLUSH_DELAY_S * 1000:g} ms "
+        "(overrides --batch and --flush-ms)",
+    )
     parser.add_argument("--warmup", type=float, default=8.0, help="seconds before measuring")
     parser.add_argument("--measure", type=float, default=15.0, help="seconds measured")
     parser.add_argument("--server-core", type=int, default=0)
@@ -303,6 +316,8 @@ def main() -> None:
     parser.add_argument("--url", help="load a running server instead (implies --no-echo)")
     parser.add_argument("--pid", type=int, default=0, help="its process id, for CPU readings")
     args = parser.parse_args()
+    if args.client_batching:
+        args.batch, args.flush_ms = BATCH_SIZE, FLUSH_DELAY_S * 1000
     os.sched_setaffinity(0, {args.client_core})
     cases = (
         []

@@ -49,6 +49,7 @@ from bartype.protocol.messages import (
 _decoder = json.JSONDecoder()
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _encode = _encoder.encode
+_loads = json.loads
 
 
 def encode(message: Outgoing) -> str:
@@ -75,15 +76,52 @@ def encode_metrics_update(data: dict[str, Any]) -> str:
     m = data.get("metrics")
     if type(a) is not dict or type(m) is not dict or (len(data), len(a), len(m)) != (3, 4, 10):
         return _encode({"type": METRICS_UPDATE, "data": data})
+    return format_metrics_update(
+        data["ack"],
+        a["wordIndex"],
+        a["typed"],
+        a["states"],
+        a["finished"],
+        m["wpm"],
+        m["rawWpm"],
+        m["accuracy"],
+        m["consistency"],
+        m["errors"],
+        m["keypresses"],
+        m["correct"],
+        m["incorrect"],
+        m["extra"],
+        m["elapsedS"],
+    )
+
+
+def format_metrics_update(
+    ack: int,
+    word_index: int,
+    typed: str,
+    states: str,
+    finished: bool,
+    wpm: float,
+    raw: float,
+    accuracy: float,
+    consistency: float,
+    errors: int,
+    keypresses: int,
+    correct: int,
+    incorrect: int,
+    extra: int,
+    elapsed_s: float,
+) -> str:
+    """The ``METRICS_UPDATE`` frame from its values, in the generic encoder's exact bytes."""
     return (
-        f'{{"type":"METRICS_UPDATE","data":{{"ack":{data["ack"]!r},'
-        f'"analysis":{{"wordIndex":{a["wordIndex"]!r},"typed":{_json_str(a["typed"])},'
-        f'"states":{_json_str(a["states"])},"finished":{_bool_json(a["finished"])}}},'
-        f'"metrics":{{"wpm":{m["wpm"]!r},"rawWpm":{m["rawWpm"]!r},'
-        f'"accuracy":{m["accuracy"]!r},"consistency":{m["consistency"]!r},'
-        f'"errors":{m["errors"]!r},"keypresses":{m["keypresses"]!r},'
-        f'"correct":{m["correct"]!r},"incorrect":{m["incorrect"]!r},'
-        f'"extra":{m["extra"]!r},"elapsedS":{m["elapsedS"]!r}}}}}}}'
+        f'{{"type":"METRICS_UPDATE","data":{{"ack":{ack!r},'
+        f'"analysis":{{"wordIndex":{word_index!r},"typed":{_json_str(typed)},'
+        f'"states":{_json_str(states)},"finished":{"true" if finished else "false"}}},'
+        f'"metrics":{{"wpm":{wpm!r},"rawWpm":{raw!r},'
+        f'"accuracy":{accuracy!r},"consistency":{consistency!r},'
+        f'"errors":{errors!r},"keypresses":{keypresses!r},'
+        f'"correct":{correct!r},"incorrect":{incorrect!r},'
+        f'"extra":{extra!r},"elapsedS":{elapsed_s!r}}}}}}}'
     )
 
 
@@ -137,6 +175,52 @@ def decode(text: str) -> ClientMessage:
             f"Unknown message type {type_[:40]!r}; expected one of {sorted(_PARSERS)}.",
         )
     return parser(data)
+
+
+def parse_key_batch(text: str) -> tuple[int, list[tuple[str, float]]] | None:
+    """A plain ``INPUT_UPDATE {seq, keys}`` frame as ``(seq, [(key, t), ...])``, else ``None``.
+
+    The server's hot path: no message objects. It accepts only frames that
+    ``decode`` accepts too, with the same values; anything else (another
+    type, the legacy form, any invalid field) gives ``None``, and the caller
+    uses ``decode``, which says what is wrong.
+    """
+    try:
+        obj = _loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if type(obj) is not dict or len(obj) != 2 or obj.get("type") != INPUT_UPDATE:
+        return None
+    data = obj.get("data")
+    if type(data) is not dict or len(data) != 2:
+        return None
+    seq = data.get("seq")
+    keys = data.get("keys")
+    if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
+        return None
+    if type(keys) is not list or not 1 <= len(keys) <= MAX_KEYS_PER_BATCH:
+        return None
+    pairs: list[tuple[str, float]] = []
+    append = pairs.append
+    for item in keys:
+        if type(item) is not dict or len(item) != 2:
+            return None
+        key = item.get("key")
+        when: Any = item.get("t")
+        if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH:
+            return None
+        kind = type(when)
+        if kind is float:
+            if not (0.0 <= when <= MAX_T_MS):  # NaN fails every comparison
+                return None
+        elif kind is int:
+            if not 0 <= when <= MAX_T_MS:
+                return None
+            when = float(when)
+        else:
+            return None
+        append((key, when))
+    return seq, pairs
 
 
 # -- field helpers ---------------------------------------------------------

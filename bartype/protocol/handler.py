@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import json
 import logging
 import math
 import random
@@ -64,9 +65,17 @@ from bartype.protocol.messages import (
     error,
 )
 from bartype.protocol.textgen import LibraryTexts, MadeText, TextSource, TextUnavailable
-from bartype.protocol.views import analysis_to_json, live_metrics_to_json, metrics_to_json
+from bartype.protocol.views import (
+    analysis_to_json,
+    live_metrics_to_json,
+    metrics_to_json,
+    metrics_update_frame,
+)
 
 log = logging.getLogger("bartype.protocol")
+
+KeyBatch = tuple[int, list[tuple[str, float]]]
+"""A plain ``INPUT_UPDATE`` as ``codec.parse_key_batch`` gives it: ``(seq, [(key, t), ...])``."""
 
 FLAG_BURST = "inhuman burst"
 FLAG_TIMING = "timing mismatch"
@@ -201,12 +210,18 @@ class SessionHandler:
         self._next_channel = 0
         self._next_expiry = 0.0
         self.connections = 0
+        self._direct: Channel | None = None
+        self._reply: str | None = None
 
     # -- plumbing -------------------------------------------------------------
 
     def _emit(self, channel: Channel | None, action: Action) -> None:
         if channel is None or channel.closed:
             return
+        if self._reply is not None and channel is self._direct:
+            # Something follows a direct reply: queue the reply first, in order.
+            reply, self._reply = self._reply, None
+            self._emit(channel, Outgoing(METRICS_UPDATE, json.loads(reply)["data"]))
         if not channel.actions:
             self._dirty.append(channel)
         channel.actions.append(action)
@@ -216,6 +231,11 @@ class SessionHandler:
 
     def _error(self, channel: Channel, code: str, message: str, **extra: Any) -> None:
         self._emit(channel, error(code, message, **extra))
+
+    @property
+    def has_dirty(self) -> bool:
+        """Has any channel actions pending (``take_dirty`` would return some)?"""
+        return bool(self._dirty)
 
     def take_dirty(self) -> list[Channel]:
         """Channels that have actions pending since the last call."""
@@ -303,8 +323,31 @@ class SessionHandler:
             return
         self.receive(channel, message, now)
 
-    def receive(self, channel: Channel, message: ClientMessage, now: float) -> None:
-        """Handle one decoded message."""
+    def receive_text_direct(self, channel: Channel, text: str, now: float) -> str | None:
+        """``receive_text`` for a server's hot path: may return the reply instead of queueing it.
+
+        When the frame is a plain batch of keys answered by one
+        ``METRICS_UPDATE`` and nothing else, that reply comes back as encoded
+        text (exactly what ``codec.encode`` would give) for the caller to send
+        at once, and nothing is queued for the channel. Otherwise it returns
+        ``None`` and every action is queued as ``receive_text`` would.
+        """
+        if channel.closed:
+            return None
+        batch = codec.parse_key_batch(text)
+        if batch is None:
+            self.receive_text(channel, text, now)
+            return None
+        self._direct = channel
+        try:
+            self.receive(channel, batch, now)
+        finally:
+            self._direct = None
+        reply, self._reply = self._reply, None
+        return reply
+
+    def receive(self, channel: Channel, message: ClientMessage | KeyBatch, now: float) -> None:
+        """Handle one decoded message (or a ``(seq, [(key, t), ...])`` batch of keys)."""
         if channel.closed:
             return
         try:
@@ -314,15 +357,20 @@ class SessionHandler:
             if exc.close is not None:
                 self._emit(channel, close(exc.close))
         except Exception:  # a bug, not bad input: report it, keep serving others
-            log.exception("internal error handling %s", type(message).__name__)
+            name = "InputUpdate" if type(message) is tuple else type(message).__name__
+            log.exception("internal error handling %s", name)
             live = channel.session
             if live is not None:
                 live.session.fail()
                 self._finish(live, now)
             self._error(channel, ErrorCode.INTERNAL, "Internal server error; start a new session.")
 
-    def _dispatch(self, channel: Channel, message: ClientMessage, now: float) -> None:
-        if isinstance(message, InputUpdate):
+    def _dispatch(self, channel: Channel, message: ClientMessage | KeyBatch, now: float) -> None:
+        if isinstance(message, tuple):
+            live = self._live(channel, INPUT_UPDATE, now)
+            if live is not None:
+                self._input_keys(channel, live, message[0], message[1], now)
+        elif isinstance(message, InputUpdate):
             live = self._live(channel, INPUT_UPDATE, now)
             if live is not None:
                 self._input(channel, live, message, now)
@@ -536,11 +584,21 @@ class SessionHandler:
     # -- input ------------------------------------------------------------
 
     def _input(self, channel: Channel, live: LiveSession, message: InputUpdate, now: float) -> None:
+        if message.input is not None:
+            if self._accepts_input(channel, live):
+                self._legacy_input(live, message.input, now)
+            return
+        seq = message.seq
+        assert seq is not None
+        self._input_keys(channel, live, seq, [(event.key, event.t) for event in message.keys], now)
+
+    def _accepts_input(self, channel: Channel, live: LiveSession) -> bool:
+        """Is the session running? If not, tell the client why."""
         if live.started_at is None:
             self._error(
                 channel, ErrorCode.NOT_STARTED, "Send START_SESSION before INPUT_UPDATE.", ack=0
             )
-            return
+            return False
         if live.complete is not None:
             self._error(
                 channel,
@@ -548,12 +606,21 @@ class SessionHandler:
                 "The session is finished; further input is ignored.",
                 ack=live.acked,
             )
+            return False
+        return True
+
+    def _input_keys(
+        self,
+        channel: Channel,
+        live: LiveSession,
+        seq: int,
+        keys: list[tuple[str, float]],
+        now: float,
+    ) -> None:
+        started_at = live.started_at
+        if started_at is None or live.complete is not None:
+            self._accepts_input(channel, live)
             return
-        if message.input is not None:
-            self._legacy_input(live, message.input, now)
-            return
-        seq = message.seq
-        assert seq is not None
         acked = live.acked
         if seq <= acked:
             self._metrics(live)  # a resent batch: applied once already, acknowledge again
@@ -566,12 +633,10 @@ class SessionHandler:
                 ack=acked,
             )
             return
-        keys = message.keys
         last = live.last_t
         tolerance = self.config.future_tolerance_ms
-        horizon = math.inf if tolerance is None else (now - live.started_at) * 1000 + tolerance
-        for event in keys:
-            t = event.t
+        horizon = math.inf if tolerance is None else (now - started_at) * 1000 + tolerance
+        for _, t in keys:
             if (last is not None and t < last) or t > horizon:
                 live.acked = seq
                 reason = "earlier than the previous key" if t <= horizon else "in the future"
@@ -586,7 +651,7 @@ class SessionHandler:
                 return
             last = t
         live.acked = seq
-        self._apply(live, [(event.key, event.t) for event in keys], now)
+        self._apply(live, keys, now)
 
     def _legacy_input(self, live: LiveSession, typed: str, now: float) -> None:
         """``INPUT_UPDATE {input}``: turn the change of the whole text into keystrokes."""
@@ -612,21 +677,27 @@ class SessionHandler:
         apply = session.apply
         burst = live.burst
         window = self.config.burst_keys
+        burst_min_ms = self.config.burst_min_ms
+        char = KeyKind.CHAR
         for key, t in keys:
-            if len(key) == 1 and key != "\r":
-                strokes = [Keystroke(KeyKind.CHAR, t, key)]
+            if len(key) == 1 and key != "\r":  # one character: the common case
+                apply(Keystroke(char, t, key))
+                burst.append(t)
+                if len(burst) > window:
+                    burst.popleft()
+                    if t - burst[0] < burst_min_ms:
+                        live.flags.add(FLAG_BURST)
             else:
-                strokes = keystrokes_from_key(key, t)
-            for stroke in strokes:
-                apply(stroke)
-                if stroke.kind is KeyKind.CHAR:
-                    burst.append(t)
-                    if len(burst) > window:
-                        burst.popleft()
-                        if t - burst[0] < self.config.burst_min_ms:
-                            live.flags.add(FLAG_BURST)
-                if not session.state.is_open:
-                    break
+                for stroke in keystrokes_from_key(key, t):
+                    apply(stroke)
+                    if stroke.kind is char:
+                        burst.append(t)
+                        if len(burst) > window:
+                            burst.popleft()
+                            if t - burst[0] < burst_min_ms:
+                                live.flags.add(FLAG_BURST)
+                    if not session.state.is_open:
+                        break
             if not session.state.is_open:
                 break
         if keys:
@@ -639,6 +710,16 @@ class SessionHandler:
             self._finish(live, now)
 
     def _metrics(self, live: LiveSession) -> None:
+        channel = live.channel
+        if (
+            channel is not None
+            and channel is self._direct
+            and not channel.actions
+            and live.session.state.is_open
+        ):
+            # Nothing is queued before it, and an open session means nothing follows.
+            self._reply = metrics_update_frame(live.acked, live.session)
+            return
         self._emit(
             live.channel,
             Outgoing(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import logging
@@ -100,38 +101,75 @@ class ServerConfig:
         )
 
 
+def fast_path_supported(connection_class: type = ServerConnection) -> bool:
+    """Does this websockets hand each parsed event to ``process_event``?
+
+    ``FastConnection`` hooks into that method, which is not public API. The
+    check runs once, at import: if a future websockets no longer routes
+    received frames through it, the server uses plain ``ServerConnection``
+    (the normal queue), which is slower but needs nothing internal.
+    """
+    try:
+        process_event = getattr(connection_class, "process_event", None)
+        data_received = getattr(connection_class, "data_received", None)
+        code = getattr(data_received, "__code__", None)
+        return (
+            callable(process_event)
+            and code is not None
+            and "process_event" in code.co_names
+            and hasattr(Opcode, "TEXT")
+            and "fin" in getattr(Frame, "__dataclass_fields__", {})
+        )
+    except Exception:  # any surprise means "no"
+        return False
+
+
+FAST_PATH = fast_path_supported()
+"""Whether ``bartype serve`` uses ``FastConnection`` (decided once, at import)."""
+
+
+_MESSAGE_END = frozenset({Opcode.TEXT, Opcode.BINARY, Opcode.CONT})
+"""Opcodes whose final frame completes a message in the queue."""
+
+
 class FastConnection(ServerConnection):
     """A server connection that hands complete text frames straight to ``on_text``.
 
     websockets normally queues each frame and wakes the connection's task to
     read it; for one small frame per keystroke that hand-off costs more than
-    the typing logic. While ``on_text`` is set and nothing is queued, a whole
-    (unfragmented) text frame is handled right where it is parsed. Anything
-    else (fragments, binary frames, frames that arrive before ``on_text`` is
-    set) takes the normal queue, so frames are always handled in order.
+    the typing logic. While ``on_text`` is set and no message waits in the
+    queue, a whole (unfragmented) text frame is handled right where it is
+    parsed. Anything else (fragments, binary frames, frames that arrive before
+    ``on_text`` is set, or while earlier ones are still queued) takes the
+    normal queue, so frames are always handled in order. ``queued`` counts
+    the messages put in the queue and not yet taken (``took_one``).
     """
 
     on_text: Callable[[str], None] | None = None
+    queued = 0
+
+    def took_one(self) -> None:
+        """The reader took one message from the queue."""
+        if self.queued > 0:
+            self.queued -= 1
 
     def process_event(self, event: Event) -> None:
         on_text = self.on_text
-        if (
-            on_text is not None
-            and type(event) is Frame
-            and event.opcode is Opcode.TEXT
-            and event.fin
-            and not len(self.recv_messages.frames)
-        ):
-            try:
-                text = bytes(event.data).decode()
-            except UnicodeDecodeError:
-                super().process_event(event)  # the queue closes the connection with 1007
-                return
-            try:
-                on_text(text)
-            except Exception:  # never let a bug break websockets' parser loop
-                log.exception("error handling a frame")
-            return
+        if type(event) is Frame:
+            if on_text is not None and event.opcode is Opcode.TEXT and event.fin:
+                if not self.queued:
+                    try:
+                        text = bytes(event.data).decode()
+                    except UnicodeDecodeError:
+                        pass  # the queue closes the connection with 1007
+                    else:
+                        try:
+                            on_text(text)
+                        except Exception:  # never let a bug break websockets' parser loop
+                            log.exception("error handling a frame")
+                        return
+            if event.fin and event.opcode in _MESSAGE_END:
+                self.queued += 1
         super().process_event(event)
 
 
@@ -171,8 +209,11 @@ class BartypeServer:
         *,
         history: ResultSink | None = None,
         texts: TextSource | None = None,
+        fast_path: bool | None = None,
     ) -> None:
         self.config = config
+        self.fast_path = FAST_PATH if fast_path is None else fast_path and FAST_PATH
+        """Hand text frames to the handler where they are parsed (see ``FastConnection``)."""
         handler_config = replace(
             config.handler,
             session_ttl_s=config.session_ttl_s,
@@ -211,7 +252,7 @@ class BartypeServer:
             close_timeout=2,
             process_request=self._process_request,
             server_header=f"bartype/{__version__}",
-            create_connection=FastConnection,
+            create_connection=FastConnection if self.fast_path else ServerConnection,
         )
         sockets = list(self._server.sockets)
         if sockets:
@@ -326,10 +367,13 @@ class BartypeServer:
         log.info("connection %d from %s%s", channel.id, peer, " (resume)" if session_id else "")
         self._pump()
         if isinstance(ws, FastConnection):
-            ws.on_text = lambda text: self._on_frame(conn, text)
+            ws.on_text = functools.partial(self._on_frame, conn)
         try:
-            # Frames queued before the fast path was on, fragmented and binary ones.
+            # Frames queued before the fast path was on, fragmented and binary ones
+            # (every frame, without the fast path).
             async for message in ws:
+                if isinstance(ws, FastConnection):
+                    ws.took_one()
                 self._on_frame(conn, message)
                 if conn.closing:
                     break
@@ -355,8 +399,11 @@ class BartypeServer:
             return
         conn.tokens = tokens - 1.0
         self.frames += 1
+        handler = self.handler
         if type(message) is str:
-            self.handler.receive_text(conn.channel, message, now)
+            reply = handler.receive_text_direct(conn.channel, message, now)
+            if reply is not None:
+                self._send_text(conn, METRICS_UPDATE, reply)
         else:
             self._push(
                 conn,
@@ -364,7 +411,8 @@ class BartypeServer:
                     ErrorCode.BAD_FRAME, "Binary frames are not accepted; send JSON text frames."
                 ),
             )
-        self._pump()
+        if handler.has_dirty:
+            self._pump()
 
     async def _drop(self, conn: Connection, ws: ServerConnection) -> None:
         channel = conn.channel
@@ -417,12 +465,18 @@ class BartypeServer:
                 return
             conn.outbox.append(action)
             return
-        text = encode(action)
+        self._send_text(conn, action.type, encode(action))
+
+    def _send_text(self, conn: Connection, type_: str, text: str) -> None:
+        """Send an encoded message now if the socket keeps up, else queue it."""
+        if conn.closing:
+            return
+        ws = conn.ws
         outbox = conn.outbox
         if not outbox and ws.transport.get_write_buffer_size() < WRITE_HIGH_WATER:
             broadcast((ws,), text)
             return
-        if outbox and action.type == METRICS_UPDATE:
+        if outbox and type_ == METRICS_UPDATE:
             last = outbox[-1]
             if not isinstance(last, Close) and last[0] == METRICS_UPDATE:
                 outbox[-1] = (METRICS_UPDATE, text)
@@ -433,7 +487,7 @@ class BartypeServer:
             conn.closing = True
             conn.closer = self._spawn(ws.close(CloseCode.TOO_SLOW, "Client too slow"))
             return
-        outbox.append((action.type, text))
+        outbox.append((type_, text))
         if conn.writer is None or conn.writer.done():
             conn.writer = asyncio.get_running_loop().create_task(self._write(conn))
 

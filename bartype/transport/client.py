@@ -9,7 +9,8 @@
     await client.close()
 
 Keys are batched (sent within ``FLUSH_DELAY_S`` or as soon as ``BATCH_SIZE``
-are queued), numbered, and kept until the server acknowledges them. Over a
+are queued, and at once when the test ends or its result is awaited),
+numbered, and kept until the server acknowledges them. Over a
 network, a dropped connection is re-opened with a short backoff, the session
 resumed with its token, and every unacknowledged batch resent: the server
 ignores the ones it already applied, so nothing is lost or applied twice.
@@ -57,8 +58,16 @@ from bartype.transport.base import (
 
 log = logging.getLogger("bartype.transport")
 
-FLUSH_DELAY_S = 0.015
+FLUSH_DELAY_S = 0.3
+"""How long a key may wait for others to share its frame (the normal batching window).
+
+The typist's screen does not wait for the server (keys are coloured and the
+figures computed locally), so keys can wait: at 100 WPM (a key every ~120 ms)
+two or three keys share a frame, which costs the server far less than one
+frame per key. ``end()`` and ``wait_complete()`` send what is queued at once.
+"""
 BATCH_SIZE = 32
+"""A batch is sent as soon as it has this many keys, whatever the delay."""
 RECONNECT_DELAYS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0)
 """Waits between reconnection attempts; the last one repeats."""
 RECONNECT_GIVE_UP_S = 30.0
@@ -290,9 +299,15 @@ class SessionClient:
         return await self.wait_complete()
 
     async def wait_complete(self) -> dict[str, Any]:
-        """Wait for ``SESSION_COMPLETE`` of the current session and return its data."""
+        """Wait for ``SESSION_COMPLETE`` of the current session and return its data.
+
+        Queued keys are sent at once: the test is over here, so the last keys
+        (which complete it on the server) must not wait for the flush delay.
+        """
         if self._complete is None:
             raise SessionError(ErrorCode.SESSION_REQUIRED, "No session: call create() first.")
+        if not self._complete.done():
+            self.flush()
         return await asyncio.shield(self._complete)
 
     async def close(self) -> None:

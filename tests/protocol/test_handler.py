@@ -3,59 +3,37 @@
 from __future__ import annotations
 
 import json
-import random
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bartype.core.session import Result
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
-from bartype.protocol.messages import Close, CreateSession, Outgoing
-from bartype.protocol.textgen import MadeText, TextUnavailable
+from bartype.protocol.messages import Close, Outgoing
+from bartype.protocol.textgen import LibraryTexts
+from bartype.storage.history import History
 
 TEXT = "the quick brown fox"
 
 
-class FakeTexts:
-    """A text source that always answers the same words."""
-
-    def make(self, options: CreateSession, rng: random.Random) -> MadeText:
-        if options.mode == "zen":
-            return MadeText(None)
-        if options.mode == "code":
-            raise TextUnavailable("no code here")
-        words = ["alpha", "beta", "gamma", "delta"]
-        return MadeText(" ".join(rng.choice(words) for _ in range(8)), "fake")
-
-
-class FakeHistory:
-    """Records saved results; can be told to fail."""
-
-    def __init__(self, fail: bool = False) -> None:
-        self.saved: list[tuple[Result, dict[str, Any]]] = []
-        self.fail = fail
-        self.log: list[str] = []
-
-    def save(self, result: Result, **kwargs: Any) -> int:
-        self.log.append("save")
-        if self.fail:
-            raise OSError("disk full")
-        self.saved.append((result, kwargs))
-        return len(self.saved)
-
-    def is_personal_best(self, result: Result, **kwargs: Any) -> bool:
-        return result.is_valid
+@pytest.fixture
+def history(tmp_path: Path) -> Iterator[History]:
+    """A real results database in a temporary folder."""
+    with History(tmp_path / "h.sqlite3") as db:
+        yield db
 
 
 class Driver:
-    """Drives one handler and collects what each channel is sent."""
+    """Drives one handler (real texts, and a real history if given) and collects what
+    each channel is sent."""
 
-    def __init__(self, history: FakeHistory | None = None, **config: Any) -> None:
+    def __init__(self, history: History | None = None, **config: Any) -> None:
         config.setdefault("future_tolerance_ms", None)
         self.history = history
-        self.handler = SessionHandler(FakeTexts(), history, config=HandlerConfig(**config))
+        self.handler = SessionHandler(LibraryTexts(), history, config=HandlerConfig(**config))
         self.now = 0.0
         self.out: dict[int, list[Outgoing | Close]] = {}
 
@@ -100,9 +78,8 @@ def types(actions: list[Any]) -> list[str]:
     return [a.type if isinstance(a, Outgoing) else f"close {a.code}" for a in actions]
 
 
-def test_full_session_stores_before_complete() -> None:
+def test_full_session_stores_before_complete(history: History) -> None:
     """A typed text completes the session; the result is stored before SESSION_COMPLETE."""
-    history = FakeHistory()
     d = Driver(history)
     channel, created = d.started()
     out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys(TEXT)})
@@ -113,12 +90,15 @@ def test_full_session_stores_before_complete() -> None:
     assert complete["resultId"] == 1
     assert complete["metrics"]["correct"] == len(TEXT)
     assert complete["sessionId"] == created["sessionId"]
-    assert history.saved[0][1]["text"] == TEXT
+    # Committed by the time SESSION_COMPLETE is queued: another connection sees it.
+    with History(history.path) as reader:
+        stored = reader.get(complete["resultId"])
+    assert stored.text == TEXT and stored.correct == len(TEXT)
+    assert stored.keystrokes is not None and len(stored.keystrokes) == len(TEXT)
 
 
-def test_afk_result_is_shown_but_not_stored() -> None:
+def test_afk_result_is_shown_but_not_stored(history: History) -> None:
     """A timed test with one key and then nothing completes as AFK and is not stored."""
-    history = FakeHistory()
     d = Driver(history)
     channel, _ = d.started(mode="time", duration=15)
     d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": [{"key": "t", "t": 0}]})
@@ -128,7 +108,7 @@ def test_afk_result_is_shown_but_not_stored() -> None:
     data = complete[0].data
     assert data["metrics"]["afk"] is True
     assert data["resultId"] is None and not data["valid"]
-    assert history.saved == []
+    assert history.count() == 0
 
 
 def test_hello_and_version_mismatch() -> None:
@@ -218,9 +198,8 @@ def test_decreasing_and_future_times_are_rejected() -> None:
     assert fine[0].data["metrics"]["keypresses"] == 3
 
 
-def test_inhuman_burst_is_flagged() -> None:
+def test_inhuman_burst_is_flagged(history: History) -> None:
     """Twenty-odd characters within a few ms mark the result invalid with a flag."""
-    history = FakeHistory()
     d = Driver(history)
     text = "abcdefghij " * 4
     channel, _ = d.started(text.strip())
@@ -248,9 +227,8 @@ def test_wrong_state_messages() -> None:
     assert types(d.send(channel, "END_SESSION")) == ["SESSION_COMPLETE"]
 
 
-def test_end_session_early_and_before_typing() -> None:
+def test_end_session_early_and_before_typing(history: History) -> None:
     """END_SESSION mid-test gives an "ended" result; before any key it is "abandoned"."""
-    history = FakeHistory()
     d = Driver(history)
     channel, _ = d.started()
     d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("the qu")})
@@ -260,12 +238,11 @@ def test_end_session_early_and_before_typing() -> None:
     other, _ = d.started()
     out = d.send(other, "END_SESSION")
     assert out[0].data["state"] == "abandoned" and out[0].data["metrics"] is None
-    assert len(history.saved) == 1
+    assert [r.state for r in history.recent()] == ["ended"]
 
 
-def test_time_mode_is_completed_by_tick() -> None:
+def test_time_mode_is_completed_by_tick(history: History) -> None:
     """In time mode the server closes the test once the time is up, with no key needed."""
-    history = FakeHistory()
     d = Driver(history)
     channel, created = d.started(mode="time", duration=2)
     assert created["options"]["duration"] == 2.0
@@ -277,7 +254,7 @@ def test_time_mode_is_completed_by_tick() -> None:
     complete = d.out[channel.id][-1]
     assert complete.type == "SESSION_COMPLETE"
     assert complete.data["metrics"]["durationS"] == 2.0
-    assert len(history.saved) == 1
+    assert [(r.mode, r.duration_s) for r in history.recent()] == [("time", 2.0)]
 
 
 def test_generated_text_is_reproducible_from_seed() -> None:
@@ -321,14 +298,18 @@ def test_legacy_whole_text_input() -> None:
     assert types(out) == ["METRICS_UPDATE", "SESSION_COMPLETE"]
 
 
-def test_storage_failure_still_completes() -> None:
+def test_storage_failure_still_completes(tmp_path: Path) -> None:
     """If storing fails the client gets STORAGE_FAILED and still its SESSION_COMPLETE."""
-    d = Driver(FakeHistory(fail=True))
+    history = History(tmp_path / "h.sqlite3")
+    d = Driver(history)
     channel, _ = d.started()
+    history.close()  # the database becomes unusable
     out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys(TEXT)})
     assert types(out) == ["METRICS_UPDATE", "ERROR", "SESSION_COMPLETE"]
     assert out[1].data["code"] == "STORAGE_FAILED"
     assert out[2].data["resultId"] is None
+    with History(tmp_path / "h.sqlite3") as reader:
+        assert reader.count() == 0
 
 
 def test_idle_sessions_expire() -> None:

@@ -19,10 +19,13 @@ TEST_HANDLER = HandlerConfig(future_tolerance_ms=None)
 """Scenarios replay recorded key times instantly, so the future check is off."""
 
 
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[BartypeServer]:
+@pytest.fixture(params=[True, False], ids=["fast-path", "queue"])
+async def server(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[BartypeServer]:
+    """A server with frames handled where they are parsed, and one with websockets' queue."""
     srv = BartypeServer(
-        ServerConfig(port=0, handler=TEST_HANDLER), history=History(tmp_path / "server.sqlite3")
+        ServerConfig(port=0, handler=TEST_HANDLER),
+        history=History(tmp_path / "server.sqlite3"),
+        fast_path=request.param,
     )
     await srv.start()
     try:

@@ -235,3 +235,21 @@ async def test_batches_flush_on_size_and_delay(tmp_path: Path) -> None:
             await asyncio.sleep(0.005)
     assert acks == [1, 2]
     await client.close()
+
+
+async def test_last_keys_do_not_wait_for_the_flush_delay() -> None:
+    """Keys wait up to FLUSH_DELAY_S to share a frame, but not once the result is awaited."""
+    from bartype.transport.client import FLUSH_DELAY_S
+
+    assert FLUSH_DELAY_S >= 0.25  # at 100 WPM (a key every ~120 ms) keys share frames
+    client = SessionClient.loopback(None, config=TEST_HANDLER)
+    await client.create(SessionOptions(mode="words", text="fast end"))
+    for key, t in timed("fast end"):
+        client.send_key(key, t)
+    assert client.unacked == 0  # all in the buffer, under the batch size
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    result = await asyncio.wait_for(client.wait_complete(), 5 * TIMEOUT_FACTOR)
+    assert loop.time() - started < FLUSH_DELAY_S
+    assert result["state"] == "completed"
+    await client.close()

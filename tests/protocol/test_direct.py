@@ -1,0 +1,170 @@
+"""The server's hot path: ``parse_key_batch`` and ``receive_text_direct``.
+
+Both must behave exactly like the general path (``decode``, ``receive_text``
+and ``encode``), only cheaper.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bartype.protocol.codec import decode, encode, parse_key_batch
+from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
+from bartype.protocol.messages import Close, InputUpdate, Outgoing, ProtocolError
+from bartype.protocol.textgen import LibraryTexts
+
+
+def batch(seq: Any, keys: Any, **extra: Any) -> str:
+    return json.dumps({"type": "INPUT_UPDATE", "data": {"seq": seq, "keys": keys, **extra}})
+
+
+_keys = st.lists(
+    st.fixed_dictionaries(
+        {
+            "key": st.text(max_size=3) | st.sampled_from(["Backspace", "x" * 40]),
+            "t": st.floats(allow_nan=True, allow_infinity=True) | st.integers() | st.none(),
+        }
+    ),
+    max_size=4,
+)
+_frames = st.one_of(
+    st.builds(batch, st.integers(-1, 3) | st.booleans() | st.none(), _keys),
+    st.builds(lambda k: batch(1, k, more=1), _keys),
+    st.builds(lambda k: json.dumps({"type": "INPUT_UPDATE", "data": {"keys": k}}), _keys),
+    st.builds(lambda k: json.dumps({"type": "HELLO", "data": {"seq": 1, "keys": k}}), _keys),
+    st.sampled_from(
+        [
+            '{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"a","t":NaN}]}}',
+            '{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"a","t":Infinity}]}}',
+            '{"type":"INPUT_UPDATE","data":{"input":"abc"}}',
+            '{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"a","t":1}]},"x":1}',
+            '{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"a","t":1}]}',
+            "[" * 10_000,
+        ]
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_frames)
+def test_parse_key_batch_accepts_only_what_decode_accepts(text: str) -> None:
+    """A frame the fast parser takes is a valid INPUT_UPDATE with the same seq and keys."""
+    fast = parse_key_batch(text)
+    try:
+        message = decode(text)
+    except ProtocolError:
+        assert fast is None
+        return
+    if fast is None:
+        return  # the general path handles it (e.g. the legacy form)
+    assert isinstance(message, InputUpdate)
+    assert fast == (message.seq, [(k.key, k.t) for k in message.keys])
+
+
+def test_parse_key_batch_takes_plain_batches() -> None:
+    assert parse_key_batch(batch(3, [{"key": "a", "t": 1}, {"key": "Backspace", "t": 2.5}])) == (
+        3,
+        [("a", 1.0), ("Backspace", 2.5)],
+    )
+
+
+def _handler() -> SessionHandler:
+    ids = itertools.count(1)
+    return SessionHandler(
+        LibraryTexts(),
+        None,
+        config=HandlerConfig(future_tolerance_ms=1000.0),
+        new_id=lambda: f"s{next(ids)}",
+        new_seed=lambda: 7,
+    )
+
+
+def _frames_out(actions: list[Any]) -> list[str]:
+    out = []
+    for action in actions:
+        if isinstance(action, Close):
+            out.append(f"close {action.code}")
+        elif isinstance(action, Outgoing):
+            if action.type == "SESSION_CREATED":
+                action = Outgoing(action.type, {**action.data, "token": "-"})
+            out.append(encode(action))
+    return out
+
+
+def _run(scenario: list[tuple[float, str]], direct: bool) -> tuple[list[str], int]:
+    handler = _handler()
+    channel: Channel = handler.open(0.0)
+    sent: list[str] = []
+    replies = 0
+    for now, text in scenario:
+        if direct:
+            reply = handler.receive_text_direct(channel, text, now)
+            if reply is not None:
+                replies += 1
+                assert not handler.has_dirty
+                sent.append(reply)
+        else:
+            handler.receive_text(channel, text, now)
+        for dirty in handler.take_dirty():
+            sent.extend(_frames_out(dirty.take()))
+        handler.tick(now)
+        for dirty in handler.take_dirty():
+            sent.extend(_frames_out(dirty.take()))
+    return sent, replies
+
+
+def test_direct_replies_are_what_the_queue_would_send() -> None:
+    """Typing, typos, resends, gaps, bad times, completion and late input: same bytes out."""
+    text = "the quick brown fox"
+    scenario: list[tuple[float, str]] = [
+        (0.0, json.dumps({"type": "HELLO", "data": {"version": 1}})),
+        (0.0, batch(1, [{"key": "t", "t": 0}])),  # no session yet: 4000 and closed
+    ]
+    first, _ = _run(scenario, direct=False)
+    again, replies = _run(scenario, direct=True)
+    assert first == again and replies == 0
+
+    scenario = [
+        (0.0, json.dumps({"type": "CREATE_SESSION", "data": {"mode": "words", "text": text}})),
+        (0.0, batch(1, [{"key": "t", "t": 0}])),  # before START: NOT_STARTED
+        (0.0, '{"type":"START_SESSION"}'),
+    ]
+    now = 0.0
+    seq = 0
+    typed = "the qx" + "\b" + "uick brown"
+    for i, ch in enumerate(typed):
+        now += 0.1
+        seq += 1
+        key = "Backspace" if ch == "\b" else ch
+        scenario.append((now, batch(seq, [{"key": key, "t": i * 100.0}])))
+    scenario += [
+        (now, batch(seq, [{"key": " ", "t": 5000.0}])),  # resent: re-acked, not applied
+        (now, batch(seq + 2, [{"key": " ", "t": 5000.0}])),  # gap
+        (now, batch(seq + 1, [{"key": " ", "t": 10.0}])),  # earlier than the last key
+        (now, batch(seq + 2, [{"key": " ", "t": 90_000.0}])),  # in the future
+        (now, '{"type":"INPUT_UPDATE","data":{"input":"x"}}'),  # legacy form
+        (now + 1, batch(seq + 3, [{"key": ch, "t": 3000.0} for ch in " fox"])),  # completes
+        (now + 1, batch(seq + 4, [{"key": "x", "t": 4000.0}])),  # after completion
+        (now + 1, "{broken"),
+    ]
+    queued, _ = _run(scenario, direct=False)
+    direct, replies = _run(scenario, direct=True)
+    assert direct == queued
+    assert replies == len(typed) + 1  # every plain batch of a running test, and the resend
+    assert json.loads(direct[-3])["type"] == "SESSION_COMPLETE"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("abc \n", max_size=8), st.text("abc \n", max_size=8))
+def test_open_word_states_agree_with_the_analyzer(typed: str, target: str) -> None:
+    """The letters of the word in progress are those of ``word_states(..., False)``."""
+    from bartype.core.analyzer import word_states
+    from bartype.protocol.views import STATE_LETTERS, open_word_states
+
+    expected = "".join(STATE_LETTERS[state] for _, state in word_states(typed, target, False))
+    assert open_word_states(typed, target) == expected
