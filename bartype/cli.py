@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from bartype import __version__
 
@@ -19,7 +20,7 @@ QUOTE_LENGTHS = ("short", "medium", "long", "any")
 
 def _positive_float(value: str) -> float:
     number = float(value)
-    if not number > 0:
+    if not 0 < number < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, not {value}")
     return number
 
@@ -29,6 +30,28 @@ def _positive_int(value: str) -> int:
     if number <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, not {value}")
     return number
+
+
+def _in_range(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], Any]:
+    """An argument type accepting numbers from ``low`` to ``high`` (the protocol's limits)."""
+
+    def parse(value: str) -> int | float:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, not {value!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g}, not {value}")
+        return number
+
+    return parse
+
+
+# The same limits as the protocol's CREATE_SESSION (bartype/protocol/messages.py).
+_SECONDS = _in_range(float, 1, 3600)
+_WORDS = _in_range(int, 1, 1000)
+_SEED = _in_range(int, 0, 2**63 - 1)
+_PORT = _in_range(int, 0, 65535)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         "play", help="type in the terminal (default)", description="Open the typing tutor."
     )
     mode = play.add_mutually_exclusive_group()
-    mode.add_argument("--time", type=_positive_float, metavar="SECONDS", help="timed test")
-    mode.add_argument("--words", type=_positive_int, metavar="N", help="type N words")
+    mode.add_argument("--time", type=_SECONDS, metavar="SECONDS", help="timed test (1-3600)")
+    mode.add_argument("--words", type=_WORDS, metavar="N", help="type N words (1-1000)")
     mode.add_argument("--quote", choices=QUOTE_LENGTHS, help="type a quote of this length")
     mode.add_argument("--zen", action="store_true", help="free typing until you press Esc")
     mode.add_argument("--file", type=Path, metavar="PATH", help="type the text of a file")
@@ -56,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument(
         "--numbers", action=argparse.BooleanOptionalAction, default=None, help="add numbers"
     )
-    play.add_argument("--seed", type=int, help="seed for the text generator (reproducible text)")
+    play.add_argument("--seed", type=_SEED, help="seed for the text generator (reproducible text)")
     play.add_argument("--server", metavar="URL", help="use a bartype server (ws://HOST:PORT)")
     play.add_argument("--data-dir", type=Path, metavar="DIR", help="where history is kept")
     play.add_argument("--config-dir", type=Path, metavar="DIR", help="where settings are kept")
@@ -65,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="host typing sessions for a club or LAN", description="Run a server."
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for a LAN)")
-    serve.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    serve.add_argument("--port", type=_PORT, default=8765, help="port (0 picks a free one)")
     serve.add_argument("--db", type=Path, metavar="PATH", help="SQLite file for results")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     serve.add_argument(

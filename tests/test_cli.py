@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,11 +39,31 @@ def test_play_modes_are_exclusive() -> None:
     assert exc.value.code == 2
 
 
-def test_bad_numbers_are_refused() -> None:
-    """A non-positive duration is a usage error, not a crash."""
-    result = run_cli("play", "--time", "-5")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("play", "--time", "-5"), "from 1 to 3600"),
+        (("play", "--time", "inf"), "from 1 to 3600"),
+        (("play", "--words", "5000"), "from 1 to 1000"),
+        (("play", "--seed", "-1"), "from 0"),
+        (("serve", "--port", "99999"), "from 0 to 65535"),
+    ],
+)
+def test_out_of_range_numbers_are_refused(args: tuple[str, ...], message: str) -> None:
+    """Numbers outside what the server accepts are usage errors, not crashes."""
+    result = run_cli(*args)
     assert result.returncode == 2
-    assert "positive" in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_too_long_file_is_refused(tmp_path: Path) -> None:
+    """A custom text longer than a session takes is refused before the app starts."""
+    path = tmp_path / "long.txt"
+    path.write_text("word " * 5000)
+    result = run_cli("play", "--file", str(path))
+    assert result.returncode == 2
+    assert "at most 20,000" in result.stderr
 
 
 def test_texts_lists_the_corpus(capsys: pytest.CaptureFixture[str]) -> None:

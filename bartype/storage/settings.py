@@ -36,15 +36,22 @@ class Settings:
         return replace(self, **changes)
 
 
+# The protocol's limits: a setting outside them could never start a test.
+MIN_DURATION_S = 1.0
+MAX_DURATION_S = 3600.0
+MAX_WORDS = 1000
+
+
 def _valid(name: str, value: Any) -> bool:
     if name == "mode":
         return value in MODES
     if name == "quote_length":
         return value in QUOTE_LENGTHS
     if name == "duration":
-        return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return number and MIN_DURATION_S <= value <= MAX_DURATION_S
     if name == "words":
-        return isinstance(value, int) and not isinstance(value, bool) and value > 0
+        return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_WORDS
     if name in ("punctuation", "numbers"):
         return isinstance(value, bool)
     return isinstance(value, str) and bool(value)

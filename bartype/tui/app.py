@@ -9,6 +9,7 @@ the history file — runs in workers and reports back on the app's loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -339,6 +340,19 @@ class BartypeApp(App[int]):
     @work(exclusive=True, group="finish")
     async def _complete(self, attempt: Attempt, by_user: bool) -> None:
         client = self.client
+        if attempt.abandoned:
+            # Idle too long: there is no result to show, here or on the server.
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(client.end(attempt.local_end_t), END_TIMEOUT_S)
+            self.notify(
+                "No key for a minute: the test was dropped. Idle tests are not kept.",
+                title="test abandoned",
+                timeout=6,
+            )
+            if attempt is self.attempt:
+                self.start_test(replace(attempt.spec))
+            return
         data: dict[str, Any] | None = None
         natural = attempt.session.result is not None and not by_user
         natural = natural and attempt.time_limit_ms is None and attempt.spec.mode != "zen"
@@ -385,7 +399,7 @@ class BartypeApp(App[int]):
         self.result = view
         from bartype.tui.screens.results import ResultsScreen
 
-        self._show(ResultsScreen(view))
+        self._show(ResultsScreen(view, self.clock))
 
     def _save_locally(self, attempt: Attempt, mode: str, mode2: str) -> bool:
         """Keep a result typed against a server in the local history (thread).
@@ -539,7 +553,13 @@ class BartypeApp(App[int]):
         self._show(HelpScreen())
 
     async def action_quit(self) -> None:
-        """Quit from anywhere, closing the connection first."""
+        """Quit from anywhere, keeping menu changes and closing the connection first."""
+        from bartype.tui.screens.menu import MenuScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MenuScreen) and screen.settings != self.settings:
+                self.settings = screen.settings
+                self.save_settings()
         client, self.client = self.client, None
         if client is not None:
             try:

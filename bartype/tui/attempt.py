@@ -94,11 +94,6 @@ class Attempt:
         return self.session.start_t
 
     @property
-    def multiline(self) -> bool:
-        """Whether Enter types something: the text has line breaks, or zen."""
-        return self.text is None or "\n" in self.text
-
-    @property
     def time_limit_ms(self) -> float | None:
         return self.session.time_limit_ms
 
@@ -150,14 +145,22 @@ class Attempt:
         return True, not self.session.state.is_open
 
     def tick(self, t: float) -> bool:
-        """Let time pass; True once a timed test has reached its limit."""
+        """Let time pass; True once the test is over (time is up, or idle too long)."""
         if not self.started or not self.session.state.is_open:
             return not self.session.state.is_open
         limit = self.time_limit_ms
-        if limit is not None and self.start_t is not None and t - self.start_t >= limit:
+        if limit is None:
+            self.session.tick(t)  # an untimed test idle for too long is abandoned
+            return not self.session.state.is_open
+        if self.start_t is not None and t - self.start_t >= limit:
             self.session.tick(t)
             return True
         return False
+
+    @property
+    def abandoned(self) -> bool:
+        """Dropped without a result (idle too long)."""
+        return self.session.state is SessionState.ABANDONED
 
     def end_locally(self, t: float) -> None:
         """Stop taking keys (the typist ended it, or the time is up)."""

@@ -18,20 +18,19 @@ DELETE_WORD_KEYS = frozenset(
 ENTER_KEYS = frozenset({"enter", "ctrl+j", "ctrl+m"})
 
 
-def keystroke_name(key: str, character: str | None, allow_newline: bool) -> str | None:
+def keystroke_name(key: str, character: str | None) -> str | None:
     """The keystroke a key event stands for, or ``None`` if it must be ignored.
 
     Args:
         key: Textual's key name (``"a"``, ``"space"``, ``"ctrl+h"``, ``"left_shift"``).
         character: the text the key produced, if any.
-        allow_newline: whether Enter types a line break (the text has one).
     """
     if key in BACKSPACE_KEYS:
         return BACKSPACE_NAME
     if key in DELETE_WORD_KEYS:
         return DELETE_WORD_NAME
     if key in ENTER_KEYS:
-        return "\n" if allow_newline else None
+        return "\n"  # a separator: it ends a word like space, and is the line break in code
     if not character or not character.isprintable():
         return None
     if key.startswith(("ctrl+", "super+", "hyper+", "meta+")):

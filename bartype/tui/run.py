@@ -16,6 +16,9 @@ from bartype.storage import paths
 from bartype.storage.settings import Settings, load_settings
 from bartype.tui.attempt import TestSpec
 
+MAX_CUSTOM_CHARS = 20_000
+"""The longest text a session takes (the protocol's limit on CREATE_SESSION.text)."""
+
 
 def spec_from_args(args: argparse.Namespace, settings: Settings, text: str | None) -> TestSpec:
     """The first test: the command line's mode if it names one, else the saved settings."""
@@ -49,9 +52,14 @@ def build_app(args: argparse.Namespace, clock: Any = None) -> Any:
 
     text = None
     if getattr(args, "file", None) is not None:
-        from bartype.core.texts import load_custom_text
+        from bartype.core.texts import TextError, load_custom_text
 
         text = load_custom_text(Path(args.file))
+        if len(text) > MAX_CUSTOM_CHARS:
+            raise TextError(
+                f"{args.file} has {len(text):,} characters; a test takes at most "
+                f"{MAX_CUSTOM_CHARS:,}. Cut out the part you want to type into its own file."
+            )
     settings_file = paths.settings_path(getattr(args, "config_dir", None))
     history_file = paths.history_path(getattr(args, "data_dir", None))
     settings, warnings = load_settings(settings_file)

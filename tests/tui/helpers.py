@@ -104,7 +104,7 @@ def typo_script(text: str, *, stop_after_words: int | None = None) -> Script:
     return script
 
 
-def expected_keystrokes(presses: Iterable[str], multiline: bool, step_ms: float) -> list[Keystroke]:
+def expected_keystrokes(presses: Iterable[str], step_ms: float) -> list[Keystroke]:
     """The keystrokes the core sees for ``presses`` made every ``step_ms`` from t=step_ms."""
     from textual.events import Key
 
@@ -116,7 +116,7 @@ def expected_keystrokes(presses: Iterable[str], multiline: bool, step_ms: float)
             char = press
         else:
             char = Key(press, None).character
-        name = keystroke_name(press, char, multiline)
+        name = keystroke_name(press, char)
         if name is not None:
             strokes.extend(keystrokes_from_key(name, n * step_ms))
     return strokes
@@ -158,7 +158,7 @@ def core_session(app: BartypeApp, presses: list[str], end_t: float | None = None
     """Replay the scripted keys through the core, as the handler should have."""
     attempt = app.attempt
     assert attempt is not None
-    strokes = expected_keystrokes(presses, attempt.multiline, STEP_S * 1000)
+    strokes = expected_keystrokes(presses, STEP_S * 1000)
     session = replay(attempt.config, attempt.text, strokes)
     if session.state.is_open:
         session.tick(end_t if end_t is not None else strokes[-1].t)

@@ -74,6 +74,9 @@ async def test_retry_types_the_same_text_again(tmp_path: Path, clock: FakeClock)
             await pilot.pause(0.02)
         assert isinstance(app.screen, ResultsScreen)
         first = app.attempt
+        await pilot.press("r")  # typed while the results appear: still the typist typing
+        assert isinstance(app.screen, ResultsScreen) and app.attempt is first
+        clock.advance(1.0)
         await pilot.press("r")
         for _ in range(100):
             if app.attempt is not first and app.attempt is not None:
@@ -254,6 +257,7 @@ async def test_history_screen_lists_results(tmp_path: Path, clock: FakeClock) ->
             await pilot.pause(0.02)
         assert isinstance(app.screen, ResultsScreen)
         assert app.screen.view.personal_best
+        clock.advance(1.0)
         await pilot.press("h")
         await pilot.pause(0.2)
         table = app.screen.query_one("DataTable")
@@ -298,3 +302,47 @@ async def test_result_is_computed_here_when_the_handler_fails(
         local = app.attempt.session.result  # type: ignore[union-attr]
         assert local is not None and app.screen.view.wpm == local.metrics.wpm
         assert app.attempt.final is None  # type: ignore[union-attr]
+
+
+async def test_idle_test_is_dropped_and_not_kept(tmp_path: Path, clock: FakeClock) -> None:
+    """A words test left idle for over a minute is abandoned: a new text, nothing saved."""
+    from bartype.storage.history import History
+
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        first = app.attempt
+        text = first.text  # type: ignore[union-attr]
+        await press_all(pilot, clock, list(text.split(" ")[0]))
+        clock.advance(61)
+        for _ in range(200):
+            if app.attempt is not None and app.attempt is not first:
+                break
+            await pilot.pause(0.02)
+        assert app.attempt is not first and app.attempt is not None
+        assert not app.attempt.started
+        assert isinstance(app.screen, TypingScreen)
+    with History(tmp_path / "data" / "history.sqlite3") as history:
+        assert history.recent() == []
+
+
+async def test_keys_right_after_the_results_are_not_commands(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """Letters typed as a timed test ends do not leave the results screen at once."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        text = app.attempt.text  # type: ignore[union-attr]
+        await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
+        for _ in range(100):
+            if isinstance(app.screen, ResultsScreen):
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, ResultsScreen)
+        await press_all(pilot, clock, ["n", "h", "tab"], step=0.1)
+        assert isinstance(app.screen, ResultsScreen)
+        clock.advance(1.0)
+        await pilot.press("h")
+        await pilot.pause(0.1)
+        assert type(app.screen).__name__ == "HistoryScreen"

@@ -26,39 +26,39 @@ from bartype.tui.keys import keystroke_name
 )
 def test_bare_modifiers_and_function_keys_are_ignored(key: str) -> None:
     """Keys that carry no character (Textual 8 reports bare modifiers) never count."""
-    assert keystroke_name(key, None, allow_newline=True) is None
+    assert keystroke_name(key, None) is None
 
 
 @pytest.mark.parametrize("key", ["ctrl+backspace", "ctrl+h", "ctrl+w", "alt+backspace"])
 def test_every_terminal_spelling_of_ctrl_backspace_deletes_a_word(key: str) -> None:
     """Ctrl+Backspace arrives in several spellings; each deletes a word."""
-    assert keystroke_name(key, None, allow_newline=False) == "CtrlBackspace"
+    assert keystroke_name(key, None) == "CtrlBackspace"
 
 
 def test_backspace() -> None:
     """Backspace deletes a character."""
-    assert keystroke_name("backspace", "\x7f", allow_newline=False) == "Backspace"
+    assert keystroke_name("backspace", "\x7f") == "Backspace"
 
 
 @pytest.mark.parametrize("char", ["é", "ñ", "ß", "ü", "A", "!", " "])
 def test_printable_characters_are_typed(char: str) -> None:
     """Non-ASCII letters and symbols are typed as themselves."""
-    assert keystroke_name(char, char, allow_newline=False) == char
+    assert keystroke_name(char, char) == char
 
 
-def test_enter_types_a_line_break_only_where_the_text_has_one() -> None:
-    """Enter is a newline in code or zen, and nothing in a one-line text."""
-    assert keystroke_name("enter", "\r", allow_newline=True) == "\n"
-    assert keystroke_name("enter", "\r", allow_newline=False) is None
+def test_enter_is_a_separator() -> None:
+    """Enter types a newline: the line break in code, a word's end anywhere."""
+    assert keystroke_name("enter", "\r") == "\n"
+    assert keystroke_name("ctrl+m", None) == "\n"
 
 
 def test_control_shortcuts_do_not_type() -> None:
     """Ctrl+letter shortcuts are not characters, even if the terminal sends one."""
-    assert keystroke_name("ctrl+a", "\x01", allow_newline=False) is None
-    assert keystroke_name("ctrl+x", "x", allow_newline=False) is None
-    assert keystroke_name("tab", "\t", allow_newline=False) is None
+    assert keystroke_name("ctrl+a", "\x01") is None
+    assert keystroke_name("ctrl+x", "x") is None
+    assert keystroke_name("tab", "\t") is None
 
 
 def test_an_ime_commit_of_several_characters_is_typed_whole() -> None:
     """An input method may commit several characters in one event; all are typed."""
-    assert keystroke_name("你好", "你好", allow_newline=False) == "你好"
+    assert keystroke_name("你好", "你好") == "你好"

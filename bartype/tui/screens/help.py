@@ -12,8 +12,8 @@ HELP = """\
 [b]While typing[/b]
   tab             new text          ctrl+r   same text again
   esc             menu (in zen mode: end the test)
-  ctrl+backspace  delete a word (or ctrl+w, ctrl+h, alt+backspace)
-  enter           a line break, where the text has one
+  ctrl+backspace  delete a word (or ctrl+w, alt+backspace)
+  enter           ends a word like space (types the line break in code)
 [b]After a test[/b]
   tab / n         new text          r        same text again
   h               history           esc      menu
@@ -21,7 +21,7 @@ HELP = """\
   ctrl+t          dark / light theme
   ctrl+c          quit
 
-Results: chars are correct / incorrect / extra / missed.
+Results: chars are credited (in correct words) / incorrect / extra / missed.
 The test starts on your first key; a paste is never typed.
 Idle (AFK) tests are invalid and never count as a best."""
 

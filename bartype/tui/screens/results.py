@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from bartype.core.metrics import round_half_up
 from bartype.tui.result_view import ResultView
 from bartype.tui.widgets.chart import SpeedChart
 from bartype.tui.widgets.heatmap import KeyHeatmap
@@ -30,16 +35,27 @@ class ResultsScreen(Screen[None]):
     """What the test came to, and keys to go on."""
 
     BINDINGS = [
-        Binding("tab,n", "app.new_test", "new text", priority=True),
-        Binding("r,ctrl+r", "app.retry", "same text"),
-        Binding("h", "app.history", "history"),
-        Binding("escape", "app.menu", "menu", priority=True),
+        Binding("tab,n", "settled('new_test')", "new text", priority=True),
+        Binding("r,ctrl+r", "settled('retry')", "same text"),
+        Binding("h", "settled('history')", "history"),
+        Binding("escape", "settled('menu')", "menu", priority=True),
         Binding("ctrl+c", "app.quit", "quit", priority=True),
     ]
 
-    def __init__(self, view: ResultView) -> None:
+    SETTLE_S = 0.8
+    """Keys typed this soon after the test ended are the typist still typing, not commands."""
+
+    def __init__(self, view: ResultView, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.view = view
+        self.clock = clock
+        self.shown_at = clock()
+
+    def action_settled(self, action: str) -> None:
+        """Run an app action, unless the results have only just appeared."""
+        if self.clock() - self.shown_at < self.SETTLE_S:
+            return
+        getattr(self.app, f"action_{action}")()
 
     def compose(self) -> ComposeResult:
         v = self.view
@@ -49,9 +65,10 @@ class ResultsScreen(Screen[None]):
                 verdict = "-invalid" if not v.valid else ("-best" if v.personal_best else "")
                 yield Static(self._verdict(), id="results-verdict", classes=verdict)
             with Horizontal(id="results-figures"):
-                yield _big_figure("wpm", f"{v.wpm:.0f}")
-                yield _big_figure("acc", f"{v.accuracy:.0f}%")
-                yield _figure("raw", f"{v.raw:.0f}")
+                yield _big_figure("wpm", f"{round_half_up(v.wpm)}")
+                # Accuracy is floored as Monkeytype shows it: 99.6 % with an error is not 100 %.
+                yield _big_figure("acc", f"{math.floor(v.accuracy)}%")
+                yield _figure("raw", f"{round_half_up(v.raw)}")
                 yield _figure("consistency", f"{v.consistency:.0f}%")
                 yield _figure("chars", v.chars)
                 yield _figure("time", f"{v.duration_s:.1f}s")

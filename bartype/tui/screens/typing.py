@@ -26,7 +26,8 @@ class TypingScreen(Screen[None]):
 
     BINDINGS = [
         Binding("tab", "app.new_test", "new text", priority=True),
-        Binding("escape", "app.escape", "menu", priority=True),
+        Binding("escape", "escape('menu')", "menu", priority=True),
+        Binding("escape", "escape('end')", "end test", priority=True),
         Binding("ctrl+r", "app.retry", "same text", show=False, priority=True),
         Binding("ctrl+c", "app.quit", "quit", priority=True),
     ]
@@ -50,6 +51,21 @@ class TypingScreen(Screen[None]):
         assert isinstance(self.app, BartypeApp)
         return self.app
 
+    def _zen_running(self) -> bool:
+        attempt = self.bartype.attempt
+        return (
+            attempt is not None and attempt.spec.mode == "zen" and attempt.started and attempt.open
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show "end test" for Esc while a zen test runs, "menu" otherwise."""
+        if action == "escape" and parameters:
+            return (parameters[0] == "end") == self._zen_running()
+        return True
+
+    def action_escape(self, what: str) -> None:
+        self.bartype.action_escape()
+
     @property
     def text_view(self) -> TypingText:
         return self.query_one("#text", TypingText)
@@ -66,9 +82,7 @@ class TypingScreen(Screen[None]):
         self.bartype.refresh_typing()
 
     async def on_key(self, event: events.Key) -> None:
-        attempt = self.bartype.attempt
-        multiline = attempt.multiline if attempt is not None else False
-        name = keystroke_name(event.key, event.character, multiline)
+        name = keystroke_name(event.key, event.character)
         if name is None:
             return
         event.stop()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 from textual.widget import Widget
+
+from bartype.core.metrics import round_half_up
 
 
 class StatsBar(Widget):
@@ -27,16 +31,19 @@ class StatsBar(Widget):
 
         Nothing is repainted when nothing changed: the countdown calls this often.
         """
-        key = (counter, None if wpm is None else round(wpm), accuracy and round(accuracy))
+        shown_wpm = None if wpm is None else round_half_up(wpm)
+        # Floored, as Monkeytype shows it: 99.6 % with an error is not 100 %.
+        shown_accuracy = None if accuracy is None else math.floor(accuracy)
+        key = (counter, shown_wpm, shown_accuracy)
         if key == self._shown:
             return
         self._shown = key
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(counter)
-        if wpm is not None:
-            text.append(f"   {wpm:.0f} wpm")
-        if accuracy is not None:
-            text.append(f"   {accuracy:.0f}% acc")
+        if shown_wpm is not None:
+            text.append(f"   {shown_wpm} wpm")
+        if shown_accuracy is not None:
+            text.append(f"   {shown_accuracy}% acc")
         self._text = text
         self.refresh()
 
