@@ -178,7 +178,8 @@ def _mode_config(options: CreateSession, text: str | None, idle_ms: float) -> Se
     if options.mode == "time":
         return SessionConfig(Mode.TIME, duration_s=options.duration or 30.0, idle_limit_ms=idle_ms)
     if options.mode == "words":
-        count = options.words or (len(split_words(text)) if text else 25)
+        # A given text decides the count: "words 10" must mean ten words were typed.
+        count = len(split_words(text)) if text else (options.words or 25)
         return SessionConfig(Mode.WORDS, word_count=count, idle_limit_ms=idle_ms)
     if options.mode == "quote":
         return SessionConfig(Mode.QUOTE, idle_limit_ms=idle_ms)
@@ -577,9 +578,9 @@ class SessionHandler:
                 if tolerance is not None:
                     t = min(t, (now - live.started_at) * 1000 + tolerance)
             session.end(t)
-            self._finish(live, now)
-        if live.complete is not None:
-            self._emit(live.channel, live.complete)
+            self._finish(live, now)  # emits SESSION_COMPLETE
+        elif live.channel is not None:
+            self._emit(live.channel, live.complete)  # already over: say so again
 
     # -- input ------------------------------------------------------------
 
@@ -594,17 +595,17 @@ class SessionHandler:
 
     def _accepts_input(self, channel: Channel, live: LiveSession) -> bool:
         """Is the session running? If not, tell the client why."""
-        if live.started_at is None:
-            self._error(
-                channel, ErrorCode.NOT_STARTED, "Send START_SESSION before INPUT_UPDATE.", ack=0
-            )
-            return False
-        if live.complete is not None:
+        if live.complete is not None:  # first: a finished session is never "not started"
             self._error(
                 channel,
                 ErrorCode.SESSION_FINISHED,
                 "The session is finished; further input is ignored.",
                 ack=live.acked,
+            )
+            return False
+        if live.started_at is None:
+            self._error(
+                channel, ErrorCode.NOT_STARTED, "Send START_SESSION before INPUT_UPDATE.", ack=0
             )
             return False
         return True

@@ -233,11 +233,20 @@ def test_end_session_early_and_before_typing(history: History) -> None:
     channel, _ = d.started()
     d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("the qu")})
     out = d.send(channel, "END_SESSION", {"t": 900})
+    assert types(out) == ["SESSION_COMPLETE"]  # once, not twice
     assert out[0].data["state"] == "ended"
     assert out[0].data["invalidReasons"][0] == "ended early"
     other, _ = d.started()
     out = d.send(other, "END_SESSION")
+    assert types(out) == ["SESSION_COMPLETE"]
     assert out[0].data["state"] == "abandoned" and out[0].data["metrics"] is None
+    late = d.send(other, "INPUT_UPDATE", {"seq": 1, "keys": keys("x")})
+    assert late[0].data["code"] == "SESSION_FINISHED"
+    never_started = d.open()
+    d.send(never_started, "CREATE_SESSION", {"mode": "words", "text": TEXT})
+    assert d.send(never_started, "END_SESSION")[0].data["state"] == "abandoned"
+    late = d.send(never_started, "INPUT_UPDATE", {"seq": 1, "keys": keys("x")})
+    assert late[0].data["code"] == "SESSION_FINISHED"
     assert [r.state for r in history.recent()] == ["ended"]
 
 
