@@ -97,7 +97,12 @@ class ResultSink(Protocol):
     ) -> int: ...
 
     def is_personal_best(
-        self, result: Result, *, mode: str | None = None, mode2: str | None = None
+        self,
+        result: Result,
+        *,
+        mode: str | None = None,
+        mode2: str | None = None,
+        language: str | None = None,
     ) -> bool: ...
 
 
@@ -778,7 +783,7 @@ class SessionHandler:
             if self.history is not None and worth_keeping:
                 try:
                     data["personalBest"] = self.history.is_personal_best(
-                        result, mode=live.mode, mode2=live.mode2
+                        result, mode=live.mode, mode2=live.mode2, language=live.language
                     )
                     data["resultId"] = self.history.save(
                         result,

@@ -377,24 +377,37 @@ class History:
                 keystrokes.extend(keystrokes_from_key(name, float(t)))
         return _row_to_result(row, tuple(keystrokes))
 
-    def personal_bests(self) -> dict[tuple[str, str], StoredResult]:
-        """The best valid result per (mode, mode2), by WPM (the earliest on a tie)."""
+    def personal_bests(self) -> dict[tuple[str, str, str | None], StoredResult]:
+        """The best valid result per (mode, mode2, language), by WPM (earliest on a tie).
+
+        German words are not English words: each language has its own bests.
+        """
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM results r WHERE valid = 1 AND id = ("
             "SELECT id FROM results s WHERE s.valid = 1 AND s.mode = r.mode AND s.mode2 = r.mode2 "
-            "ORDER BY s.wpm DESC, s.id ASC LIMIT 1)"
+            "AND s.language IS r.language ORDER BY s.wpm DESC, s.id ASC LIMIT 1)"
         )
-        return {(row[2], row[3]): _row_to_result(row, None) for row in rows}
+        return {(row[2], row[3], row[4]): _row_to_result(row, None) for row in rows}
 
     def is_personal_best(
-        self, result: Result, *, mode: str | None = None, mode2: str | None = None
+        self,
+        result: Result,
+        *,
+        mode: str | None = None,
+        mode2: str | None = None,
+        language: str | None = None,
     ) -> bool:
-        """Would ``result`` beat the stored best for its mode? Call before ``save``."""
+        """Would ``result`` beat the stored best for its test and language? Call before ``save``."""
         if not result.is_valid:
             return False
         row = self._db.execute(
-            "SELECT MAX(wpm) FROM results WHERE valid = 1 AND mode = ? AND mode2 = ?",
-            (mode or result.config.mode.value, result.config.mode2 if mode2 is None else mode2),
+            "SELECT MAX(wpm) FROM results WHERE valid = 1 AND mode = ? AND mode2 = ? "
+            "AND language IS ?",
+            (
+                mode or result.config.mode.value,
+                result.config.mode2 if mode2 is None else mode2,
+                language,
+            ),
         ).fetchone()
         return row[0] is None or result.metrics.wpm > row[0]
 

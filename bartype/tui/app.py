@@ -421,11 +421,12 @@ class BartypeApp(App[int]):
             from bartype.storage.history import History
 
             with History(self.history_path) as history:
-                best = history.is_personal_best(result, mode=mode, mode2=mode2)
+                language = attempt.spec.language if mode in ("time", "words") else None
+                best = history.is_personal_best(result, mode=mode, mode2=mode2, language=language)
                 history.save(
                     result,
                     text=attempt.text,
-                    language=attempt.spec.language if mode in ("time", "words") else None,
+                    language=language,
                     mode=mode,
                     mode2=mode2,
                 )

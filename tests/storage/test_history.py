@@ -63,11 +63,24 @@ def test_recent_personal_bests_and_key_stats(tmp_path: Path) -> None:
         assert [r.created_at for r in history.recent()] == [2.0, 1.0]
         assert history.recent()[0].keystrokes is None
         bests = history.personal_bests()
-        assert list(bests) == [("words", "10")] and bests[("words", "10")].id == fast_id
+        key = ("words", "10", None)
+        assert list(bests) == [key] and bests[key].id == fast_id
         stats = history.key_stats()
         assert stats["o"].presses == slow.metrics.keys["o"].presses * 2
         with pytest.raises(KeyError):
             history.get(999)
+
+
+def test_each_language_has_its_own_bests(tmp_path: Path) -> None:
+    """A German words test is a best of its own, not measured against English ones."""
+    slow, fast = finished(interval=200.0), finished(interval=120.0)
+    with History(tmp_path / "h.sqlite3") as history:
+        history.save(fast, text=TEXT, language="english")
+        assert not history.is_personal_best(slow, language="english")
+        assert history.is_personal_best(slow, language="german")
+        history.save(slow, text=TEXT, language="german")
+        bests = history.personal_bests()
+        assert set(bests) == {("words", "10", "english"), ("words", "10", "german")}
 
 
 def test_invalid_results_are_never_bests(tmp_path: Path) -> None:
