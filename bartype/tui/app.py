@@ -28,8 +28,8 @@ from bartype.tui.screens.typing import TypingScreen
 from bartype.tui.widgets.line import TextLine
 from bartype.tui.widgets.status import ConnectionStatus
 
-MIN_WIDTH = 40
-MIN_HEIGHT = 12
+MIN_WIDTH = 60
+MIN_HEIGHT = 18
 COMPLETE_TIMEOUT_S = 1.5
 """How long to wait for the handler to finish a test by itself before ending it."""
 END_TIMEOUT_S = 5.0
@@ -201,7 +201,7 @@ class BartypeApp(App[int]):
             client = await self.client_factory()
         except Exception as error:  # the transport's errors carry a message for people
             self.exit_message = f"bartype: {error}"
-            self.exit(1, 1, message=self.exit_message)
+            self.exit(1, 1)  # run_play prints the message, unwrapped
             return None
         client.on_status = self._on_status
         client.on_error = self._on_error
@@ -440,6 +440,14 @@ class BartypeApp(App[int]):
     # -- transport callbacks ---------------------------------------------------
 
     def _on_status(self, status: str) -> None:
+        if status == "offline" and self.connection != "offline":
+            self.notify(
+                "The server stopped answering. Typing goes on here; results are computed "
+                "here and kept in your local history.",
+                title="offline",
+                severity="warning",
+                timeout=8,
+            )
         self.connection = status
         if self.typing_screen.is_mounted:
             self.typing_screen.query_one("#connection", ConnectionStatus).set_status(status)

@@ -127,5 +127,7 @@ def run_play(args: argparse.Namespace) -> int:
         print(f"bartype: {error}", file=sys.stderr)
         return 2
     app.run()
+    if app.exit_message:
+        print(app.exit_message, file=sys.stderr)
     code = app.return_code
     return int(code) if code is not None else 0

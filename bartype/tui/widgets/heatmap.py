@@ -144,7 +144,7 @@ class KeyHeatmap(Widget):
         board_lines.append(space)
         notes = [
             Text("slowest keys (ms)", style="bold"),
-            Text("  " + self._list(slowest(figures), False)),
+            Text("  " + self._list(slowest(figures, 4), False)),
             Text("most mistyped", style="bold"),
             Text("  " + self._list(most_errors(figures), True)),
         ]
