@@ -183,8 +183,9 @@ def _mode_config(options: CreateSession, text: str | None, idle_ms: float) -> Se
     if options.mode == "time":
         return SessionConfig(Mode.TIME, duration_s=options.duration or 30.0, idle_limit_ms=idle_ms)
     if options.mode == "words":
-        # A given text decides the count: "words 10" must mean ten words were typed.
-        count = len(split_words(text)) if text else (options.words or 25)
+        # A text the client sent decides the count: "words 10" must mean ten words typed.
+        given = text if options.text is not None else None
+        count = len(split_words(given)) if given else (options.words or 25)
         return SessionConfig(Mode.WORDS, word_count=count, idle_limit_ms=idle_ms)
     if options.mode == "quote":
         return SessionConfig(Mode.QUOTE, idle_limit_ms=idle_ms)
