@@ -168,3 +168,18 @@ def test_open_word_states_agree_with_the_analyzer(typed: str, target: str) -> No
 
     expected = "".join(STATE_LETTERS[state] for _, state in word_states(typed, target, False))
     assert open_word_states(typed, target) == expected
+
+
+def test_a_direct_reply_followed_by_more_is_queued_first() -> None:
+    """Should anything follow a direct reply on its channel, the reply is queued first."""
+    handler = _handler()
+    channel = handler.open(0.0)
+    handler.receive_text(channel, json.dumps({"type": "HELLO", "data": {"version": 1}}), 0.0)
+    handler.take_dirty()
+    channel.take()
+    reply = '{"type":"METRICS_UPDATE","data":{"ack":3}}'
+    handler._direct, handler._reply = channel, reply
+    handler._error(channel, "SOMETHING", "after the reply")
+    handler._direct = None
+    assert handler._reply is None
+    assert [encode(a) for a in channel.take() if isinstance(a, Outgoing)][0] == reply
