@@ -120,7 +120,7 @@ class SessionOptions:
             data["words"] = self.words
         if self.mode == "quote" and self.quote_length is not None:
             data["quoteLength"] = self.quote_length
-        if self.code is not None:
+        if self.mode == "code" and self.code is not None:
             data["code"] = self.code
         if self.seed is not None:
             data["seed"] = self.seed

@@ -175,24 +175,11 @@ class BartypeApp(App[int]):
 
     # -- starting a test -----------------------------------------------------
 
-    def session_options(self, spec: TestSpec) -> Any:
-        from bartype.transport.client import SessionOptions
-
-        seed = spec.seed
-        if seed is not None and spec.text is None:
-            seed += self.tests_started  # a new text each time, still reproducible
-        return SessionOptions(
-            mode=spec.mode,
-            duration=spec.duration if spec.mode == "time" else None,
-            words=spec.words if spec.mode == "words" else None,
-            quote_length=spec.quote_length if spec.mode == "quote" else None,
-            language=spec.language,
-            punctuation=spec.punctuation,
-            numbers=spec.numbers,
-            seed=seed,
-            code=spec.code if spec.mode == "code" else None,
-            text=spec.text,
-        )
+    def session_options(self, spec: TestSpec) -> TestSpec:
+        """The options to ask the handler for: a new seed each time, still reproducible."""
+        if spec.seed is not None and spec.text is None:
+            return replace(spec, seed=spec.seed + self.tests_started)
+        return spec
 
     async def _ensure_client(self) -> TypingClient | None:
         if self.client is not None:

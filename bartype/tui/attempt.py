@@ -16,24 +16,14 @@ from bartype.core.analyzer import IncrementalAnalyzer
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.metrics import LiveMetrics
 from bartype.core.session import Mode, SessionConfig, SessionState, TypingSession
+from bartype.transport.client import SessionOptions
 
 
 @dataclass(frozen=True)
-class TestSpec:
-    """What kind of test to run; turned into the transport's session options."""
+class TestSpec(SessionOptions):
+    """The session options of a test, with what the app derives from them."""
 
     __test__ = False  # not a test class, whatever pytest thinks of the name
-
-    mode: str = "time"  # time | words | quote | zen | custom | code
-    duration: float | None = 30.0
-    words: int | None = None
-    quote_length: str | None = None
-    language: str = "english"
-    punctuation: bool = False
-    numbers: bool = False
-    seed: int | None = None
-    code: str | None = None
-    text: str | None = None
 
     @property
     def label(self) -> str:
