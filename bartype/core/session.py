@@ -97,6 +97,29 @@ class SessionConfig:
         return ""
 
 
+def config_for(
+    mode: str,
+    *,
+    duration_s: float | None = None,
+    word_count: int | None = None,
+    idle_limit_ms: float = DEFAULT_IDLE_LIMIT_MS,
+) -> SessionConfig:
+    """The configuration for a mode as the protocol names it.
+
+    ``time``, ``words``, ``quote`` and ``zen`` map to their modes (30 s and 25
+    words by default); anything else (``custom``, ``code``) is a custom text.
+    """
+    if mode == "time":
+        return SessionConfig(Mode.TIME, duration_s=duration_s or 30.0, idle_limit_ms=idle_limit_ms)
+    if mode == "words":
+        return SessionConfig(Mode.WORDS, word_count=word_count or 25, idle_limit_ms=idle_limit_ms)
+    if mode == "quote":
+        return SessionConfig(Mode.QUOTE, idle_limit_ms=idle_limit_ms)
+    if mode == "zen":
+        return SessionConfig(Mode.ZEN, idle_limit_ms=idle_limit_ms)
+    return SessionConfig(Mode.CUSTOM, idle_limit_ms=idle_limit_ms)
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     """The outcome of a finished session (COMPLETED or ENDED)."""

@@ -32,7 +32,14 @@ from typing import Any, Protocol
 from bartype import __version__
 from bartype.core.keystrokes import KeyKind, Keystroke, keystrokes_from_key
 from bartype.core.normalize import normalize_text, split_words
-from bartype.core.session import Mode, Result, SessionConfig, SessionState, TypingSession
+from bartype.core.session import (
+    Mode,
+    Result,
+    SessionConfig,
+    SessionState,
+    TypingSession,
+    config_for,
+)
 from bartype.core.state import InvalidSessionError, StateManager
 from bartype.protocol import codec
 from bartype.protocol.messages import (
@@ -180,18 +187,14 @@ class LiveSession:
 
 
 def _mode_config(options: CreateSession, text: str | None, idle_ms: float) -> SessionConfig:
-    if options.mode == "time":
-        return SessionConfig(Mode.TIME, duration_s=options.duration or 30.0, idle_limit_ms=idle_ms)
-    if options.mode == "words":
-        # A text the client sent decides the count: "words 10" must mean ten words typed.
-        given = text if options.text is not None else None
-        count = len(split_words(given)) if given else (options.words or 25)
-        return SessionConfig(Mode.WORDS, word_count=count, idle_limit_ms=idle_ms)
-    if options.mode == "quote":
-        return SessionConfig(Mode.QUOTE, idle_limit_ms=idle_ms)
-    if options.mode == "zen":
-        return SessionConfig(Mode.ZEN, idle_limit_ms=idle_ms)
-    return SessionConfig(Mode.CUSTOM, idle_limit_ms=idle_ms)
+    # A text the client sent decides the count: "words 10" must mean ten words typed.
+    given = text if options.mode == "words" and options.text is not None else None
+    return config_for(
+        options.mode,
+        duration_s=options.duration,
+        word_count=len(split_words(given)) if given else options.words,
+        idle_limit_ms=idle_ms,
+    )
 
 
 class SessionHandler:

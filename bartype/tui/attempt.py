@@ -15,7 +15,7 @@ from typing import Any
 from bartype.core.analyzer import IncrementalAnalyzer
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.metrics import LiveMetrics
-from bartype.core.session import Mode, SessionConfig, SessionState, TypingSession
+from bartype.core.session import SessionConfig, SessionState, TypingSession, config_for
 from bartype.transport.client import SessionOptions
 
 
@@ -39,16 +39,8 @@ class TestSpec(SessionOptions):
         return self.mode
 
     def session_config(self) -> SessionConfig:
-        """The core's configuration for this test."""
-        if self.mode == "time":
-            return SessionConfig(Mode.TIME, duration_s=self.duration or 30.0)
-        if self.mode == "words":
-            return SessionConfig(Mode.WORDS, word_count=self.words or 25)
-        if self.mode == "quote":
-            return SessionConfig(Mode.QUOTE)
-        if self.mode == "zen":
-            return SessionConfig(Mode.ZEN)
-        return SessionConfig(Mode.CUSTOM)
+        """The core's configuration for this test (the same as the handler's)."""
+        return config_for(self.mode, duration_s=self.duration, word_count=self.words)
 
 
 class Attempt:
