@@ -194,3 +194,14 @@ def test_long_random_test_completes() -> None:
     m = session.result.metrics
     assert m.wpm == m.raw
     assert m.correct == len(text)
+
+
+def test_config_for_protocol_mode_names() -> None:
+    """Protocol mode names map to session modes; code texts are custom texts."""
+    from bartype.core.session import config_for
+
+    assert config_for("time", duration_s=15).duration_s == 15
+    assert config_for("time").duration_s == 30
+    assert config_for("words").word_count == 25
+    assert config_for("code").mode is Mode.CUSTOM
+    assert config_for("zen").mode is Mode.ZEN
