@@ -165,3 +165,14 @@ def core_session(app: BartypeApp, presses: list[str], end_t: float | None = None
         if session.state.is_open:
             session.end(end_t)
     return session
+
+
+async def wait_for_results(pilot: Any, app: Any, tries: int = 100) -> Any:
+    """Wait until the results screen is showing and return it."""
+    from bartype.tui.screens.results import ResultsScreen
+
+    for _ in range(tries):
+        if isinstance(app.screen, ResultsScreen):
+            return app.screen
+        await pilot.pause(0.02)
+    raise AssertionError(f"no results screen; on {app.screen!r}")

@@ -12,7 +12,7 @@ from bartype.tui.screens.results import ResultsScreen
 from bartype.tui.screens.too_small import TooSmallScreen
 from bartype.tui.screens.typing import TypingScreen
 
-from .helpers import FakeClock, make_app, press_all
+from .helpers import FakeClock, make_app, press_all, wait_for_results
 
 WORDS = TestSpec(mode="words", words=10, seed=1)
 
@@ -68,11 +68,7 @@ async def test_retry_types_the_same_text_again(tmp_path: Path, clock: FakeClock)
         await _ready(pilot, app)
         text = app.attempt.text  # type: ignore[union-attr]
         await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
-        for _ in range(100):
-            if isinstance(app.screen, ResultsScreen):
-                break
-            await pilot.pause(0.02)
-        assert isinstance(app.screen, ResultsScreen)
+        await wait_for_results(pilot, app, 100)
         first = app.attempt
         await pilot.press("r")  # typed while the results appear: still the typist typing
         assert isinstance(app.screen, ResultsScreen) and app.attempt is first
@@ -251,11 +247,7 @@ async def test_history_screen_lists_results(tmp_path: Path, clock: FakeClock) ->
         await _ready(pilot, app)
         text = app.attempt.text  # type: ignore[union-attr]
         await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
-        for _ in range(100):
-            if isinstance(app.screen, ResultsScreen):
-                break
-            await pilot.pause(0.02)
-        assert isinstance(app.screen, ResultsScreen)
+        await wait_for_results(pilot, app, 100)
         assert app.screen.view.personal_best
         clock.advance(1.0)
         await pilot.press("h")
@@ -294,11 +286,7 @@ async def test_result_is_computed_here_when_the_handler_fails(
         await _ready(pilot, app)
         text = app.attempt.text  # type: ignore[union-attr]
         await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
-        for _ in range(100):
-            if isinstance(app.screen, ResultsScreen):
-                break
-            await pilot.pause(0.02)
-        assert isinstance(app.screen, ResultsScreen)
+        await wait_for_results(pilot, app, 100)
         local = app.attempt.session.result  # type: ignore[union-attr]
         assert local is not None and app.screen.view.wpm == local.metrics.wpm
         assert app.attempt.final is None  # type: ignore[union-attr]
@@ -335,11 +323,7 @@ async def test_keys_right_after_the_results_are_not_commands(
         await _ready(pilot, app)
         text = app.attempt.text  # type: ignore[union-attr]
         await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
-        for _ in range(100):
-            if isinstance(app.screen, ResultsScreen):
-                break
-            await pilot.pause(0.02)
-        assert isinstance(app.screen, ResultsScreen)
+        await wait_for_results(pilot, app, 100)
         await press_all(pilot, clock, ["n", "h", "tab"], step=0.1)
         assert isinstance(app.screen, ResultsScreen)
         clock.advance(1.0)

@@ -9,15 +9,15 @@ import pytest
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.results import ResultsScreen
 
-from .helpers import STEP_S, FakeClock, core_session, make_app, press_all, typo_script
-
-
-async def _wait_for_results(pilot, app) -> ResultsScreen:  # type: ignore[no-untyped-def]
-    for _ in range(100):
-        await pilot.pause(0.02)
-        if isinstance(app.screen, ResultsScreen):
-            return app.screen
-    raise AssertionError(f"no results screen; on {app.screen!r}")
+from .helpers import (
+    STEP_S,
+    FakeClock,
+    core_session,
+    make_app,
+    press_all,
+    typo_script,
+    wait_for_results,
+)
 
 
 async def _wait_for_text(pilot, app) -> None:  # type: ignore[no-untyped-def]
@@ -71,7 +71,7 @@ async def test_finite_modes_match_the_core(
         assert app.attempt is not None and app.attempt.text
         script = typo_script(app.attempt.text)
         await press_all(pilot, clock, script.presses)
-        screen = await _wait_for_results(pilot, app)
+        screen = await wait_for_results(pilot, app)
         core = core_session(app, script.presses)
         _assert_same(screen.view, core)
         assert f"{core.result.metrics.wpm:.0f}" in _figures_text(screen)
@@ -91,7 +91,7 @@ async def test_custom_file_mode(tmp_path: Path, clock: FakeClock) -> None:
         await _wait_for_text(pilot, app)
         script = typo_script(app.attempt.text)  # type: ignore[union-attr]
         await press_all(pilot, clock, script.presses)
-        screen = await _wait_for_results(pilot, app)
+        screen = await wait_for_results(pilot, app)
         _assert_same(screen.view, core_session(app, script.presses))
         assert screen.view.correct > 0
 
@@ -115,7 +115,7 @@ async def test_time_mode_ends_at_the_limit(tmp_path: Path, clock: FakeClock) -> 
         )
         clock.advance(15 - typed_s + 1)
         app.tick()
-        screen = await _wait_for_results(pilot, app)
+        screen = await wait_for_results(pilot, app)
         start_t = STEP_S * 1000
         core = core_session(app, script.presses, end_t=start_t + 15_000)
         _assert_same(screen.view, core)
@@ -134,6 +134,6 @@ async def test_zen_mode_ends_on_escape(tmp_path: Path, clock: FakeClock) -> None
         await press_all(pilot, clock, presses)
         clock.advance(STEP_S)
         await pilot.press("escape")
-        screen = await _wait_for_results(pilot, app)
+        screen = await wait_for_results(pilot, app)
         end_t = (len(presses) + 1) * STEP_S * 1000
         _assert_same(screen.view, core_session(app, presses, end_t=end_t))

@@ -16,9 +16,8 @@ from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.session import replay
 from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
-from bartype.tui.screens.results import ResultsScreen
 
-from .helpers import _key_event
+from .helpers import _key_event, wait_for_results
 
 pytest.importorskip("bartype.server.serve")
 
@@ -94,11 +93,7 @@ async def test_complete_a_test_over_the_server(server: str, tmp_path: Path) -> N
         for word in words[1:]:
             presses += [*word, "space"]
         await _type_live(pilot, presses[:-1], 0.04)
-        for _ in range(300):
-            if isinstance(app.screen, ResultsScreen):
-                break
-            await pilot.pause(0.02)
-        assert isinstance(app.screen, ResultsScreen)
+        await wait_for_results(pilot, app, 300)
         shown = app.screen.view
         strokes = [s for name, t in attempt.keys for s in keystrokes_from_key(name, t)]
         core = replay(attempt.config, attempt.text, strokes).result
@@ -193,11 +188,7 @@ async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> 
             for word in words[2:]:
                 presses += [*word, "space"]
             await _type_live(pilot, presses[:-1], 0.04)
-            for _ in range(400):
-                if isinstance(app.screen, ResultsScreen):
-                    break
-                await pilot.pause(0.025)
-            assert isinstance(app.screen, ResultsScreen)
+            await wait_for_results(pilot, app, 400)
             local = attempt.session.result
             assert local is not None and app.screen.view.wpm == local.metrics.wpm
     finally:
