@@ -30,6 +30,7 @@ from bartype.tui.widgets.status import ConnectionStatus
 
 MIN_WIDTH = 60
 MIN_HEIGHT = 18
+NARROW_WIDTH = 80
 COMPLETE_TIMEOUT_S = 1.5
 """How long to wait for the handler to finish a test by itself before ending it."""
 END_TIMEOUT_S = 5.0
@@ -145,6 +146,8 @@ class BartypeApp(App[int]):
         from bartype.tui.screens.too_small import TooSmallScreen
 
         width, height = self.size
+        # Narrow terminals stack the results' figures in two rows (see app.tcss).
+        self.set_class(width < NARROW_WIDTH, "-narrow")
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         covered = isinstance(self.screen, TooSmallScreen)
         if small and not covered:
