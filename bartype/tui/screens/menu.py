@@ -103,7 +103,7 @@ class MenuScreen(ModalScreen[MenuChoice]):
         with Vertical(id="menu-box", classes="dialog"):
             yield Static("Menu", classes="dialog-title")
             yield MenuList(self)
-            yield Static("↑↓ move   ←→ change   enter choose   esc back", classes="dialog-hint")
+            yield Static("↑↓ move  ←→ change  enter choose  esc back", classes="dialog-hint")
 
     # -- rows ----------------------------------------------------------------
 
