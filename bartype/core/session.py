@@ -120,6 +120,16 @@ def config_for(
     return SessionConfig(Mode.CUSTOM, idle_limit_ms=idle_limit_ms)
 
 
+def text_options(mode: str, punctuation: bool, numbers: bool) -> str:
+    """A label for the text options of a test: "", "punctuation", "numbers" or both.
+
+    Only generated word tests (time, words) have such options.
+    """
+    if mode not in ("time", "words"):
+        return ""
+    return " ".join(name for name, on in (("punctuation", punctuation), ("numbers", numbers)) if on)
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     """The outcome of a finished session (COMPLETED or ENDED)."""

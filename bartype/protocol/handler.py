@@ -39,6 +39,7 @@ from bartype.core.session import (
     SessionState,
     TypingSession,
     config_for,
+    text_options,
 )
 from bartype.core.state import InvalidSessionError, StateManager
 from bartype.protocol import codec
@@ -101,6 +102,7 @@ class ResultSink(Protocol):
         created_at: float | None = None,
         mode: str | None = None,
         mode2: str | None = None,
+        options: str = "",
     ) -> int: ...
 
     def is_personal_best(
@@ -110,6 +112,7 @@ class ResultSink(Protocol):
         mode: str | None = None,
         mode2: str | None = None,
         language: str | None = None,
+        options: str = "",
     ) -> bool: ...
 
 
@@ -786,8 +789,17 @@ class SessionHandler:
             worth_keeping = result.metrics.keypresses > 0 and not result.metrics.afk
             if self.history is not None and worth_keeping:
                 try:
+                    options = text_options(
+                        live.mode,
+                        bool(live.options.get("punctuation")),
+                        bool(live.options.get("numbers")),
+                    )
                     data["personalBest"] = self.history.is_personal_best(
-                        result, mode=live.mode, mode2=live.mode2, language=live.language
+                        result,
+                        mode=live.mode,
+                        mode2=live.mode2,
+                        language=live.language,
+                        options=options,
                     )
                     data["resultId"] = self.history.save(
                         result,
@@ -796,6 +808,7 @@ class SessionHandler:
                         language=live.language,
                         mode=live.mode,
                         mode2=live.mode2,
+                        options=options,
                     )
                 except Exception as exc:  # storage trouble must not lose the live result
                     log.exception("could not store the result of session %s", live.id)

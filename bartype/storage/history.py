@@ -58,6 +58,8 @@ class StoredResult:
     afk: bool = False
     duration_limit_s: float | None = None
     word_count: int | None = None
+    options: str = ""
+    """Text options the test had, space-separated: "punctuation", "numbers"."""
     keystrokes: tuple[Keystroke, ...] | None = field(default=None, repr=False)
 
     def session_config(self) -> SessionConfig:
@@ -66,6 +68,10 @@ class StoredResult:
         return SessionConfig(
             core_mode, duration_s=self.duration_limit_s, word_count=self.word_count
         )
+
+
+BestKey = tuple[str, str, str | None, str]
+"""What makes two results the same test: mode, mode2, language, text options."""
 
 
 def _v1(db: sqlite3.Connection) -> None:
@@ -139,7 +145,12 @@ def _v2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+def _v3(db: sqlite3.Connection) -> None:
+    """Text options (punctuation, numbers): a test with them is a different test."""
+    db.execute("ALTER TABLE results ADD COLUMN options TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -209,7 +220,7 @@ def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
 _COLUMNS = (
     "id, created_at, mode, mode2, language, wpm, raw, accuracy, consistency, duration_s, "
     "correct, incorrect, extra, missed, valid, invalid_reasons, state, text, series, keys, "
-    "text_id, key_consistency, keypresses, errors, afk, duration_limit_s, word_count"
+    "text_id, key_consistency, keypresses, errors, afk, duration_limit_s, word_count, options"
 )
 
 
@@ -242,6 +253,7 @@ def _row_to_result(row: tuple[Any, ...], keystrokes: tuple[Keystroke, ...] | Non
         afk=bool(row[24]),
         duration_limit_s=row[25],
         word_count=row[26],
+        options=row[27],
         keystrokes=keystrokes,
     )
 
@@ -288,11 +300,13 @@ class History:
         created_at: float | None = None,
         mode: str | None = None,
         mode2: str | None = None,
+        options: str = "",
     ) -> int:
         """Store a result with its keystroke log; committed when this returns.
 
         ``mode``/``mode2`` override the labels taken from ``result.config``
-        (e.g. ``"code"``/``"python"`` for a code test run as a custom text).
+        (e.g. ``"code"``/``"python"`` for a code test run as a custom text);
+        ``options`` names the text options (``bartype.core.session.text_options``).
         """
         m = result.metrics
         config = result.config
@@ -303,8 +317,8 @@ class History:
                 "INSERT INTO results (created_at, mode, mode2, language, text_id, text, state, "
                 "duration_limit_s, word_count, wpm, raw, accuracy, consistency, key_consistency, "
                 "duration_s, correct, incorrect, extra, missed, keypresses, errors, afk, valid, "
-                "invalid_reasons, series, keys) "
-                f"VALUES ({', '.join('?' * 26)})",
+                "invalid_reasons, series, keys, options) "
+                f"VALUES ({', '.join('?' * 27)})",
                 (
                     time.time() if created_at is None else created_at,
                     mode or config.mode.value,
@@ -332,6 +346,7 @@ class History:
                     json.dumps(list(result.invalid_reasons)),
                     _series_to_json(m.series),
                     _keys_to_json(m.keys),
+                    options,
                 ),
             )
             result_id = int(cursor.lastrowid or 0)
@@ -377,17 +392,19 @@ class History:
                 keystrokes.extend(keystrokes_from_key(name, float(t)))
         return _row_to_result(row, tuple(keystrokes))
 
-    def personal_bests(self) -> dict[tuple[str, str, str | None], StoredResult]:
-        """The best valid result per (mode, mode2, language), by WPM (earliest on a tie).
+    def personal_bests(self) -> dict[BestKey, StoredResult]:
+        """The best valid result per test, by WPM (the earliest on a tie).
 
-        German words are not English words: each language has its own bests.
+        A test is its mode, mode2, language and text options: German words are
+        not English words, and punctuation makes any text slower to type.
         """
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM results r WHERE valid = 1 AND id = ("
             "SELECT id FROM results s WHERE s.valid = 1 AND s.mode = r.mode AND s.mode2 = r.mode2 "
-            "AND s.language IS r.language ORDER BY s.wpm DESC, s.id ASC LIMIT 1)"
+            "AND s.language IS r.language AND s.options = r.options "
+            "ORDER BY s.wpm DESC, s.id ASC LIMIT 1)"
         )
-        return {(row[2], row[3], row[4]): _row_to_result(row, None) for row in rows}
+        return {(row[2], row[3], row[4], row[27]): _row_to_result(row, None) for row in rows}
 
     def is_personal_best(
         self,
@@ -396,17 +413,19 @@ class History:
         mode: str | None = None,
         mode2: str | None = None,
         language: str | None = None,
+        options: str = "",
     ) -> bool:
-        """Would ``result`` beat the stored best for its test and language? Call before ``save``."""
+        """Would ``result`` beat the stored best for the same test? Call before ``save``."""
         if not result.is_valid:
             return False
         row = self._db.execute(
             "SELECT MAX(wpm) FROM results WHERE valid = 1 AND mode = ? AND mode2 = ? "
-            "AND language IS ?",
+            "AND language IS ? AND options = ?",
             (
                 mode or result.config.mode.value,
                 result.config.mode2 if mode2 is None else mode2,
                 language,
+                options,
             ),
         ).fetchone()
         return row[0] is None or result.metrics.wpm > row[0]

@@ -399,7 +399,7 @@ class BartypeApp(App[int]):
         """
         if self.history_path is None:
             return False
-        from bartype.core.session import replay
+        from bartype.core.session import replay, text_options
 
         session = replay(attempt.config, attempt.text, list(attempt.session.log))
         if session.state.is_open:
@@ -411,12 +411,17 @@ class BartypeApp(App[int]):
             from bartype.storage.history import History
 
             with History(self.history_path) as history:
-                language = attempt.spec.language if mode in ("time", "words") else None
-                best = history.is_personal_best(result, mode=mode, mode2=mode2, language=language)
+                spec = attempt.spec
+                language = spec.language if mode in ("time", "words") else None
+                options = text_options(mode, spec.punctuation, spec.numbers)
+                best = history.is_personal_best(
+                    result, mode=mode, mode2=mode2, language=language, options=options
+                )
                 history.save(
                     result,
                     text=attempt.text,
                     language=language,
+                    options=options,
                     mode=mode,
                     mode2=mode2,
                 )

@@ -382,3 +382,12 @@ def test_garbage_never_raises(frames: list[str]) -> None:
         for action in d.raw(channel, frame):
             if isinstance(action, Outgoing) and action.type == "ERROR":
                 assert action.data["code"] != "INTERNAL"
+
+
+def test_text_options_are_stored_with_the_result(history: History) -> None:
+    """A words test with punctuation is stored, and ranked, as a punctuation test."""
+    d = Driver(history)
+    channel, _ = d.started(punctuation=True)
+    out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys(TEXT)})
+    assert out[-1].type == "SESSION_COMPLETE"
+    assert history.recent()[0].options == "punctuation"

@@ -63,7 +63,7 @@ def test_recent_personal_bests_and_key_stats(tmp_path: Path) -> None:
         assert [r.created_at for r in history.recent()] == [2.0, 1.0]
         assert history.recent()[0].keystrokes is None
         bests = history.personal_bests()
-        key = ("words", "10", None)
+        key = ("words", "10", None, "")
         assert list(bests) == [key] and bests[key].id == fast_id
         stats = history.key_stats()
         assert stats["o"].presses == slow.metrics.keys["o"].presses * 2
@@ -80,7 +80,26 @@ def test_each_language_has_its_own_bests(tmp_path: Path) -> None:
         assert history.is_personal_best(slow, language="german")
         history.save(slow, text=TEXT, language="german")
         bests = history.personal_bests()
-        assert set(bests) == {("words", "10", "english"), ("words", "10", "german")}
+        assert set(bests) == {("words", "10", "english", ""), ("words", "10", "german", "")}
+
+
+def test_text_options_have_their_own_bests(tmp_path: Path) -> None:
+    """A test with punctuation is a best of its own, and the options are stored."""
+    from bartype.core.session import text_options
+
+    slow, fast = finished(interval=200.0), finished(interval=120.0)
+    punctuated = text_options("words", True, False)
+    assert punctuated == "punctuation"
+    assert text_options("quote", True, True) == ""
+    with History(tmp_path / "h.sqlite3") as history:
+        history.save(fast, text=TEXT, language="english")
+        assert history.is_personal_best(slow, language="english", options=punctuated)
+        history.save(slow, text=TEXT, language="english", options=punctuated)
+        assert history.recent()[0].options == punctuated
+        assert set(history.personal_bests()) == {
+            ("words", "10", "english", ""),
+            ("words", "10", "english", "punctuation"),
+        }
 
 
 def test_invalid_results_are_never_bests(tmp_path: Path) -> None:
@@ -123,8 +142,9 @@ def test_migration_from_version_1_backfills_key_stats(tmp_path: Path) -> None:
     with History(tmp_path / "tmp.sqlite3") as history:
         history.save(result, text=TEXT)
     src = sqlite3.connect(tmp_path / "tmp.sqlite3")
-    row = src.execute("SELECT * FROM results").fetchone()
-    cols = [d[0] for d in src.execute("SELECT * FROM results").description]
+    # Columns as version 1 had them: ``options`` came with version 3.
+    cols = [d[0] for d in src.execute("SELECT * FROM results").description if d[0] != "options"]
+    row = src.execute(f"SELECT {', '.join(cols)} FROM results").fetchone()
     src.close()
     db = sqlite3.connect(path, isolation_level=None)
     db.execute(
@@ -134,6 +154,7 @@ def test_migration_from_version_1_backfills_key_stats(tmp_path: Path) -> None:
     with History(path) as history:
         assert history.count() == 1
         assert history.key_stats()["o"].presses == result.metrics.keys["o"].presses
+        assert history.recent()[0].options == ""  # version 3 gave old rows no options
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 

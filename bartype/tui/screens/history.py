@@ -112,14 +112,15 @@ class HistoryScreen(Screen[None]):
         best_text.append("personal bests\n", "bold")
         if not bests:
             best_text.append("none yet: finish a valid test", "dim")
-        for (mode, mode2, language), r in sorted(
-            bests.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
+        for (mode, mode2, language, options), r in sorted(
+            bests.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "", kv[0][3])
         ):
             if mode == "quote":
                 continue  # one best per quote is too many to list
             label = _test_label(mode, mode2)
             if language and language != "english":
                 label += f" {language[:2]}"
+            label += "".join(f" {name[0]}" for name in options.split())  # " p", " n"
             best_text.append(f"{label:<12}")
             best_text.append(f"{r.wpm:>4.0f} wpm  {r.accuracy:.0f}%\n")
         best_text.rstrip()
