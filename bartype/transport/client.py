@@ -44,6 +44,7 @@ from bartype.protocol.messages import (
     SESSION_STARTED,
     START_SESSION,
     WELCOME,
+    CreateSession,
     ErrorCode,
 )
 from bartype.transport.base import (
@@ -92,19 +93,13 @@ _REQUEST_ERRORS = frozenset(
 
 
 @dataclass(frozen=True)
-class SessionOptions:
-    """What test to ask for; ``text`` overrides generation in any mode but zen."""
+class SessionOptions(CreateSession):
+    """What test to ask for: ``CREATE_SESSION``'s fields, a 30 s timed test by default.
 
-    mode: str = "time"
+    ``text`` overrides generation in any mode but zen.
+    """
+
     duration: float | None = 30
-    words: int | None = None
-    quote_length: str | None = None
-    language: str = "english"
-    punctuation: bool = False
-    numbers: bool = False
-    seed: int | None = None
-    code: str | None = None
-    text: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``CREATE_SESSION`` data (fields not meaningful for the mode left out)."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
 import signal
 import subprocess
 import sys
@@ -13,6 +11,7 @@ import time
 from pathlib import Path
 
 from conftest import TIMEOUT_FACTOR
+from serve_process import start_server, stop_server
 from websockets.asyncio.client import connect
 
 
@@ -33,20 +32,8 @@ def test_serve_help_does_not_import_textual() -> None:
 def test_sigterm_closes_clients_and_exits_zero(tmp_path: Path) -> None:
     """SIGTERM closes connected clients with 1001 and the process exits 0 within seconds."""
     db = tmp_path / "server.sqlite3"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bartype", "serve", "--port", "0", "--db", str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc, port = start_server(db)
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        match = re.search(r"ws://127\.0\.0\.1:(\d+)/ws", line)
-        assert match, line + (proc.stderr.read() if proc.stderr else "")
-        port = int(match.group(1))
 
         async def client() -> int | None:
             async with connect(f"ws://127.0.0.1:{port}/ws") as ws:
@@ -63,6 +50,4 @@ def test_sigterm_closes_clients_and_exits_zero(tmp_path: Path) -> None:
         assert time.monotonic() - started < 5 * TIMEOUT_FACTOR
         assert db.exists()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from serve_process import start_server, stop_server
 
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.session import replay
@@ -25,27 +22,11 @@ pytest.importorskip("bartype.server.serve")
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """A real server process on an ephemeral port; yields its URL."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bartype", "serve", "--port", "0", "--db", str(tmp_path / "s.db")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc, port = start_server(tmp_path / "s.db")
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        match = re.search(r"(ws://127\.0\.0\.1:\d+)/ws", line)
-        assert match, line + (proc.stderr.read() if proc.stderr else "")
-        yield match.group(1)
+        yield f"ws://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
 
 
 async def _type_live(pilot: Any, presses: list[str], gap_s: float) -> None:
@@ -130,28 +111,6 @@ async def test_unreachable_server_exits_with_a_message(tmp_path: Path) -> None:
     assert f"127.0.0.1:{port}" in message
 
 
-def _start_server(port: int, db: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bartype", "serve", "--port", str(port), "--db", str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert proc.stdout is not None
-    assert "listening" in proc.stdout.readline()
-    return proc
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> None:
     """The link drops mid-test: the indicator says so, typing goes on, and the result is
     computed and kept locally when the restarted server no longer knows the test."""
@@ -160,7 +119,7 @@ async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = _start_server(port, tmp_path / "s.db")
+    proc, _ = start_server(tmp_path / "s.db", port)
     app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10, seed=4))
     statuses: list[str] = []
     try:
@@ -175,7 +134,7 @@ async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> 
             app.client.on_status = lambda s: (statuses.append(s), original(s))  # type: ignore[union-attr]
             words = attempt.text.split()
             await _type_live(pilot, [*words[0], "space", *words[1], "space"], 0.04)
-            _stop(proc)
+            stop_server(proc)
             for _ in range(200):
                 if app.connection != "connected":
                     break
@@ -183,7 +142,7 @@ async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> 
             assert app.connection in ("reconnecting", "offline")
             label = str(app.screen.query_one("#connection").render())
             assert "reconnecting" in label or "offline" in label
-            proc = _start_server(port, tmp_path / "s.db")
+            proc, _ = start_server(tmp_path / "s.db", port)
             presses: list[str] = []
             for word in words[2:]:
                 presses += [*word, "space"]
@@ -192,7 +151,7 @@ async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> 
             local = attempt.session.result
             assert local is not None and app.screen.view.wpm == local.metrics.wpm
     finally:
-        _stop(proc)
+        stop_server(proc)
     assert "reconnecting" in statuses
     from bartype.storage.history import History
 

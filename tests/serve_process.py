@@ -1,0 +1,39 @@
+"""A real `bartype serve` process for tests: started on a free port, stopped for sure."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+
+def start_server(db: Path, port: int = 0) -> tuple[subprocess.Popen[str], int]:
+    """Start `bartype serve` and wait until it listens; return the process and its port."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bartype", "serve", "--port", str(port), "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.search(r"ws://127\.0\.0\.1:(\d+)/ws", line)
+    if match is None:
+        stop_server(proc)
+        raise AssertionError(f"bartype serve did not start: {line}{proc.stderr.read()}")  # type: ignore[union-attr]
+    return proc, int(match.group(1))
+
+
+def stop_server(proc: subprocess.Popen[str]) -> None:
+    """Terminate the server, killing it if it does not stop in time."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
