@@ -8,8 +8,8 @@ the test was shown; the session re-bases it on the first accepted character.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from bartype.core.normalize import normalize_key
 
@@ -27,9 +27,10 @@ DELETE_WORD_NAME = "CtrlBackspace"
 """Names used for the two editing keys in keystroke logs and on the wire."""
 
 
-@dataclass(frozen=True, slots=True)
-class Keystroke:
-    """One key event: ``char`` is a single code point for CHAR, empty otherwise."""
+class Keystroke(NamedTuple):
+    """One key event: ``char`` is a single code point for CHAR, empty otherwise.
+
+    A NamedTuple (immutable, and cheap to build: one per keystroke)."""
 
     kind: KeyKind
     t: float

@@ -20,9 +20,14 @@ import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
-from bartype.core.analyzer import CharCounts, KeyOutcome
+from bartype.core.analyzer import CharCounts, Effect, KeyOutcome
 from bartype.core.keystrokes import KeyKind, Keystroke
+
+_CHAR = KeyKind.CHAR
+_TYPED = Effect.TYPED
+_COMMITTED = Effect.COMMITTED
 
 _EPSILON = sys.float_info.epsilon
 AFK_INTERVALS = 5
@@ -98,8 +103,7 @@ class SecondSeries:
     errors: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class LiveMetrics:
+class LiveMetrics(NamedTuple):
     """Figures shown while typing."""
 
     wpm: float
@@ -163,11 +167,15 @@ class MetricsCalculator:
         self._last_keydown_t: float | None = None
         self._key_spacing: list[float] = []
 
-    def advance(self, t: float, counts: Callable[[], CharCounts]) -> None:
-        """Close every sample point before ``t``; ``counts`` gives the input's counts now."""
+    def advance(self, t: float, counts: Callable[[bool], CharCounts]) -> None:
+        """Close every sample point before ``t``.
+
+        ``counts(True)`` gives the input's counts now (with partial credit);
+        it is only called when ``t`` has passed a sample point.
+        """
         if t <= self._next_point:
             return
-        snapshot = counts()
+        snapshot = counts(True)
         while t > self._next_point:
             self._close_interval(self._next_point, snapshot)
             self._next_point += 1000.0
@@ -191,33 +199,33 @@ class MetricsCalculator:
         """Count one keystroke at ``t`` with its outcome."""
         previous_t = self._last_key_t
         self._last_key_t = t
-        if key.kind is KeyKind.CHAR:
-            self._keydown(t)
-        if not outcome.is_keypress:
-            return
+        if key.kind is _CHAR:
+            keydown = t if t > 0.0 else 0.0
+            if self._last_keydown_t is not None:
+                self._key_spacing.append(keydown - self._last_keydown_t)
+            self._last_keydown_t = keydown
+        effect = outcome.effect
+        if effect is not _TYPED and effect is not _COMMITTED:
+            return  # not a keypress
         self.keypresses += 1
         self._interval_inserts += 1
-        if outcome.correct:
+        correct = outcome.correct
+        if correct:
             self.correct_keypresses += 1
         else:
             self._interval_errors += 1
-        if outcome.expected is None:
+        expected = outcome.expected
+        if expected is None:
             return
-        stat = self.keys.get(outcome.expected)
+        stat = self.keys.get(expected)
         if stat is None:
-            stat = self.keys[outcome.expected] = KeyStat()
+            stat = self.keys[expected] = KeyStat()
         stat.presses += 1
-        if not outcome.correct:
+        if not correct:
             stat.errors += 1
         elif previous_t is not None:
             stat.interval_total_ms += t - previous_t
             stat.interval_count += 1
-
-    def _keydown(self, t: float) -> None:
-        t = max(t, 0.0)
-        if self._last_keydown_t is not None:
-            self._key_spacing.append(t - self._last_keydown_t)
-        self._last_keydown_t = t
 
     @property
     def errors(self) -> int:

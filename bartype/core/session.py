@@ -57,6 +57,10 @@ class SessionState(Enum):
         return self is SessionState.CREATED or self is SessionState.RUNNING
 
 
+_CREATED = SessionState.CREATED
+_RUNNING = SessionState.RUNNING
+
+
 class SessionClosedError(RuntimeError):
     """A keystroke or action reached a session that is no longer open."""
 
@@ -190,6 +194,11 @@ class TypingSession:
         self._last_t: float | None = None
         self._end_rel: float | None = None
         self._result: Result | None = None
+        self._time_limit_ms = (
+            config.duration_s * 1000
+            if config.mode is Mode.TIME and config.duration_s is not None
+            else None
+        )
 
     # -- time ---------------------------------------------------------------
 
@@ -206,9 +215,7 @@ class TypingSession:
 
     @property
     def time_limit_ms(self) -> float | None:
-        if self.config.mode is Mode.TIME and self.config.duration_s is not None:
-            return self.config.duration_s * 1000
-        return None
+        return self._time_limit_ms
 
     # -- input --------------------------------------------------------------
 
@@ -219,27 +226,30 @@ class TypingSession:
             SessionClosedError: the session is not open.
             ValueError: ``key.t`` is earlier than the previous keystroke's.
         """
-        if not self.state.is_open:
-            raise SessionClosedError(f"the session is {self.state.value}")
-        if self._last_t is not None and key.t < self._last_t:
+        state = self.state
+        if state is not _RUNNING and state is not _CREATED:
+            raise SessionClosedError(f"the session is {state.value}")
+        t = key.t
+        if self._last_t is not None and t < self._last_t:
             raise ValueError("keystroke times must not decrease")
-        self._last_t = key.t
+        self._last_t = t
         self.log.append(key)
-        if self.state is SessionState.CREATED:
+        if state is _CREATED:
             if key.kind is not KeyKind.CHAR or key.char.isspace():
                 return KeyOutcome(Effect.BLOCKED)  # nothing starts the test but a character
-            self.start_t = key.t
-            self.state = SessionState.RUNNING
-        rel = self.relative(key.t)
-        limit = self.time_limit_ms
+            self.start_t = t
+            self.state = _RUNNING
+        rel = t - self.start_t  # type: ignore[operator]  # set when the test started
+        limit = self._time_limit_ms
         if limit is not None and rel > limit:
             self.log.pop()  # later than the end: not part of the test
             self._complete(limit)
             return KeyOutcome(Effect.BLOCKED, finished=True)
         analyzer = self.analyzer
-        self.calculator.advance(rel, lambda: analyzer.counts(True))
+        calculator = self.calculator
+        calculator.advance(rel, analyzer.counts)
         outcome = analyzer.apply(key)
-        self.calculator.record(rel, key, outcome)
+        calculator.record(rel, key, outcome)
         if outcome.finished:
             self._complete(rel)
         return outcome

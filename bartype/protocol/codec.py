@@ -50,6 +50,9 @@ _decoder = json.JSONDecoder()
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _encode = _encoder.encode
 _loads = json.loads
+_raw_decode = _decoder.raw_decode
+"""``(value, end)`` straight from the C scanner: ``json.loads`` without its
+whitespace handling, for the one frame per keystroke."""
 
 
 def encode(message: Outgoing) -> str:
@@ -186,9 +189,11 @@ def parse_key_batch(text: str) -> tuple[int, list[tuple[str, float]]] | None:
     uses ``decode``, which says what is wrong.
     """
     try:
-        obj = _loads(text)
+        obj, end = _raw_decode(text)
     except (ValueError, RecursionError):
         return None
+    if end != len(text):
+        return None  # trailing text (even whitespace): let ``decode`` judge it
     if type(obj) is not dict or len(obj) != 2 or obj.get("type") != INPUT_UPDATE:
         return None
     data = obj.get("data")

@@ -694,23 +694,25 @@ class SessionHandler:
         char = KeyKind.CHAR
         for key, t in keys:
             if len(key) == 1 and key != "\r":  # one character: the common case
-                apply(Keystroke(char, t, key))
+                finished = apply(Keystroke(char, t, key)).finished
                 burst.append(t)
                 if len(burst) > window:
                     burst.popleft()
                     if t - burst[0] < burst_min_ms:
                         live.flags.add(FLAG_BURST)
-            else:
-                for stroke in keystrokes_from_key(key, t):
-                    apply(stroke)
-                    if stroke.kind is char:
-                        burst.append(t)
-                        if len(burst) > window:
-                            burst.popleft()
-                            if t - burst[0] < burst_min_ms:
-                                live.flags.add(FLAG_BURST)
-                    if not session.state.is_open:
-                        break
+                if finished:  # the only way a keystroke closes a session
+                    break
+                continue
+            for stroke in keystrokes_from_key(key, t):
+                apply(stroke)
+                if stroke.kind is char:
+                    burst.append(t)
+                    if len(burst) > window:
+                        burst.popleft()
+                        if t - burst[0] < burst_min_ms:
+                            live.flags.add(FLAG_BURST)
+                if not session.state.is_open:
+                    break
             if not session.state.is_open:
                 break
         if keys:
