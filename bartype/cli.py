@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", type=Path, metavar="PATH", help="SQLite file for results")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     serve.add_argument(
+        "--loop",
+        default="auto",
+        choices=("auto", "asyncio", "uvloop"),
+        help="event loop (auto: uvloop where installed)",
+    )
+    serve.add_argument(
         "--max-frame", type=_positive_int, default=65536, metavar="BYTES", help="largest frame"
     )
     serve.add_argument(

@@ -1,6 +1,6 @@
 """The ceiling for bench/load.py: a bare websockets server, one small JSON reply per frame.
 
-Usage: python bench/echo_server.py --port 8799
+Usage: python bench/echo_server.py --port 8799 [--loop uvloop]
 
 Same transport settings as ``bartype serve`` (no compression, keepalive on);
 no parsing, no logic: every text frame is answered with a fixed small JSON
@@ -45,4 +45,11 @@ async def main(port: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
-    asyncio.run(main(parser.parse_args().port))
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    args = parser.parse_args()
+    if args.loop == "uvloop":
+        import uvloop
+
+        uvloop.run(main(args.port))
+    else:
+        asyncio.run(main(args.port))

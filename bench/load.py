@@ -95,6 +95,7 @@ class Case:
     chars: int
     batch: int
     flush_ms: float
+    loop: str = "asyncio"  # the server's event loop: "asyncio" or "uvloop"
 
 
 class Typist:
@@ -259,11 +260,12 @@ async def drive(case: Case, url: str, pid: int, warmup: float, measure: float) -
 def start_server(case: Case, core: int, db: Path) -> tuple[subprocess.Popen[str], int]:
     if case.target == "echo":
         cmd = [sys.executable, str(ROOT / "bench" / "echo_server.py"), "--port", "0"]
+        cmd += ["--loop", case.loop]
     else:
         cmd = [
             sys.executable, "-m", "bartype", "serve", "--port", "0", "--db", str(db),
             "--log-level", "warning", "--max-connections", str(case.typists + 100),
-            "--max-per-ip", str(case.typists + 100),
+            "--max-per-ip", str(case.typists + 100), "--loop", case.loop,
         ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
@@ -315,6 +317,14 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print results as JSON too")
     parser.add_argument("--url", help="load a running server instead (implies --no-echo)")
     parser.add_argument("--pid", type=int, default=0, help="its process id, for CPU readings")
+    parser.add_argument(
+        "--loop", choices=("asyncio", "uvloop"), default="asyncio", help="bartype serve's loop"
+    )
+    parser.add_argument(
+        "--echo-loops",
+        default="asyncio",
+        help="event loop(s) of the echo baselines, comma-separated (asyncio, uvloop)",
+    )
     args = parser.parse_args()
     if args.client_batching:
         args.batch, args.flush_ms = BATCH_SIZE, FLUSH_DELAY_S * 1000
@@ -322,10 +332,15 @@ def main() -> None:
     cases = (
         []
         if args.no_echo or args.url
-        else [Case("echo", args.typists, args.wpm, 300, args.batch, args.flush_ms)]
+        else [
+            Case("echo", args.typists, args.wpm, 300, args.batch, args.flush_ms, loop)
+            for loop in args.echo_loops.split(",")
+        ]
     )
     for chars in (int(c) for c in args.chars.split(",")):
-        cases.append(Case("server", args.typists, args.wpm, chars, args.batch, args.flush_ms))
+        cases.append(
+            Case("server", args.typists, args.wpm, chars, args.batch, args.flush_ms, args.loop)
+        )
     print(
         f"# {args.typists} typists x {args.wpm:g} WPM, batch {args.batch}, "
         f"flush {args.flush_ms:g} ms; "
@@ -333,7 +348,7 @@ def main() -> None:
         f"{args.warmup:g} s warm-up, {args.measure:g} s measured"
     )
     header = (
-        f"{'target':<8} {'chars':>6} {'keys/s':>8} {'keys/frame':>10} {'srv CPU':>8} "
+        f"{'target':<8} {'loop':<8} {'chars':>6} {'keys/s':>8} {'keys/frame':>10} {'srv CPU':>8} "
         f"{'µs/key':>8} {'µs/frame':>9} {'p50 ms':>7} {'p99 ms':>7} {'gen CPU':>8} {'err':>4}"
     )
     print(header)
@@ -343,21 +358,24 @@ def main() -> None:
         results.append((case, r))
         chars = "-" if case.target == "echo" else str(case.chars)
         print(
-            f"{case.target:<8} {chars:>6} {r['keys_per_s']:>8.0f} {r['keys_per_frame']:>10.2f} "
+            f"{case.target:<8} {case.loop:<8} {chars:>6} "
+            f"{r['keys_per_s']:>8.0f} {r['keys_per_frame']:>10.2f} "
             f"{r['server_cpu']:>7.0%} {r['cpu_us_per_key']:>8.1f} {r['cpu_us_per_frame']:>9.1f} "
             f"{r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['generator_cpu']:>7.0%} "
             f"{r['errors'] + r['disconnects']:>4.0f}",
             flush=True,
         )
-    echo = next((r for c, r in results if c.target == "echo"), None)
-    if echo is not None:
+    echoes = [(c, r) for c, r in results if c.target == "echo"]
+    if echoes:
         print()
+    for echo_case, echo in echoes:
         for case, r in results:
             if case.target == "server":
                 per_key = r["cpu_us_per_key"] / echo["cpu_us_per_frame"]
                 print(
-                    f"server {case.chars} chars: CPU per key = {per_key:.2f}x echo CPU per frame; "
-                    f"keys per CPU-second = {1 / per_key:.2f}x echo frames per CPU-second"
+                    f"server ({case.loop}) {case.chars} chars: CPU per key = {per_key:.2f}x "
+                    f"the {echo_case.loop} echo's CPU per frame; keys per CPU-second = "
+                    f"{1 / per_key:.2f}x its frames per CPU-second"
                 )
     if args.json:
         print(json.dumps([{"case": vars(c), **r} for c, r in results]))

@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 
-def start_server(db: Path, port: int = 0) -> tuple[subprocess.Popen[str], int]:
-    """Start `bartype serve` and wait until it listens; return the process and its port."""
+def start_server(db: Path, port: int = 0, *extra: str) -> tuple[subprocess.Popen[str], int]:
+    """Start `bartype serve` (with ``extra`` arguments) and wait until it listens;
+    return the process and its port."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bartype", "serve", "--port", str(port), "--db", str(db)],
+        [sys.executable, "-m", "bartype", "serve", "--port", str(port), "--db", str(db), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

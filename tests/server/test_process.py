@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import TIMEOUT_FACTOR
 from serve_process import start_server, stop_server
 from websockets.asyncio.client import connect
@@ -29,10 +30,12 @@ def test_serve_help_does_not_import_textual() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_sigterm_closes_clients_and_exits_zero(tmp_path: Path) -> None:
-    """SIGTERM closes connected clients with 1001 and the process exits 0 within seconds."""
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_sigterm_closes_clients_and_exits_zero(tmp_path: Path, loop: str) -> None:
+    """SIGTERM closes connected clients with 1001 and the process exits 0 within seconds,
+    on either event loop."""
     db = tmp_path / "server.sqlite3"
-    proc, port = start_server(db)
+    proc, port = start_server(db, 0, "--loop", loop)
     try:
 
         async def client() -> int | None:
@@ -51,3 +54,24 @@ def test_sigterm_closes_clients_and_exits_zero(tmp_path: Path) -> None:
         assert db.exists()
     finally:
         stop_server(proc)
+
+
+@pytest.mark.parametrize(("loop", "module"), [("asyncio", "asyncio"), ("uvloop", "uvloop")])
+def test_run_loop_runs_on_the_chosen_loop(loop: str, module: str) -> None:
+    """``--loop`` picks the event loop ``bartype serve`` runs on."""
+    from bartype.server.serve import run_loop
+
+    async def main() -> int:
+        assert type(asyncio.get_running_loop()).__module__.split(".")[0] == module
+        return 7
+
+    assert run_loop(main(), loop) == 7
+
+
+def test_run_loop_auto_prefers_uvloop() -> None:
+    from bartype.server.serve import run_loop
+
+    async def main() -> int:
+        return 1 if type(asyncio.get_running_loop()).__module__.startswith("uvloop") else 0
+
+    assert run_loop(main(), "auto") == 1
