@@ -286,8 +286,10 @@ class IncrementalAnalyzer:
 
     def counts(self, credit_partial: bool) -> CharCounts:
         """Summed counts up to the word in progress, in O(word length)."""
-        i = self.index
-        return self._committed + count_chars(self.inputs[i], self.target(i), credit_partial)
+        inputs = self.inputs
+        typed = inputs[-1]
+        target = typed if self.zen else self.targets[len(inputs) - 1]  # ``target(index)``
+        return self._committed + count_chars(typed, target, credit_partial)
 
     def apply(self, key: Keystroke) -> KeyOutcome:
         """Apply one keystroke and say what it did."""
