@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
 import pytest
+
+try:
+    import uvloop
+except ImportError:  # not on Windows
+    uvloop = None  # type: ignore[assignment]
 
 from bartype.protocol.handler import HandlerConfig
 from bartype.server.serve import BartypeServer, ServerConfig
@@ -32,3 +38,15 @@ async def server(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterato
         yield srv
     finally:
         await srv.stop()
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Run every server test on asyncio's loop and on uvloop, which `bartype serve` uses."""
+    factories: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+        "asyncio": asyncio.new_event_loop
+    }
+    if uvloop is not None:
+        factories["uvloop"] = uvloop.new_event_loop
+    return factories
