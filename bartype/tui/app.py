@@ -35,6 +35,10 @@ COMPLETE_TIMEOUT_S = 1.5
 """How long to wait for the handler to finish a test by itself before ending it."""
 END_TIMEOUT_S = 5.0
 """How long to wait for the handler's result before showing the one computed here."""
+OFFLINE_WAIT_S = 1.0
+"""Both waits when the link to the server is down at the end of a test: long
+enough for a reconnect under way to finish, short enough not to keep the
+typist staring at a finished test."""
 
 
 FRIENDLY_ERRORS = {
@@ -347,16 +351,17 @@ class BartypeApp(App[int]):
         natural = attempt.session.result is not None and not by_user
         natural = natural and attempt.time_limit_ms is None and attempt.spec.mode != "zen"
         if client is not None:
+            linked = self.connection in ("connected", "local")
+            complete_wait = COMPLETE_TIMEOUT_S if linked else OFFLINE_WAIT_S
+            end_wait = END_TIMEOUT_S if linked else OFFLINE_WAIT_S
             try:
                 if natural:
                     try:
-                        data = await asyncio.wait_for(client.wait_complete(), COMPLETE_TIMEOUT_S)
+                        data = await asyncio.wait_for(client.wait_complete(), complete_wait)
                     except TimeoutError:
-                        data = await asyncio.wait_for(
-                            client.end(attempt.local_end_t), END_TIMEOUT_S
-                        )
+                        data = await asyncio.wait_for(client.end(attempt.local_end_t), end_wait)
                 else:
-                    data = await asyncio.wait_for(client.end(attempt.local_end_t), END_TIMEOUT_S)
+                    data = await asyncio.wait_for(client.end(attempt.local_end_t), end_wait)
             except Exception as error:
                 kept = " and kept in your local history" if self.remote else ""
                 self.notify(

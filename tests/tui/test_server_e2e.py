@@ -157,3 +157,50 @@ async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> 
 
     with History(tmp_path / "local" / "history.sqlite3") as history:
         assert history.count() == 1
+
+
+async def test_server_gone_at_the_end_shows_the_local_result_without_waiting(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The server vanishes mid-test and stays away: the finished test does not wait out
+    the long timeouts meant for a live server; the local result shows and is kept."""
+    import socket
+
+    import bartype.tui.app as app_module
+
+    # Timeouts no test could sit through: only the offline wait may apply.
+    monkeypatch.setattr(app_module, "COMPLETE_TIMEOUT_S", 120.0)
+    monkeypatch.setattr(app_module, "END_TIMEOUT_S", 120.0)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc, _ = start_server(tmp_path / "s.db", port)
+    app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10, seed=5))
+    try:
+        async with app.run_test() as pilot:
+            for _ in range(300):
+                if app.attempt is not None:
+                    break
+                await pilot.pause(0.02)
+            attempt = app.attempt
+            assert attempt is not None and attempt.text
+            words = attempt.text.split()
+            await _type_live(pilot, [*words[0], "space"], 0.04)
+            stop_server(proc)
+            for _ in range(200):
+                if app.connection != "connected":
+                    break
+                await pilot.pause(0.02)
+            presses: list[str] = []
+            for word in words[1:]:
+                presses += [*word, "space"]
+            await _type_live(pilot, presses[:-1], 0.02)
+            await wait_for_results(pilot, app, 500)  # 10 s at most
+            local = attempt.session.result
+            assert local is not None and app.screen.view.wpm == local.metrics.wpm
+    finally:
+        stop_server(proc)
+    from bartype.storage.history import History
+
+    with History(tmp_path / "local" / "history.sqlite3") as history:
+        assert history.count() == 1
