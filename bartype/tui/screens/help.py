@@ -13,7 +13,7 @@ HELP = """\
   tab             new text          ctrl+r   same text again
   esc             menu (in zen mode: end the test)
   ctrl+backspace  delete a word (or ctrl+w, alt+backspace)
-  enter           ends a word like space (types the line break in code)
+  enter           like space (in code: a line break)
 [b]After a test[/b]
   tab / n         new text          r        same text again
   h               history           esc      menu
@@ -21,7 +21,8 @@ HELP = """\
   ctrl+t          dark / light theme
   ctrl+c          quit
 
-Results: chars are credited (in correct words) / incorrect / extra / missed.
+Results: chars are credited / incorrect / extra / missed;
+only the characters of correct words are credited.
 The test starts on your first key; a paste is never typed.
 Idle (AFK) tests are invalid and never count as a best."""
 
