@@ -52,7 +52,8 @@ _encode = _encoder.encode
 _loads = json.loads
 _raw_decode = _decoder.raw_decode
 """``(value, end)`` straight from the C scanner: ``json.loads`` without its
-whitespace handling, for the one frame per keystroke."""
+whitespace handling, for the one frame per keystroke. A frame with whitespace
+before or after its object is not taken here; ``decode`` handles it."""
 
 
 def encode(message: Outgoing) -> str:
@@ -193,7 +194,7 @@ def parse_key_batch(text: str) -> tuple[int, list[tuple[str, float]]] | None:
     except (ValueError, RecursionError):
         return None
     if end != len(text):
-        return None  # trailing text (even whitespace): let ``decode`` judge it
+        return None  # text after the object (even whitespace): let ``decode`` judge it
     if type(obj) is not dict or len(obj) != 2 or obj.get("type") != INPUT_UPDATE:
         return None
     data = obj.get("data")

@@ -193,12 +193,17 @@ def test_analyze_differences_reference_example() -> None:
 # -- properties ---------------------------------------------------------------------
 
 WORD = st.text(alphabet="abcéñß", min_size=1, max_size=6)
-TEXT = st.lists(WORD, min_size=1, max_size=8).map(" ".join)
+SEPARATOR = st.sampled_from([" ", " ", " ", "\n"])
+TEXT = st.lists(st.tuples(WORD, SEPARATOR), min_size=1, max_size=8).map(
+    lambda pairs: "".join(word + sep for word, sep in pairs)[:-1]
+)
+"""Words separated by spaces and, now and then, a line break (as in code)."""
 KEY = st.one_of(
     st.sampled_from(list("abcéñß ")),
     st.just("BS"),
     st.just("CBS"),
     st.just("\n"),
+    st.integers(min_value=15, max_value=30).map(lambda n: "a" * n),  # past EXTRA_LIMIT
 )
 
 
@@ -215,6 +220,42 @@ def test_incremental_equals_full(text: str, items: list[str], partial: bool) -> 
     for key in keys(*items):
         analyzer.apply(key)
         _states_equal(analyzer, text, partial)
+
+
+def _expected_outcome(analyzer: IncrementalAnalyzer, ch: str) -> tuple[bool, str | None]:
+    """``(correct, expected)`` for typing ``ch`` now, from the rules, not the code under test."""
+    if analyzer.zen:
+        return True, ch
+    word = analyzer.inputs[analyzer.index]
+    target = analyzer.targets[analyzer.index]
+    expected = target[len(word)] if len(word) < len(target) else None
+    return expected == ch, expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.lists(KEY, max_size=60))
+def test_keypress_outcomes_follow_the_rules(text: str, items: list[str]) -> None:
+    """Every keypress says whether it was right and which character was expected, and
+    ``finished`` is set exactly on the keystroke that completes the text."""
+    analyzer = IncrementalAnalyzer(text)
+    for key in keys(*items):
+        if analyzer.finished:
+            break
+        before = analyzer.typed
+        expected = _expected_outcome(analyzer, key.char) if key.kind is KeyKind.CHAR else None
+        word = analyzer.inputs[analyzer.index]
+        too_long = (
+            not analyzer.zen and len(word) >= len(analyzer.targets[analyzer.index]) + EXTRA_LIMIT
+        )
+        outcome = analyzer.apply(key)
+        if key.kind is KeyKind.CHAR and not key.char.isspace():
+            assert outcome.effect is (Effect.BLOCKED if too_long else Effect.TYPED)
+        assert outcome.finished == analyzer.finished
+        if outcome.effect in (Effect.TYPED, Effect.COMMITTED):
+            assert expected is not None
+            assert (outcome.correct, outcome.expected) == expected
+        elif outcome.effect is Effect.BLOCKED:
+            assert analyzer.typed == before
 
 
 @settings(max_examples=200, deadline=None)

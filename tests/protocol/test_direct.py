@@ -45,7 +45,15 @@ _frames = st.one_of(
             '{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"a","t":1}]},"x":1}',
             '{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"a","t":1}]}',
             "[" * 10_000,
+            "{}",
         ]
+    ),
+    # Valid batches with text around them: whitespace (JSON allows it) or junk (it does not).
+    st.builds(
+        lambda k, before, after: before + batch(1, k) + after,
+        _keys,
+        st.sampled_from(["", " ", "\n"]),
+        st.sampled_from(["", " ", "\n", "x", "{}", "]"]),
     ),
 )
 
@@ -64,6 +72,14 @@ def test_parse_key_batch_accepts_only_what_decode_accepts(text: str) -> None:
         return  # the general path handles it (e.g. the legacy form)
     assert isinstance(message, InputUpdate)
     assert fast == (message.seq, [(k.key, k.t) for k in message.keys])
+
+
+def test_parse_key_batch_leaves_text_after_the_frame_to_decode() -> None:
+    """Junk after a valid batch is not a batch (``decode`` says BAD_JSON)."""
+    frame = batch(1, [{"key": "a", "t": 1}])
+    assert parse_key_batch(frame) == (1, [("a", 1.0)])
+    for padded in (frame + "garbage", frame + "{}", frame + " ", " " + frame):
+        assert parse_key_batch(padded) is None
 
 
 def test_parse_key_batch_takes_plain_batches() -> None:

@@ -30,7 +30,15 @@ def test_serve_help_does_not_import_textual() -> None:
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+try:
+    import uvloop  # noqa: F401
+
+    LOOPS = ["asyncio", "uvloop"]
+except ImportError:  # not on Windows
+    LOOPS = ["asyncio"]
+
+
+@pytest.mark.parametrize("loop", LOOPS)
 def test_sigterm_closes_clients_and_exits_zero(tmp_path: Path, loop: str) -> None:
     """SIGTERM closes connected clients with 1001 and the process exits 0 within seconds,
     on either event loop."""
@@ -56,18 +64,19 @@ def test_sigterm_closes_clients_and_exits_zero(tmp_path: Path, loop: str) -> Non
         stop_server(proc)
 
 
-@pytest.mark.parametrize(("loop", "module"), [("asyncio", "asyncio"), ("uvloop", "uvloop")])
-def test_run_loop_runs_on_the_chosen_loop(loop: str, module: str) -> None:
+@pytest.mark.parametrize("loop", LOOPS)
+def test_run_loop_runs_on_the_chosen_loop(loop: str) -> None:
     """``--loop`` picks the event loop ``bartype serve`` runs on."""
     from bartype.server.serve import run_loop
 
     async def main() -> int:
-        assert type(asyncio.get_running_loop()).__module__.split(".")[0] == module
+        assert type(asyncio.get_running_loop()).__module__.split(".")[0] == loop
         return 7
 
     assert run_loop(main(), loop) == 7
 
 
+@pytest.mark.skipif("uvloop" not in LOOPS, reason="uvloop is not installed")
 def test_run_loop_auto_prefers_uvloop() -> None:
     from bartype.server.serve import run_loop
 
