@@ -39,6 +39,7 @@ from bartype.core.session import (
     SessionState,
     TypingSession,
     config_for,
+    replay,
     text_options,
 )
 from bartype.core.state import InvalidSessionError, StateManager
@@ -546,7 +547,7 @@ class SessionHandler:
         )
         self.sessions.create(session_id, live, now)
         channel.session = live
-        log.info("session %s created (%s %s)", session_id, message.mode, mode2)
+        log.info("session %s created (%s)", session_id, f"{message.mode} {mode2}".strip())
         self._emit(
             channel,
             Outgoing(
@@ -868,6 +869,121 @@ class SessionHandler:
                     self._finish(live, now)
         for _, live in self.sessions.expire(now):
             self._expired(live)
+
+    # -- keeping tests in progress across a restart ------------------------
+
+    def export_sessions(self, now: float) -> list[dict[str, Any]]:
+        """Snapshots (JSON-able) of every test still in progress, for a restart.
+
+        A snapshot is the session's options, its text and its keystroke log
+        (replaying the log rebuilds the typing state), the protocol state
+        around it, and its server times as seconds before ``now``.
+        """
+        snapshots = []
+        for sid in list(self.sessions):
+            live = self.sessions.peek(sid)
+            if live is None or live.complete is not None or not live.session.state.is_open:
+                continue
+            config = live.session.config
+
+            def ago(at: float | None) -> float | None:
+                return None if at is None else now - at
+
+            snapshots.append(
+                {
+                    "id": live.id,
+                    "token": live.token,
+                    "text": live.text,
+                    "mode": live.mode,
+                    "mode2": live.mode2,
+                    "language": live.language,
+                    "textId": live.text_id,
+                    "options": live.options,
+                    "config": {
+                        "mode": config.mode.value,
+                        "durationS": config.duration_s,
+                        "wordCount": config.word_count,
+                        "idleLimitMs": config.idle_limit_ms,
+                    },
+                    "log": [[key.name, key.t] for key in live.session.log],
+                    "acked": live.acked,
+                    "lastT": live.last_t,
+                    "flags": sorted(live.flags),
+                    "burst": list(live.burst),
+                    "legacyTyped": live.legacy_typed,
+                    "startedAgoS": ago(live.started_at),
+                    "lastKeyAgoS": ago(live.last_key_at) if live.started_at is not None else None,
+                    "firstKeyAgoS": ago(live.first_key_at),
+                }
+            )
+        return snapshots
+
+    def import_sessions(
+        self, snapshots: list[dict[str, Any]], now: float, downtime_s: float = 0.0
+    ) -> int:
+        """Restore ``export_sessions`` snapshots; return how many were restored.
+
+        Server times are moved so that ``downtime_s`` (how long the server was
+        away) has passed for each session, as it has for its typist: a timed
+        test ends on time, an idle one is dropped as if the server had never
+        stopped. A snapshot that does not rebuild (damaged, or from an
+        incompatible version) is skipped with a warning.
+        """
+        if downtime_s > self.config.session_ttl_s:
+            return 0  # they would have expired meanwhile
+        restored = 0
+        for snapshot in snapshots:
+            try:
+                live = self._restore(snapshot, now - max(0.0, downtime_s))
+            except Exception as exc:  # never let one bad snapshot stop the server
+                log.warning("could not restore a session from before the restart: %r", exc)
+                continue
+            if live.id in self.sessions or len(self.sessions) >= self.config.max_sessions:
+                continue
+            self.sessions.create(live.id, live, now)
+            if live.started_at is not None and live.session.config.mode is Mode.TIME:
+                self._timed.add(live)
+            restored += 1
+        return restored
+
+    def _restore(self, snap: dict[str, Any], then: float) -> LiveSession:
+        """One session from its snapshot; ``then`` is the server time the snapshot means by now."""
+        cfg = snap["config"]
+        config = SessionConfig(
+            Mode(cfg["mode"]),
+            duration_s=cfg["durationS"],
+            word_count=cfg["wordCount"],
+            idle_limit_ms=float(cfg["idleLimitMs"]),
+        )
+        keys = [stroke for name, t in snap["log"] for stroke in keystrokes_from_key(name, t)]
+        session = replay(config, snap["text"], keys)
+        if not session.state.is_open:
+            raise ValueError(f"session {snap['id']} does not replay to an open test")
+
+        def at(ago: float | None) -> float | None:
+            return None if ago is None else then - float(ago)
+
+        started_at = at(snap["startedAgoS"])
+        last_key_at = at(snap["lastKeyAgoS"])
+        return LiveSession(
+            id=str(snap["id"]),
+            token=str(snap["token"]),
+            session=session,
+            text=snap["text"],
+            mode=str(snap["mode"]),
+            mode2=str(snap["mode2"]),
+            language=snap["language"],
+            text_id=snap["textId"],
+            options=dict(snap["options"]),
+            started_at=started_at,
+            acked=int(snap["acked"]),
+            last_t=snap["lastT"],
+            last_key_at=0.0 if last_key_at is None else last_key_at,
+            first_key_at=at(snap["firstKeyAgoS"]),
+            flags=set(snap["flags"]),
+            burst=deque(float(t) for t in snap["burst"]),
+            legacy_typed=str(snap["legacyTyped"]),
+        )
 
     @property
     def live_sessions(self) -> int:

@@ -23,11 +23,11 @@ import logging
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
@@ -173,6 +173,15 @@ class FastConnection(ServerConnection):
         super().process_event(event)
 
 
+@runtime_checkable
+class SessionStore(Protocol):
+    """Where tests in progress wait while the server restarts (``History`` is one)."""
+
+    def keep_live_sessions(self, snapshots: Sequence[Mapping[str, Any]]) -> None: ...
+
+    def take_live_sessions(self) -> list[dict[str, Any]]: ...
+
+
 class Connection:
     """One client: its socket, its handler channel, its outbox and its rate bucket."""
 
@@ -237,8 +246,9 @@ class BartypeServer:
     # -- lifecycle --------------------------------------------------------
 
     async def start(self) -> None:
-        """Bind and start accepting connections."""
+        """Restore the tests a previous run kept, bind, and start accepting connections."""
         cfg = self.config
+        self._restore_sessions()
         self._server = await serve(
             self._serve_connection,
             cfg.host,
@@ -275,7 +285,10 @@ class BartypeServer:
             return
         server, self._server = self._server, None
         log.info("shutting down (%d connections)", len(self._conns))
-        notice = encode(error(ErrorCode.SERVER_SHUTDOWN, "The server is shutting down."))
+        message = "The server is shutting down."
+        if isinstance(self.history, SessionStore):
+            message += " Tests in progress are kept: they resume if it starts again."
+        notice = encode(error(ErrorCode.SERVER_SHUTDOWN, message))
         broadcast([c.ws for c in self._conns.values()], notice)
         server.close(close_connections=True, code=CloseCode.GOING_AWAY, reason="Server stopping")
         try:
@@ -286,11 +299,49 @@ class BartypeServer:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+        self._keep_sessions()
         if self.history is not None:
             close = getattr(self.history, "close", None)
             if callable(close):
                 close()
         log.info("stopped")
+
+    def _keep_sessions(self) -> None:
+        """Store the tests in progress, so that a restart can resume them."""
+        if not isinstance(self.history, SessionStore):
+            return
+        saved_at = time.time()
+        snapshots = [
+            {**snap, "savedAt": saved_at} for snap in self.handler.export_sessions(time.monotonic())
+        ]
+        try:
+            self.history.keep_live_sessions(snapshots)
+        except Exception:  # the results are safe already; only resuming is lost
+            log.exception("could not keep the tests in progress")
+            return
+        if snapshots:
+            log.info("kept %d tests in progress for the next start", len(snapshots))
+
+    def _restore_sessions(self) -> None:
+        """Bring back the tests in progress a previous run kept (once)."""
+        if not isinstance(self.history, SessionStore):
+            return
+        try:
+            snapshots = self.history.take_live_sessions()
+        except Exception:
+            log.exception("could not read the tests kept by the previous run")
+            return
+        if not snapshots:
+            return
+        saved_at = min(float(snap.get("savedAt", 0.0)) for snap in snapshots)
+        downtime = max(0.0, time.time() - saved_at)
+        restored = self.handler.import_sessions(snapshots, time.monotonic(), downtime)
+        log.info(
+            "restored %d of %d tests in progress from before the restart (%.1f s ago)",
+            restored,
+            len(snapshots),
+            downtime,
+        )
 
     async def _tick_forever(self) -> None:
         while True:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,7 +150,15 @@ def _v3(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE results ADD COLUMN options TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
+def _v4(db: sqlite3.Connection) -> None:
+    """Tests in progress, kept by a server across a restart (one JSON snapshot each)."""
+    db.execute(
+        "CREATE TABLE live_sessions "
+        "(id TEXT PRIMARY KEY, saved_at REAL NOT NULL, data TEXT NOT NULL)"
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -439,6 +447,38 @@ class History:
                 "ORDER BY key"
             )
         }
+
+    # -- tests in progress across a server restart -------------------------
+
+    def keep_live_sessions(self, snapshots: Sequence[Mapping[str, Any]]) -> None:
+        """Store snapshots of the tests in progress (replacing any kept before).
+
+        Each needs a string ``id``; the rest is the handler's business.
+        """
+        now = time.time()
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM live_sessions")
+            self._db.executemany(
+                "INSERT INTO live_sessions VALUES (?, ?, ?)",
+                [(snap["id"], now, json.dumps(snap)) for snap in snapshots],
+            )
+
+    def take_live_sessions(self) -> list[dict[str, Any]]:
+        """Return the kept snapshots and forget them (a restart restores them once)."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            rows = self._db.execute("SELECT data FROM live_sessions ORDER BY saved_at").fetchall()
+            self._db.execute("DELETE FROM live_sessions")
+        snapshots: list[dict[str, Any]] = []
+        for (data,) in rows:
+            try:
+                snapshot = json.loads(data)
+            except ValueError:
+                continue  # a damaged row must not stop the server from starting
+            if isinstance(snapshot, dict):
+                snapshots.append(snapshot)
+        return snapshots
 
     def count(self) -> int:
         """Number of stored results."""

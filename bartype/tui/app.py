@@ -42,10 +42,11 @@ typist staring at a finished test."""
 
 
 FRIENDLY_ERRORS = {
-    "INVALID_SESSION": "The server no longer knows this test (did it restart?). "
+    "INVALID_SESSION": "The server no longer knows this test (did it crash?). "
     "Finish it here and it is kept locally, or press Tab for a new one.",
     "SESSION_EXPIRED": "The server forgot this test after a long pause. Press Tab for a new one.",
-    "SERVER_SHUTDOWN": "The server is shutting down; the test goes on here.",
+    "SERVER_SHUTDOWN": "The server is stopping. Keep typing: the test resumes there if it "
+    "restarts soon, and its result is kept here either way.",
     "RATE_LIMITED": "The server asks to slow down: keys are being sent in bigger batches.",
 }
 """Server errors a typist can hit, said in their terms."""

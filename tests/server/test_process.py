@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import TIMEOUT_FACTOR
@@ -84,3 +85,65 @@ def test_run_loop_auto_prefers_uvloop() -> None:
         return 1 if type(asyncio.get_running_loop()).__module__.startswith("uvloop") else 0
 
     assert run_loop(main(), "auto") == 1
+
+
+def test_a_test_in_progress_survives_a_clean_restart(tmp_path: Path) -> None:
+    """SIGTERM mid-test, then the same command again: the test resumes with its token,
+    the first batch is acknowledged already, and the result counts every key."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    db = tmp_path / "server.sqlite3"
+    text = "the quick brown fox"
+    typed = [{"key": ch, "t": 10.0 * i} for i, ch in enumerate(text)]  # no later than real time
+    proc, _ = start_server(db, port)
+    try:
+
+        async def first_half() -> tuple[str, str, dict[str, Any]]:
+            async with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+                await ws.send(json.dumps({"type": "HELLO", "data": {"version": 1}}))
+                await ws.recv()  # WELCOME
+                create = {"mode": "custom", "text": text}
+                await ws.send(json.dumps({"type": "CREATE_SESSION", "data": create}))
+                created = json.loads(await ws.recv())["data"]
+                await ws.send(json.dumps({"type": "START_SESSION"}))
+                await ws.recv()  # SESSION_STARTED
+                batch = {"seq": 1, "keys": typed[:8]}
+                await ws.send(json.dumps({"type": "INPUT_UPDATE", "data": batch}))
+                update = json.loads(await ws.recv())
+                assert update["type"] == "METRICS_UPDATE" and update["data"]["ack"] == 1
+                proc.send_signal(signal.SIGTERM)
+                notice = json.loads(await ws.recv())
+                assert notice["data"]["code"] == "SERVER_SHUTDOWN"
+                assert "resume" in notice["data"]["message"]
+                return created["sessionId"], created["token"], update
+
+        session_id, token, _ = asyncio.run(first_half())
+        assert proc.wait(timeout=5 * TIMEOUT_FACTOR) == 0
+        proc, _ = start_server(db, port)
+
+        async def second_half() -> dict[str, Any]:
+            url = f"ws://127.0.0.1:{port}/ws?sessionId={session_id}&token={token}"
+            async with connect(url) as ws:
+                await ws.send(json.dumps({"type": "HELLO", "data": {"version": 1}}))
+                seen = {}
+                while "SESSION_ATTACHED" not in seen:
+                    message = json.loads(await ws.recv())
+                    seen[message["type"]] = message["data"]
+                attached = seen["SESSION_ATTACHED"]
+                assert attached["state"] == "running" and attached["ack"] == 1
+                batch = {"seq": 2, "keys": typed[8:]}
+                await ws.send(json.dumps({"type": "INPUT_UPDATE", "data": batch}))
+                while True:
+                    message = json.loads(await ws.recv())
+                    if message["type"] == "SESSION_COMPLETE":
+                        return dict(message["data"])
+
+        complete = asyncio.run(second_half())
+        assert complete["state"] == "completed"
+        assert complete["metrics"]["correct"] == len(text)
+        assert complete["metrics"]["keypresses"] == len(text)
+    finally:
+        stop_server(proc)

@@ -175,3 +175,15 @@ def test_garbage_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(HistoryError, match="Move it aside"):
         History(path)
+
+
+def test_live_sessions_are_kept_once_and_replaced(tmp_path: Path) -> None:
+    """Snapshots of tests in progress: kept across a reopen, taken once, replaced whole."""
+    path = tmp_path / "server.sqlite3"
+    with History(path) as history:
+        history.keep_live_sessions([{"id": "a", "n": 1}, {"id": "b", "n": 2}])
+        history.keep_live_sessions([{"id": "c", "n": 3}])
+    with History(path) as history:
+        history._db.execute("INSERT INTO live_sessions VALUES ('d', 0, 'not json')")
+        assert history.take_live_sessions() == [{"id": "c", "n": 3}]
+        assert history.take_live_sessions() == []

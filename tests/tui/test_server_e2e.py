@@ -111,9 +111,12 @@ async def test_unreachable_server_exits_with_a_message(tmp_path: Path) -> None:
     assert f"127.0.0.1:{port}" in message
 
 
-async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> None:
-    """The link drops mid-test: the indicator says so, typing goes on, and the result is
-    computed and kept locally when the restarted server no longer knows the test."""
+@pytest.mark.parametrize("crash", [False, True], ids=["restart", "crash"])
+async def test_server_restart_mid_test(tmp_path: Path, crash: bool) -> None:
+    """The link drops mid-test: the indicator says so and typing goes on. After a clean
+    restart (SIGTERM) the server resumes the test and gives the result; after a crash
+    (SIGKILL) it no longer knows the test, and the result is computed and kept here."""
+    import signal
     import socket
 
     with socket.socket() as sock:
@@ -134,7 +137,11 @@ async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> 
             app.client.on_status = lambda s: (statuses.append(s), original(s))  # type: ignore[union-attr]
             words = attempt.text.split()
             await _type_live(pilot, [*words[0], "space", *words[1], "space"], 0.04)
-            stop_server(proc)
+            if crash:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+            else:
+                stop_server(proc)
             for _ in range(200):
                 if app.connection != "connected":
                     break
@@ -150,6 +157,11 @@ async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> 
             await wait_for_results(pilot, app, 400)
             local = attempt.session.result
             assert local is not None and app.screen.view.wpm == local.metrics.wpm
+            if crash:
+                assert attempt.final is None  # the server forgot the test
+            else:
+                assert attempt.final is not None  # the server's own result
+                assert attempt.final["metrics"]["wpm"] == local.metrics.wpm
     finally:
         stop_server(proc)
     assert "reconnecting" in statuses
@@ -157,6 +169,8 @@ async def test_server_restart_mid_test_keeps_the_result_here(tmp_path: Path) -> 
 
     with History(tmp_path / "local" / "history.sqlite3") as history:
         assert history.count() == 1
+    with History(tmp_path / "s.db") as server_history:
+        assert server_history.count() == (0 if crash else 1)
 
 
 async def test_server_gone_at_the_end_shows_the_local_result_without_waiting(
