@@ -12,6 +12,7 @@ measures over a fixed window after a warm-up:
 
 - keystrokes handled per second (acknowledged by the server);
 - server CPU per keystroke and per frame (utime + stime from ``/proc/<pid>/stat``);
+- the server's resident memory (RSS) at the end of the window;
 - keystroke → reply latency p50/p99 (from the moment the key is typed, so
   batching delay is included) and the frame round trip.
 
@@ -63,6 +64,18 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MB (0 if unknown)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def make_text(chars: int, rng: random.Random) -> str:
@@ -235,6 +248,7 @@ async def drive(case: Case, url: str, pid: int, warmup: float, measure: float) -
     await asyncio.sleep(measure)
     stats.measuring = False
     cpu1, own1, t1 = cpu_seconds(pid), time.process_time(), time.monotonic()
+    rss = rss_mb(pid)
     await asyncio.gather(*tasks, return_exceptions=True)
     elapsed = t1 - t0
     cpu = cpu1 - cpu0
@@ -251,6 +265,7 @@ async def drive(case: Case, url: str, pid: int, warmup: float, measure: float) -
         "p99_ms": lat[int(len(lat) * 0.99)] * 1000,
         "rtt_p50_ms": statistics.median(rtt) * 1000,
         "generator_cpu": (own1 - own0) / elapsed,
+        "server_rss_mb": rss,
         "errors": stats.errors,
         "disconnects": stats.disconnects,
         "tests": stats.tests_completed,
@@ -349,7 +364,8 @@ def main() -> None:
     )
     header = (
         f"{'target':<8} {'loop':<8} {'chars':>6} {'keys/s':>8} {'keys/frame':>10} {'srv CPU':>8} "
-        f"{'µs/key':>8} {'µs/frame':>9} {'p50 ms':>7} {'p99 ms':>7} {'gen CPU':>8} {'err':>4}"
+        f"{'µs/key':>8} {'µs/frame':>9} {'p50 ms':>7} {'p99 ms':>7} {'gen CPU':>8} "
+        f"{'RSS MB':>7} {'err':>4}"
     )
     print(header)
     results = []
@@ -362,6 +378,7 @@ def main() -> None:
             f"{r['keys_per_s']:>8.0f} {r['keys_per_frame']:>10.2f} "
             f"{r['server_cpu']:>7.0%} {r['cpu_us_per_key']:>8.1f} {r['cpu_us_per_frame']:>9.1f} "
             f"{r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['generator_cpu']:>7.0%} "
+            f"{r['server_rss_mb']:>7.0f} "
             f"{r['errors'] + r['disconnects']:>4.0f}",
             flush=True,
         )
