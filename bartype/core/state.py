@@ -63,6 +63,11 @@ class StateManager(Generic[T]):
         entry = self._entries.get(session_id)
         return None if entry is None else entry.value
 
+    def last_used(self, session_id: str) -> float | None:
+        """When a session was last used, or ``None`` if there is no such session."""
+        entry = self._entries.get(session_id)
+        return None if entry is None else entry.last_used
+
     def update(self, session_id: str, value: T, now: float) -> None:
         """Replace a live session's value."""
         self.get(session_id, now)

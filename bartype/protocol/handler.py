@@ -131,6 +131,9 @@ class HandlerConfig:
     burst_min_ms: float = 400.0
     """``burst_keys`` characters within less than this (over 600 WPM) flag the result."""
     idle_limit_ms: float = 60_000.0
+    restore_grace_s: float = 30.0
+    """After a restart, restored tests wait this long for their typists to reconnect
+    before the clock may end them (a client retries for about 30 s)."""
     max_sessions: int = 20_000
     max_frame: int = 65_536
     rate: float = 50.0
@@ -178,6 +181,8 @@ class LiveSession:
     burst: deque[float] = field(default_factory=deque)
     complete: Outgoing | None = None
     legacy_typed: str = ""
+    hold_until: float = 0.0
+    """Restored after a restart: the clock does not end the test before this time."""
 
     @property
     def state(self) -> str:
@@ -845,6 +850,8 @@ class SessionHandler:
                 continue
             if session.start_t is None or live.last_t is None:
                 continue  # the clock starts on the first character
+            if now < live.hold_until:
+                continue  # just restored: its typist may still be reconnecting
             limit = session.time_limit_ms
             assert limit is not None
             client_now = live.last_t + (now - live.last_key_at) * 1000
@@ -864,7 +871,7 @@ class SessionHandler:
                 continue
             session = live.session
             if session.state is SessionState.RUNNING and session.time_limit_ms is None:
-                if (now - live.last_key_at) * 1000 > idle_ms:
+                if (now - live.last_key_at) * 1000 > idle_ms and now >= live.hold_until:
                     session.abandon()
                     self._finish(live, now)
         for _, live in self.sessions.expire(now):
@@ -873,17 +880,22 @@ class SessionHandler:
     # -- keeping tests in progress across a restart ------------------------
 
     def export_sessions(self, now: float) -> list[dict[str, Any]]:
-        """Snapshots (JSON-able) of every test still in progress, for a restart.
+        """Snapshots (JSON-able) of every session a client may still resume, for a restart.
 
-        A snapshot is the session's options, its text and its keystroke log
+        A test in progress is its options, its text and its keystroke log
         (replaying the log rebuilds the typing state), the protocol state
-        around it, and its server times as seconds before ``now``.
+        around it, and its server times as seconds before ``now``. A finished
+        test is its ``SESSION_COMPLETE`` (its client may not have received it).
         """
         snapshots = []
         for sid in list(self.sessions):
             live = self.sessions.peek(sid)
-            if live is None or live.complete is not None or not live.session.state.is_open:
+            last_used = self.sessions.last_used(sid)
+            if live is None or last_used is None:
                 continue
+            finished = live.complete is not None
+            if not finished and not live.session.state.is_open:
+                continue  # closed, its SESSION_COMPLETE about to be made: nothing to resume
             config = live.session.config
 
             def ago(at: float | None) -> float | None:
@@ -893,6 +905,7 @@ class SessionHandler:
                 {
                     "id": live.id,
                     "token": live.token,
+                    "idleS": now - last_used,
                     "text": live.text,
                     "mode": live.mode,
                     "mode2": live.mode2,
@@ -905,7 +918,8 @@ class SessionHandler:
                         "wordCount": config.word_count,
                         "idleLimitMs": config.idle_limit_ms,
                     },
-                    "log": [[key.name, key.t] for key in live.session.log],
+                    "complete": live.complete.data if live.complete is not None else None,
+                    "log": [] if finished else [[key.name, key.t] for key in live.session.log],
                     "acked": live.acked,
                     "lastT": live.last_t,
                     "flags": sorted(live.flags),
@@ -924,24 +938,34 @@ class SessionHandler:
         """Restore ``export_sessions`` snapshots; return how many were restored.
 
         Server times are moved so that ``downtime_s`` (how long the server was
-        away) has passed for each session, as it has for its typist: a timed
-        test ends on time, an idle one is dropped as if the server had never
-        stopped. A snapshot that does not rebuild (damaged, or from an
-        incompatible version) is skipped with a warning.
+        away) has passed for each session, as it has for its typist: a session
+        unused for longer than the TTL, downtime included, is not restored. A
+        restored test is not ended by the clock (time up, idle) for
+        ``HandlerConfig.restore_grace_s``, so that its typist can reconnect
+        and send the keys typed meanwhile first. A snapshot that does not
+        rebuild (damaged, or from an incompatible version) is skipped with a
+        warning.
         """
-        if downtime_s > self.config.session_ttl_s:
-            return 0  # they would have expired meanwhile
+        downtime_s = max(0.0, downtime_s)
         restored = 0
         for snapshot in snapshots:
             try:
-                live = self._restore(snapshot, now - max(0.0, downtime_s))
+                idle_s = float(snapshot["idleS"]) + downtime_s
+                if idle_s > self.config.session_ttl_s:
+                    continue  # it would have expired meanwhile
+                live = self._restore(snapshot, now - downtime_s)
             except Exception as exc:  # never let one bad snapshot stop the server
                 log.warning("could not restore a session from before the restart: %r", exc)
                 continue
             if live.id in self.sessions or len(self.sessions) >= self.config.max_sessions:
                 continue
-            self.sessions.create(live.id, live, now)
-            if live.started_at is not None and live.session.config.mode is Mode.TIME:
+            live.hold_until = now + self.config.restore_grace_s
+            self.sessions.create(live.id, live, now - idle_s)
+            if (
+                live.complete is None
+                and live.started_at is not None
+                and live.session.config.mode is Mode.TIME
+            ):
                 self._timed.add(live)
             restored += 1
         return restored
@@ -955,9 +979,13 @@ class SessionHandler:
             word_count=cfg["wordCount"],
             idle_limit_ms=float(cfg["idleLimitMs"]),
         )
+        token = snap["token"]
+        if not isinstance(token, str) or not token:
+            raise ValueError("a snapshot without a token")
+        complete = snap["complete"]
         keys = [stroke for name, t in snap["log"] for stroke in keystrokes_from_key(name, t)]
         session = replay(config, snap["text"], keys)
-        if not session.state.is_open:
+        if complete is None and not session.state.is_open:
             raise ValueError(f"session {snap['id']} does not replay to an open test")
 
         def at(ago: float | None) -> float | None:
@@ -967,7 +995,7 @@ class SessionHandler:
         last_key_at = at(snap["lastKeyAgoS"])
         return LiveSession(
             id=str(snap["id"]),
-            token=str(snap["token"]),
+            token=token,
             session=session,
             text=snap["text"],
             mode=str(snap["mode"]),
@@ -982,6 +1010,7 @@ class SessionHandler:
             first_key_at=at(snap["firstKeyAgoS"]),
             flags=set(snap["flags"]),
             burst=deque(float(t) for t in snap["burst"]),
+            complete=None if complete is None else Outgoing(SESSION_COMPLETE, dict(complete)),
             legacy_typed=str(snap["legacyTyped"]),
         )
 

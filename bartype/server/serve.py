@@ -49,6 +49,7 @@ from bartype.protocol.messages import (
     error,
 )
 from bartype.protocol.textgen import LibraryTexts, TextSource
+from bartype.storage.history import KeptSession
 
 log = logging.getLogger("bartype.server")
 
@@ -175,11 +176,11 @@ class FastConnection(ServerConnection):
 
 @runtime_checkable
 class SessionStore(Protocol):
-    """Where tests in progress wait while the server restarts (``History`` is one)."""
+    """Where sessions wait while the server restarts (``History`` is one)."""
 
-    def keep_live_sessions(self, snapshots: Sequence[Mapping[str, Any]]) -> None: ...
+    def keep_live_sessions(self, owner: str, snapshots: Sequence[Mapping[str, Any]]) -> None: ...
 
-    def take_live_sessions(self) -> list[dict[str, Any]]: ...
+    def take_live_sessions(self, owner: str) -> list[KeptSession]: ...
 
 
 class Connection:
@@ -246,9 +247,8 @@ class BartypeServer:
     # -- lifecycle --------------------------------------------------------
 
     async def start(self) -> None:
-        """Restore the tests a previous run kept, bind, and start accepting connections."""
+        """Bind, restore the sessions a previous run here kept, and start accepting."""
         cfg = self.config
-        self._restore_sessions()
         self._server = await serve(
             self._serve_connection,
             cfg.host,
@@ -267,6 +267,8 @@ class BartypeServer:
         sockets = list(self._server.sockets)
         if sockets:
             self.port = int(sockets[0].getsockname()[1])
+        # Once bound (a failed start must not consume them), before any client is served.
+        self._restore_sessions()
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
         log.info(
             "listening on ws://%s:%d%s (health: http://%s:%d%s; %s loop)",
@@ -306,41 +308,45 @@ class BartypeServer:
                 close()
         log.info("stopped")
 
+    @property
+    def _owner(self) -> str:
+        """This server in the kept-sessions table: a restart on the same address finds them."""
+        return f"{self.config.host}:{self.port}"
+
     def _keep_sessions(self) -> None:
-        """Store the tests in progress, so that a restart can resume them."""
+        """Store the sessions clients may still resume, so that a restart can restore them."""
         if not isinstance(self.history, SessionStore):
             return
-        saved_at = time.time()
-        snapshots = [
-            {**snap, "savedAt": saved_at} for snap in self.handler.export_sessions(time.monotonic())
-        ]
+        snapshots = self.handler.export_sessions(time.monotonic())
         try:
-            self.history.keep_live_sessions(snapshots)
+            self.history.keep_live_sessions(self._owner, snapshots)
         except Exception:  # the results are safe already; only resuming is lost
-            log.exception("could not keep the tests in progress")
+            log.exception("could not keep the sessions in progress")
             return
         if snapshots:
-            log.info("kept %d tests in progress for the next start", len(snapshots))
+            log.info("kept %d sessions for the next start", len(snapshots))
 
     def _restore_sessions(self) -> None:
-        """Bring back the tests in progress a previous run kept (once)."""
+        """Bring back the sessions a previous run on this address kept (once)."""
         if not isinstance(self.history, SessionStore):
             return
         try:
-            snapshots = self.history.take_live_sessions()
+            kept = self.history.take_live_sessions(self._owner)
         except Exception:
-            log.exception("could not read the tests kept by the previous run")
+            log.exception("could not read the sessions kept by the previous run")
             return
-        if not snapshots:
+        if not kept:
             return
-        saved_at = min(float(snap.get("savedAt", 0.0)) for snap in snapshots)
-        downtime = max(0.0, time.time() - saved_at)
-        restored = self.handler.import_sessions(snapshots, time.monotonic(), downtime)
+        now, wall = time.monotonic(), time.time()
+        restored = sum(
+            self.handler.import_sessions([snapshot], now, max(0.0, wall - saved_at))
+            for saved_at, snapshot in kept
+        )
         log.info(
-            "restored %d of %d tests in progress from before the restart (%.1f s ago)",
+            "restored %d of %d sessions from before the restart (%.1f s ago)",
             restored,
-            len(snapshots),
-            downtime,
+            len(kept),
+            max(0.0, wall - kept[-1].saved_at),
         )
 
     async def _tick_forever(self) -> None:

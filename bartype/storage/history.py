@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.metrics import KeyStat, SecondSeries
@@ -151,10 +151,10 @@ def _v3(db: sqlite3.Connection) -> None:
 
 
 def _v4(db: sqlite3.Connection) -> None:
-    """Tests in progress, kept by a server across a restart (one JSON snapshot each)."""
+    """Sessions kept by a server across a restart (one JSON snapshot each), per server."""
     db.execute(
-        "CREATE TABLE live_sessions "
-        "(id TEXT PRIMARY KEY, saved_at REAL NOT NULL, data TEXT NOT NULL)"
+        "CREATE TABLE live_sessions (owner TEXT NOT NULL, id TEXT NOT NULL, "
+        "saved_at REAL NOT NULL, data TEXT NOT NULL, PRIMARY KEY (owner, id))"
     )
 
 
@@ -264,6 +264,13 @@ def _row_to_result(row: tuple[Any, ...], keystrokes: tuple[Keystroke, ...] | Non
         options=row[27],
         keystrokes=keystrokes,
     )
+
+
+class KeptSession(NamedTuple):
+    """A session snapshot kept across a server restart, and when it was kept (Unix time)."""
+
+    saved_at: float
+    snapshot: dict[str, Any]
 
 
 class History:
@@ -448,37 +455,41 @@ class History:
             )
         }
 
-    # -- tests in progress across a server restart -------------------------
+    # -- sessions across a server restart ----------------------------------
 
-    def keep_live_sessions(self, snapshots: Sequence[Mapping[str, Any]]) -> None:
-        """Store snapshots of the tests in progress (replacing any kept before).
+    def keep_live_sessions(self, owner: str, snapshots: Sequence[Mapping[str, Any]]) -> None:
+        """Store ``owner``'s session snapshots, replacing any it kept before.
 
-        Each needs a string ``id``; the rest is the handler's business.
+        ``owner`` names the server (its address), so that servers sharing a
+        database keep their own. Each snapshot needs a string ``id``.
         """
         now = time.time()
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM live_sessions")
+            self._db.execute("DELETE FROM live_sessions WHERE owner = ?", (owner,))
             self._db.executemany(
-                "INSERT INTO live_sessions VALUES (?, ?, ?)",
-                [(snap["id"], now, json.dumps(snap)) for snap in snapshots],
+                "INSERT INTO live_sessions VALUES (?, ?, ?, ?)",
+                [(owner, str(snap["id"]), now, json.dumps(snap)) for snap in snapshots],
             )
 
-    def take_live_sessions(self) -> list[dict[str, Any]]:
-        """Return the kept snapshots and forget them (a restart restores them once)."""
+    def take_live_sessions(self, owner: str) -> list[KeptSession]:
+        """Return ``owner``'s kept snapshots, oldest first, and forget them (restored once)."""
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            rows = self._db.execute("SELECT data FROM live_sessions ORDER BY saved_at").fetchall()
-            self._db.execute("DELETE FROM live_sessions")
-        snapshots: list[dict[str, Any]] = []
-        for (data,) in rows:
+            rows = self._db.execute(
+                "SELECT saved_at, data FROM live_sessions WHERE owner = ? ORDER BY saved_at",
+                (owner,),
+            ).fetchall()
+            self._db.execute("DELETE FROM live_sessions WHERE owner = ?", (owner,))
+        kept: list[KeptSession] = []
+        for saved_at, data in rows:
             try:
                 snapshot = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue  # a damaged row must not stop the server from starting
             if isinstance(snapshot, dict):
-                snapshots.append(snapshot)
-        return snapshots
+                kept.append(KeptSession(float(saved_at), snapshot))
+        return kept
 
     def count(self) -> int:
         """Number of stored results."""

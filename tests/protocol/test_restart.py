@@ -18,8 +18,8 @@ def _restarted(d: Driver, downtime_s: float, now: float = 1000.0, **config: Any)
     new = Driver(d.history, **config)
     new.now = now
     if d.history is not None:
-        d.history.keep_live_sessions(snapshots)
-        snapshots = d.history.take_live_sessions()
+        d.history.keep_live_sessions("test:1", snapshots)
+        snapshots = [kept.snapshot for kept in d.history.take_live_sessions("test:1")]
     new.handler.import_sessions(snapshots, now, downtime_s)
     return new
 
@@ -52,7 +52,7 @@ def test_a_test_resumes_after_a_restart_with_the_same_result(tmp_path: Path) -> 
         assert complete["metrics"] == expected.data["metrics"]
         assert history.count() == 1
         # Restored once: a second restart finds nothing left to restore.
-        assert history.take_live_sessions() == []
+        assert history.take_live_sessions("test:1") == []
 
 
 def test_the_token_is_still_required_after_a_restart(tmp_path: Path) -> None:
@@ -67,33 +67,88 @@ def test_the_token_is_still_required_after_a_restart(tmp_path: Path) -> None:
 
 def test_a_timed_test_that_ran_out_during_the_restart_ends_on_time(tmp_path: Path) -> None:
     """The typist's clock kept running while the server was away: a 2 s test typed for
-    0.5 s before a 5 s restart is over, and ends at 2 s, not 7."""
+    0.5 s before a 5 s restart is over. The server waits for the typist to come back with
+    the keys typed meanwhile, then ends the test at 2 s with every key typed before that."""
     with History(tmp_path / "server.sqlite3") as history:
         d = Driver(history)
         channel, created = d.started(mode="time", duration=2)
         d.now = 0.5
         d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("alpha", 0, 100)})
         new = _restarted(d, downtime_s=5.0)
+        new.tick(new.now + 0.5)  # the clock alone does not end a test just restored
+        assert history.count() == 0
         resumed = new.open(created["sessionId"], created["token"])
-        new.tick(new.now + 0.2)
-        complete = new.out[resumed.id][-1]
+        # Typed while the server was away: " beta" before the 2 s, " gamma" after it.
+        out = new.send(
+            resumed,
+            "INPUT_UPDATE",
+            {"seq": 2, "keys": keys(" beta", 1000, 100) + keys(" gamma", 2100, 100)},
+        )
+        complete = out[-1]
         assert complete.type == "SESSION_COMPLETE"
         assert complete.data["metrics"]["durationS"] == 2.0
+        assert complete.data["metrics"]["keypresses"] == len("alpha beta")
 
 
-def test_sessions_older_than_the_ttl_are_not_restored() -> None:
-    d = Driver(session_ttl_s=60.0)
-    channel, _ = d.started()
-    d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("the ")})
-    assert _restarted(d, downtime_s=61.0, session_ttl_s=60.0).handler.live_sessions == 0
-    assert _restarted(d, downtime_s=59.0, session_ttl_s=60.0).handler.live_sessions == 1
-
-
-def test_finished_tests_are_not_kept() -> None:
+def test_a_restored_test_nobody_resumes_is_ended_after_the_grace() -> None:
     d = Driver()
-    channel, _ = d.started()
-    d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys(TEXT)})
-    assert d.handler.export_sessions(d.now) == []
+    channel, created = d.started(mode="time", duration=2)
+    d.now = 0.5
+    d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("alpha", 0, 100)})
+    new = _restarted(d, downtime_s=5.0, restore_grace_s=10.0)
+    live = new.handler.sessions.peek(created["sessionId"])
+    assert live is not None
+    new.tick(new.now + 9.0)
+    assert live.complete is None
+    new.tick(new.now + 2.0)
+    assert live.complete is not None and live.complete.data["metrics"]["durationS"] == 2.0
+
+
+def test_keys_typed_during_the_restart_pass_the_future_check() -> None:
+    """With the server clock check on: keys the typist typed while the server was away
+    are accepted after the restart; a key still ahead of the clock is not."""
+    d = Driver(future_tolerance_ms=1500.0)
+    channel, created = d.started()
+    d.now = 0.4
+    d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("the ", 0, 100)})
+    new = _restarted(d, downtime_s=4.0, future_tolerance_ms=1500.0)
+    resumed = new.open(created["sessionId"], created["token"])
+    ok = new.send(resumed, "INPUT_UPDATE", {"seq": 2, "keys": keys("quick", 4000, 100)})
+    assert types(ok) == ["METRICS_UPDATE"]
+    ahead = new.send(resumed, "INPUT_UPDATE", {"seq": 3, "keys": [{"key": " ", "t": 9000.0}]})
+    assert types(ahead) == ["ERROR"] and ahead[0].data["code"] == "BAD_TIMESTAMP"
+
+
+def test_a_finished_test_is_resumed_with_its_result() -> None:
+    """A test that finished while its client was away: after a restart, resuming it still
+    gives SESSION_ATTACHED, then its SESSION_COMPLETE."""
+    d = Driver()
+    channel, created = d.started()
+    out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys(TEXT)})
+    result = out[-1]
+    assert result.type == "SESSION_COMPLETE"
+    new = _restarted(d, downtime_s=1.0)
+    resumed = new.open(created["sessionId"], created["token"])
+    again = new.out[resumed.id]
+    assert types(again) == ["SESSION_ATTACHED", "SESSION_COMPLETE"]
+    assert again[0].data["state"] == "completed"
+    assert again[1].data == result.data
+
+
+def test_a_restart_does_not_extend_the_ttl() -> None:
+    """A session unused for 590 s of a 600 s TTL, then a 5 s restart: restored, and
+    forgotten 5 s later, as it would have been without the restart."""
+    d = Driver(session_ttl_s=600.0)
+    channel, created = d.started()
+    d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("the ")})
+    d.handler.disconnect(channel, d.now)
+    d.now = 590.0
+    assert _restarted(d, downtime_s=11.0, session_ttl_s=600.0).handler.live_sessions == 0
+    new = _restarted(d, downtime_s=5.0, session_ttl_s=600.0)
+    assert new.handler.live_sessions == 1
+    new.now += 6.0
+    late = new.open(created["sessionId"], created["token"])
+    assert types(new.out[late.id]) == ["ERROR", "close 4001"]
 
 
 def test_snapshots_are_json_and_a_damaged_one_is_skipped() -> None:

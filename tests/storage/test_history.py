@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -178,12 +179,19 @@ def test_garbage_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_live_sessions_are_kept_once_and_replaced(tmp_path: Path) -> None:
-    """Snapshots of tests in progress: kept across a reopen, taken once, replaced whole."""
+    """Snapshots of sessions: kept across a reopen, taken once, replaced whole, per server."""
     path = tmp_path / "server.sqlite3"
     with History(path) as history:
-        history.keep_live_sessions([{"id": "a", "n": 1}, {"id": "b", "n": 2}])
-        history.keep_live_sessions([{"id": "c", "n": 3}])
+        history.keep_live_sessions("a:1", [{"id": "a", "n": 1}, {"id": "b", "n": 2}])
+        history.keep_live_sessions("a:1", [{"id": "c", "n": 3}])
+        history.keep_live_sessions("b:2", [{"id": "c", "n": 4}])
     with History(path) as history:
-        history._db.execute("INSERT INTO live_sessions VALUES ('d', 0, 'not json')")
-        assert history.take_live_sessions() == [{"id": "c", "n": 3}]
-        assert history.take_live_sessions() == []
+        history._db.execute("INSERT INTO live_sessions VALUES ('a:1', 'd', 0, 'not json')")
+        history._db.execute(
+            "INSERT INTO live_sessions VALUES ('a:1', 'e', 0, ?)", ("[" * 100_000 + "]" * 100_000,)
+        )
+        kept = history.take_live_sessions("a:1")
+        assert [k.snapshot for k in kept] == [{"id": "c", "n": 3}]
+        assert abs(kept[0].saved_at - time.time()) < 60
+        assert history.take_live_sessions("a:1") == []
+        assert [k.snapshot for k in history.take_live_sessions("b:2")] == [{"id": "c", "n": 4}]

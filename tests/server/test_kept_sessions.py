@@ -1,0 +1,87 @@
+"""Sessions kept across a restart of a real server: what survives a failed start, and
+servers sharing one database."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from conftest import TEST_HANDLER
+from websockets.asyncio.client import connect
+
+from bartype.server.serve import BartypeServer, ServerConfig
+from bartype.storage.history import History
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server(db: Path, port: int) -> BartypeServer:
+    return BartypeServer(ServerConfig(port=port, handler=TEST_HANDLER), history=History(db))
+
+
+async def _session_in_progress(port: int) -> str:
+    """Create and start a session, type one key; return its id."""
+    async with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        await ws.send(json.dumps({"type": "HELLO", "data": {"version": 1}}))
+        await ws.recv()
+        create = {"mode": "custom", "text": "one two three"}
+        await ws.send(json.dumps({"type": "CREATE_SESSION", "data": create}))
+        session_id = str(json.loads(await ws.recv())["data"]["sessionId"])
+        await ws.send(json.dumps({"type": "START_SESSION"}))
+        await ws.recv()
+        batch = {"seq": 1, "keys": [{"key": "o", "t": 0}]}
+        await ws.send(json.dumps({"type": "INPUT_UPDATE", "data": batch}))
+        await ws.recv()
+        return session_id
+
+
+async def test_a_failed_start_keeps_the_sessions_for_the_next(tmp_path: Path) -> None:
+    """The port is taken when the server comes back: it fails to start, and the sessions
+    it would have restored are still there for the start that works."""
+    db, port = tmp_path / "server.sqlite3", _free_port()
+    first = _server(db, port)
+    await first.start()
+    session_id = await _session_in_progress(port)
+    await first.stop()
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past TIME_WAIT
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        blocked = _server(db, port)
+        with pytest.raises(OSError):
+            await blocked.start()
+        blocked.history.close()  # type: ignore[union-attr]
+    again = _server(db, port)
+    await again.start()
+    try:
+        assert again.handler.sessions.peek(session_id) is not None
+    finally:
+        await again.stop()
+
+
+async def test_servers_sharing_a_database_keep_their_own_sessions(tmp_path: Path) -> None:
+    db = tmp_path / "server.sqlite3"
+    ports = [_free_port(), _free_port()]
+    servers = [_server(db, port) for port in ports]
+    for server in servers:
+        await server.start()
+    ids = [await _session_in_progress(port) for port in ports]
+    for server in servers:
+        await server.stop()
+    back = _server(db, ports[0])
+    await back.start()
+    try:
+        assert back.handler.sessions.peek(ids[0]) is not None
+        assert back.handler.sessions.peek(ids[1]) is None
+    finally:
+        await back.stop()
+    with History(db) as history:
+        assert [k.snapshot["id"] for k in history.take_live_sessions(f"127.0.0.1:{ports[1]}")] == [
+            ids[1]
+        ]
