@@ -8,6 +8,8 @@ the test was shown; the session re-bases it on the first accepted character.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterable, Iterator
 from enum import Enum
 from typing import NamedTuple
 
@@ -50,6 +52,53 @@ class Keystroke(NamedTuple):
         if self.kind is KeyKind.CHAR:
             return self.char
         return BACKSPACE_NAME if self.kind is KeyKind.BACKSPACE else DELETE_WORD_NAME
+
+
+class KeystrokeLog:
+    """Keystrokes in order, as a session keeps them for replay and storage.
+
+    Stored as names (the character, or an editing key's name) and an array of
+    times: about 16 bytes a key, against about 100 for a list of
+    ``Keystroke`` objects, which matters to a server holding many long tests.
+    Iterating gives ``Keystroke`` objects again.
+    """
+
+    __slots__ = ("_names", "_times")
+
+    def __init__(self, keys: Iterable[Keystroke] = ()) -> None:
+        self._names: list[str] = []
+        self._times = array("d")
+        for key in keys:
+            self.append(key)
+
+    def append(self, key: Keystroke) -> None:
+        self._names.append(key.char if key.kind is _CHAR else key.name)
+        self._times.append(key.t)
+
+    def pop(self) -> Keystroke:
+        """Remove and return the last keystroke."""
+        return _from_name(self._names.pop(), self._times.pop())
+
+    def entries(self) -> Iterator[tuple[str, float]]:
+        """``(name, t)`` pairs, as written in logs."""
+        return zip(self._names, self._times, strict=True)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __iter__(self) -> Iterator[Keystroke]:
+        for name, t in zip(self._names, self._times, strict=True):
+            yield _from_name(name, t)
+
+
+_CHAR = KeyKind.CHAR
+
+
+def _from_name(name: str, t: float) -> Keystroke:
+    """The keystroke a log name stands for (a character is one code point; names are longer)."""
+    if len(name) == 1:
+        return Keystroke(_CHAR, t, name)
+    return Keystroke(KeyKind.BACKSPACE if name == BACKSPACE_NAME else KeyKind.DELETE_WORD, t)
 
 
 def keystrokes_from_key(key: str, t: float) -> list[Keystroke]:

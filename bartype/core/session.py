@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bartype.core.analyzer import Effect, IncrementalAnalyzer, KeyOutcome
-from bartype.core.keystrokes import KeyKind, Keystroke
+from bartype.core.keystrokes import KeyKind, Keystroke, KeystrokeLog
 from bartype.core.metrics import LiveMetrics, Metrics, MetricsCalculator
 
 
@@ -189,7 +189,7 @@ class TypingSession:
         self.analyzer = IncrementalAnalyzer(text)
         self.calculator = MetricsCalculator()
         self.state = SessionState.CREATED
-        self.log: list[Keystroke] = []
+        self.log = KeystrokeLog()
         self.start_t: float | None = None
         self._last_t: float | None = None
         self._end_rel: float | None = None

@@ -919,7 +919,7 @@ class SessionHandler:
                         "idleLimitMs": config.idle_limit_ms,
                     },
                     "complete": live.complete.data if live.complete is not None else None,
-                    "log": [] if finished else [[key.name, key.t] for key in live.session.log],
+                    "log": [] if finished else [[n, t] for n, t in live.session.log.entries()],
                     "acked": live.acked,
                     "lastT": live.last_t,
                     "flags": sorted(live.flags),
