@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (for a server that must come back on it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def start_server(db: Path, port: int = 0, *extra: str) -> tuple[subprocess.Popen[str], int]:

@@ -9,16 +9,11 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_HANDLER
+from serve_process import free_port
 from websockets.asyncio.client import connect
 
 from bartype.server.serve import BartypeServer, ServerConfig
 from bartype.storage.history import History
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _server(db: Path, port: int) -> BartypeServer:
@@ -44,7 +39,7 @@ async def _session_in_progress(port: int) -> str:
 async def test_a_failed_start_keeps_the_sessions_for_the_next(tmp_path: Path) -> None:
     """The port is taken when the server comes back: it fails to start, and the sessions
     it would have restored are still there for the start that works."""
-    db, port = tmp_path / "server.sqlite3", _free_port()
+    db, port = tmp_path / "server.sqlite3", free_port()
     first = _server(db, port)
     await first.start()
     session_id = await _session_in_progress(port)
@@ -67,7 +62,7 @@ async def test_a_failed_start_keeps_the_sessions_for_the_next(tmp_path: Path) ->
 
 async def test_servers_sharing_a_database_keep_their_own_sessions(tmp_path: Path) -> None:
     db = tmp_path / "server.sqlite3"
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     servers = [_server(db, port) for port in ports]
     for server in servers:
         await server.start()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import TIMEOUT_FACTOR
-from serve_process import start_server, stop_server
+from serve_process import free_port, start_server, stop_server
 from websockets.asyncio.client import connect
 
 
@@ -90,11 +90,7 @@ def test_run_loop_auto_prefers_uvloop() -> None:
 def test_a_test_in_progress_survives_a_clean_restart(tmp_path: Path) -> None:
     """SIGTERM mid-test, then the same command again: the test resumes with its token,
     the first batch is acknowledged already, and the result counts every key."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     db = tmp_path / "server.sqlite3"
     text = "the quick brown fox"
     typed = [{"key": ch, "t": 10.0 * i} for i, ch in enumerate(text)]  # no later than real time

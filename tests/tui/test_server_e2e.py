@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serve_process import start_server, stop_server
+from serve_process import free_port, start_server, stop_server
 
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.session import replay
@@ -42,6 +42,15 @@ async def _type_live(pilot: Any, presses: list[str], gap_s: float) -> None:
         await asyncio.wait_for(done.wait(), 20)
 
 
+async def _first_attempt(pilot: Any, app: BartypeApp) -> Any:
+    """Wait until the first test is ready to type (its text came from the server)."""
+    for _ in range(300):
+        if app.attempt is not None:
+            break
+        await pilot.pause(0.02)
+    return app.attempt
+
+
 def _remote_app(url: str, tmp_path: Path, spec: TestSpec) -> BartypeApp:
     async def connect() -> Any:
         from bartype.transport.client import SessionClient
@@ -62,11 +71,7 @@ async def test_complete_a_test_over_the_server(server: str, tmp_path: Path) -> N
     online, and is kept in the local history too."""
     app = _remote_app(server, tmp_path, TestSpec(mode="words", words=10, seed=9))
     async with app.run_test() as pilot:
-        for _ in range(300):
-            if app.attempt is not None:
-                break
-            await pilot.pause(0.02)
-        attempt = app.attempt
+        attempt = await _first_attempt(pilot, app)
         assert attempt is not None and attempt.text
         assert app.connection == "connected"
         words = attempt.text.split()
@@ -94,11 +99,7 @@ async def test_complete_a_test_over_the_server(server: str, tmp_path: Path) -> N
 
 async def test_unreachable_server_exits_with_a_message(tmp_path: Path) -> None:
     """No server at the address: the app exits 1 with a sentence, not a traceback."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10))
     async with app.run_test() as pilot:
         for _ in range(200):
@@ -117,21 +118,14 @@ async def test_server_restart_mid_test(tmp_path: Path, crash: bool) -> None:
     restart (SIGTERM) the server resumes the test and gives the result; after a crash
     (SIGKILL) it no longer knows the test, and the result is computed and kept here."""
     import signal
-    import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc, _ = start_server(tmp_path / "s.db", port)
     app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10, seed=4))
     statuses: list[str] = []
     try:
         async with app.run_test() as pilot:
-            for _ in range(300):
-                if app.attempt is not None:
-                    break
-                await pilot.pause(0.02)
-            attempt = app.attempt
+            attempt = await _first_attempt(pilot, app)
             assert attempt is not None and attempt.text
             original = app._on_status
             app.client.on_status = lambda s: (statuses.append(s), original(s))  # type: ignore[union-attr]
@@ -178,25 +172,17 @@ async def test_server_gone_at_the_end_shows_the_local_result_without_waiting(
 ) -> None:
     """The server vanishes mid-test and stays away: the finished test does not wait out
     the long timeouts meant for a live server; the local result shows and is kept."""
-    import socket
-
     import bartype.tui.app as app_module
 
     # Timeouts no test could sit through: only the offline wait may apply.
     monkeypatch.setattr(app_module, "COMPLETE_TIMEOUT_S", 120.0)
     monkeypatch.setattr(app_module, "END_TIMEOUT_S", 120.0)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc, _ = start_server(tmp_path / "s.db", port)
     app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10, seed=5))
     try:
         async with app.run_test() as pilot:
-            for _ in range(300):
-                if app.attempt is not None:
-                    break
-                await pilot.pause(0.02)
-            attempt = app.attempt
+            attempt = await _first_attempt(pilot, app)
             assert attempt is not None and attempt.text
             words = attempt.text.split()
             await _type_live(pilot, [*words[0], "space"], 0.04)
