@@ -16,11 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import functools
 import gc
 import json
 import logging
 import signal
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping, Sequence
@@ -324,7 +326,7 @@ class BartypeServer:
             log.exception("could not keep the sessions in progress")
             return
         if snapshots:
-            log.info("kept %d sessions for the next start", len(snapshots))
+            log.info("kept %s for the next start", _sessions(len(snapshots)))
 
     def _restore_sessions(self) -> None:
         """Bring back the sessions a previous run on this address kept (once)."""
@@ -343,9 +345,9 @@ class BartypeServer:
             for saved_at, snapshot in kept
         )
         log.info(
-            "restored %d of %d sessions from before the restart (%.1f s ago)",
+            "restored %d of %s from before the restart (%.1f s ago)",
             restored,
-            len(kept),
+            _sessions(len(kept)),
             max(0.0, wall - kept[-1].saved_at),
         )
 
@@ -569,6 +571,10 @@ class BartypeServer:
             outbox.clear()
 
 
+def _sessions(n: int) -> str:
+    return f"{n} session" if n == 1 else f"{n} sessions"
+
+
 def _peer(connection: ServerConnection) -> str:
     address = connection.remote_address
     if isinstance(address, tuple) and address:
@@ -600,11 +606,14 @@ async def serve_until_stopped(
         await server.start()
     except OSError as exc:
         history.close()
+        if exc.errno == errno.EADDRINUSE:
+            hint = "Is another server running? Try --port."
+        elif isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+            hint = "Check --host: an address of this machine, or 0.0.0.0 for all of them."
+        else:
+            hint = "Try another --host or --port."
         log.error(
-            "Cannot listen on %s:%d (%s). Is another server running? Try --port.",
-            config.host,
-            config.port,
-            exc.strerror or exc,
+            "Cannot listen on %s:%d (%s). %s", config.host, config.port, exc.strerror or exc, hint
         )
         return 2
     print(
@@ -612,19 +621,28 @@ async def serve_until_stopped(
         flush=True,
     )
     stop = stop or asyncio.Event()
+    stopping = stop
+
+    def stop_requested() -> None:
+        if stopping.is_set():  # a second Ctrl+C must not cut short what the first started
+            log.warning("already stopping: keeping the tests in progress, a few seconds at most")
+        stopping.set()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, stop_requested)
     if ready is not None:
         ready.set()
     try:
         await stop.wait()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
-        await server.stop()
+        try:
+            await server.stop()  # the signal handlers stay: a second Ctrl+C is only logged
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(sig)
     return 0
 
 

@@ -87,9 +87,15 @@ def test_run_loop_auto_prefers_uvloop() -> None:
     assert run_loop(main(), "auto") == 1
 
 
-def test_a_test_in_progress_survives_a_clean_restart(tmp_path: Path) -> None:
-    """SIGTERM mid-test, then the same command again: the test resumes with its token,
-    the first batch is acknowledged already, and the result counts every key."""
+@pytest.mark.parametrize(
+    "signals", [[signal.SIGTERM], [signal.SIGINT, signal.SIGINT]], ids=["sigterm", "ctrl-c-twice"]
+)
+def test_a_test_in_progress_survives_a_clean_restart(
+    tmp_path: Path, signals: list[signal.Signals]
+) -> None:
+    """SIGTERM (or an impatient double Ctrl+C) mid-test, then the same command again: the
+    test resumes with its token, the first batch is acknowledged already, and the result
+    counts every key."""
     port = free_port()
     db = tmp_path / "server.sqlite3"
     text = "the quick brown fox"
@@ -110,8 +116,10 @@ def test_a_test_in_progress_survives_a_clean_restart(tmp_path: Path) -> None:
                 await ws.send(json.dumps({"type": "INPUT_UPDATE", "data": batch}))
                 update = json.loads(await ws.recv())
                 assert update["type"] == "METRICS_UPDATE" and update["data"]["ack"] == 1
-                proc.send_signal(signal.SIGTERM)
+                proc.send_signal(signals[0])
                 notice = json.loads(await ws.recv())
+                for sig in signals[1:]:  # while it is stopping
+                    proc.send_signal(sig)
                 assert notice["data"]["code"] == "SERVER_SHUTDOWN"
                 assert "resume" in notice["data"]["message"]
                 return created["sessionId"], created["token"], update
