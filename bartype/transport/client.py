@@ -231,11 +231,11 @@ class SessionClient:
             SessionError: the server refused the options (``code`` says why).
             ConnectionFailed: no connection could be opened.
         """
+        self._reset_session()  # first: a reconnect still resuming the old one gives up
         if self._channel is None:
             await self._open(None, None)
         if not self._hello_done:
             await self._hello()
-        self._reset_session()
         data = await self._request(
             encode_message(CREATE_SESSION, options.to_json()), SESSION_CREATED
         )
@@ -304,6 +304,13 @@ class SessionClient:
         if not self._complete.done():
             self.flush()
         return await asyncio.shield(self._complete)
+
+    def drop_session(self) -> None:
+        """Forget the current session: stop resuming it (its test was finished without
+        the server, say). The next ``create`` opens a connection if there is none."""
+        self._reset_session()
+        if self._channel is None and self.status == "reconnecting":
+            self._set_status("offline")
 
     async def close(self) -> None:
         """Close the connection and release the transport."""
@@ -500,6 +507,8 @@ class SessionClient:
         while not self._closing:
             delays = self._reconnect_delays
             await asyncio.sleep(delays[min(attempt, len(delays) - 1)])
+            if self._session is not session:
+                return  # dropped, or replaced by a new session: nothing left to resume
             attempt += 1
             try:
                 await self._open(session.session_id, session.token)

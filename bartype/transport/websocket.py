@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -17,15 +18,22 @@ STATUS_HINTS = {
 }
 
 
+DEFAULT_PORT = 8765
+"""``bartype serve``'s default port (its --port default), used when an address has none."""
+
+
 def ws_url(url: str, session_id: str | None = None, token: str | None = None) -> str:
     """The ``/ws`` endpoint of ``url`` (``ws://host:port`` or a full URL), with resume query."""
     parts = urlsplit(url if "://" in url else f"ws://{url}")
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+    netloc = parts.netloc
+    if scheme == "ws" and parts.hostname and parts.port is None:
+        netloc += f":{DEFAULT_PORT}"  # bartype serve's port, not HTTP's 80
     path = parts.path if parts.path not in ("", "/") else "/ws"
     query = parts.query
     if session_id is not None:
         query = urlencode({"sessionId": session_id, "token": token or ""})
-    return urlunsplit((scheme, parts.netloc, path, query, ""))
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 class WebSocketChannel:
@@ -109,8 +117,13 @@ class WebSocketConnector:
             raise ConnectionFailed(
                 f"{where} did not complete the WebSocket handshake ({exc})."
             ) from None
+        except ssl.SSLError as exc:
+            raise ConnectionFailed(
+                f"Cannot reach {where} (TLS failed: {exc.reason or exc}). "
+                "bartype serve speaks plain ws://, not wss://."
+            ) from None
         except OSError as exc:
-            reason = exc.strerror or str(exc)
+            reason = exc.strerror or str(exc) or type(exc).__name__
             raise ConnectionFailed(f"Cannot reach {where} ({reason}). {hint}") from None
         return WebSocketChannel(ws)
 

@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from bartype.storage.settings import Settings, save_settings
+from bartype.transport.base import ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.result_view import ResultView, from_complete, from_result
 from bartype.tui.screens.typing import TypingScreen
@@ -35,6 +36,8 @@ COMPLETE_TIMEOUT_S = 1.5
 """How long to wait for the handler to finish a test by itself before ending it."""
 END_TIMEOUT_S = 5.0
 """How long to wait for the handler's result before showing the one computed here."""
+CREATE_RETRY_S = 2.0
+"""How often a new test is asked for again while the server is unreachable."""
 OFFLINE_WAIT_S = 1.0
 """Both waits when the link to the server is down at the end of a test: long
 enough for a reconnect under way to finish, short enough not to keep the
@@ -72,6 +75,8 @@ class TypingClient(Protocol):
     async def end(self, t: float | None = None) -> dict[str, Any]: ...
 
     async def wait_complete(self) -> dict[str, Any]: ...
+
+    def drop_session(self) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -217,13 +222,25 @@ class BartypeApp(App[int]):
         if client is None:
             return
         options = self.session_options(spec)
-        try:
-            created = await client.create(options)
-        except Exception as error:
-            self.typing_screen.text_view.show(
-                None, f"Cannot start a test: {error} Press esc to change the settings."
-            )
-            return
+        self._update_stats()  # clears the figures of the test before
+        while True:
+            try:
+                created = await client.create(options)
+                break
+            except ConnectionFailed as error:
+                # The server is away (restarting?): try again until it is back, or the
+                # typist does something else (a new start_test cancels this one).
+                self.typing_screen.text_view.show(
+                    None,
+                    f"The server is unreachable ({error}). Trying again every "
+                    f"{CREATE_RETRY_S:g} s; esc for the menu.",
+                )
+                await asyncio.sleep(CREATE_RETRY_S)
+            except Exception as error:
+                self.typing_screen.text_view.show(
+                    None, f"Cannot start a test: {error} Press esc to change the settings."
+                )
+                return
         self.tests_started += 1
         self.attempt = Attempt(spec, created.text, created.session_id)
         self._shown_at = self.clock()
@@ -295,6 +312,8 @@ class BartypeApp(App[int]):
         attempt = self.attempt
         screen = self.typing_screen
         if attempt is None:
+            if screen.is_mounted:
+                screen.stats.show_figures("", None, None)
             return
         t = self.now_t()
         remaining = attempt.remaining_s(t)
@@ -364,9 +383,10 @@ class BartypeApp(App[int]):
                 else:
                     data = await asyncio.wait_for(client.end(attempt.local_end_t), end_wait)
             except Exception as error:
+                client.drop_session()  # finished here: no resuming it later
                 kept = " and kept in your local history" if self.remote else ""
                 self.notify(
-                    f"The result was computed here{kept}. ({error or 'no answer in time'})",
+                    f"The result was computed here{kept}. ({str(error) or 'no answer in time'})",
                     title="no answer from the server",
                     severity="warning",
                     timeout=6,

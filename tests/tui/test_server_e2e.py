@@ -204,3 +204,37 @@ async def test_server_gone_at_the_end_shows_the_local_result_without_waiting(
 
     with History(tmp_path / "local" / "history.sqlite3") as history:
         assert history.count() == 1
+
+
+async def test_a_new_test_waits_for_a_server_that_is_away(tmp_path: Path) -> None:
+    """Tab while the server is down: no dead end. The app says it is trying again, and the
+    new test appears by itself once the server is back; no old figures stay on screen."""
+    import signal
+
+    port = free_port()
+    proc, _ = start_server(tmp_path / "s.db", port)
+    app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10, seed=6))
+    try:
+        async with app.run_test() as pilot:
+            first = await _first_attempt(pilot, app)
+            assert first is not None and first.text
+            await _type_live(pilot, [*first.text.split()[0], "space"], 0.04)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            await _type_live(pilot, ["tab"], 0.04)
+            waiting = ""
+            for _ in range(250):
+                waiting = app.typing_screen.text_view.placeholder
+                if "Trying again" in waiting:
+                    break
+                await pilot.pause(0.02)
+            assert "unreachable" in waiting and "Trying again" in waiting
+            assert app.attempt is None
+            proc, _ = start_server(tmp_path / "s.db", port)
+            for _ in range(400):
+                if app.attempt is not None:
+                    break
+                await pilot.pause(0.02)
+            assert app.attempt is not None and app.attempt is not first and app.attempt.text
+    finally:
+        stop_server(proc)
