@@ -133,6 +133,8 @@ class CreatedSession:
     text: str | None
     mode: str
     options: dict[str, Any]
+    mode2: str = ""
+    """The test's label as results store it ("10" words, a quote's id, ...)."""
 
 
 class SessionClient:
@@ -245,6 +247,7 @@ class SessionClient:
             text=data.get("text"),
             mode=data["mode"],
             options=dict(data.get("options") or {}),
+            mode2=str(data.get("mode2") or ""),
         )
         self._session = created
         self._complete = asyncio.get_running_loop().create_future()

@@ -242,7 +242,7 @@ class BartypeApp(App[int]):
                 )
                 return
         self.tests_started += 1
-        self.attempt = Attempt(spec, created.text, created.session_id)
+        self.attempt = Attempt(spec, created.text, created.session_id, created.mode2)
         self._shown_at = self.clock()
         view = self.typing_screen.text_view
         view.set_class(bool(created.text) and "\n" in created.text, "-code")
@@ -405,7 +405,7 @@ class BartypeApp(App[int]):
         if self.remote or data is None:
             # The server's history is not ours: the local one decides what is a best.
             mode = str((data or {}).get("mode") or attempt.spec.mode)
-            mode2 = str((data or {}).get("mode2") or attempt.config.mode2)
+            mode2 = str((data or {}).get("mode2") or attempt.mode2 or attempt.config.mode2)
             best = False
             if view.worth_saving and result is not None:
                 best = await asyncio.to_thread(self._save_locally, attempt, mode, mode2)
