@@ -48,8 +48,8 @@ FRIENDLY_ERRORS = {
     "INVALID_SESSION": "The server no longer knows this test (did it crash?). "
     "Finish it here and it is kept locally, or press Tab for a new one.",
     "SESSION_EXPIRED": "The server forgot this test after a long pause. Press Tab for a new one.",
-    "SERVER_SHUTDOWN": "The server is stopping. Keep typing: the test resumes there if it "
-    "restarts soon, and its result is kept here either way.",
+    "SERVER_SHUTDOWN": "The server is stopping. A test in progress goes on here and resumes "
+    "there if the server is back soon; its result is kept here either way.",
     "RATE_LIMITED": "The server asks to slow down: keys are being sent in bigger batches.",
 }
 """Server errors a typist can hit, said in their terms."""
@@ -463,8 +463,8 @@ class BartypeApp(App[int]):
     def _on_status(self, status: str) -> None:
         if status == "offline" and self.connection != "offline":
             self.notify(
-                "The server stopped answering. Typing goes on here; results are computed "
-                "here and kept in your local history.",
+                "The server stopped answering. A test in progress goes on here and is kept in "
+                "your local history; a new test waits for the server to come back.",
                 title="offline",
                 severity="warning",
                 timeout=8,
