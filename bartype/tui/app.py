@@ -232,8 +232,7 @@ class BartypeApp(App[int]):
                 # typist does something else (a new start_test cancels this one).
                 self.typing_screen.text_view.show(
                     None,
-                    f"The server is unreachable ({error}). Trying again every "
-                    f"{CREATE_RETRY_S:g} s; esc for the menu.",
+                    f"{error} Trying again every {CREATE_RETRY_S:g} s; esc for the menu.",
                 )
                 await asyncio.sleep(CREATE_RETRY_S)
             except Exception as error:

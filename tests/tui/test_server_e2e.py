@@ -228,7 +228,7 @@ async def test_a_new_test_waits_for_a_server_that_is_away(tmp_path: Path) -> Non
                 if "Trying again" in waiting:
                     break
                 await pilot.pause(0.02)
-            assert "unreachable" in waiting and "Trying again" in waiting
+            assert "Cannot reach" in waiting and "Trying again" in waiting
             assert app.attempt is None
             proc, _ = start_server(tmp_path / "s.db", port)
             for _ in range(400):
