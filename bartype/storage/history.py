@@ -266,6 +266,10 @@ def _row_to_result(row: tuple[Any, ...], keystrokes: tuple[Keystroke, ...] | Non
     )
 
 
+KEPT_SESSIONS_MAX_AGE_S = 86_400.0
+"""Kept sessions no server has taken back after a day are dropped (their TTL is long over)."""
+
+
 class KeptSession(NamedTuple):
     """A session snapshot kept across a server restart, and when it was kept (Unix time)."""
 
@@ -466,7 +470,11 @@ class History:
         now = time.time()
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM live_sessions WHERE owner = ?", (owner,))
+            # Ours, and any left by a server that never came back (another port, say).
+            self._db.execute(
+                "DELETE FROM live_sessions WHERE owner = ? OR saved_at < ?",
+                (owner, now - KEPT_SESSIONS_MAX_AGE_S),
+            )
             self._db.executemany(
                 "INSERT INTO live_sessions VALUES (?, ?, ?, ?)",
                 [(owner, str(snap["id"]), now, json.dumps(snap)) for snap in snapshots],

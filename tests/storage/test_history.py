@@ -195,3 +195,16 @@ def test_live_sessions_are_kept_once_and_replaced(tmp_path: Path) -> None:
         assert abs(kept[0].saved_at - time.time()) < 60
         assert history.take_live_sessions("a:1") == []
         assert [k.snapshot for k in history.take_live_sessions("b:2")] == [{"id": "c", "n": 4}]
+
+
+def test_kept_sessions_nobody_took_back_are_dropped_after_a_day(tmp_path: Path) -> None:
+    with History(tmp_path / "server.sqlite3") as history:
+        history._db.execute(
+            "INSERT INTO live_sessions VALUES ('gone:1', 'x', ?, '{}')", (time.time() - 90_000,)
+        )
+        history._db.execute(
+            "INSERT INTO live_sessions VALUES ('b:2', 'y', ?, '{}')", (time.time(),)
+        )
+        history.keep_live_sessions("a:1", [])
+        assert history.take_live_sessions("gone:1") == []
+        assert len(history.take_live_sessions("b:2")) == 1
