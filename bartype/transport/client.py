@@ -135,6 +135,8 @@ class CreatedSession:
     options: dict[str, Any]
     mode2: str = ""
     """The test's label as results store it ("10" words, a quote's id, ...)."""
+    text_id: str | None = None
+    """Which bundled text it is ("quote:149", ...), ``None`` for a text sent or made up."""
 
 
 class SessionClient:
@@ -248,6 +250,7 @@ class SessionClient:
             mode=data["mode"],
             options=dict(data.get("options") or {}),
             mode2=str(data.get("mode2") or ""),
+            text_id=data.get("textId"),
         )
         self._session = created
         self._complete = asyncio.get_running_loop().create_future()

@@ -241,7 +241,9 @@ class BartypeApp(App[int]):
                 )
                 return
         self.tests_started += 1
-        self.attempt = Attempt(spec, created.text, created.session_id, created.mode2)
+        self.attempt = Attempt(
+            spec, created.text, created.session_id, created.mode2, created.text_id
+        )
         self._shown_at = self.clock()
         view = self.typing_screen.text_view
         view.set_class(bool(created.text) and "\n" in created.text, "-code")
@@ -445,6 +447,7 @@ class BartypeApp(App[int]):
                 history.save(
                     result,
                     text=attempt.text,
+                    text_id=attempt.text_id,
                     language=language,
                     options=options,
                     mode=mode,

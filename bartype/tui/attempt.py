@@ -47,13 +47,19 @@ class Attempt:
     """One test on the client: the text, the local session and the keystroke log."""
 
     def __init__(
-        self, spec: TestSpec, text: str | None, session_id: str = "", mode2: str = ""
+        self,
+        spec: TestSpec,
+        text: str | None,
+        session_id: str = "",
+        mode2: str = "",
+        text_id: str | None = None,
     ) -> None:
         self.spec = spec
         self.text = text
         self.session_id = session_id
         self.mode2 = mode2
         """The handler's label for this test (a quote's id, ...), for results kept here."""
+        self.text_id = text_id
         self.config = spec.session_config()
         self.session = TypingSession(self.config, text)
         self.keys: list[tuple[str, float]] = []

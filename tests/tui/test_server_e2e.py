@@ -171,7 +171,8 @@ async def test_server_gone_at_the_end_shows_the_local_result_without_waiting(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
     """The server vanishes mid-test and stays away: the finished test does not wait out
-    the long timeouts meant for a live server; the local result shows and is kept."""
+    the long timeouts meant for a live server; the local result shows and is kept, as the
+    quote it was."""
     import bartype.tui.app as app_module
 
     # Timeouts no test could sit through: only the offline wait may apply.
@@ -179,11 +180,13 @@ async def test_server_gone_at_the_end_shows_the_local_result_without_waiting(
     monkeypatch.setattr(app_module, "END_TIMEOUT_S", 120.0)
     port = free_port()
     proc, _ = start_server(tmp_path / "s.db", port)
-    app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10, seed=5))
+    spec = TestSpec(mode="quote", quote_length="short", seed=5)
+    app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, spec)
     try:
         async with app.run_test() as pilot:
             attempt = await _first_attempt(pilot, app)
             assert attempt is not None and attempt.text
+            assert attempt.text_id and attempt.text_id.startswith("quote:")
             words = attempt.text.split()
             await _type_live(pilot, [*words[0], "space"], 0.04)
             stop_server(proc)
@@ -203,7 +206,9 @@ async def test_server_gone_at_the_end_shows_the_local_result_without_waiting(
     from bartype.storage.history import History
 
     with History(tmp_path / "local" / "history.sqlite3") as history:
-        assert history.count() == 1
+        (stored,) = history.recent()
+        assert stored.mode == "quote" and stored.text_id == attempt.text_id
+        assert stored.mode2 == attempt.text_id.removeprefix("quote:")
 
 
 async def test_a_new_test_waits_for_a_server_that_is_away(tmp_path: Path) -> None:
