@@ -232,10 +232,6 @@ class KeyOutcome(NamedTuple):
     expected: str | None = None
     finished: bool = False
 
-    @property
-    def is_keypress(self) -> bool:
-        return self.effect is Effect.TYPED or self.effect is Effect.COMMITTED
-
 
 _CHAR = KeyKind.CHAR
 _BLOCKED = KeyOutcome(Effect.BLOCKED)

@@ -207,7 +207,7 @@ class MetricsCalculator:
             self._last_keydown_t = keydown
         effect = outcome.effect
         if effect is not _TYPED and effect is not _COMMITTED:
-            return  # not a keypress
+            return  # not a keypress: only TYPED and COMMITTED keystrokes are
         self.keypresses += 1
         self._interval_inserts += 1
         correct = outcome.correct

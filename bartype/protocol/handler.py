@@ -887,6 +887,10 @@ class SessionHandler:
         around it, and its server times as seconds before ``now``. A finished
         test is its ``SESSION_COMPLETE`` (its client may not have received it).
         """
+
+        def ago(at: float | None) -> float | None:
+            return None if at is None else now - at
+
         snapshots = []
         for sid in list(self.sessions):
             live = self.sessions.peek(sid)
@@ -897,10 +901,6 @@ class SessionHandler:
             if not finished and not live.session.state.is_open:
                 continue  # closed, its SESSION_COMPLETE about to be made: nothing to resume
             config = live.session.config
-
-            def ago(at: float | None) -> float | None:
-                return None if at is None else now - at
-
             snapshots.append(
                 {
                     "id": live.id,

@@ -236,6 +236,8 @@ class BartypeServer:
             texts if texts is not None else LibraryTexts(), history, config=handler_config
         )
         self.history = history
+        self._store = history if isinstance(history, SessionStore) else None
+        """Where sessions wait across a restart (none: a restart forgets them)."""
         self._burst = config.burst if config.burst is not None else max(20.0, config.rate * 2)
         self._conns: dict[int, Connection] = {}
         self._per_ip: dict[str, int] = {}
@@ -290,7 +292,7 @@ class BartypeServer:
         server, self._server = self._server, None
         log.info("shutting down (%d connections)", len(self._conns))
         message = "The server is shutting down."
-        if isinstance(self.history, SessionStore):
+        if self._store is not None:
             message += " Tests in progress are kept: they resume if it starts again."
         notice = encode(error(ErrorCode.SERVER_SHUTDOWN, message))
         broadcast([c.ws for c in self._conns.values()], notice)
@@ -317,11 +319,11 @@ class BartypeServer:
 
     def _keep_sessions(self) -> None:
         """Store the sessions clients may still resume, so that a restart can restore them."""
-        if not isinstance(self.history, SessionStore):
+        if self._store is None:
             return
         snapshots = self.handler.export_sessions(time.monotonic())
         try:
-            self.history.keep_live_sessions(self._owner, snapshots)
+            self._store.keep_live_sessions(self._owner, snapshots)
         except Exception:  # the results are safe already; only resuming is lost
             log.exception("could not keep the sessions in progress")
             return
@@ -330,10 +332,10 @@ class BartypeServer:
 
     def _restore_sessions(self) -> None:
         """Bring back the sessions a previous run on this address kept (once)."""
-        if not isinstance(self.history, SessionStore):
+        if self._store is None:
             return
         try:
-            kept = self.history.take_live_sessions(self._owner)
+            kept = self._store.take_live_sessions(self._owner)
         except Exception:
             log.exception("could not read the sessions kept by the previous run")
             return
