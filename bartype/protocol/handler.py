@@ -183,6 +183,11 @@ class LiveSession:
     legacy_typed: str = ""
     hold_until: float = 0.0
     """Restored after a restart: the clock does not end the test before this time."""
+    paused_s: float = 0.0
+    """Server time since the first key in which no key could arrive: restarts, and the
+    wait for the typist to reconnect after one. The timing check leaves it out."""
+    restored_at: float | None = None
+    """When a restart restored the test, until its typist reconnects."""
 
     @property
     def state(self) -> str:
@@ -314,6 +319,9 @@ class SessionHandler:
             self._emit(old, close(CloseCode.TAKEN_OVER))
         live.channel = channel
         channel.session = live
+        if live.restored_at is not None:  # back after a restart: the wait was not typing
+            live.paused_s += self._reconnect_wait(live, now)
+            live.restored_at = None
         self._emit(
             channel,
             Outgoing(
@@ -328,6 +336,12 @@ class SessionHandler:
         )
         if live.complete is not None:
             self._emit(channel, live.complete)
+
+    def _reconnect_wait(self, live: LiveSession, now: float) -> float:
+        """How long a restored test has waited for its typist (at most the restore grace)."""
+        if live.restored_at is None:
+            return 0.0
+        return min(now - live.restored_at, self.config.restore_grace_s)
 
     # -- messages ---------------------------------------------------------
 
@@ -780,7 +794,7 @@ class SessionHandler:
         if result is not None:
             flags = set(live.flags)
             if live.first_key_at is not None:
-                observed = live.last_key_at - live.first_key_at
+                observed = live.last_key_at - live.first_key_at - live.paused_s
                 claimed = result.metrics.duration_s
                 if claimed < 0.5 * observed - 2.0:
                     flags.add(FLAG_TIMING)
@@ -928,6 +942,7 @@ class SessionHandler:
                     "startedAgoS": ago(live.started_at),
                     "lastKeyAgoS": ago(live.last_key_at) if live.started_at is not None else None,
                     "firstKeyAgoS": ago(live.first_key_at),
+                    "pausedS": live.paused_s + self._reconnect_wait(live, now),
                 }
             )
         return snapshots
@@ -960,6 +975,10 @@ class SessionHandler:
             if live.id in self.sessions or len(self.sessions) >= self.config.max_sessions:
                 continue
             live.hold_until = now + self.config.restore_grace_s
+            if live.first_key_at is not None:
+                # Keys typed meanwhile arrive late through no fault of the typist's.
+                live.paused_s += downtime_s
+                live.restored_at = now
             self.sessions.create(live.id, live, now - idle_s)
             if (
                 live.complete is None
@@ -1008,6 +1027,7 @@ class SessionHandler:
             last_t=snap["lastT"],
             last_key_at=0.0 if last_key_at is None else last_key_at,
             first_key_at=at(snap["firstKeyAgoS"]),
+            paused_s=float(snap.get("pausedS", 0.0)),
             flags=set(snap["flags"]),
             burst=deque(float(t) for t in snap["burst"]),
             complete=None if complete is None else Outgoing(SESSION_COMPLETE, dict(complete)),

@@ -162,3 +162,59 @@ def test_snapshots_are_json_and_a_damaged_one_is_skipped() -> None:
     new = Driver()
     assert new.handler.import_sessions(snapshots, 0.0) == 1
     assert new.handler.import_sessions([{"id": "x"}, "junk"], 0.0) == 0  # type: ignore[list-item]
+
+
+LONG_TEXT = "the quick brown fox jumps over the lazy dog"
+
+
+def _typed_slowly(d: Driver, channel: Any, first_seq: int, typed: list[dict[str, Any]]) -> Any:
+    """Send ``typed`` one key per batch, each batch arriving 0.5 s after the previous one
+    (server time); return the last reply."""
+    out: list[Any] = []
+    for i, key in enumerate(typed):
+        d.now += 0.5
+        out = d.send(channel, "INPUT_UPDATE", {"seq": first_seq + i, "keys": [key]})
+    return out[-1]
+
+
+def test_keys_that_arrive_much_slower_than_they_claim_are_flagged() -> None:
+    """Without any restart, 43 keys claiming 5 s that reach the server over 21 s get the
+    result flagged "timing mismatch"."""
+    d = Driver()
+    channel, _ = d.started(text=LONG_TEXT, mode="custom")
+    complete = _typed_slowly(d, channel, 1, keys(LONG_TEXT, 0, 120))
+    assert complete.type == "SESSION_COMPLETE"
+    assert complete.data["flags"] == ["timing mismatch"]
+
+
+def test_a_20_s_restart_does_not_count_as_typing_time(tmp_path: Path) -> None:
+    """A typist finishes during a 20 s restart and reconnects 2 s after the server is back:
+    the downtime and the reconnection are not time the keys took to arrive (no flag)."""
+    with History(tmp_path / "server.sqlite3") as history:
+        d = Driver(history, future_tolerance_ms=1500.0)
+        channel, created = d.started(text=LONG_TEXT, mode="custom")
+        typed = keys(LONG_TEXT, 0, 120)
+        d.now = 1.0
+        d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": typed[:8]})
+        d.now = 1.5
+        new = _restarted(d, downtime_s=20.0, future_tolerance_ms=1500.0)
+        new.now += 2.0
+        resumed = new.open(created["sessionId"], created["token"])
+        out = new.send(resumed, "INPUT_UPDATE", {"seq": 2, "keys": typed[8:]})
+        assert out[-1].type == "SESSION_COMPLETE"
+        assert out[-1].data["flags"] == [] and out[-1].data["valid"] is True
+
+
+def test_keys_sent_slowly_after_a_restart_are_still_flagged(tmp_path: Path) -> None:
+    """Only the downtime (and the reconnection, at most the restore grace) is left out:
+    a client that resumes at once and then trickles its keys over 18 s is still flagged."""
+    with History(tmp_path / "server.sqlite3") as history:
+        d = Driver(history)
+        channel, created = d.started(text=LONG_TEXT, mode="custom")
+        typed = keys(LONG_TEXT, 0, 120)
+        d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": typed[:8]})
+        new = _restarted(d, downtime_s=20.0)
+        resumed = new.open(created["sessionId"], created["token"])
+        complete = _typed_slowly(new, resumed, 2, typed[8:])
+        assert complete.type == "SESSION_COMPLETE"
+        assert complete.data["flags"] == ["timing mismatch"]

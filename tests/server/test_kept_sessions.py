@@ -3,12 +3,14 @@ servers sharing one database."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import TEST_HANDLER
+from conftest import TEST_HANDLER, TIMEOUT_FACTOR
 from serve_process import free_port
 from websockets.asyncio.client import connect
 
@@ -80,3 +82,48 @@ async def test_servers_sharing_a_database_keep_their_own_sessions(tmp_path: Path
         assert [k.snapshot["id"] for k in history.take_live_sessions(f"127.0.0.1:{ports[1]}")] == [
             ids[1]
         ]
+
+
+async def test_a_test_finished_during_a_20_s_restart_is_valid(tmp_path: Path) -> None:
+    """The typist finishes a test while the server is away for 20 s: resumed after the
+    restart, the keys typed meanwhile give a valid result, not a "timing mismatch"."""
+    db, port = tmp_path / "server.sqlite3", free_port()
+    text = "the quick brown fox jumps over the lazy dog"
+    keys = [{"key": ch, "t": i * 120} for i, ch in enumerate(text)]
+    first = BartypeServer(ServerConfig(port=port), history=History(db))  # the default rules
+    await first.start()
+    try:
+        async with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+            await ws.send(json.dumps({"type": "HELLO", "data": {"version": 1}}))
+            await ws.recv()
+            create = {"mode": "custom", "text": text}
+            await ws.send(json.dumps({"type": "CREATE_SESSION", "data": create}))
+            created = json.loads(await ws.recv())["data"]
+            await ws.send(json.dumps({"type": "START_SESSION"}))
+            await ws.recv()
+            batch = {"seq": 1, "keys": keys[:8]}  # typed over 0.84 s: not ahead of the server
+            await ws.send(json.dumps({"type": "INPUT_UPDATE", "data": batch}))
+            await ws.recv()
+    finally:
+        await first.stop()
+    with sqlite3.connect(db) as raw:  # the server stays away for 20 s
+        raw.execute("UPDATE live_sessions SET saved_at = saved_at - 20")
+    raw.close()
+    second = BartypeServer(ServerConfig(port=port), history=History(db))
+    await second.start()
+    try:
+        query = f"sessionId={created['sessionId']}&token={created['token']}"
+        async with connect(f"ws://127.0.0.1:{port}/ws?{query}") as ws:
+            assert json.loads(await ws.recv())["type"] == "SESSION_ATTACHED"
+            await asyncio.sleep(1.0)  # the client's reconnection backoff
+            batch = {"seq": 2, "keys": keys[8:]}  # typed while the server was away
+            await ws.send(json.dumps({"type": "INPUT_UPDATE", "data": batch}))
+            async with asyncio.timeout(5 * TIMEOUT_FACTOR):
+                while (message := json.loads(await ws.recv()))["type"] != "SESSION_COMPLETE":
+                    pass
+    finally:
+        await second.stop()
+    complete = message["data"]
+    assert complete["state"] == "completed"
+    assert complete["flags"] == [] and complete["invalidReasons"] == []
+    assert complete["valid"] is True
