@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from json.encoder import encode_basestring
 from typing import Any
@@ -54,6 +55,37 @@ _raw_decode = _decoder.raw_decode
 """``(value, end)`` straight from the C scanner: ``json.loads`` without its
 whitespace handling, for the one frame per keystroke. A frame with whitespace
 before or after its object is not taken here; ``decode`` handles it."""
+
+
+_NONCHARS = "\\ud800-\\udfff\\ufdd0-\\ufdef\\ufffe\\uffff" + "".join(
+    f"\\U{plane:04x}fffe\\U{plane:04x}ffff" for plane in range(1, 17)
+)
+_UNACCEPTABLE = re.compile(f"[{_NONCHARS}]")
+"""Lone UTF-16 surrogates and Unicode non-characters: not text, and a surrogate
+cannot even be encoded as UTF-8, so a reply that echoed one could not be sent."""
+_SUSPECT = re.compile(f"[{_NONCHARS}]|\\\\u")
+"""Where a frame's text may hold one: raw, or behind a ``\\u`` escape."""
+
+
+def _unacceptable_char(obj: Any) -> str | None:
+    """The first lone surrogate or non-character in any string of ``obj`` (keys too)."""
+    stack = [obj]
+    pop, push = stack.pop, stack.append
+    search = _UNACCEPTABLE.search
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str:
+            found = search(item)
+            if found is not None:
+                return found.group()
+        elif kind is dict:
+            for key, value in item.items():
+                push(key)
+                push(value)
+        elif kind is list:
+            stack.extend(item)
+    return None
 
 
 def encode(message: Outgoing) -> str:
@@ -146,6 +178,14 @@ def parse_frame(text: str) -> tuple[str, dict[str, Any]]:
         raise ProtocolError(
             ErrorCode.BAD_JSON, f"Frame is not valid JSON ({exc}); send one JSON object per frame."
         ) from None
+    if _SUSPECT.search(text) is not None:
+        bad = _unacceptable_char(obj)
+        if bad is not None:
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE,
+                f"The frame holds U+{ord(bad):04X}, a lone surrogate or a non-character, "
+                "which is not text; send valid Unicode (UTF-8, or paired \\u escapes).",
+            )
     if not isinstance(obj, dict):
         raise ProtocolError(
             ErrorCode.BAD_MESSAGE, 'A frame must be a JSON object {"type", "data"}.'
@@ -195,6 +235,8 @@ def parse_key_batch(text: str) -> tuple[int, list[tuple[str, float]]] | None:
         return None
     if end != len(text):
         return None  # text after the object (even whitespace): let ``decode`` judge it
+    if _SUSPECT.search(text) is not None:
+        return None  # an escape or a non-character: ``decode`` checks every string
     if type(obj) is not dict or len(obj) != 2 or obj.get("type") != INPUT_UPDATE:
         return None
     data = obj.get("data")

@@ -7,8 +7,9 @@ every call. The I/O layer (the loopback transport or the WebSocket server)
 1. calls ``open()`` for each new connection and keeps the returned ``Channel``;
 2. feeds each text frame to ``receive_text(channel, text, now)``;
 3. calls ``tick(now)`` about every 100 ms (time limits, idle expiry);
-4. after each call, drains ``take_dirty()``: the channels with actions to
-   perform, each giving its ``Outgoing`` messages and ``Close`` actions in order;
+4. after each call, drains ``pending()``: each channel with actions to
+   perform and its ``Outgoing`` messages and ``Close`` actions, in order (one
+   channel at a time, so that a failure on one skips no other);
 5. calls ``disconnect(channel, now)`` when a connection goes away.
 
 Every bad input becomes an ``ERROR`` (and, where documented, a close code);
@@ -25,7 +26,7 @@ import math
 import random
 import secrets
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -90,6 +91,30 @@ FLAG_BURST = "inhuman burst"
 FLAG_TIMING = "timing mismatch"
 
 
+def report_bug(logger: logging.Logger, seen: set[str], exc: BaseException, doing: str) -> None:
+    """Log an internal error in one line, with its traceback only the first time of its kind.
+
+    A hostile client that finds a bug must not flood the log: each connection
+    that hits it is answered and logged, but a traceback is written once per
+    exception type and place.
+    """
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
+    kind = f"{type(exc).__name__} at {where}"
+    first = kind not in seen
+    seen.add(kind)
+    logger.error(
+        "internal error %s: %s: %r%s",
+        doing,
+        type(exc).__name__,
+        str(exc)[:200],
+        "" if first else " (traceback logged before)",
+        exc_info=exc if first else None,
+    )
+
+
 class ResultSink(Protocol):
     """Where finished results go (``bartype.storage.history.History`` fits)."""
 
@@ -150,6 +175,8 @@ class Channel:
     hello: bool = False
     closed: bool = False
     actions: list[Action] = field(default_factory=list)
+    listed: bool = False
+    """On the handler's dirty list: its actions will be handed out."""
 
     def take(self) -> list[Action]:
         """Return and clear the pending actions."""
@@ -230,7 +257,8 @@ class SessionHandler:
         self._new_id = new_id or (lambda: secrets.token_urlsafe(12))
         self._new_seed = new_seed or (lambda: secrets.randbits(48))
         self._timed: set[LiveSession] = set()
-        self._dirty: list[Channel] = []
+        self._dirty: deque[Channel] = deque()
+        self._bugs: set[str] = set()
         self._next_channel = 0
         self._next_expiry = 0.0
         self.connections = 0
@@ -246,7 +274,8 @@ class SessionHandler:
             # Something follows a direct reply: queue the reply first, in order.
             reply, self._reply = self._reply, None
             self._emit(channel, Outgoing(METRICS_UPDATE, json.loads(reply)["data"]))
-        if not channel.actions:
+        if not channel.listed:
+            channel.listed = True
             self._dirty.append(channel)
         channel.actions.append(action)
         if isinstance(action, Close):
@@ -262,10 +291,25 @@ class SessionHandler:
         return bool(self._dirty)
 
     def take_dirty(self) -> list[Channel]:
-        """Channels that have actions pending since the last call."""
-        dirty = self._dirty
-        self._dirty = []
+        """Channels that have actions pending since the last call (take each one's actions)."""
+        dirty = list(self._dirty)
+        self._dirty.clear()
+        for channel in dirty:
+            channel.listed = False
         return dirty
+
+    def pending(self) -> Iterator[tuple[Channel, list[Action]]]:
+        """Each channel with actions pending, and its actions, handed out one channel at a time.
+
+        A channel leaves the dirty list only as it is handed out: a caller that
+        fails on one channel and stops leaves every other listed for its next
+        call, and actions emitted meanwhile are handed out in the same pass.
+        """
+        dirty = self._dirty
+        while dirty:
+            channel = dirty.popleft()
+            channel.listed = False
+            yield channel, channel.take()
 
     def _detach(self, channel: Channel) -> None:
         live = channel.session
@@ -389,14 +433,22 @@ class SessionHandler:
             self._error(channel, exc.code, exc.message)
             if exc.close is not None:
                 self._emit(channel, close(exc.close))
-        except Exception:  # a bug, not bad input: report it, keep serving others
+        except Exception as exc:  # a bug, not bad input: report it, keep serving others
             name = "InputUpdate" if type(message) is tuple else type(message).__name__
-            log.exception("internal error handling %s", name)
-            live = channel.session
-            if live is not None:
+            self._bug(exc, channel.session, now, f"handling {name} on connection {channel.id}")
+            self._error(channel, ErrorCode.INTERNAL, "Internal server error; start a new session.")
+
+    def _bug(self, exc: Exception, live: LiveSession | None, now: float, doing: str) -> None:
+        """A bug hit while ``doing``: log it (the traceback once per kind), fail the session."""
+        report_bug(log, self._bugs, exc, doing)
+        if live is not None and live.complete is None:
+            try:
                 live.session.fail()
                 self._finish(live, now)
-            self._error(channel, ErrorCode.INTERNAL, "Internal server error; start a new session.")
+            except Exception as again:  # the session is beyond saving: forget it
+                report_bug(log, self._bugs, again, f"failing session {live.id}")
+                self._timed.discard(live)
+                self.sessions.delete(live.id)
 
     def _dispatch(self, channel: Channel, message: ClientMessage | KeyBatch, now: float) -> None:
         if isinstance(message, tuple):
@@ -856,25 +908,38 @@ class SessionHandler:
 
     def tick(self, now: float) -> None:
         """Let time pass: close timed tests whose time is up, drop idle sessions."""
-        grace = self.config.time_grace_ms
         for live in list(self._timed):
-            session = live.session
-            if live.complete is not None or not session.state.is_open:
+            try:
+                self._tick_timed(live, now)
+            except Exception as exc:  # one broken session must not stop the clock for others
                 self._timed.discard(live)
-                continue
-            if session.start_t is None or live.last_t is None:
-                continue  # the clock starts on the first character
-            if now < live.hold_until:
-                continue  # just restored: its typist may still be reconnecting
-            limit = session.time_limit_ms
-            assert limit is not None
-            client_now = live.last_t + (now - live.last_key_at) * 1000
-            if client_now - session.start_t >= limit + grace:
-                session.tick(session.start_t + limit)
-                self._finish(live, now)
+                self._bug(exc, live, now, f"ending session {live.id} on time")
+                self._error_live(live)
         if now >= self._next_expiry:
             self._next_expiry = now + 1.0
             self.sessions_expire(now)
+
+    def _tick_timed(self, live: LiveSession, now: float) -> None:
+        session = live.session
+        if live.complete is not None or not session.state.is_open:
+            self._timed.discard(live)
+            return
+        if session.start_t is None or live.last_t is None:
+            return  # the clock starts on the first character
+        if now < live.hold_until:
+            return  # just restored: its typist may still be reconnecting
+        limit = session.time_limit_ms
+        assert limit is not None
+        client_now = live.last_t + (now - live.last_key_at) * 1000
+        if client_now - session.start_t >= limit + self.config.time_grace_ms:
+            session.tick(session.start_t + limit)
+            self._finish(live, now)
+
+    def _error_live(self, live: LiveSession) -> None:
+        if live.channel is not None:
+            self._error(
+                live.channel, ErrorCode.INTERNAL, "Internal server error; start a new session."
+            )
 
     def sessions_expire(self, now: float) -> None:
         """Forget sessions idle for longer than the TTL (and close idle untimed tests)."""

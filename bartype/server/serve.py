@@ -40,7 +40,13 @@ from websockets.protocol import Event
 
 from bartype import __version__
 from bartype.protocol.codec import encode
-from bartype.protocol.handler import Channel, HandlerConfig, ResultSink, SessionHandler
+from bartype.protocol.handler import (
+    Channel,
+    HandlerConfig,
+    ResultSink,
+    SessionHandler,
+    report_bug,
+)
 from bartype.protocol.messages import (
     METRICS_UPDATE,
     PROTOCOL_VERSION,
@@ -247,6 +253,7 @@ class BartypeServer:
         self.port = config.port
         self.frames = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._bugs: set[str] = set()
 
     # -- lifecycle --------------------------------------------------------
 
@@ -359,8 +366,8 @@ class BartypeServer:
             try:
                 self.handler.tick(time.monotonic())
                 self._pump()
-            except Exception:  # keep ticking: one bad session must not stop the clock
-                log.exception("error in the session tick")
+            except Exception as exc:  # keep ticking: one bad session must not stop the clock
+                report_bug(log, self._bugs, exc, "in the session tick")
 
     # -- HTTP side --------------------------------------------------------
 
@@ -462,17 +469,21 @@ class BartypeServer:
         conn.tokens = tokens - 1.0
         self.frames += 1
         handler = self.handler
-        if type(message) is str:
-            reply = handler.receive_text_direct(conn.channel, message, now)
-            if reply is not None:
-                self._send_text(conn, METRICS_UPDATE, reply)
-        else:
-            self._push(
-                conn,
-                error(
-                    ErrorCode.BAD_FRAME, "Binary frames are not accepted; send JSON text frames."
-                ),
-            )
+        try:
+            if type(message) is str:
+                reply = handler.receive_text_direct(conn.channel, message, now)
+                if reply is not None:
+                    self._send_text(conn, METRICS_UPDATE, reply)
+            else:
+                self._push(
+                    conn,
+                    error(
+                        ErrorCode.BAD_FRAME,
+                        "Binary frames are not accepted; send JSON text frames.",
+                    ),
+                )
+        except Exception as exc:
+            self._failed(conn, exc, "handling a frame")
         if handler.has_dirty:
             self._pump()
 
@@ -506,14 +517,26 @@ class BartypeServer:
         self._push(conn, Close(CloseCode.POLICY_VIOLATION, "Rate limit exceeded"))
 
     def _pump(self) -> None:
+        """Send every action the handler has for its channels; a failure costs only its own."""
         conns = self._conns
-        for channel in self.handler.take_dirty():
+        for channel, actions in self.handler.pending():
             conn = conns.get(channel.id)
-            actions = channel.take()
             if conn is None:
                 continue
-            for action in actions:
-                self._push(conn, action)
+            try:
+                for action in actions:
+                    self._push(conn, action)
+            except Exception as exc:
+                self._failed(conn, exc, "sending a reply")
+
+    def _failed(self, conn: Connection, exc: Exception, doing: str) -> None:
+        """A bug while serving ``conn``: log it, close that connection (1011), serve the others."""
+        report_bug(log, self._bugs, exc, f"{doing} on connection {conn.channel.id}")
+        if conn.closing:
+            return
+        conn.closing = True
+        conn.outbox.clear()
+        conn.closer = self._spawn(conn.ws.close(CloseCode.INTERNAL_ERROR, "Internal error"))
 
     def _push(self, conn: Connection, action: Outgoing | Close) -> None:
         """Send now if the socket keeps up, else queue (coalescing metrics)."""
