@@ -191,3 +191,43 @@ def test_metrics_update_fast_encoding_is_byte_identical(typed: str, finished: bo
     fast = encode(Outgoing("METRICS_UPDATE", data))
     assert fast == _encode({"type": "METRICS_UPDATE", "data": data})
     assert json.loads(fast)["data"] == data
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type":"HELLO","data":{"version":1,"client":"a\\ud800"}}',
+        '{"type":"HELLO","data":{"version":1,"client":"\\udc00x"}}',
+        '{"type":"HELLO","data":{"version":1,"\\ud83d":1}}',
+        '{"type":"\\ud800","data":{}}',
+        '{"type":"CREATE_SESSION","data":{"mode":"custom","text":"ab\\uDBFFcd"}}',
+        '{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"\\ud800","t":0}]}}',
+        '{"type":"INPUT_UPDATE","data":{"input":"\\ufffe"}}',
+        '{"type":"CREATE_SESSION","data":{"mode":"custom","text":"a\ufdd0"}}',
+        '{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"\U0010ffff","t":0}]}}',
+        '{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"\\uffff","t":0}]}}',
+    ],
+)
+def test_lone_surrogates_and_noncharacters_are_bad_messages(text: str) -> None:
+    """A lone surrogate or a non-character in any string, raw or escaped, is BAD_MESSAGE."""
+    from bartype.protocol.codec import parse_key_batch
+
+    with pytest.raises(ProtocolError) as info:
+        decode(text)
+    assert info.value.code == "BAD_MESSAGE"
+    assert "U+" in info.value.message
+    assert parse_key_batch(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"\\ud83d\\ude00","t":0}]}}', "😀"),
+        ('{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"\\u00e9","t":0}]}}', "é"),
+        ('{"type":"INPUT_UPDATE","data":{"seq":1,"keys":[{"key":"\\\\ud800","t":0}]}}', "\\ud800"),
+    ],
+)
+def test_paired_and_plain_escapes_are_text(text: str, key: str) -> None:
+    """Paired surrogate escapes, other escapes and an escaped backslash are accepted."""
+    message = decode(text)
+    assert isinstance(message, InputUpdate) and message.keys[0].key == key

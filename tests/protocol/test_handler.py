@@ -391,3 +391,18 @@ def test_text_options_are_stored_with_the_result(history: History) -> None:
     out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys(TEXT)})
     assert out[-1].type == "SESSION_COMPLETE"
     assert history.recent()[0].options == "punctuation"
+
+
+def test_pending_leaves_other_channels_listed_when_the_caller_stops() -> None:
+    """A caller that fails on one channel's actions leaves the others for its next pass."""
+    handler = SessionHandler(LibraryTexts(), None)
+    channels = [handler.open(0.0) for _ in range(3)]
+    for channel in channels:
+        handler.receive_text(channel, '{"type":"HELLO","data":{"version":1}}', 0.0)
+    first = next(iter(handler.pending()))  # the caller stops after one channel
+    assert first[0] is channels[0] and first[1][0].type == "WELCOME"
+    rest = {channel.id: actions for channel, actions in handler.pending()}
+    assert sorted(rest) == [channels[1].id, channels[2].id]
+    assert all(actions[0].type == "WELCOME" for actions in rest.values())
+    handler.receive_text(channels[0], "{", 0.0)  # and the first one is listed again when due
+    assert [c.id for c, _ in handler.pending()] == [channels[0].id]
