@@ -1,0 +1,140 @@
+"""Race standings, official times and cheat flags: pure functions of what each racer did.
+
+A race is won by finish time, measured from the start signal. The time that
+counts is the racer's own (the client time of their finishing keystroke,
+TypeRacer's "unlagged" time), so a slow link does not change the standings.
+It is checked against what the server saw: a finishing key that reached the
+server much later than it claims to have been typed means the times were
+compressed, and then the server's own time counts instead, and the result is
+flagged.
+
+Ordering (``ranked``):
+
+1. finishers, by official time (whole milliseconds), then higher accuracy;
+2. everyone else (still racing, or DNF), by progress (characters reached),
+   then higher accuracy;
+3. any remaining tie by the order the racers joined the room (``slot``), a
+   rule no latency can influence.
+
+Places are 1, 2, 3, ... without gaps or shared places.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+FLAG_PASTED = "pasted input"
+FLAG_BURST = "inhuman burst"
+FLAG_TIME = "claimed time shorter than the server saw"
+
+
+@dataclass(frozen=True, slots=True)
+class CheatRules:
+    """Thresholds of the cheat flags. A flag marks a result; it never removes a racer."""
+
+    paste_chars: int = 12
+    """This many characters with one and the same time were pasted, not typed
+    (a composed character or a burst caught in one terminal read is a few)."""
+    burst_chars: int = 20
+    burst_min_ms: float = 400.0
+    """``burst_chars`` characters within less than this (over 600 WPM) are not human."""
+    lag_tolerance_ms: float = 2000.0
+    """A finishing key may reach the server this much later than it claims to have
+    been typed (one-way latency, batching, clock error) before its time is refused."""
+
+
+@dataclass(frozen=True, slots=True)
+class TimeCheck:
+    """The official time of a finisher and whether the claimed one was refused."""
+
+    official_ms: float
+    flagged: bool
+
+
+def official_time(claimed_ms: float, observed_ms: float | None, tolerance_ms: float) -> TimeCheck:
+    """The time that counts for a finisher.
+
+    Args:
+        claimed_ms: the client time of the finishing keystroke, ms since the start signal.
+        observed_ms: when the server received it, ms since the start signal on the
+            server's clock; ``None`` when the key came in a batch resent after a
+            reconnection (its arrival then says nothing about when it was typed).
+        tolerance_ms: how much later than claimed a key may arrive.
+
+    Returns:
+        The claimed time, unless it is more than ``tolerance_ms`` shorter than
+        the observed one: then the observed time, flagged.
+    """
+    if observed_ms is not None and claimed_ms < observed_ms - tolerance_ms:
+        return TimeCheck(observed_ms, True)
+    return TimeCheck(claimed_ms, False)
+
+
+def pasted(char_times: Sequence[float], run: int) -> bool:
+    """Were at least ``run`` characters entered at one and the same time?"""
+    same = 0
+    previous: float | None = None
+    for t in char_times:
+        same = same + 1 if t == previous else 1
+        if same >= run:
+            return True
+        previous = t
+    return False
+
+
+def inhuman_burst(char_times: Sequence[float], chars: int, min_ms: float) -> bool:
+    """Did any ``chars`` consecutive characters span less than ``min_ms``?
+
+    Runs entered at a single instant are ``pasted``'s business; they are
+    skipped here so that one paste does not raise two flags.
+    """
+    for i in range(chars - 1, len(char_times)):
+        first, last = char_times[i - chars + 1], char_times[i]
+        if first != last and last - first < min_ms:
+            return True
+    return False
+
+
+def cheat_flags(
+    char_times: Sequence[float], rules: CheatRules, time_flagged: bool = False
+) -> tuple[str, ...]:
+    """The flags a racer's input earns, in a fixed order."""
+    flags = []
+    if pasted(char_times, rules.paste_chars):
+        flags.append(FLAG_PASTED)
+    if inhuman_burst(char_times, rules.burst_chars, rules.burst_min_ms):
+        flags.append(FLAG_BURST)
+    if time_flagged:
+        flags.append(FLAG_TIME)
+    return tuple(flags)
+
+
+@dataclass(frozen=True, slots=True)
+class RacerStanding:
+    """What a racer achieved, as the standings need it."""
+
+    id: str
+    slot: int
+    """Order of joining the room: the last tie-break."""
+    finished: bool
+    time_ms: float | None
+    """Official time of a finisher (``official_time``); ``None`` otherwise."""
+    position: int
+    """Characters of the text reached (the caret's place)."""
+    wpm: float
+    accuracy: float
+    flags: tuple[str, ...] = ()
+
+
+def rank_key(racer: RacerStanding) -> tuple[int, float, float, int]:
+    """The sort key of the module docstring's ordering."""
+    if racer.finished and racer.time_ms is not None:
+        return (0, float(round(racer.time_ms)), -racer.accuracy, racer.slot)
+    return (1, -float(racer.position), -racer.accuracy, racer.slot)
+
+
+def ranked(racers: Iterable[RacerStanding]) -> list[tuple[int, RacerStanding]]:
+    """``(place, racer)`` pairs, best first; places are 1, 2, 3, ..."""
+    ordered = sorted(racers, key=rank_key)
+    return [(place, racer) for place, racer in enumerate(ordered, start=1)]
