@@ -26,8 +26,6 @@ from bartype.transport.base import ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.result_view import ResultView, from_complete, from_result
 from bartype.tui.screens.typing import TypingScreen
-from bartype.tui.widgets.line import TextLine
-from bartype.tui.widgets.status import ConnectionStatus
 
 MIN_WIDTH = 60
 MIN_HEIGHT = 18
@@ -143,10 +141,21 @@ class BartypeApp(App[int]):
             self.notify(warning, severity="warning", timeout=8)
         self.call_after_refresh(self.check_size)
 
-    def typing_screen_ready(self) -> None:
-        """The typing screen is mounted: ask for the first text."""
-        if self.attempt is None:
+    def on_typing_screen_shown(self, message: TypingScreen.Shown) -> None:
+        """The typing screen is up: ask for the first text, or redraw the one there is."""
+        if message.first and self.attempt is None:
             self.start_test(self.spec)
+        elif not message.first:
+            self.refresh_typing()
+
+    def on_typing_screen_key_pressed(self, message: TypingScreen.KeyPressed) -> None:
+        self.type_key(message.name)
+
+    def on_typing_screen_escape_pressed(self, message: TypingScreen.EscapePressed) -> None:
+        self.action_escape()
+
+    def on_typing_screen_ticked(self, message: TypingScreen.Ticked) -> None:
+        self.tick()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.check_size)
@@ -169,8 +178,10 @@ class BartypeApp(App[int]):
                 self.pop_screen()
 
     def _back_to_typing(self) -> None:
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
+        if len(self.screen_stack) > 1:
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            self.call_after_refresh(self.check_size)  # the size cover may have gone with them
 
     def _show(self, screen: Screen[Any], callback: Callable[[Any], None] | None = None) -> None:
         from bartype.tui.screens.too_small import TooSmallScreen
@@ -301,12 +312,12 @@ class BartypeApp(App[int]):
                 parts.append("punctuation")
             if spec.numbers:
                 parts.append("numbers")
-        screen.query_one("#test-label", TextLine).set_text("  ·  ".join(parts))
-        screen.query_one("#connection", ConnectionStatus).set_status(self.connection)
+        screen.show_label("  ·  ".join(parts))
+        screen.show_connection(self.connection)
         hint = "start typing" if self.attempt is not None and not self.attempt.started else ""
         if spec.mode == "zen" and self.attempt is not None:
             hint = "start typing; esc ends the test" if not self.attempt.started else "esc ends"
-        screen.query_one("#typing-hint", TextLine).set_text(hint)
+        screen.show_hint(hint)
         self._update_stats()
 
     def _update_stats(self) -> None:
@@ -314,8 +325,10 @@ class BartypeApp(App[int]):
         screen = self.typing_screen
         if attempt is None:
             if screen.is_mounted:
+                screen.set_zen_running(False)
                 screen.stats.show_figures("", None, None)
             return
+        screen.set_zen_running(attempt.spec.mode == "zen" and attempt.started and attempt.open)
         t = self.now_t()
         remaining = attempt.remaining_s(t)
         if remaining is not None:
@@ -349,7 +362,7 @@ class BartypeApp(App[int]):
             attempt.end_locally(t)
         if not attempt.started:
             return
-        self.typing_screen.query_one("#typing-hint", TextLine).set_text("…")
+        self.typing_screen.show_hint("…")
         self._complete(attempt, by_user)
 
     @work(exclusive=True, group="finish")
@@ -473,7 +486,7 @@ class BartypeApp(App[int]):
             )
         self.connection = status
         if self.typing_screen.is_mounted:
-            self.typing_screen.query_one("#connection", ConnectionStatus).set_status(status)
+            self.typing_screen.show_connection(status)
 
     def _on_error(self, data: dict[str, Any]) -> None:
         code = str(data.get("code") or "")

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from test_handler import TEXT, Driver, keys, types
-
 from bartype.storage.history import History
+
+from .test_handler import TEXT, Driver, keys, types
 
 
 def _restarted(d: Driver, downtime_s: float, now: float = 1000.0, **config: Any) -> Driver:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conftest import TIMEOUT_FACTOR
+from support import TIMEOUT_FACTOR
 from websockets.asyncio.client import connect
 
 from bartype.server.serve import BartypeServer, ServerConfig

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-from conftest import TIMEOUT_FACTOR
+from support import TIMEOUT_FACTOR
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection
 

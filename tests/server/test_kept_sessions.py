@@ -10,8 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import TEST_HANDLER, TIMEOUT_FACTOR
-from serve_process import free_port
+from support import TEST_HANDLER, TIMEOUT_FACTOR, free_port
 from websockets.asyncio.client import connect
 
 from bartype.server.serve import BartypeServer, ServerConfig

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TIMEOUT_FACTOR
-from serve_process import free_port, start_server, stop_server
+from support import TIMEOUT_FACTOR, free_port, start_server, stop_server
 from websockets.asyncio.client import connect
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TEST_HANDLER, TIMEOUT_FACTOR
+from support import TEST_HANDLER, TIMEOUT_FACTOR
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 

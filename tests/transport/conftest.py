@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from support.servers import running_server
 
-from bartype.protocol.handler import HandlerConfig
-from bartype.server.serve import BartypeServer, ServerConfig
-from bartype.storage.history import History
-
-TIMEOUT_FACTOR = float(os.environ.get("BARTYPE_TEST_TIMEOUT_FACTOR", "1"))
-"""Scale every timeout in these tests at once, for slow CI machines."""
-
-TEST_HANDLER = HandlerConfig(future_tolerance_ms=None)
-"""Scenarios replay recorded key times instantly, so the future check is off."""
+from bartype.server.serve import BartypeServer
 
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[BartypeServer]:
-    srv = BartypeServer(
-        ServerConfig(port=0, handler=TEST_HANDLER), history=History(tmp_path / "server.sqlite3")
-    )
-    await srv.start()
-    try:
+    """The server `bartype serve` runs, on the default frame path."""
+    async with running_server(tmp_path) as srv:
         yield srv
-    finally:
-        await srv.stop()

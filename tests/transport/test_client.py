@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TEST_HANDLER, TIMEOUT_FACTOR
+from support import TEST_HANDLER, TIMEOUT_FACTOR
 
 from bartype.server.serve import BartypeServer, ServerConfig
 from bartype.storage.history import History

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from .helpers import FakeClock
+from support import FakeClock
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support import FakeClock
+
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.session import TypingSession, replay
 from bartype.storage.settings import Settings
@@ -16,19 +18,6 @@ from bartype.tui.keys import keystroke_name
 
 STEP_S = 0.25
 """Seconds between two scripted key presses (48 WPM); a binary fraction keeps times exact."""
-
-
-class FakeClock:
-    """A monotonic clock in seconds that only moves when the test says so."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def make_app(

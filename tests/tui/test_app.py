@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support import FakeClock
 from textual import events
 
 from bartype.storage.settings import Settings, load_settings
@@ -12,7 +13,7 @@ from bartype.tui.screens.results import ResultsScreen
 from bartype.tui.screens.too_small import TooSmallScreen
 from bartype.tui.screens.typing import TypingScreen
 
-from .helpers import FakeClock, make_app, press_all, wait_for_results
+from .helpers import make_app, press_all, wait_for_results
 
 WORDS = TestSpec(mode="words", words=10, seed=1)
 

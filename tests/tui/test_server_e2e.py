@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serve_process import free_port, start_server, stop_server
+from support import free_port, start_server, stop_server
 
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.session import replay

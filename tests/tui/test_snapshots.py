@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import FakeClock
 
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.results import ResultsScreen
 
-from .helpers import FakeClock, make_app, press_all, typo_script
+from .helpers import make_app, press_all, typo_script
 
 
 @pytest.fixture(autouse=True)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -17,12 +16,35 @@ from bartype.tui.widgets.stats_bar import StatsBar
 from bartype.tui.widgets.status import ConnectionStatus
 from bartype.tui.widgets.typing_text import TypingText
 
-if TYPE_CHECKING:
-    from bartype.tui.app import BartypeApp
-
 
 class TypingScreen(Screen[None]):
-    """Where the test is typed. Keys go to the app, which owns the test."""
+    """Where the test is typed.
+
+    Attributes down, messages up: the screen posts what the typist did (`KeyPressed`,
+    `EscapePressed`) and when it is there to show a test (`Shown`, `Ticked`); the app, which
+    owns the test, answers by setting what the screen shows (`zen_running`, `show_label`,
+    `show_hint`, `show_connection`, and the text view and stats bar).
+    """
+
+    class KeyPressed(Message):
+        """The typist pressed a key that types (a character, a space, a deletion)."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    class EscapePressed(Message):
+        """The typist pressed Esc (the menu, or the end of a zen test)."""
+
+    class Shown(Message):
+        """The screen is (again) on top and ready to show the test."""
+
+        def __init__(self, first: bool) -> None:
+            super().__init__()
+            self.first = first
+
+    class Ticked(Message):
+        """A few times a second while the screen is up: time for the countdown."""
 
     BINDINGS = [
         Binding("tab", "app.new_test", "new text", priority=True),
@@ -34,6 +56,9 @@ class TypingScreen(Screen[None]):
 
     AUTO_FOCUS = None
 
+    zen_running = False
+    """Set by the app: a zen test is running, so Esc ends it rather than opening the menu."""
+
     def compose(self) -> ComposeResult:
         with Vertical(id="typing-column"):
             with Horizontal(id="typing-top"):
@@ -44,27 +69,32 @@ class TypingScreen(Screen[None]):
             yield TextLine(id="typing-hint")
         yield Footer()
 
-    @property
-    def bartype(self) -> BartypeApp:
-        from bartype.tui.app import BartypeApp
-
-        assert isinstance(self.app, BartypeApp)
-        return self.app
-
-    def _zen_running(self) -> bool:
-        attempt = self.bartype.attempt
-        return (
-            attempt is not None and attempt.spec.mode == "zen" and attempt.started and attempt.open
-        )
+    def set_zen_running(self, running: bool) -> None:
+        """Esc ends the test while a zen test runs; the footer says so."""
+        if running != self.zen_running:
+            self.zen_running = running
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show "end test" for Esc while a zen test runs, "menu" otherwise."""
         if action == "escape" and parameters:
-            return (parameters[0] == "end") == self._zen_running()
+            return (parameters[0] == "end") == self.zen_running
         return True
 
     def action_escape(self, what: str) -> None:
-        self.bartype.action_escape()
+        self.post_message(self.EscapePressed())
+
+    def show_label(self, text: str) -> None:
+        """What test this is (mode, language, options)."""
+        self.query_one("#test-label", TextLine).set_text(text)
+
+    def show_hint(self, text: str) -> None:
+        """The line under the text: what to do next."""
+        self.query_one("#typing-hint", TextLine).set_text(text)
+
+    def show_connection(self, status: str) -> None:
+        """The server link's state, for the indicator (empty offline)."""
+        self.query_one("#connection", ConnectionStatus).set_status(status)
 
     @property
     def text_view(self) -> TypingText:
@@ -75,11 +105,11 @@ class TypingScreen(Screen[None]):
         return self.query_one("#stats", StatsBar)
 
     def on_mount(self) -> None:
-        self.set_interval(0.1, self.bartype.tick, name="typing tick")
-        self.bartype.typing_screen_ready()
+        self.set_interval(0.1, lambda: self.post_message(self.Ticked()), name="typing tick")
+        self.post_message(self.Shown(first=True))
 
     def on_screen_resume(self) -> None:
-        self.bartype.refresh_typing()
+        self.post_message(self.Shown(first=False))
 
     async def on_key(self, event: events.Key) -> None:
         name = keystroke_name(event.key, event.character)
@@ -87,7 +117,7 @@ class TypingScreen(Screen[None]):
             return
         event.stop()
         event.prevent_default()
-        self.bartype.type_key(name)
+        self.post_message(self.KeyPressed(name))
 
     def on_paste(self, event: events.Paste) -> None:
         """A paste is not typing."""
