@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 import pytest
-from conftest import TIMEOUT_FACTOR
+from support import TIMEOUT_FACTOR
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
