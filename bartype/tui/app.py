@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import work
 from textual.app import App
@@ -26,6 +26,9 @@ from bartype.transport.base import ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.result_view import ResultView, from_complete, from_result
 from bartype.tui.screens.typing import TypingScreen
+
+if TYPE_CHECKING:
+    from bartype.tui.screens.menu import MenuChoice
 
 MIN_WIDTH = 60
 MIN_HEIGHT = 18
@@ -91,7 +94,8 @@ class BartypeApp(App[int]):
     BINDINGS = [
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
         Binding("ctrl+q", "quit", "quit", show=False, priority=True),
-        Binding("ctrl+t", "toggle_theme", "theme", show=False),
+        # Priority: a modal screen (the menu, help) hides the app's other bindings.
+        Binding("ctrl+t", "toggle_theme", "theme", show=False, priority=True),
     ]
 
     def __init__(
@@ -555,7 +559,7 @@ class BartypeApp(App[int]):
     def _menu_closed(self, choice: Any) -> None:
         if choice is None:
             return
-        self.apply_settings(choice.settings, restart=choice.action == "start")
+        self.apply_settings(choice, restart=choice.action == "start")
         if choice.action == "history":
             self.action_history()
         elif choice.action == "help":
@@ -563,14 +567,19 @@ class BartypeApp(App[int]):
         elif choice.action == "quit":
             self.run_worker(self.action_quit())
 
-    def apply_settings(self, settings: Settings, restart: bool) -> None:
-        """Take settings from the menu: save them and, if asked, start a test with them."""
-        self.settings = settings
-        if settings.theme in self.available_themes and settings.theme != self.theme:
-            self.theme = settings.theme
-        self.save_settings()
+    def apply_settings(self, choice: MenuChoice, restart: bool) -> None:
+        """Take the menu's choice: save what the typist changed and, if asked, start a
+        test with the settings shown (the command line's options stay one-off)."""
+        shown = choice.settings
+        if "theme" in choice.changed and shown.theme in self.available_themes:
+            self.theme = shown.theme
+        if choice.changed:
+            self.settings = self.settings.with_changes(
+                **{name: getattr(shown, name) for name in choice.changed}
+            )
+            self.save_settings()
         if restart:
-            self.start_test(spec_from_settings(settings, seed=self.spec.seed))
+            self.start_test(spec_from_settings(shown, seed=self.spec.seed))
 
     def save_settings(self) -> None:
         if self.settings_path is None:
@@ -583,9 +592,14 @@ class BartypeApp(App[int]):
     def action_toggle_theme(self) -> None:
         """Switch between the dark and light themes."""
         theme = "textual-light" if self.current_theme.dark else "textual-dark"
+        from bartype.tui.screens.menu import MenuScreen
+
         self.theme = theme
         self.settings = self.settings.with_changes(theme=theme)
         self.save_settings()
+        for screen in self.screen_stack:
+            if isinstance(screen, MenuScreen):
+                screen.theme_switched(theme)
 
     def action_history(self) -> None:
         from bartype.tui.screens.history import HistoryScreen
@@ -602,9 +616,8 @@ class BartypeApp(App[int]):
         from bartype.tui.screens.menu import MenuScreen
 
         for screen in self.screen_stack:
-            if isinstance(screen, MenuScreen) and screen.settings != self.settings:
-                self.settings = screen.settings
-                self.save_settings()
+            if isinstance(screen, MenuScreen):
+                self.apply_settings(screen.choice("quit"), restart=False)
         client, self.client = self.client, None
         if client is not None:
             try:

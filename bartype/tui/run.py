@@ -109,11 +109,25 @@ def check_text_options(args: argparse.Namespace) -> str | None:
     return None
 
 
+def terminal_problem() -> str | None:
+    """Why the typing tutor cannot run here (None when stdin and stdout are a terminal)."""
+    streams = {"stdin": sys.stdin, "stdout": sys.stdout}
+    missing = [name for name, stream in streams.items() if stream is None or not stream.isatty()]
+    if not missing:
+        return None
+    return (
+        f"play needs a terminal, and {' and '.join(missing)} "
+        f"{'is' if len(missing) == 1 else 'are'} not one. Run it in a terminal window "
+        "(not with input or output redirected)."
+    )
+
+
 def run_play(args: argparse.Namespace) -> int:
     """Run the typing tutor; return the exit status.
 
     Problems the command line can fix (an unreadable ``--file``, an unknown
-    language) are reported in one line before the UI starts, with status 2.
+    language) are reported in one line before the UI starts, with status 2; so
+    is a missing terminal (Textual would read an empty stdin in a busy loop).
     """
     from bartype.core.texts import TextError
 
@@ -125,6 +139,10 @@ def run_play(args: argparse.Namespace) -> int:
         app = build_app(args)
     except TextError as error:
         print(f"bartype: {error}", file=sys.stderr)
+        return 2
+    problem = terminal_problem()
+    if problem is not None:
+        print(f"bartype: {problem}", file=sys.stderr)
         return 2
     app.run()
     if app.exit_message:

@@ -165,3 +165,48 @@ async def wait_for_results(pilot: Any, app: Any, tries: int = 100) -> Any:
             return app.screen
         await pilot.pause(0.02)
     raise AssertionError(f"no results screen; on {app.screen!r}")
+
+
+async def wait_until(pilot: Any, condition: Any, message: str = "", tries: int = 200) -> None:
+    """Let the app run until ``condition()`` holds (at most ``tries`` short pauses)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(message or f"condition never held; on {pilot.app.screen!r}")
+
+
+async def feed_terminal(pilot: Any, clock: FakeClock, data: str, step: float = STEP_S) -> None:
+    """Send what a terminal would write, one byte a write, through Textual's own parser.
+
+    Each character is written ``step`` seconds after the previous one (use
+    ``feed_write`` for several characters in one write).
+    """
+    from textual._xterm_parser import XTermParser
+
+    parser = XTermParser()
+    events = [event for ch in data for event in parser.feed(ch)]
+    await post_events(pilot, clock, events, step)
+
+
+async def feed_write(pilot: Any, clock: FakeClock, data: str, step: float = STEP_S) -> None:
+    """One write of ``data`` by the terminal: every event it parses to, at one instant."""
+    from textual._xterm_parser import XTermParser
+
+    events = list(XTermParser().feed(data))
+    clock.advance(step)
+    await post_events(pilot, clock, events, 0.0)
+
+
+async def post_events(pilot: Any, clock: FakeClock, events: Iterable[Any], step: float) -> None:
+    """Post driver events to the app one by one, ``step`` seconds apart, each handled in turn."""
+    import asyncio
+
+    app = pilot.app
+    for event in events:
+        clock.advance(step)
+        done = asyncio.Event()
+        app.post_message(event)
+        app.call_later(lambda flag=done: app.screen.call_later(flag.set))
+        await asyncio.wait_for(done.wait(), 5)
+    await pilot.pause()

@@ -62,3 +62,9 @@ def test_control_shortcuts_do_not_type() -> None:
 def test_an_ime_commit_of_several_characters_is_typed_whole() -> None:
     """An input method may commit several characters in one event; all are typed."""
     assert keystroke_name("你好", "你好") == "你好"
+
+
+def test_ctrl_h_byte_deletes_a_word() -> None:
+    """Textual names 0x08 `backspace` too; its byte says it is Ctrl+Backspace."""
+    assert keystroke_name("backspace", "\x08") == "CtrlBackspace"
+    assert keystroke_name("backspace", "\x7f") == "Backspace"

@@ -6,6 +6,7 @@ import argparse
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,3 +104,33 @@ def test_unknown_language_exits_2_with_the_choices(
     assert run_play(_args(*argv)) == 2
     err = capsys.readouterr().err
     assert named in err and "Choose one of" in err
+
+
+@pytest.mark.parametrize("stdout_tty", [False, True])
+def test_play_without_a_terminal_refuses_at_once(tmp_path: Path, stdout_tty: bool) -> None:
+    """`bartype play </dev/null` (or with stdout piped) exits 2 with a message, not a busy loop."""
+    import os
+    import pty
+
+    env = {**os.environ, "BARTYPE_HOME": str(tmp_path)}
+    primary = secondary = None
+    stdout: Any = subprocess.PIPE
+    if stdout_tty:
+        primary, secondary = pty.openpty()
+        stdout = secondary
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bartype", "play"],
+            stdin=subprocess.DEVNULL if stdout_tty else None,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=30,
+            text=True,
+        )
+    finally:
+        for fd in (primary, secondary):
+            if fd is not None:
+                os.close(fd)
+    assert done.returncode == 2
+    assert "play needs a terminal" in done.stderr

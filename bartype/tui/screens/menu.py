@@ -34,7 +34,11 @@ class MenuChoice:
     """What the menu was closed with."""
 
     settings: Settings
+    """The settings shown when it closed: those of the next test."""
     action: str  # "resume" | "start" | "history" | "help" | "quit"
+    changed: frozenset[str] = frozenset()
+    """The settings the typist changed here: only these become the saved defaults
+    (the others may be the command line's, which apply to one run)."""
 
 
 def _library_choices() -> tuple[list[str], list[str]]:
@@ -95,6 +99,7 @@ class MenuScreen(ModalScreen[MenuChoice]):
         super().__init__()
         self.original = settings
         self.settings = settings
+        self.changed: set[str] = set()
         self.themes = sorted(themes)
         self.selected = 0
         self.languages, self.code_languages = _library_choices()
@@ -165,6 +170,7 @@ class MenuScreen(ModalScreen[MenuChoice]):
         index = choices.index(current) if current in choices else 0
         new = choices[(index + step) % len(choices)]
         self.settings = self.settings.with_changes(**{key: new})
+        self.changed.add(key)
         if key == "theme":
             self.app.theme = new  # preview at once
         self.selected = min(self.selected, len(self.rows()) - 1)
@@ -175,11 +181,27 @@ class MenuScreen(ModalScreen[MenuChoice]):
         if value is not None:
             self.action_change(1)
             return
-        self.dismiss(MenuChoice(self.settings, key))
+        self.dismiss(self.choice(key))
 
     def action_close(self) -> None:
         test_fields = [f.name for f in fields(Settings) if f.name != "theme"]
         changed = any(
             getattr(self.settings, name) != getattr(self.original, name) for name in test_fields
         )
-        self.dismiss(MenuChoice(self.settings, "start" if changed else "resume"))
+        self.dismiss(self.choice("start" if changed else "resume"))
+
+    def theme_switched(self, theme: str) -> None:
+        """Ctrl+T switched (and saved) the theme while the menu is open: show it."""
+        self.settings = self.settings.with_changes(theme=theme)
+        self.original = self.original.with_changes(theme=theme)
+        if self.is_mounted:
+            self._redraw()
+
+    def choice(self, action: str) -> MenuChoice:
+        """What closing the menu with ``action`` now means."""
+        changed = frozenset(
+            name
+            for name in self.changed
+            if getattr(self.settings, name) != getattr(self.original, name)
+        )
+        return MenuChoice(self.settings, action, changed)
