@@ -21,6 +21,7 @@ import functools
 import gc
 import json
 import logging
+import re
 import signal
 import socket
 import time
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
@@ -421,9 +422,13 @@ class BartypeServer:
 
     async def _serve_connection(self, ws: ServerConnection) -> None:
         peer = _peer(ws)
-        query = parse_qs(urlsplit(ws.request.path if ws.request else "").query)
-        session_id = query["sessionId"][0] if "sessionId" in query else None
+        query = parse_qs(
+            urlsplit(ws.request.path if ws.request else "").query, keep_blank_values=True
+        )
         token = query["token"][0] if "token" in query else None
+        # Any resume query is a resume: an empty or missing id matches no session (4001).
+        resume = "sessionId" in query or "token" in query
+        session_id = query.get("sessionId", [""])[0] if resume else None
         if self._per_ip.get(peer, 0) >= self.config.max_per_ip or (
             len(self._conns) >= self.config.max_connections
         ):
@@ -433,7 +438,12 @@ class BartypeServer:
         conn = Connection(ws, channel, peer, self._burst)
         self._conns[channel.id] = conn
         self._per_ip[peer] = self._per_ip.get(peer, 0) + 1
-        log.info("connection %d from %s%s", channel.id, peer, " (resume)" if session_id else "")
+        log.info(
+            "connection %d from %s%s",
+            channel.id,
+            peer,
+            " (resume)" if session_id is not None else "",
+        )
         self._pump()
         if isinstance(ws, FastConnection):
             ws.on_text = functools.partial(self._on_frame, conn)
@@ -671,13 +681,61 @@ async def serve_until_stopped(
     return 0
 
 
+_QUERY_PARAM = re.compile(r"([?&;])([^=&;\s]*)=([^&;\s#]*)")
+_JSON_TOKEN = re.compile(r'("token"\s*:\s*")[^"]*')
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+)
+"""Control characters (C0, DEL, C1), bidi controls, invisible characters, lone surrogates."""
+REDACTED = "<redacted>"
+
+
+def _redact_param(match: re.Match[str]) -> str:
+    if unquote(match.group(2)).lower() != "token":
+        return match.group()
+    return f"{match.group(1)}{match.group(2)}={REDACTED}"
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def log_safe(text: str, *, lines: bool = False) -> str:
+    """``text`` fit for a log: resume tokens left out, unsafe characters escaped.
+
+    Request lines, headers and frames are the client's bytes: written raw, an
+    escape sequence in them would reach the terminal of whoever reads the log.
+    With ``lines`` (a traceback), line breaks are kept.
+    """
+    text = _JSON_TOKEN.sub(rf"\g<1>{REDACTED}", _QUERY_PARAM.sub(_redact_param, text))
+    if lines:
+        return "\n".join(_UNSAFE.sub(_escape_char, line) for line in text.split("\n"))
+    return _UNSAFE.sub(_escape_char, text)
+
+
+class SafeLogFilter(logging.Filter):
+    """Passes every record through ``log_safe``: message, arguments and traceback."""
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = log_safe(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = log_safe(self._formatter.formatException(record.exc_info), lines=True)
+        return True
+
+
 def configure_logging(level: str) -> None:
-    """Readable one-line logs on stderr."""
+    """Readable one-line logs on stderr, with no token and no raw control character."""
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(SafeLogFilter())
     if level != "debug":
         logging.getLogger("websockets").setLevel(logging.WARNING)
 
