@@ -19,6 +19,7 @@ nothing a client sends can raise out of the handler.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import hmac
 import json
 import logging
@@ -86,6 +87,16 @@ log = logging.getLogger("bartype.protocol")
 
 KeyBatch = tuple[int, list[tuple[str, float]]]
 """A plain ``INPUT_UPDATE`` as ``codec.parse_key_batch`` gives it: ``(seq, [(key, t), ...])``."""
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 (hex) of a resume token: what a session keeps, in memory and on disk.
+
+    A token is 144 random bits, so a fast hash is enough; a stolen database or
+    snapshot then resumes nobody's test.
+    """
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
 
 FLAG_BURST = "inhuman burst"
 FLAG_TIMING = "timing mismatch"
@@ -190,7 +201,8 @@ class LiveSession:
     """A session and the protocol state around it."""
 
     id: str
-    token: str
+    token_hash: str
+    """``token_digest`` of the resume token: the token itself is never kept."""
     session: TypingSession
     text: str | None
     mode: str
@@ -347,7 +359,11 @@ class SessionHandler:
             live = self.sessions.get(session_id, now)
         except InvalidSessionError:
             live = None
-        if live is None or token is None or not hmac.compare_digest(live.token, token):
+        if (
+            live is None
+            or token is None
+            or not hmac.compare_digest(live.token_hash, token_digest(token))
+        ):
             self._error(
                 channel,
                 ErrorCode.INVALID_SESSION,
@@ -604,9 +620,10 @@ class SessionHandler:
             mode2 = (made.text_id or "").removeprefix("quote:")
         else:
             mode2 = config.mode2
+        token = secrets.token_urlsafe(18)
         live = LiveSession(
             id=session_id,
-            token=secrets.token_urlsafe(18),
+            token_hash=token_digest(token),
             session=session,
             text=text,
             mode=message.mode,
@@ -625,7 +642,7 @@ class SessionHandler:
                 SESSION_CREATED,
                 {
                     "sessionId": session_id,
-                    "token": live.token,
+                    "token": token,
                     "text": text,
                     "mode": message.mode,
                     "mode2": mode2,
@@ -983,7 +1000,7 @@ class SessionHandler:
             snapshots.append(
                 {
                     "id": live.id,
-                    "token": live.token,
+                    "tokenHash": live.token_hash,
                     "idleS": now - last_used,
                     "text": live.text,
                     "mode": live.mode,
@@ -1063,9 +1080,9 @@ class SessionHandler:
             word_count=cfg["wordCount"],
             idle_limit_ms=float(cfg["idleLimitMs"]),
         )
-        token = snap["token"]
-        if not isinstance(token, str) or not token:
-            raise ValueError("a snapshot without a token")
+        token_hash = snap["tokenHash"]
+        if not isinstance(token_hash, str) or len(token_hash) != 64:
+            raise ValueError("a snapshot without a token hash")
         complete = snap["complete"]
         keys = [stroke for name, t in snap["log"] for stroke in keystrokes_from_key(name, t)]
         session = replay(config, snap["text"], keys)
@@ -1079,7 +1096,7 @@ class SessionHandler:
         last_key_at = at(snap["lastKeyAgoS"])
         return LiveSession(
             id=str(snap["id"]),
-            token=token,
+            token_hash=token_hash,
             session=session,
             text=snap["text"],
             mode=str(snap["mode"]),

@@ -10,7 +10,9 @@ Paths are passed in; nothing happens at import.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -158,7 +160,26 @@ def _v4(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4)
+def _v5(db: sqlite3.Connection) -> None:
+    """Kept sessions hold a hash of their resume token, never the token."""
+    rows = db.execute("SELECT rowid, data FROM live_sessions").fetchall()
+    for rowid, data in rows:
+        try:
+            snapshot = json.loads(data)
+            token = snapshot.pop("token")
+            # The digest bartype.protocol.handler.token_digest makes (a test checks).
+            snapshot["tokenHash"] = hashlib.sha256(
+                str(token).encode("utf-8", "surrogatepass")
+            ).hexdigest()
+        except (ValueError, RecursionError, TypeError, AttributeError, KeyError):
+            db.execute("DELETE FROM live_sessions WHERE rowid = ?", (rowid,))
+            continue
+        db.execute(
+            "UPDATE live_sessions SET data = ? WHERE rowid = ?", (json.dumps(snapshot), rowid)
+        )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -270,6 +291,20 @@ KEPT_SESSIONS_MAX_AGE_S = 86_400.0
 """Kept sessions no server has taken back after a day are dropped (their TTL is long over)."""
 
 
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist.
+
+    SQLite creates its write-ahead log and shared-memory files with the
+    database's own mode, so the results, keystroke logs and kept sessions
+    are readable by their owner only.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 class KeptSession(NamedTuple):
     """A session snapshot kept across a server restart, and when it was kept (Unix time)."""
 
@@ -285,6 +320,7 @@ class History:
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                _create_private(self.path)
             self._db = sqlite3.connect(str(path), isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(

@@ -218,3 +218,23 @@ def test_keys_sent_slowly_after_a_restart_are_still_flagged(tmp_path: Path) -> N
         complete = _typed_slowly(new, resumed, 2, typed[8:])
         assert complete.type == "SESSION_COMPLETE"
         assert complete.data["flags"] == ["timing mismatch"]
+
+
+def test_kept_sessions_hold_a_hash_of_the_token_not_the_token(tmp_path: Path) -> None:
+    """What a stopped server keeps in its database has no resume token in it, and the
+    token still resumes the session after the restart."""
+    path = tmp_path / "server.sqlite3"
+    with History(path) as history:
+        d = Driver(history)
+        channel, created = d.started()
+        d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("the ")})
+        snapshots = d.handler.export_sessions(d.now)
+        assert created["token"] not in json.dumps(snapshots)
+        history.keep_live_sessions("test:1", snapshots)
+        stored = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+        assert created["token"].encode() not in stored
+        new = Driver(history)
+        kept = [k.snapshot for k in history.take_live_sessions("test:1")]
+        assert new.handler.import_sessions(kept, 0.0) == 1
+    resumed = new.open(created["sessionId"], created["token"])
+    assert types(new.out[resumed.id]) == ["SESSION_ATTACHED"]

@@ -10,6 +10,7 @@ import pytest
 
 from bartype.core.keystrokes import type_text
 from bartype.core.session import Mode, Result, SessionConfig, TypingSession, replay
+from bartype.protocol.handler import token_digest
 from bartype.storage.history import MIGRATIONS, SCHEMA_VERSION, History, HistoryError, migrate
 
 TEXT = "one two three four five six seven eight nine ten"
@@ -208,3 +209,29 @@ def test_kept_sessions_nobody_took_back_are_dropped_after_a_day(tmp_path: Path) 
         history.keep_live_sessions("a:1", [])
         assert history.take_live_sessions("gone:1") == []
         assert len(history.take_live_sessions("b:2")) == 1
+
+
+def test_a_new_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """The database file (and its write-ahead log) is created with mode 0600, not 0644."""
+    path = tmp_path / "h.sqlite3"
+    with History(path) as history:
+        history.save(finished(), text=TEXT)
+        assert (path.stat().st_mode & 0o777) == 0o600
+        wal = path.with_name(path.name + "-wal")
+        assert (wal.stat().st_mode & 0o777) == 0o600
+
+
+def test_migration_to_version_5_keeps_only_a_hash_of_each_kept_token(tmp_path: Path) -> None:
+    """Kept sessions from before version 5 held their resume token: the upgrade replaces
+    it by the digest the handler checks a token against."""
+    path = tmp_path / "server.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, target=4)
+    snapshot = '{"id": "s1", "token": "tok-123", "idleS": 1.0}'
+    db.execute("INSERT INTO live_sessions VALUES ('a:1', 's1', ?, ?)", (time.time(), snapshot))
+    db.close()
+    with History(path) as history:
+        (kept,) = history.take_live_sessions("a:1")
+    assert "token" not in kept.snapshot
+    assert kept.snapshot["tokenHash"] == token_digest("tok-123")
+    assert kept.snapshot["idleS"] == 1.0
