@@ -14,6 +14,17 @@ import unicodedata
 SEPARATORS = frozenset(" \n")
 """Characters that end (commit) a word."""
 
+INVISIBLE = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # bidi
+    "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad"  # zero width
+)
+"""Characters a text loses: bidi controls (they reorder what is shown, so a word
+would not read as it must be typed) and zero-width ones (a word holding one
+looks like a word without it, yet cannot be typed)."""
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters other than tab, LF and CR: nobody can type them."""
+
 _HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -23,13 +34,25 @@ def normalize_key(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def find_control(text: str) -> int:
+    """Index of the first control character other than tab, LF and CR, or -1.
+
+    A text holding one cannot be typed (and must not reach a terminal raw):
+    it is refused, not repaired.
+    """
+    found = _CONTROL.search(text)
+    return -1 if found is None else found.start()
+
+
 def normalize_text(text: str) -> str:
     """Return ``text`` as a typing target.
 
+    Drops bidi controls and zero-width characters (``INVISIBLE``),
     NFC-normalises, turns CRLF/CR into LF, drops indentation and trailing
     spaces, collapses runs of spaces (tabs, no-break spaces...) into one
     space and runs of blank lines into one line break, and strips the ends.
     """
+    text = text.translate(_DROP_INVISIBLE)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from json.encoder import encode_basestring
 from typing import Any
 
+from bartype.core.normalize import find_control
 from bartype.protocol.messages import (
     CREATE_SESSION,
     END_SESSION,
@@ -375,6 +376,13 @@ def _create(data: dict[str, Any]) -> CreateSession:
     text = _str(t, data, "text", MAX_TEXT_CHARS)
     if text is not None and not text.strip():
         raise _bad(t, "text", "a non-empty text (or null to let the server choose)")
+    if text is not None and (at := find_control(text)) >= 0:
+        raise _bad(
+            t,
+            "text",
+            f"text a typist can type: U+{ord(text[at]):04X} at character {at} is a control "
+            "character (only tabs and line breaks are allowed)",
+        )
     seed = _int(t, data, "seed", 0, MAX_SEED)
     if mode == "code" and code is None and text is None:
         raise _bad(t, "code", "a language name in code mode (python, rust, ...)")

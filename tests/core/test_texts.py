@@ -431,6 +431,14 @@ def test_custom_text_is_normalised(tmp_path: Path) -> None:
     assert load_custom_text(path) == "Hello world!\ndéjà vu"
 
 
+def test_custom_text_loses_bidi_controls_and_zero_width_characters(tmp_path: Path) -> None:
+    """A file whose words hide a right-to-left override or a zero-width space gives the
+    text as it looks, which can be typed."""
+    path = tmp_path / "sneaky.txt"
+    path.write_text("pay \u202eevil\u202c now\u200b please", encoding="utf-8")
+    assert load_custom_text(path) == "pay evil now please"
+
+
 def test_custom_text_missing_file(tmp_path: Path) -> None:
     """A missing file says so and suggests checking the path."""
     with pytest.raises(TextError, match="no such file.*path"):
