@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from test_handler import Driver, keys, types
+
+from .test_handler import Driver, keys, types
 
 
 def test_a_sent_text_loses_bidi_and_zero_width_characters_and_can_be_typed() -> None:

@@ -9,8 +9,7 @@ import re
 import socket
 from pathlib import Path
 
-from conftest import TIMEOUT_FACTOR
-from serve_process import start_server, stop_server
+from support import TIMEOUT_FACTOR, start_server, stop_server
 from websockets.asyncio.client import connect
 
 from bartype.protocol.messages import CloseCode
