@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _texts(args: argparse.Namespace) -> int:
-    from bartype.core.texts import TextLibrary, default_texts_root
+    from bartype.storage.corpus import TextLibrary, default_texts_root
 
     library = TextLibrary(args.root or default_texts_root())
     print("word lists:", ", ".join(library.word_lists()))

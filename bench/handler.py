@@ -29,6 +29,7 @@ from bartype.protocol.codec import encode_message, parse_key_batch
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
 from bartype.protocol.textgen import LibraryTexts
 from bartype.protocol.views import metrics_update_frame
+from bartype.storage.corpus import TextLibrary, default_texts_root
 
 INTERVAL_MS = 120.0
 """100 WPM: one key every 120 ms."""
@@ -87,7 +88,11 @@ WORDS = "the of and to in is you that it he was for on are as with his they at b
 
 def run(sessions: int, chars: int, frames: int, rng: random.Random) -> dict[str, float]:
     """µs per frame for the handler, its parts, and the JSON-only baseline."""
-    handler = SessionHandler(LibraryTexts(), None, config=HandlerConfig(future_tolerance_ms=None))
+    handler = SessionHandler(
+        LibraryTexts(TextLibrary(default_texts_root())),
+        None,
+        config=HandlerConfig(future_tolerance_ms=None),
+    )
     typists = [Typist(handler, chars, rng) for _ in range(sessions)]
     # Warm up: every session part-way through its text, as in a running server.
     for typist in typists:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def make_text(chars: int, seed: int) -> str:
     """Words from the bundled English list, about ``chars`` characters long."""
-    from bartype.core.texts import TextLibrary, default_texts_root
+    from bartype.storage.corpus import TextLibrary, default_texts_root
 
     words = TextLibrary(default_texts_root()).words("english_200")
     rng = random.Random(seed)

@@ -20,19 +20,23 @@ class InvalidSessionError(LookupError):
 
 @dataclass(slots=True)
 class Entry(Generic[T]):
-    """A stored value with the time it was last used (ms, caller's clock)."""
+    """A stored value with the time it was last used (on the caller's clock)."""
 
     value: T
     last_used: float
 
 
 class StateManager(Generic[T]):
-    """Sessions keyed by id; entries unused for ``ttl_ms`` expire."""
+    """Sessions keyed by id; entries unused for longer than ``ttl`` expire.
 
-    def __init__(self, ttl_ms: float) -> None:
-        if ttl_ms <= 0:
-            raise ValueError("ttl_ms must be positive")
-        self.ttl_ms = ttl_ms
+    ``ttl`` and every ``now`` are in the same unit, the caller's (the session handler
+    passes seconds of its monotonic clock).
+    """
+
+    def __init__(self, ttl: float) -> None:
+        if ttl <= 0:
+            raise ValueError("ttl must be positive")
+        self.ttl = ttl
         self._entries: dict[str, Entry[T]] = {}
 
     def __len__(self) -> int:
@@ -53,7 +57,7 @@ class StateManager(Generic[T]):
     def get(self, session_id: str, now: float) -> T:
         """Return a live session and mark it used at ``now``."""
         entry = self._entries.get(session_id)
-        if entry is None or now - entry.last_used > self.ttl_ms:
+        if entry is None or now - entry.last_used > self.ttl:
             raise InvalidSessionError(session_id)
         entry.last_used = now
         return entry.value
@@ -82,7 +86,7 @@ class StateManager(Generic[T]):
         expired = [
             (sid, entry.value)
             for sid, entry in self._entries.items()
-            if now - entry.last_used > self.ttl_ms
+            if now - entry.last_used > self.ttl
         ]
         for sid, _ in expired:
             del self._entries[sid]

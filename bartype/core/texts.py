@@ -1,15 +1,8 @@
-"""The texts corpus and the generators that turn it into typing targets.
+"""Texts as values: quotes, code snippets, the parsers of corpus files, the generators.
 
-The corpus is a folder (``texts/`` in the repository, ``bartype/_texts`` in an
-installed wheel) holding:
-
-* ``words/<language>_<size>.txt``: one word per line, most common first;
-* ``quotes/english.jsonl``: one ``{"id", "text", "source"}`` object per line;
-* ``code/<language>.txt``: snippets separated by a line that is exactly ``---``.
-
-Nothing is read at import time: :class:`TextLibrary` reads a file the first
-time it is asked for it and keeps the result. Every text handed out has been
-through :func:`bartype.core.normalize.normalize_text`.
+Nothing here reads a file: ``bartype.storage.corpus`` reads the corpus folder and hands
+the contents to the parsers below, which say what is wrong with a file in words. Every
+text handed out has been through :func:`bartype.core.normalize.normalize_text`.
 
 The generators take an explicit :class:`random.Random`, so a seed gives the
 same text every time (races, replays, tests) and the global random state is
@@ -23,18 +16,21 @@ import random
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Protocol
 
 from bartype.core.normalize import normalize_text
 
 __all__ = [
     "QUOTE_LENGTHS",
     "CodeSnippet",
+    "Corpus",
     "Quote",
     "TextError",
-    "TextLibrary",
-    "default_texts_root",
-    "load_custom_text",
+    "check_custom_text",
+    "list_size",
+    "parse_quotes",
+    "parse_snippets",
+    "parse_word_list",
     "pick_code",
     "pick_quote",
     "random_words",
@@ -46,7 +42,6 @@ QUOTE_LENGTHS = ("short", "medium", "long")
 SHORT_QUOTE_MAX = 100
 MEDIUM_QUOTE_MAX = 300
 
-QUOTES_FILE = Path("quotes") / "english.jsonl"
 SNIPPET_SEPARATOR = "---"
 
 # random_words tuning (probabilities are per word).
@@ -96,21 +91,7 @@ class CodeSnippet:
     text: str
 
 
-def default_texts_root() -> Path:
-    """The installed corpus.
-
-    ``bartype/_texts`` inside the package (wheel installs, via hatch
-    force-include) if it exists, else ``<repo>/texts`` (editable installs and
-    tests). Computed when called.
-    """
-    package_dir = Path(__file__).resolve().parent.parent
-    installed = package_dir / "_texts"
-    if installed.is_dir():
-        return installed
-    return package_dir.parent / "texts"
-
-
-def _list_size(name: str) -> int:
+def list_size(name: str) -> int:
     """The size a list name promises: ``english_200`` -> 200, ``german_1k`` -> 1000."""
     _, _, suffix = name.rpartition("_")
     multiplier = 1
@@ -122,186 +103,121 @@ def _list_size(name: str) -> int:
         return 10**9  # unnamed sizes sort last
 
 
-def _read_corpus_file(path: Path) -> str:
-    """Read a corpus file as UTF-8, turning every failure into a TextError."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise TextError(
-            f"Text file {path} is missing. Restore the texts folder or reinstall BARtype."
-        ) from None
-    except OSError as exc:
-        raise TextError(f"Cannot read text file {path}: {exc.strerror or exc}.") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TextError(
-            f"Text file {path} is not valid UTF-8 (bad byte at offset {exc.start}). "
-            "Re-save it as UTF-8."
-        ) from None
+def parse_word_list(text: str, where: str) -> list[str]:
+    """The words of a word list file (one per line), normalised, duplicates dropped.
 
-
-class TextLibrary:
-    """Word lists, quotes and code snippets under one corpus folder.
-
-    Files are read the first time they are needed and then cached.
+    ``where`` names the file in error messages.
     """
+    words: list[str] = []
+    seen: set[str] = set()
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        word = normalize_text(raw)
+        if not word:
+            continue
+        if any(ch.isspace() for ch in word):
+            raise TextError(
+                f"{where} line {line_no}: {word!r} is more than one word. "
+                "Put one word on each line."
+            )
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    if not words:
+        raise TextError(f"Word list {where} has no words. Put one word on each line.")
+    return words
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self._words: dict[str, list[str]] = {}
-        self._quotes: list[Quote] | None = None
-        self._quotes_by_id: dict[int, Quote] = {}
-        self._code: dict[str, list[CodeSnippet]] = {}
 
-    def __repr__(self) -> str:
-        return f"TextLibrary({str(self.root)!r})"
+def parse_quotes(text: str, where: str) -> list[Quote]:
+    """The quotes of a JSON Lines file of ``{"id", "text", "source"}`` objects."""
+    quotes: list[Quote] = []
+    ids: set[int] = set()
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        at = f"{where} line {line_no}"
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise TextError(f"{at} is not valid JSON ({exc.msg}).") from None
+        if not isinstance(obj, dict):
+            raise TextError(f'{at}: expected an object {{"id", "text", "source"}}.')
+        quote_id, body, source = obj.get("id"), obj.get("text"), obj.get("source")
+        if not isinstance(quote_id, int) or isinstance(quote_id, bool):
+            raise TextError(f'{at}: "id" must be an integer.')
+        if not isinstance(body, str) or not normalize_text(body):
+            raise TextError(f'{at}: "text" must be a non-empty string.')
+        if not isinstance(source, str) or not source.strip():
+            raise TextError(f'{at}: "source" must name the author and work.')
+        if quote_id in ids:
+            raise TextError(f"{at}: id {quote_id} is used twice. Give each quote its own id.")
+        ids.add(quote_id)
+        quotes.append(Quote(quote_id, normalize_text(body), " ".join(source.split())))
+    if not quotes:
+        raise TextError(f"{where} has no quotes. Add one JSON object per line.")
+    return quotes
 
-    def _stems(self, folder: str, suffix: str) -> list[str]:
-        directory = self.root / folder
-        if not directory.is_dir():
-            return []
-        return sorted(p.stem for p in directory.glob(f"*{suffix}") if p.is_file())
 
-    # --- words -----------------------------------------------------------
+def parse_snippets(text: str, language: str, where: str) -> list[CodeSnippet]:
+    """The snippets of a code file, separated by lines that are exactly ``---``."""
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.strip() == SNIPPET_SEPARATOR:
+            blocks.append([])
+        else:
+            blocks[-1].append(line)
+    snippets: list[CodeSnippet] = []
+    for block in blocks:
+        body = normalize_text("\n".join(block))
+        if body:
+            snippets.append(CodeSnippet(language, len(snippets), body))
+    if not snippets:
+        raise TextError(f"{where} has no snippets. Separate snippets with a line '---'.")
+    return snippets
 
-    def word_lists(self) -> list[str]:
-        """Names of the word lists, e.g. ``["english_1k", "english_200", ...]`` (sorted)."""
-        return self._stems("words", ".txt")
 
-    def languages(self) -> list[str]:
-        """Languages that have at least one word list, e.g. ``["english", "german"]``."""
-        return sorted({name.rpartition("_")[0] or name for name in self.word_lists()})
+def _describe_char(ch: str) -> str:
+    code = f"U+{ord(ch):04X}"
+    try:
+        return f"{code} ({unicodedata.name(ch)})"
+    except ValueError:
+        return code
 
-    def _resolve_word_list(self, name: str) -> str:
-        key = name.strip().casefold()
-        lists = self.word_lists()
-        if key in lists:
-            return key
-        candidates = [n for n in lists if (n.rpartition("_")[0] or n) == key]
-        if candidates:
-            return min(candidates, key=lambda n: (_list_size(n), n))
-        available = ", ".join(lists) if lists else "none"
-        raise TextError(
-            f"Unknown word list {name!r}. Available lists: {available}; "
-            f"or give a language: {', '.join(self.languages()) or 'none'}."
-        )
+
+def check_custom_text(text: str, where: str) -> str:
+    """A user's own text, normalised; a :class:`TextError` for what cannot be typed.
+
+    Control characters other than tab, newline and CR are refused (naming the first one and
+    its line), and so is a text that is empty or whitespace only after normalisation.
+    """
+    for line_no, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        for column, ch in enumerate(line, start=1):
+            if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc":
+                raise TextError(
+                    f"{where} line {line_no}, column {column}: control character "
+                    f"{_describe_char(ch)} cannot be typed. Remove it; only tabs and "
+                    "line breaks are allowed."
+                )
+    normalized = normalize_text(text)
+    if not normalized:
+        what = "is empty" if not text else "contains only whitespace"
+        raise TextError(f"{where} {what}. Put some text to type in it.")
+    return normalized
+
+
+class Corpus(Protocol):
+    """Where word lists, quotes and code snippets come from (``storage.corpus.TextLibrary``)."""
 
     def words(self, name: str) -> list[str]:
-        """The words of a list, by list name or by language name.
-
-        A language name picks that language's smallest list (``"english"`` ->
-        ``"english_200"``). Duplicates are dropped, keeping the first.
-        """
-        list_name = self._resolve_word_list(name)
-        cached = self._words.get(list_name)
-        if cached is not None:
-            return list(cached)
-        path = self.root / "words" / f"{list_name}.txt"
-        text = _read_corpus_file(path)
-        words: list[str] = []
-        seen: set[str] = set()
-        for line_no, raw in enumerate(text.splitlines(), start=1):
-            word = normalize_text(raw)
-            if not word:
-                continue
-            if any(ch.isspace() for ch in word):
-                raise TextError(
-                    f"{path} line {line_no}: {word!r} is more than one word. "
-                    "Put one word on each line."
-                )
-            if word not in seen:
-                seen.add(word)
-                words.append(word)
-        if not words:
-            raise TextError(f"Word list {path} has no words. Put one word on each line.")
-        self._words[list_name] = words
-        return list(words)
-
-    # --- quotes ----------------------------------------------------------
+        """The words of a list, by list name or by language name."""
+        ...
 
     def quotes(self) -> list[Quote]:
-        """Every quote, in file order."""
-        if self._quotes is None:
-            self._quotes = self._load_quotes()
-            self._quotes_by_id = {q.id: q for q in self._quotes}
-        return list(self._quotes)
-
-    def _load_quotes(self) -> list[Quote]:
-        path = self.root / QUOTES_FILE
-        text = _read_corpus_file(path)
-        quotes: list[Quote] = []
-        ids: set[int] = set()
-        for line_no, raw in enumerate(text.splitlines(), start=1):
-            if not raw.strip():
-                continue
-            where = f"{path} line {line_no}"
-            try:
-                obj = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise TextError(f"{where} is not valid JSON ({exc.msg}).") from None
-            if not isinstance(obj, dict):
-                raise TextError(f'{where}: expected an object {{"id", "text", "source"}}.')
-            quote_id, body, source = obj.get("id"), obj.get("text"), obj.get("source")
-            if not isinstance(quote_id, int) or isinstance(quote_id, bool):
-                raise TextError(f'{where}: "id" must be an integer.')
-            if not isinstance(body, str) or not normalize_text(body):
-                raise TextError(f'{where}: "text" must be a non-empty string.')
-            if not isinstance(source, str) or not source.strip():
-                raise TextError(f'{where}: "source" must name the author and work.')
-            if quote_id in ids:
-                raise TextError(
-                    f"{where}: id {quote_id} is used twice. Give each quote its own id."
-                )
-            ids.add(quote_id)
-            quotes.append(Quote(quote_id, normalize_text(body), " ".join(source.split())))
-        if not quotes:
-            raise TextError(f"{path} has no quotes. Add one JSON object per line.")
-        return quotes
-
-    def quote(self, quote_id: int) -> Quote:
-        """The quote with this id."""
-        self.quotes()
-        found = self._quotes_by_id.get(quote_id)
-        if found is None:
-            known = sorted(self._quotes_by_id)
-            raise TextError(
-                f"There is no quote with id {quote_id}. "
-                f"Quote ids run from {known[0]} to {known[-1]}."
-            )
-        return found
-
-    # --- code ------------------------------------------------------------
-
-    def code_languages(self) -> list[str]:
-        """Languages with code snippets, e.g. ``["javascript", "python", "rust"]``."""
-        return self._stems("code", ".txt")
+        """Every quote."""
+        ...
 
     def code(self, language: str) -> list[CodeSnippet]:
-        """The snippets of one programming language, in file order."""
-        key = language.strip().casefold()
-        if key not in self.code_languages():
-            available = ", ".join(self.code_languages()) or "none"
-            raise TextError(f"No code snippets for {language!r}. Available: {available}.")
-        cached = self._code.get(key)
-        if cached is not None:
-            return list(cached)
-        path = self.root / "code" / f"{key}.txt"
-        blocks: list[list[str]] = [[]]
-        for line in _read_corpus_file(path).splitlines():
-            if line.strip() == SNIPPET_SEPARATOR:
-                blocks.append([])
-            else:
-                blocks[-1].append(line)
-        snippets: list[CodeSnippet] = []
-        for block in blocks:
-            body = normalize_text("\n".join(block))
-            if body:
-                snippets.append(CodeSnippet(key, len(snippets), body))
-        if not snippets:
-            raise TextError(f"{path} has no snippets. Separate snippets with a line '---'.")
-        self._code[key] = snippets
-        return list(snippets)
+        """The snippets of one programming language."""
+        ...
 
 
 # --- generators ------------------------------------------------------------
@@ -437,88 +353,3 @@ def pick_code(snippets: Sequence[CodeSnippet], rng: random.Random, count: int = 
             batch.append(batch.pop(0))
         chosen.extend(batch)
     return normalize_text("\n".join(s.text for s in chosen[:count]))
-
-
-# --- custom texts ------------------------------------------------------------
-
-
-def _describe_char(ch: str) -> str:
-    code = f"U+{ord(ch):04X}"
-    try:
-        return f"{code} ({unicodedata.name(ch)})"
-    except ValueError:
-        return code
-
-
-def load_custom_text(path: Path, *, max_bytes: int = 1_000_000) -> str:
-    """Read a user's text file for custom mode.
-
-    Raises a :class:`TextError` saying what is wrong and what to do for: a
-    missing file, a directory, an unreadable file (permissions), a file larger
-    than ``max_bytes``, a binary file (NUL bytes, or not valid UTF-8), a file
-    that is empty or whitespace-only after normalisation, and control
-    characters other than tab/newline/CR (naming the first one and its line).
-    Returns ``normalize_text(content)``.
-    """
-    path = Path(path)
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise TextError(
-            f"{path}: no such file. Check the spelling, or give the full path to a text file."
-        ) from None
-    except PermissionError:
-        raise TextError(
-            f"{path}: permission denied while looking for the file. "
-            "Check the permissions of the folders on its path."
-        ) from None
-    except OSError as exc:
-        raise TextError(f"{path}: cannot open it ({exc.strerror or exc}).") from None
-    if path.is_dir():
-        raise TextError(f"{path} is a folder, not a file. Give the path of a text file inside it.")
-    if not path.is_file():
-        raise TextError(f"{path} is not a regular file. Give the path of a plain text file.")
-    if info.st_size > max_bytes:
-        raise TextError(
-            f"{path} is {info.st_size:,} bytes; custom texts can be at most {max_bytes:,} bytes. "
-            "Use a shorter excerpt of it."
-        )
-    try:
-        with path.open("rb") as f:
-            data = f.read(max_bytes + 1)
-    except PermissionError:
-        raise TextError(
-            f"{path}: permission denied. Make the file readable (for example: chmod u+r) "
-            "or copy it somewhere you can read it."
-        ) from None
-    except OSError as exc:
-        raise TextError(f"{path}: cannot read it ({exc.strerror or exc}).") from None
-    if len(data) > max_bytes:
-        raise TextError(f"{path} is larger than {max_bytes:,} bytes; use a shorter excerpt of it.")
-    if b"\x00" in data:
-        raise TextError(
-            f"{path} looks like a binary file (it contains NUL bytes), not text. "
-            "Choose a plain text file, or save the document as UTF-8 text (.txt)."
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad_line = data[: exc.start].count(b"\n") + 1
-        raise TextError(
-            f"{path} is not valid UTF-8 text: byte 0x{data[exc.start]:02X} on line {bad_line} "
-            "cannot be decoded (wrong encoding, or a binary file). "
-            "Re-save the file with UTF-8 encoding."
-        ) from None
-    for line_no, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
-        for column, ch in enumerate(line, start=1):
-            if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc":
-                raise TextError(
-                    f"{path} line {line_no}, column {column}: control character "
-                    f"{_describe_char(ch)} cannot be typed. Remove it; only tabs and "
-                    "line breaks are allowed."
-                )
-    normalized = normalize_text(text)
-    if not normalized:
-        what = "is empty" if not text else "contains only whitespace"
-        raise TextError(f"{path} {what}. Put some text to type in it.")
-    return normalized

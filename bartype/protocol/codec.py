@@ -99,10 +99,6 @@ def encode(message: Outgoing) -> str:
 _json_str = encode_basestring
 
 
-def _bool_json(value: bool) -> str:
-    return "true" if value else "false"
-
-
 def encode_metrics_update(data: dict[str, Any]) -> str:
     """``METRICS_UPDATE`` by hand: the hot path, byte-identical to the generic encoder.
 

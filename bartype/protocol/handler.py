@@ -75,7 +75,7 @@ from bartype.protocol.messages import (
     close,
     error,
 )
-from bartype.protocol.textgen import LibraryTexts, MadeText, TextSource, TextUnavailable
+from bartype.protocol.textgen import MadeText, TextSource, TextUnavailable
 from bartype.protocol.views import (
     analysis_to_json,
     live_metrics_to_json,
@@ -255,7 +255,7 @@ class SessionHandler:
 
     def __init__(
         self,
-        texts: TextSource | None = None,
+        texts: TextSource,
         history: ResultSink | None = None,
         *,
         config: HandlerConfig | None = None,
@@ -263,7 +263,7 @@ class SessionHandler:
         new_seed: Callable[[], int] | None = None,
     ) -> None:
         self.config = config or HandlerConfig()
-        self.texts: TextSource = texts if texts is not None else LibraryTexts()
+        self.texts = texts
         self.history = history
         self.sessions: StateManager[LiveSession] = StateManager(self.config.session_ttl_s)
         self._new_id = new_id or (lambda: secrets.token_urlsafe(12))

@@ -1,17 +1,18 @@
 """Texts for new sessions: the bundled library behind a small interface.
 
 The handler asks a ``TextSource`` for the text of a ``CREATE_SESSION`` that
-did not bring its own. ``LibraryTexts`` uses ``bartype.core.texts`` (imported
-on first use, so the protocol imports without touching the disk).
+did not bring its own. ``LibraryTexts`` generates it from a ``Corpus`` it is
+given (``bartype.storage.corpus.TextLibrary`` reads the bundled one), so the
+protocol itself never touches the disk.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+from bartype.core.texts import Corpus, TextError, pick_code, pick_quote, random_words
 from bartype.protocol.messages import MAX_WORDS, CreateSession
 
 TIME_MODE_WORDS_PER_S = 4
@@ -46,68 +47,38 @@ def words_for(options: CreateSession) -> int:
     return min(MAX_WORDS, max(MIN_TIME_MODE_WORDS, int(duration * TIME_MODE_WORDS_PER_S)))
 
 
-def _as_text(value: Any, sep: str) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (list, tuple)):
-        return sep.join(_as_text(v, sep) for v in value)
-    text = getattr(value, "text", None)
-    if isinstance(text, str):
-        return text
-    raise TextUnavailable(f"the text library returned {type(value).__name__}, not a text")
-
-
 class LibraryTexts:
-    """Texts from the bundled library (``texts/``) or another root."""
+    """Texts generated from a corpus (the bundled ``texts/`` folder, read by storage)."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        self._root = root
-        self._library: Any = None
-        self._words: dict[str, Any] = {}
-
-    def _lib(self) -> Any:
-        if self._library is None:
-            try:
-                from bartype.core import texts
-            except ImportError as exc:  # pragma: no cover - only while texts.py is missing
-                raise TextUnavailable(
-                    "this build has no text library; send an explicit text"
-                ) from exc
-            root = self._root if self._root is not None else texts.default_texts_root()
-            self._library = (texts, texts.TextLibrary(root))
-        return self._library
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+        self._words: dict[str, list[str]] = {}
 
     def make(self, options: CreateSession, rng: random.Random) -> MadeText:
         """Generate the text for ``options`` (which has no explicit text)."""
         if options.mode == "zen":
             return MadeText(None)
-        module, library = self._lib()
-        error: type[Exception] = getattr(module, "TextError", LookupError)
         try:
             if options.mode in ("time", "words"):
                 words = self._words.get(options.language)
                 if words is None:
-                    words = self._words[options.language] = library.words(options.language)
-                count = words_for(options)
-                text = module.random_words(
+                    words = self._words[options.language] = self._corpus.words(options.language)
+                text = random_words(
                     words,
-                    count,
+                    words_for(options),
                     rng,
                     punctuation=options.punctuation,
                     numbers=options.numbers,
                 )
-                return MadeText(_as_text(text, " "), f"words:{options.language}")
+                return MadeText(text, f"words:{options.language}")
             if options.mode == "quote":
                 length = None if options.quote_length in (None, "any") else options.quote_length
-                quote = module.pick_quote(library.quotes(), length, rng)
-                quote_id = getattr(quote, "id", None)
-                return MadeText(
-                    _as_text(quote, " "), None if quote_id is None else f"quote:{quote_id}"
-                )
+                quote = pick_quote(self._corpus.quotes(), length, rng)
+                return MadeText(quote.text, f"quote:{quote.id}")
             if options.mode == "code":
                 lang = options.code or "python"
-                snippets = module.pick_code(library.code(lang), rng, CODE_SNIPPETS)
-                return MadeText(_as_text(snippets, "\n"), f"code:{lang}")
-        except (error, LookupError, OSError, ValueError) as exc:
+                snippets = pick_code(self._corpus.code(lang), rng, CODE_SNIPPETS)
+                return MadeText(snippets, f"code:{lang}")
+        except (TextError, LookupError, OSError, ValueError) as exc:
             raise TextUnavailable(str(exc) or type(exc).__name__) from exc
         raise TextUnavailable(f"{options.mode} mode needs an explicit text")

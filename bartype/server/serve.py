@@ -58,6 +58,7 @@ from bartype.protocol.messages import (
     error,
 )
 from bartype.protocol.textgen import LibraryTexts, TextSource
+from bartype.storage.corpus import TextLibrary, default_texts_root
 from bartype.storage.history import KeptSession
 
 log = logging.getLogger("bartype.server")
@@ -240,7 +241,9 @@ class BartypeServer:
             rate=config.rate,
         )
         self.handler = SessionHandler(
-            texts if texts is not None else LibraryTexts(), history, config=handler_config
+            texts if texts is not None else LibraryTexts(TextLibrary(default_texts_root())),
+            history,
+            config=handler_config,
         )
         self.history = history
         self._store = history if isinstance(history, SessionStore) else None

@@ -191,6 +191,7 @@ class SessionClient:
         """
         from bartype.protocol.handler import SessionHandler
         from bartype.protocol.textgen import LibraryTexts
+        from bartype.storage.corpus import TextLibrary, default_texts_root
         from bartype.transport.loopback import LoopbackServer
 
         history = None
@@ -198,7 +199,8 @@ class SessionClient:
             from bartype.storage.history import History
 
             history = History(history_path)
-        handler = SessionHandler(LibraryTexts(texts_root), history, config=config)
+        corpus = TextLibrary(texts_root or default_texts_root())
+        handler = SessionHandler(LibraryTexts(corpus), history, config=config)
         server = LoopbackServer(handler, on_close=None if history is None else history.close)
         return cls(server)
 

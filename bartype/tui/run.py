@@ -52,7 +52,8 @@ def build_app(args: argparse.Namespace, clock: Any = None) -> Any:
 
     text = None
     if getattr(args, "file", None) is not None:
-        from bartype.core.texts import TextError, load_custom_text
+        from bartype.core.texts import TextError
+        from bartype.storage.corpus import load_custom_text
 
         text = load_custom_text(Path(args.file))
         if len(text) > MAX_CUSTOM_CHARS:
@@ -92,7 +93,7 @@ def check_text_options(args: argparse.Namespace) -> str | None:
     code = getattr(args, "code", None)
     if (not language and not code) or getattr(args, "server", None):
         return None  # a server has its own texts: it answers for them
-    from bartype.core.texts import TextLibrary, default_texts_root
+    from bartype.storage.corpus import TextLibrary, default_texts_root
 
     library = TextLibrary(default_texts_root())
     if language:

@@ -13,19 +13,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import bartype
 from bartype.core.normalize import normalize_text
 from bartype.core.texts import (
     QUOTE_LENGTHS,
     CodeSnippet,
     Quote,
     TextError,
-    TextLibrary,
-    default_texts_root,
-    load_custom_text,
     pick_code,
     pick_quote,
     random_words,
 )
+from bartype.storage.corpus import TextLibrary, default_texts_root, load_custom_text
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
@@ -45,12 +44,12 @@ def _words_only(text: str) -> list[str]:
 
 
 def test_default_texts_root_finds_repo_corpus() -> None:
-    """Without an installed `_texts` folder the root is the repository's `texts/`."""
+    """The root is the wheel's `_texts` folder where installed, else the repository's `texts/`."""
     root = default_texts_root()
     assert root.is_dir()
     assert (root / "words").is_dir() and (root / "quotes").is_dir() and (root / "code").is_dir()
-    if not (REPO_ROOT / "bartype" / "_texts").exists():
-        assert root == REPO_ROOT / "texts"
+    installed = Path(bartype.__file__).resolve().parent / "_texts"
+    assert root == (installed if installed.is_dir() else REPO_ROOT / "texts")
 
 
 def test_corpus_readme_lists_every_file(library: TextLibrary) -> None:

@@ -17,6 +17,7 @@ from bartype.protocol.codec import decode, encode, parse_key_batch
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
 from bartype.protocol.messages import Close, InputUpdate, Outgoing, ProtocolError
 from bartype.protocol.textgen import LibraryTexts
+from bartype.storage.corpus import TextLibrary, default_texts_root
 
 
 def batch(seq: Any, keys: Any, **extra: Any) -> str:
@@ -92,7 +93,7 @@ def test_parse_key_batch_takes_plain_batches() -> None:
 def _handler() -> SessionHandler:
     ids = itertools.count(1)
     return SessionHandler(
-        LibraryTexts(),
+        LibraryTexts(TextLibrary(default_texts_root())),
         None,
         config=HandlerConfig(future_tolerance_ms=1000.0),
         new_id=lambda: f"s{next(ids)}",

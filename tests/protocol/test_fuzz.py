@@ -14,6 +14,7 @@ from bartype.protocol.codec import client_message_to_json, decode, encode, parse
 from bartype.protocol.handler import HandlerConfig, SessionHandler
 from bartype.protocol.messages import Close, Outgoing, ProtocolError
 from bartype.protocol.textgen import LibraryTexts
+from bartype.storage.corpus import TextLibrary, default_texts_root
 
 PROTOCOL_MD = Path(__file__).parents[2] / "docs" / "protocol.md"
 
@@ -157,7 +158,9 @@ def test_handler_answers_every_frame_of_three_hostile_connections(
     script: list[tuple[int, str, float]],
 ) -> None:
     """Frames on three connections, time passing: each frame answered, every answer documented."""
-    handler = SessionHandler(LibraryTexts(), None, config=HandlerConfig())
+    handler = SessionHandler(
+        LibraryTexts(TextLibrary(default_texts_root())), None, config=HandlerConfig()
+    )
     now = 0.0
     channels = [handler.open(now, peer="127.0.0.1") for _ in range(3)]
     out: dict[int, list[Any]] = {c.id: [] for c in channels}

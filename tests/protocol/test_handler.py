@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
 from bartype.protocol.messages import Close, Outgoing
 from bartype.protocol.textgen import LibraryTexts
+from bartype.storage.corpus import TextLibrary, default_texts_root
 from bartype.storage.history import History
 
 TEXT = "the quick brown fox"
@@ -33,7 +34,9 @@ class Driver:
     def __init__(self, history: History | None = None, **config: Any) -> None:
         config.setdefault("future_tolerance_ms", None)
         self.history = history
-        self.handler = SessionHandler(LibraryTexts(), history, config=HandlerConfig(**config))
+        self.handler = SessionHandler(
+            LibraryTexts(TextLibrary(default_texts_root())), history, config=HandlerConfig(**config)
+        )
         self.now = 0.0
         self.out: dict[int, list[Outgoing | Close]] = {}
 
@@ -395,7 +398,7 @@ def test_text_options_are_stored_with_the_result(history: History) -> None:
 
 def test_pending_leaves_other_channels_listed_when_the_caller_stops() -> None:
     """A caller that fails on one channel's actions leaves the others for its next pass."""
-    handler = SessionHandler(LibraryTexts(), None)
+    handler = SessionHandler(LibraryTexts(TextLibrary(default_texts_root())), None)
     channels = [handler.open(0.0) for _ in range(3)]
     for channel in channels:
         handler.receive_text(channel, '{"type":"HELLO","data":{"version":1}}', 0.0)

@@ -8,6 +8,7 @@ import pytest
 
 from bartype.protocol.messages import CreateSession
 from bartype.protocol.textgen import LibraryTexts, TextUnavailable, words_for
+from bartype.storage.corpus import TextLibrary, default_texts_root
 
 
 @pytest.mark.parametrize(
@@ -22,13 +23,13 @@ from bartype.protocol.textgen import LibraryTexts, TextUnavailable, words_for
 )
 def test_each_mode_gets_a_text(options: CreateSession, prefix: str) -> None:
     """Every mode with a text gets a non-empty one and an id saying where it came from."""
-    made = LibraryTexts().make(options, random.Random(7))
+    made = LibraryTexts(TextLibrary(default_texts_root())).make(options, random.Random(7))
     assert made.text and made.text_id is not None and made.text_id.startswith(prefix)
 
 
 def test_same_seed_same_text() -> None:
     """The same options and seed give the same text."""
-    source = LibraryTexts()
+    source = LibraryTexts(TextLibrary(default_texts_root()))
     options = CreateSession(mode="words", words=20, punctuation=True)
     assert source.make(options, random.Random(3)) == source.make(options, random.Random(3))
 
@@ -44,5 +45,12 @@ def test_word_counts() -> None:
 def test_unknown_language_is_unavailable() -> None:
     """An unknown language raises TextUnavailable with the library's advice."""
     with pytest.raises(TextUnavailable, match="Available"):
-        LibraryTexts().make(CreateSession(mode="words", language="klingon"), random.Random(1))
-    assert LibraryTexts().make(CreateSession(mode="zen"), random.Random(1)).text is None
+        LibraryTexts(TextLibrary(default_texts_root())).make(
+            CreateSession(mode="words", language="klingon"), random.Random(1)
+        )
+    assert (
+        LibraryTexts(TextLibrary(default_texts_root()))
+        .make(CreateSession(mode="zen"), random.Random(1))
+        .text
+        is None
+    )

@@ -81,7 +81,7 @@ async def test_finite_modes_match_the_core(
 
 async def test_custom_file_mode(tmp_path: Path, clock: FakeClock) -> None:
     """A text from a file (with accents) is typed and scored like any other."""
-    from bartype.core.texts import load_custom_text
+    from bartype.storage.corpus import load_custom_text
 
     path = tmp_path / "mine.txt"
     path.write_text("Ça va très bien, merci.\nNiño große Übung über alles und mehr!\n")

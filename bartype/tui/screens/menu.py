@@ -44,7 +44,7 @@ class MenuChoice:
 def _library_choices() -> tuple[list[str], list[str]]:
     """Word-list languages and code languages from the bundled texts (best effort)."""
     try:
-        from bartype.core.texts import TextLibrary, default_texts_root
+        from bartype.storage.corpus import TextLibrary, default_texts_root
 
         library = TextLibrary(default_texts_root())
         # A language picks its default list; a list name picks that list.
