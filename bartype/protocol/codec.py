@@ -17,15 +17,22 @@ from typing import Any
 
 from bartype.core.normalize import find_control
 from bartype.protocol.messages import (
+    CREATE_ROOM,
     CREATE_SESSION,
     END_SESSION,
     HELLO,
     INPUT_UPDATE,
+    JOIN_ROOM,
+    LEAVE_ROOM,
+    MAX_COUNTDOWN_S,
     MAX_DURATION_S,
+    MAX_FINISH_DEADLINE_S,
     MAX_KEY_LENGTH,
     MAX_KEYS_PER_BATCH,
     MAX_LEGACY_INPUT_CHARS,
     MAX_NAME_CHARS,
+    MAX_RAW_NAME_CHARS,
+    MAX_ROOM_PLAYERS,
     MAX_SEED,
     MAX_SEQ,
     MAX_T_MS,
@@ -33,18 +40,35 @@ from bartype.protocol.messages import (
     MAX_WORDS,
     METRICS_UPDATE,
     MIN_DURATION_S,
+    MIN_FINISH_DEADLINE_S,
     MODES,
     QUOTE_LENGTHS,
+    RACE_INPUT,
+    RACE_MODES,
+    READY,
+    REMATCH,
+    RESUME_ROOM,
+    ROOM_MESSAGES,
+    START_RACE,
     START_SESSION,
     ClientMessage,
+    CreateRoom,
     CreateSession,
     EndSession,
     ErrorCode,
     Hello,
     InputUpdate,
+    JoinRoom,
     KeyEvent,
+    LeaveRoom,
     Outgoing,
     ProtocolError,
+    RaceInput,
+    Ready,
+    Rematch,
+    ResumeRoom,
+    RoomMessage,
+    StartRace,
     StartSession,
 )
 
@@ -356,8 +380,7 @@ _CREATE_FIELDS = frozenset(
 )
 
 
-def _create(data: dict[str, Any]) -> CreateSession:
-    t = CREATE_SESSION
+def _create(data: dict[str, Any], t: str = CREATE_SESSION) -> CreateSession:
     _check_fields(t, data, _CREATE_FIELDS)
     mode = data.get("mode", "time")
     if mode not in MODES:
@@ -407,8 +430,7 @@ _INPUT_FIELDS = frozenset({"seq", "keys"})
 _LEGACY_FIELDS = frozenset({"input"})
 
 
-def _input(data: dict[str, Any]) -> InputUpdate:
-    t = INPUT_UPDATE
+def _input(data: dict[str, Any], t: str = INPUT_UPDATE) -> InputUpdate:
     if "input" in data:
         _check_fields(t, data, _LEGACY_FIELDS)
         text = data["input"]
@@ -452,36 +474,148 @@ def _end(data: dict[str, Any]) -> EndSession:
     return EndSession(_number(END_SESSION, data, "t", 0.0, MAX_T_MS))
 
 
+# -- rooms -------------------------------------------------------------------
+
+
+def _required_str(type_: str, data: dict[str, Any], name: str, max_len: int) -> str:
+    value = _str(type_, data, name, max_len)
+    if value is None:
+        raise _bad(type_, name, f"a string of at most {max_len} characters (required)")
+    return value
+
+
+_CREATE_ROOM_FIELDS = frozenset({"name", "options", "maxPlayers", "countdownS", "finishDeadlineS"})
+
+
+def _create_room(data: dict[str, Any]) -> CreateRoom:
+    t = CREATE_ROOM
+    _check_fields(t, data, _CREATE_ROOM_FIELDS)
+    name = _required_str(t, data, "name", MAX_RAW_NAME_CHARS)
+    raw = data.get("options")
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise _bad(t, "options", "an object of CREATE_SESSION's text options")
+    options = _create({"mode": "words", **raw}, f"{t}.options")
+    if options.mode not in RACE_MODES:
+        raise _bad(t, "options.mode", f"one of {list(RACE_MODES)} (a race needs a finish line)")
+    return CreateRoom(
+        name=name,
+        options=options,
+        max_players=_int(t, data, "maxPlayers", 1, MAX_ROOM_PLAYERS),
+        countdown_s=_number(t, data, "countdownS", 0.0, MAX_COUNTDOWN_S),
+        finish_deadline_s=_number(
+            t, data, "finishDeadlineS", MIN_FINISH_DEADLINE_S, MAX_FINISH_DEADLINE_S
+        ),
+    )
+
+
+def _join_room(data: dict[str, Any]) -> JoinRoom:
+    t = JOIN_ROOM
+    _check_fields(t, data, frozenset({"code", "name", "watch"}))
+    return JoinRoom(
+        code=_required_str(t, data, "code", 20),
+        name=_required_str(t, data, "name", MAX_RAW_NAME_CHARS),
+        watch=_bool(t, data, "watch"),
+    )
+
+
+def _resume_room(data: dict[str, Any]) -> ResumeRoom:
+    t = RESUME_ROOM
+    _check_fields(t, data, frozenset({"code", "token"}))
+    return ResumeRoom(_required_str(t, data, "code", 20), _required_str(t, data, "token", 100))
+
+
+def _ready(data: dict[str, Any]) -> Ready:
+    _check_fields(READY, data, frozenset({"ready"}))
+    return Ready(data.get("ready") is None or _bool(READY, data, "ready"))
+
+
+def _race_input(data: dict[str, Any]) -> RaceInput:
+    _check_fields(RACE_INPUT, data, _INPUT_FIELDS)
+    batch = _input(data, RACE_INPUT)
+    assert batch.seq is not None
+    return RaceInput(batch.seq, batch.keys)
+
+
+def _no_fields(type_: str, message: RoomMessage) -> Callable[[dict[str, Any]], RoomMessage]:
+    def parse(data: dict[str, Any]) -> RoomMessage:
+        _check_fields(type_, data, frozenset())
+        return message
+
+    return parse
+
+
 _PARSERS: dict[str, Callable[[dict[str, Any]], ClientMessage]] = {
     HELLO: _hello,
     CREATE_SESSION: _create,
     START_SESSION: _start,
     INPUT_UPDATE: _input,
     END_SESSION: _end,
+    CREATE_ROOM: _create_room,
+    JOIN_ROOM: _join_room,
+    RESUME_ROOM: _resume_room,
+    READY: _ready,
+    START_RACE: _no_fields(START_RACE, StartRace()),
+    RACE_INPUT: _race_input,
+    REMATCH: _no_fields(REMATCH, Rematch()),
+    LEAVE_ROOM: _no_fields(LEAVE_ROOM, LeaveRoom()),
 }
+
+
+def _options_json(options: CreateSession) -> dict[str, Any]:
+    data = {
+        "mode": options.mode,
+        "duration": options.duration,
+        "words": options.words,
+        "quoteLength": options.quote_length,
+        "language": options.language,
+        "punctuation": options.punctuation,
+        "numbers": options.numbers,
+        "seed": options.seed,
+        "code": options.code,
+        "text": options.text,
+    }
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _room_message_to_json(message: RoomMessage) -> str:
+    if isinstance(message, CreateRoom):
+        data: dict[str, Any] = {
+            "name": message.name,
+            "options": _options_json(message.options),
+            "maxPlayers": message.max_players,
+            "countdownS": message.countdown_s,
+            "finishDeadlineS": message.finish_deadline_s,
+        }
+        return encode_message(CREATE_ROOM, {k: v for k, v in data.items() if v is not None})
+    if isinstance(message, JoinRoom):
+        data = {"code": message.code, "name": message.name}
+        if message.watch:
+            data["watch"] = True
+        return encode_message(JOIN_ROOM, data)
+    if isinstance(message, ResumeRoom):
+        return encode_message(RESUME_ROOM, {"code": message.code, "token": message.token})
+    if isinstance(message, Ready):
+        return encode_message(READY, {"ready": message.ready})
+    if isinstance(message, RaceInput):
+        keys = [{"key": k.key, "t": k.t} for k in message.keys]
+        return encode_message(RACE_INPUT, {"seq": message.seq, "keys": keys})
+    type_ = {StartRace: START_RACE, Rematch: REMATCH, LeaveRoom: LEAVE_ROOM}[type(message)]
+    return encode_message(type_, {})
 
 
 def client_message_to_json(message: ClientMessage) -> str:
     """Encode a client message (used by clients, the loopback and tests)."""
+    if isinstance(message, ROOM_MESSAGES):
+        return _room_message_to_json(message)
     if isinstance(message, Hello):
         data: dict[str, Any] = {"version": message.version}
         if message.client is not None:
             data["client"] = message.client
         return encode_message(HELLO, data)
     if isinstance(message, CreateSession):
-        data = {
-            "mode": message.mode,
-            "duration": message.duration,
-            "words": message.words,
-            "quoteLength": message.quote_length,
-            "language": message.language,
-            "punctuation": message.punctuation,
-            "numbers": message.numbers,
-            "seed": message.seed,
-            "code": message.code,
-            "text": message.text,
-        }
-        return encode_message(CREATE_SESSION, {k: v for k, v in data.items() if v is not None})
+        return encode_message(CREATE_SESSION, _options_json(message))
     if isinstance(message, StartSession):
         return encode_message(START_SESSION, {})
     if isinstance(message, InputUpdate):

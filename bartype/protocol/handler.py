@@ -53,6 +53,7 @@ from bartype.protocol.messages import (
     MAX_TEXT_CHARS,
     METRICS_UPDATE,
     PROTOCOL_VERSION,
+    ROOM_MESSAGES,
     SESSION_ATTACHED,
     SESSION_COMPLETE,
     SESSION_CREATED,
@@ -75,6 +76,7 @@ from bartype.protocol.messages import (
     close,
     error,
 )
+from bartype.protocol.race_handler import RaceHandler
 from bartype.protocol.textgen import MadeText, TextSource, TextUnavailable
 from bartype.protocol.views import (
     analysis_to_json,
@@ -276,6 +278,8 @@ class SessionHandler:
         self.connections = 0
         self._direct: Channel | None = None
         self._reply: str | None = None
+        self.races = RaceHandler(self.texts, self._emit)
+        """Rooms and races (``bartype.protocol.race_handler``)."""
 
     # -- plumbing -------------------------------------------------------------
 
@@ -348,6 +352,7 @@ class SessionHandler:
 
     def disconnect(self, channel: Channel, now: float) -> None:
         """The connection is gone; its session stays resumable until it expires."""
+        self.races.disconnect(channel, now)
         if not channel.closed or channel.session is not None:
             self._detach(channel)
         channel.closed = True
@@ -487,6 +492,8 @@ class SessionHandler:
             live = self._live(channel, "END_SESSION", now)
             if live is not None:
                 self._end(live, message, now)
+        elif isinstance(message, ROOM_MESSAGES):
+            self.races.receive(channel, message, now)
 
     def _live(self, channel: Channel, type_: str, now: float) -> LiveSession | None:
         live = channel.session
@@ -925,6 +932,7 @@ class SessionHandler:
 
     def tick(self, now: float) -> None:
         """Let time pass: close timed tests whose time is up, drop idle sessions."""
+        self.races.tick(now)
         for live in list(self._timed):
             try:
                 self._tick_timed(live, now)

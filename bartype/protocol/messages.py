@@ -71,17 +71,22 @@ ROOM_SERVER_TYPES = frozenset(
     }
 )
 
-CLIENT_TYPES = frozenset({HELLO, CREATE_SESSION, START_SESSION, INPUT_UPDATE, END_SESSION})
-SERVER_TYPES = frozenset(
-    {
-        WELCOME,
-        SESSION_CREATED,
-        SESSION_STARTED,
-        SESSION_ATTACHED,
-        METRICS_UPDATE,
-        SESSION_COMPLETE,
-        ERROR,
-    }
+CLIENT_TYPES = (
+    frozenset({HELLO, CREATE_SESSION, START_SESSION, INPUT_UPDATE, END_SESSION}) | ROOM_CLIENT_TYPES
+)
+SERVER_TYPES = (
+    frozenset(
+        {
+            WELCOME,
+            SESSION_CREATED,
+            SESSION_STARTED,
+            SESSION_ATTACHED,
+            METRICS_UPDATE,
+            SESSION_COMPLETE,
+            ERROR,
+        }
+    )
+    | ROOM_SERVER_TYPES
 )
 SESSION_TYPES = frozenset({START_SESSION, INPUT_UPDATE, END_SESSION})
 """Messages that need a session on the connection (else close 4000)."""
@@ -100,6 +105,15 @@ MIN_DURATION_S = 1.0
 MAX_WORDS = 1000
 MAX_NAME_CHARS = 40
 MAX_SEED = 2**63 - 1
+MAX_ROOM_PLAYERS = 50
+"""Members of a room (spectators too), at most and by default."""
+MAX_RAW_NAME_CHARS = 100
+"""A player name as sent; the room's own rules (20 characters, no control ones) follow."""
+MAX_COUNTDOWN_S = 30.0
+MIN_FINISH_DEADLINE_S = 5.0
+MAX_FINISH_DEADLINE_S = 600.0
+RACE_MODES = ("words", "quote", "custom", "code")
+"""Modes a race may use: those with a finish line (not ``time`` or ``zen``)."""
 
 MODES = ("time", "words", "quote", "custom", "zen", "code")
 QUOTE_LENGTHS = ("short", "medium", "long", "any")
@@ -255,7 +269,71 @@ class EndSession:
     t: float | None = None
 
 
-ClientMessage = Hello | CreateSession | StartSession | InputUpdate | EndSession
+@dataclass(frozen=True, slots=True)
+class CreateRoom:
+    """``CREATE_ROOM``: a new room for races on texts made with ``options``; you join it."""
+
+    name: str
+    options: CreateSession = field(default_factory=lambda: CreateSession(mode="words"))
+    max_players: int | None = None
+    countdown_s: float | None = None
+    finish_deadline_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRoom:
+    """``JOIN_ROOM {code, name, watch?}``: join a room (``watch``: as a spectator)."""
+
+    code: str
+    name: str
+    watch: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeRoom:
+    """``RESUME_ROOM {code, token}``: take your place in a room back after a dropped link."""
+
+    code: str
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """``READY {ready?}``: ready (or not) for the next race."""
+
+    ready: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StartRace:
+    """``START_RACE {}``: the host starts the countdown."""
+
+
+@dataclass(frozen=True, slots=True)
+class RaceInput:
+    """``RACE_INPUT {seq, keys}``: keys of the race, ``t`` in ms since its ``startsAt``."""
+
+    seq: int
+    keys: tuple[KeyEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rematch:
+    """``REMATCH {}``: the host takes the room from the results back to the lobby."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveRoom:
+    """``LEAVE_ROOM {}``: leave the room for good."""
+
+
+RoomMessage = (
+    CreateRoom | JoinRoom | ResumeRoom | Ready | StartRace | RaceInput | Rematch | LeaveRoom
+)
+ROOM_MESSAGES = (CreateRoom, JoinRoom, ResumeRoom, Ready, StartRace, RaceInput, Rematch, LeaveRoom)
+"""The decoded room messages, for ``isinstance`` routing."""
+
+ClientMessage = Hello | CreateSession | StartSession | InputUpdate | EndSession | RoomMessage
 
 
 # -- outgoing -------------------------------------------------------------

@@ -52,6 +52,7 @@ from bartype.core.normalize import split_words
 from bartype.core.race import CheatRules, RacerStanding, cheat_flags, official_time, ranked
 from bartype.core.session import SessionConfig, TypingSession
 from bartype.protocol.messages import (
+    MAX_ROOM_PLAYERS,
     RACE_COUNTDOWN,
     RACE_METRICS,
     RACE_PROGRESS,
@@ -73,7 +74,6 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ"
 CODE_LENGTH = 4
 MAX_CODE_LENGTH = 6
 MAX_PLAYER_NAME = 20
-DEFAULT_MAX_PLAYERS = 50
 
 
 class RoomState(Enum):
@@ -116,7 +116,7 @@ class RoomError(ProtocolError):
 class RoomConfig:
     """The rules of a room. Defaults are the documented ones (docs/protocol.md)."""
 
-    max_players: int = DEFAULT_MAX_PLAYERS
+    max_players: int = MAX_ROOM_PLAYERS
     """Members of every kind, spectators included."""
     countdown_s: float = 3.0
     finish_deadline_s: float = 30.0
@@ -126,8 +126,6 @@ class RoomConfig:
     resume_grace_s: float = 30.0
     idle_mark_s: float = 15.0
     idle_dnf_s: float = 60.0
-    empty_ttl_s: float = 60.0
-    """A room with no member connected for this long is closed."""
     auto_start_min: int = 2
     """Everyone ready starts the race, with at least this many racers."""
     future_tolerance_ms: float = 1500.0
@@ -291,7 +289,6 @@ class Room:
         self._next_slot = 0
         self._races = 0
         self._outbox: list[tuple[str | None, Outgoing]] = []
-        self._unattended_since: float | None = now
 
     # -- output --------------------------------------------------------------
 
@@ -362,7 +359,6 @@ class Room:
 
     def _welcome(self, member: Member, now: float, *, resumed: bool) -> None:
         """Tell the member they are in, everyone who is in, and the member what is on."""
-        self._unattended_since = None
         self._send(
             member.id,
             ROOM_JOINED,
@@ -379,8 +375,6 @@ class Room:
             return
         member.connected = False
         member.dropped_at = now
-        if not any(m.connected for m in self.members.values()):
-            self._unattended_since = now
         self._changed()
         self._room_state()
 
@@ -405,8 +399,6 @@ class Room:
             # The next by order of joining, preferring someone still connected.
             rest = sorted(self.members.values(), key=lambda m: (not m.connected, m.slot))
             self.host_id = rest[0].id if rest else None
-        if not any(m.connected for m in self.members.values()) and self._unattended_since is None:
-            self._unattended_since = now
         self._room_state()
         if self.state is RoomState.COUNTDOWN and race is not None and not race.racers:
             self._move(RoomState.LOBBY)  # everyone who was to race left
@@ -427,6 +419,8 @@ class Room:
         if member.ready != ready:
             member.ready = ready
             self._room_state()
+        else:
+            self._send(member.id, ROOM_STATE, self.state_data())  # an answer all the same
         self._maybe_autostart(now)
 
     def _member(self, member_id: str) -> Member:
@@ -810,11 +804,10 @@ class Room:
         self._check_race_over(now)
 
     def expired(self, now: float) -> bool:
-        """Should the room be closed: nobody left, or nobody connected for ``empty_ttl_s``?"""
-        if not self.members:
-            return True
-        since = self._unattended_since
-        return since is not None and now - since >= self.config.empty_ttl_s
+        """Should the room be closed? When nobody is in it: everyone left, or their links
+        dropped and the grace period passed."""
+        self._advance(now)
+        return not self.members
 
     # -- state for members ---------------------------------------------------
 

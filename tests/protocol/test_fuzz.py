@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,12 @@ from hypothesis import strategies as st
 from bartype.protocol.codec import client_message_to_json, decode, encode, parse_key_batch
 from bartype.protocol.handler import HandlerConfig, SessionHandler
 from bartype.protocol.messages import Close, Outgoing, ProtocolError
+from bartype.protocol.rooms import InMemoryRooms
 from bartype.protocol.textgen import LibraryTexts
 from bartype.storage.corpus import TextLibrary, default_texts_root
 
+FIRST_ROOM = InMemoryRooms(random.Random(0)).new_code()
+"""The code the first room of a registry seeded with 0 gets: joins can find it."""
 PROTOCOL_MD = Path(__file__).parents[2] / "docs" / "protocol.md"
 
 
@@ -36,6 +40,16 @@ SERVER_TYPES = {
     "METRICS_UPDATE",
     "SESSION_COMPLETE",
     "ERROR",
+    "ROOM_JOINED",
+    "ROOM_STATE",
+    "ROOM_LEFT",
+    "RACE_COUNTDOWN",
+    "RACE_STARTED",
+    "RACE_METRICS",
+    "RACE_PROGRESS",
+    "RACER_FINISHED",
+    "RACE_RESULT",
+    "RACE_STANDINGS",
 }
 
 _hostile_strings = st.one_of(
@@ -106,6 +120,38 @@ _messages = st.one_of(
             "data": st.fixed_dictionaries({}, optional={"t": _scalars}),
         }
     ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("CREATE_ROOM"),
+            "data": st.fixed_dictionaries(
+                {"name": _hostile_strings | st.just("Ann")},
+                optional={
+                    "options": st.just({"mode": "custom", "text": "ab cd"}) | _json_values,
+                    "countdownS": st.sampled_from([0, 0.5, -1, 31]),
+                },
+            ),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("JOIN_ROOM"),
+            "data": st.fixed_dictionaries(
+                {
+                    "code": st.sampled_from([FIRST_ROOM, FIRST_ROOM.lower(), "", "\ud800"]),
+                    "name": _hostile_strings | st.just("Bob"),
+                }
+            ),
+        }
+    ),
+    st.sampled_from(["READY", "START_RACE", "REMATCH", "LEAVE_ROOM"]).map(lambda t: {"type": t}),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("RACE_INPUT"),
+            "data": st.fixed_dictionaries(
+                {"seq": st.integers(-1, 6) | _scalars, "keys": st.lists(_key, max_size=4)}
+            ),
+        }
+    ),
     st.fixed_dictionaries({"type": _hostile_strings, "data": _json_values}),
 )
 _frames = st.one_of(
@@ -161,6 +207,7 @@ def test_handler_answers_every_frame_of_three_hostile_connections(
     handler = SessionHandler(
         LibraryTexts(TextLibrary(default_texts_root())), None, config=HandlerConfig()
     )
+    handler.races.registry = InMemoryRooms(random.Random(0))
     now = 0.0
     channels = [handler.open(now, peer="127.0.0.1") for _ in range(3)]
     out: dict[int, list[Any]] = {c.id: [] for c in channels}

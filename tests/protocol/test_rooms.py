@@ -490,18 +490,16 @@ def test_batches_are_numbered_and_timed_like_solo_input() -> None:
 
 
 def test_empty_rooms_expire() -> None:
-    """A room nobody is in expires at once; one nobody is connected to after empty_ttl_s."""
-    d = Driver(empty_ttl_s=60)
+    """A room expires when nobody is in it: all left, or all dropped and the grace passed."""
+    d = Driver()
     assert d.room.expired(0.0)  # created, nobody joined yet
     ann = d.join("Ann")
+    bob = d.join("Bob")
+    d.call("leave", bob)
     assert not d.room.expired(d.now)
     d.drop(ann)
-    assert not d.room.expired(59.0)
-    assert d.room.expired(60.0)
-    d2 = Driver()
-    bob = d2.join("Bob")
-    d2.call("leave", bob)
-    assert d2.room.expired(d2.now)
+    assert not d.room.expired(29.9)
+    assert d.room.expired(30.0)
 
 
 def test_codes_are_short_and_unambiguous() -> None:

@@ -1,0 +1,306 @@
+"""RaceHandler: room messages from connections to rooms, and room messages back.
+
+The ``SessionHandler`` routes every decoded room message here, lets time pass
+(``tick``) and reports dropped connections (``disconnect``); everything else
+about races lives in ``bartype.protocol.rooms``. A connection is in at most
+one room at a time, besides (and independently of) its typing session.
+Sans-I/O like the session handler: ``now`` is passed in, messages go out
+through ``emit``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from bartype.core.normalize import normalize_text, split_words
+from bartype.core.session import config_for
+from bartype.protocol.messages import (
+    MAX_TEXT_CHARS,
+    Action,
+    CreateRoom,
+    CreateSession,
+    ErrorCode,
+    JoinRoom,
+    LeaveRoom,
+    RaceInput,
+    Ready,
+    Rematch,
+    ResumeRoom,
+    RoomMessage,
+    StartRace,
+    error,
+)
+from bartype.protocol.rooms import (
+    InMemoryRooms,
+    RaceText,
+    Room,
+    RoomConfig,
+    RoomError,
+    RoomRegistry,
+    normalize_code,
+)
+from bartype.protocol.textgen import TextSource, TextUnavailable
+
+if TYPE_CHECKING:
+    from bartype.protocol.handler import Channel
+
+log = logging.getLogger("bartype.protocol.races")
+
+DEFAULT_MAX_ROOMS = 1000
+
+
+@dataclass(eq=False, slots=True)
+class Seat:
+    """Where a connection sits: its room and its member id there."""
+
+    code: str
+    member_id: str
+    channel: Channel
+
+
+class RaceHandler:
+    """Rooms for the connections of one ``SessionHandler``."""
+
+    def __init__(
+        self,
+        texts: TextSource,
+        emit: Callable[[Channel, Action], None],
+        *,
+        registry: RoomRegistry | None = None,
+        config: RoomConfig | None = None,
+        max_rooms: int = DEFAULT_MAX_ROOMS,
+        new_seed: Callable[[], int] | None = None,
+    ) -> None:
+        self.texts = texts
+        self._emit = emit
+        self.registry: RoomRegistry = (
+            registry if registry is not None else InMemoryRooms(random.Random(secrets.randbits(64)))
+        )
+        self.config = config or RoomConfig()
+        self.max_rooms = max_rooms
+        self._new_seed = new_seed or (lambda: secrets.randbits(48))
+        self._seats: dict[int, Seat] = {}
+        """Channel id -> its seat."""
+        self._touched: Room | None = None
+        """The room the message being handled concerns: its messages go out after it."""
+
+    # -- routing -------------------------------------------------------------
+
+    def receive(self, channel: Channel, message: RoomMessage, now: float) -> None:
+        """Handle one decoded room message from ``channel``."""
+        try:
+            self._dispatch(channel, message, now)
+        except RoomError as exc:
+            self._emit(channel, error(exc.code, exc.message, **exc.extra))
+        except TextUnavailable as exc:
+            self._emit(
+                channel,
+                error(
+                    ErrorCode.TEXT_UNAVAILABLE,
+                    f"No text for these options ({exc}); change the options or send a text.",
+                ),
+            )
+        except Exception:  # a bug, not bad input: report it, keep serving the others
+            log.exception("internal error handling %s", type(message).__name__)
+            self._emit(channel, error(ErrorCode.INTERNAL, "Internal server error in the room."))
+        finally:
+            touched, self._touched = self._touched, None
+            if touched is not None:
+                self._deliver(touched)
+                if touched.expired(now):
+                    self._close(touched)
+
+    def _dispatch(self, channel: Channel, message: RoomMessage, now: float) -> None:
+        if isinstance(message, CreateRoom):
+            self._create(channel, message, now)
+            return
+        if isinstance(message, JoinRoom):
+            self._free(channel)
+            room = self._room(message.code)
+            member = room.join(message.name, now, watch=message.watch)
+            self._sit(channel, room, member.id)
+            return
+        if isinstance(message, ResumeRoom):
+            self._free(channel)
+            room = self._room(message.code)
+            member = room.resume(message.token, now)
+            for other, seat in list(self._seats.items()):
+                if seat.code == room.code and seat.member_id == member.id:
+                    del self._seats[other]  # the old link, not yet noticed dead
+                    self._emit(
+                        seat.channel,
+                        error(
+                            ErrorCode.ROOM_TAKEN_OVER,
+                            f"Your place in room {room.code} was resumed on another connection.",
+                        ),
+                    )
+            self._sit(channel, room, member.id)
+            return
+        seated = self._seats.get(channel.id)
+        here = None if seated is None else self.registry.get(seated.code)
+        if seated is None or here is None:
+            raise RoomError(
+                ErrorCode.NOT_IN_ROOM,
+                "You are in no room: send CREATE_ROOM or JOIN_ROOM first.",
+            )
+        self._touched = room = here
+        who = seated.member_id
+        if isinstance(message, RaceInput):
+            room.input(who, message.seq, [(k.key, k.t) for k in message.keys], now)
+        elif isinstance(message, Ready):
+            room.set_ready(who, message.ready, now)
+        elif isinstance(message, StartRace):
+            room.start(who, now)
+        elif isinstance(message, Rematch):
+            room.rematch(who, now)
+        elif isinstance(message, LeaveRoom):
+            room.leave(who, now)
+            self._deliver(room)  # ROOM_LEFT still reaches the member
+            self._stand_up(channel.id)
+
+    def _free(self, channel: Channel) -> None:
+        seat = self._seats.get(channel.id)
+        if seat is not None and self.registry.get(seat.code) is not None:
+            raise RoomError(
+                ErrorCode.ALREADY_IN_ROOM,
+                f"You are in room {seat.code}; send LEAVE_ROOM first.",
+            )
+
+    def _room(self, raw_code: str) -> Room:
+        code = normalize_code(raw_code)
+        room = None if code is None else self.registry.get(code)
+        if room is None:
+            raise RoomError(
+                ErrorCode.ROOM_NOT_FOUND,
+                f"No open room has the code {raw_code[:20]!r}; check it (4 to 6 letters).",
+            )
+        self._touched = room
+        return room
+
+    def _sit(self, channel: Channel, room: Room, member_id: str) -> None:
+        self._seats[channel.id] = Seat(room.code, member_id, channel)
+        emit = self._emit
+        self.registry.subscribe(room.code, member_id, lambda message: emit(channel, message))
+
+    def _stand_up(self, channel_id: int) -> None:
+        seat = self._seats.pop(channel_id, None)
+        if seat is not None:
+            self.registry.unsubscribe(seat.code, seat.member_id)
+
+    # -- rooms ---------------------------------------------------------------
+
+    def _create(self, channel: Channel, message: CreateRoom, now: float) -> None:
+        self._free(channel)
+        if self._open_rooms() >= self.max_rooms:
+            raise RoomError(ErrorCode.SERVER_BUSY, "The server holds too many rooms; retry later.")
+        first = self._make_text(message.options, first=True)
+        made = [first]
+
+        def make_text() -> RaceText:
+            # The first race's text was made (and checked) when the room was created.
+            return made.pop() if made else self._make_text(message.options, first=False)
+
+        config = replace(
+            self.config,
+            max_players=message.max_players or self.config.max_players,
+            countdown_s=(
+                self.config.countdown_s if message.countdown_s is None else message.countdown_s
+            ),
+            finish_deadline_s=message.finish_deadline_s or self.config.finish_deadline_s,
+        )
+        options = message.options
+        room = Room(
+            self.registry.new_code(),
+            make_text,
+            now,
+            config=config,
+            options={
+                "mode": options.mode,
+                "words": options.words,
+                "quoteLength": options.quote_length,
+                "language": options.language,
+                "punctuation": options.punctuation,
+                "numbers": options.numbers,
+                "code": options.code,
+                "seed": options.seed,
+                "customText": options.text is not None,
+            },
+        )
+        member = room.join(message.name, now)  # the name is checked before the room exists
+        self.registry.add(room)
+        self._touched = room
+        log.info("room %s created (%s)", room.code, options.mode)
+        self._sit(channel, room, member.id)
+
+    def _make_text(self, options: CreateSession, *, first: bool) -> RaceText:
+        """The text of one race: the room's own text, or one made from its options."""
+        if options.text is not None:
+            raw: str | None = options.text
+            text_id: str | None = "custom"
+        else:
+            seed = options.seed if options.seed is not None else self._new_seed()
+            made = self.texts.make(options, random.Random(seed))
+            raw, text_id = made.text, made.text_id
+        text = normalize_text(raw or "")
+        if not text or len(text) > MAX_TEXT_CHARS:
+            raise TextUnavailable(f"the text must have 1 to {MAX_TEXT_CHARS} characters")
+        words = len(split_words(text))
+        if options.mode == "words":
+            mode2 = str(words)
+        elif options.mode == "quote":
+            mode2 = (text_id or "").removeprefix("quote:")
+        else:
+            mode2 = options.code or ""
+        config = config_for(options.mode, word_count=words)
+        return RaceText(text, config, options.mode, mode2, text_id)
+
+    def _open_rooms(self) -> int:
+        return sum(1 for _ in self.registry.rooms())
+
+    # -- time and links --------------------------------------------------------
+
+    def tick(self, now: float) -> None:
+        """Let time pass in every room; close expired ones."""
+        for room in self.registry.rooms():
+            try:
+                room.tick(now)
+            except Exception:  # one broken room must not stop the clock for the others
+                log.exception("internal error in the tick of room %s", room.code)
+            self._deliver(room)
+            if room.expired(now):
+                self._close(room)
+
+    def disconnect(self, channel: Channel, now: float) -> None:
+        """The connection is gone: its member keeps their place for the grace period."""
+        seat = self._seats.get(channel.id)
+        if seat is None:
+            return
+        self._stand_up(channel.id)
+        room = self.registry.get(seat.code)
+        if room is not None:
+            room.disconnect(seat.member_id, now)
+            self._deliver(room)
+
+    def _close(self, room: Room) -> None:
+        log.info("room %s closed", room.code)
+        self.registry.remove(room.code)
+        for channel_id, seat in list(self._seats.items()):
+            if seat.code == room.code:
+                del self._seats[channel_id]
+
+    def _deliver(self, room: Room) -> None:
+        for to, message in room.take_outbox():
+            self.registry.publish(room.code, message, to)
+
+    @property
+    def open_rooms(self) -> int:
+        """Rooms currently open (for the health endpoint)."""
+        return self._open_rooms()
+
+
+__all__ = ["RaceHandler"]

@@ -1,0 +1,220 @@
+"""Room frames through the SessionHandler: routing, errors, resume and expiry, fake clock."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bartype.protocol.codec import client_message_to_json, decode
+from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
+from bartype.protocol.messages import (
+    CreateRoom,
+    CreateSession,
+    JoinRoom,
+    KeyEvent,
+    LeaveRoom,
+    Outgoing,
+    RaceInput,
+    Ready,
+    Rematch,
+    ResumeRoom,
+    StartRace,
+)
+from bartype.protocol.textgen import LibraryTexts
+from bartype.storage.corpus import TextLibrary, default_texts_root
+
+TEXT = "the quick brown fox"
+
+
+class Frames:
+    """One handler, frames in, each channel's messages collected; the clock is ``now``."""
+
+    def __init__(self) -> None:
+        texts = LibraryTexts(TextLibrary(default_texts_root()))
+        self.handler = SessionHandler(texts, None, config=HandlerConfig())
+        self.now = 0.0
+        self.out: dict[int, list[Outgoing]] = {}
+
+    def open(self) -> Channel:
+        channel = self.handler.open(self.now)
+        self.out[channel.id] = []
+        return channel
+
+    def _collect(self) -> None:
+        for channel, actions in self.handler.pending():
+            self.out[channel.id].extend(a for a in actions if isinstance(a, Outgoing))
+
+    def send(self, channel: Channel, type_: str, data: dict[str, Any] | None = None) -> list[Any]:
+        before = len(self.out[channel.id])
+        frame = {"type": type_} if data is None else {"type": type_, "data": data}
+        self.handler.receive_text(channel, json.dumps(frame), self.now)
+        self._collect()
+        return self.out[channel.id][before:]
+
+    def at(self, now: float) -> None:
+        self.now = now
+        self.handler.tick(now)
+        self._collect()
+
+    def drop(self, channel: Channel) -> None:
+        self.handler.disconnect(channel, self.now)
+        self._collect()
+
+    def last(self, channel: Channel, type_: str) -> dict[str, Any]:
+        found = [m.data for m in self.out[channel.id] if m.type == type_]
+        assert found, f"no {type_} in {[m.type for m in self.out[channel.id]]}"
+        return found[-1]
+
+
+def code_of(answer: list[Outgoing]) -> str:
+    errors = [m.data["code"] for m in answer if m.type == "ERROR"]
+    assert len(errors) == 1, answer
+    return str(errors[0])
+
+
+def room_with(f: Frames, *names: str) -> tuple[str, list[Channel]]:
+    """A custom-text room created by the first name, joined by the others."""
+    host = f.open()
+    joined = f.send(
+        host, "CREATE_ROOM", {"name": names[0], "options": {"mode": "custom", "text": TEXT}}
+    )
+    code = joined[0].data["code"]
+    channels = [host]
+    for name in names[1:]:
+        channel = f.open()
+        f.send(channel, "JOIN_ROOM", {"code": code.lower(), "name": name})
+        channels.append(channel)
+    return code, channels
+
+
+def test_a_race_through_frames() -> None:
+    """Create, join, ready, race and standings, all as frames through the handler."""
+    f = Frames()
+    code, (ann, bob) = room_with(f, "Ann", "Bob")
+    assert f.last(bob, "ROOM_JOINED")["code"] == code
+    assert [p["name"] for p in f.last(ann, "ROOM_STATE")["players"]] == ["Ann", "Bob"]
+    f.send(ann, "READY", {"ready": True})
+    f.send(bob, "READY")
+    countdown = f.last(bob, "RACE_COUNTDOWN")
+    assert countdown["text"] == TEXT and countdown["startsAt"] == 3000
+    f.at(3.0)
+    f.now = 6.0
+    keys = [{"key": ch, "t": 100 + i * 100} for i, ch in enumerate(TEXT)]
+    assert f.send(ann, "RACE_INPUT", {"seq": 1, "keys": keys})[0].type == "RACE_METRICS"
+    f.send(bob, "RACE_INPUT", {"seq": 1, "keys": keys[:5]})
+    f.at(6.1)
+    assert {r["id"]: r["position"] for r in f.last(ann, "RACE_PROGRESS")["racers"]} == {
+        "p1": len(TEXT),
+        "p2": 5,
+    }
+    f.at(40.0)
+    standings = f.last(bob, "RACE_STANDINGS")["standings"]
+    assert [(s["name"], s["status"], s["timeMs"]) for s in standings] == [
+        ("Ann", "finished", 1900.0),
+        ("Bob", "dnf", None),
+    ]
+    f.send(ann, "REMATCH")
+    assert f.last(bob, "ROOM_STATE")["state"] == "lobby"
+
+
+def test_a_solo_session_and_a_room_live_side_by_side() -> None:
+    """A connection in a room keeps its typing session; solo frames are untouched."""
+    f = Frames()
+    _, (ann,) = room_with(f, "Ann")
+    created = f.send(ann, "CREATE_SESSION", {"mode": "words", "text": "hi"})
+    assert created[0].type == "SESSION_CREATED"
+    f.send(ann, "START_RACE")
+    assert f.last(ann, "ROOM_STATE")["state"] == "countdown"
+
+
+def test_room_errors_are_documented_codes() -> None:
+    """Unknown code, no room, already in one, bad mode, bad fields: each its own error code."""
+    f = Frames()
+    lone = f.open()
+    assert code_of(f.send(lone, "JOIN_ROOM", {"code": "ZZZZ", "name": "x"})) == "ROOM_NOT_FOUND"
+    assert code_of(f.send(lone, "JOIN_ROOM", {"code": "1!", "name": "x"})) == "ROOM_NOT_FOUND"
+    assert code_of(f.send(lone, "READY")) == "NOT_IN_ROOM"
+    assert code_of(f.send(lone, "RACE_INPUT", {"seq": 1, "keys": [{"key": "a", "t": 0}]})) == (
+        "NOT_IN_ROOM"
+    )
+    timed = f.send(lone, "CREATE_ROOM", {"name": "x", "options": {"mode": "time"}})
+    assert code_of(timed) == "BAD_MESSAGE" and "finish line" in timed[0].data["message"]
+    assert code_of(f.send(lone, "CREATE_ROOM", {"name": "x", "colour": 1})) == "UNKNOWN_FIELD"
+    assert code_of(f.send(lone, "CREATE_ROOM", {"name": "\x1b[2J"})) == "BAD_NAME"
+    missing = f.send(
+        lone, "CREATE_ROOM", {"name": "x", "options": {"mode": "code", "code": "cobol"}}
+    )
+    assert code_of(missing) == "TEXT_UNAVAILABLE"
+    assert f.handler.races.open_rooms == 0
+    code, (ann, _bob) = room_with(f, "Ann", "Bob")
+    assert code_of(f.send(ann, "JOIN_ROOM", {"code": code, "name": "Again"})) == "ALREADY_IN_ROOM"
+    assert code_of(f.send(_bob, "START_RACE")) == "NOT_HOST"
+    assert code_of(f.send(ann, "REMATCH")) == "BAD_STATE"
+    newcomer = f.open()
+    assert code_of(f.send(newcomer, "JOIN_ROOM", {"code": code, "name": "ANN"})) == "NAME_TAKEN"
+
+
+def test_generated_texts_are_shared_and_new_each_race() -> None:
+    """A words room gives every racer the same generated text, and a new one on rematch."""
+    f = Frames()
+    host = f.open()
+    f.send(host, "CREATE_ROOM", {"name": "Ann", "options": {"words": 5}, "countdownS": 0})
+    code = f.last(host, "ROOM_JOINED")["code"]
+    assert f.last(host, "ROOM_STATE")["options"]["mode"] == "words"
+    bob = f.open()
+    f.send(bob, "JOIN_ROOM", {"code": code, "name": "Bob"})
+    f.send(host, "START_RACE")
+    first = f.last(bob, "RACE_COUNTDOWN")
+    assert first == f.last(host, "RACE_COUNTDOWN") and len(first["text"].split()) == 5
+    assert first["mode2"] == "5"
+    f.at(0.1)
+    f.send(host, "LEAVE_ROOM")
+    f.send(bob, "LEAVE_ROOM")
+    assert f.handler.races.open_rooms == 0  # nobody left: the room is gone at once
+
+
+def test_resume_on_a_new_connection_takes_the_place_over() -> None:
+    """RESUME_ROOM with the token seats the new connection; the old one is told."""
+    f = Frames()
+    code, (ann, bob) = room_with(f, "Ann", "Bob")
+    token = f.last(bob, "ROOM_JOINED")["token"]
+    again = f.open()
+    answer = f.send(again, "RESUME_ROOM", {"code": code, "token": token})
+    assert answer[0].type == "ROOM_JOINED" and answer[0].data["resumed"] is True
+    assert f.last(bob, "ERROR")["code"] == "ROOM_TAKEN_OVER"
+    f.drop(bob)  # the old link's end changes nothing
+    assert all(p["connected"] for p in f.last(ann, "ROOM_STATE")["players"])
+    f.send(ann, "START_RACE")
+    assert f.last(again, "RACE_COUNTDOWN")["racers"] == ["p1", "p2"]
+    wrong = f.open()
+    assert code_of(f.send(wrong, "RESUME_ROOM", {"code": code, "token": "nope"})) == (
+        "RESUME_EXPIRED"
+    )
+
+
+def test_a_dropped_room_expires_on_the_clock() -> None:
+    """A room whose members all dropped is closed by the tick once the grace period is over."""
+    f = Frames()
+    _, (ann,) = room_with(f, "Ann")
+    f.drop(ann)
+    f.at(29.0)
+    assert f.handler.races.open_rooms == 1
+    f.at(30.1)
+    assert f.handler.races.open_rooms == 0
+
+
+def test_room_messages_round_trip_through_the_codec() -> None:
+    """Every room message encodes to a frame that decodes to the same message."""
+    messages = [
+        CreateRoom("Ann", CreateSession(mode="quote"), 10, 5.0, 60.0),
+        CreateRoom("Ann"),
+        JoinRoom("ABCD", "Bob", watch=True),
+        ResumeRoom("ABCD", "tok"),
+        Ready(False),
+        StartRace(),
+        RaceInput(3, (KeyEvent("a", 1.5), KeyEvent("Backspace", 2.0))),
+        Rematch(),
+        LeaveRoom(),
+    ]
+    for message in messages:
+        assert decode(client_message_to_json(message)) == message
