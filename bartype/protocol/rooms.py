@@ -229,7 +229,8 @@ class Racer:
     last_t: float | None = None
     time_ms: float | None = None
     flags: tuple[str, ...] = ()
-    result_sent: bool = False
+    result: dict[str, Any] | None = None
+    """``RACE_RESULT`` once the racer's race is over (sent again on resuming)."""
 
 
 @dataclass(eq=False, slots=True)
@@ -519,7 +520,7 @@ class Room:
         self._member(member_id)
         race = self.race
         racer = race.racers.get(member_id) if race is not None else None
-        if race is None or racer is None or self.state not in _RACE_ON:
+        if race is None or racer is None or self.state is RoomState.LOBBY:
             raise RoomError(
                 ErrorCode.NOT_RACING,
                 "You are not racing: a spectator races from the next race on.",
@@ -668,22 +669,18 @@ class Room:
 
     def _send_result(self, race: Race, racer: Racer, place: int) -> None:
         """The racer's own full figures, once their race is over."""
-        if racer.result_sent:
+        if racer.result is not None:
             return
-        racer.result_sent = True
         result = racer.session.result
-        self._send(
-            racer.member.id,
-            RACE_RESULT,
-            {
-                "raceId": race.id,
-                "status": racer.status.value,
-                "place": place,
-                "timeMs": racer.time_ms,
-                "metrics": None if result is None else metrics_to_json(result.metrics),
-                "flags": list(racer.flags),
-            },
-        )
+        racer.result = {
+            "raceId": race.id,
+            "status": racer.status.value,
+            "place": place,
+            "timeMs": racer.time_ms,
+            "metrics": None if result is None else metrics_to_json(result.metrics),
+            "flags": list(racer.flags),
+        }
+        self._send(racer.member.id, RACE_RESULT, racer.result)
 
     def _dnf(self, racer: Racer) -> None:
         if racer.status is not RacerStatus.RACING:
@@ -720,8 +717,11 @@ class Room:
             )
         race.standings = standings
         for racer in race.racers.values():
-            if racer.member.id in self.members:
-                self._send_result(race, racer, places[racer.member.id][0])
+            place = places[racer.member.id][0]
+            if racer.result is not None:
+                racer.result["place"] = place  # final now, for a member who resumes
+            elif racer.member.id in self.members:
+                self._send_result(race, racer, place)
         self._send(None, RACE_STANDINGS, self._standings_data(race))
         self._room_state()
 
@@ -859,6 +859,9 @@ class Room:
                 self._metrics(race, racer)
             race.changed = True  # the next tick shows everyone, the newcomer included
         elif self.state is RoomState.RESULTS and race.standings is not None:
+            racer = race.racers.get(member.id)
+            if racer is not None and racer.result is not None:
+                self._send(member.id, RACE_RESULT, racer.result)  # it may have been missed
             self._send(member.id, RACE_STANDINGS, self._standings_data(race))
 
     def __repr__(self) -> str:

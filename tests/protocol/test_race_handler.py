@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
+import re
+from pathlib import Path
 from typing import Any
 
-from bartype.protocol.codec import client_message_to_json, decode
+from bartype.protocol.codec import client_message_to_json, decode, encode
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
 from bartype.protocol.messages import (
+    ROOM_SERVER_TYPES,
     CreateRoom,
     CreateSession,
     JoinRoom,
@@ -20,6 +24,7 @@ from bartype.protocol.messages import (
     ResumeRoom,
     StartRace,
 )
+from bartype.protocol.rooms import InMemoryRooms
 from bartype.protocol.textgen import LibraryTexts
 from bartype.storage.corpus import TextLibrary, default_texts_root
 
@@ -218,3 +223,95 @@ def test_room_messages_round_trip_through_the_codec() -> None:
     ]
     for message in messages:
         assert decode(client_message_to_json(message)) == message
+
+
+PROTOCOL_MD = Path(__file__).parents[2] / "docs" / "protocol.md"
+RACES_DOC = PROTOCOL_MD.read_text(encoding="utf-8").split("## Races\n", 1)[1].split("\n## ", 1)[0]
+
+EXAMPLE_CLOCK = [1000.0, 1000.0, 1000.0, 1000.0, 1003.9, 1003.9, 1004.3, 1005.0, 1005.0]
+"""Server time of each client frame of the doc's example (a tick runs at every whole
+second passed, and at 1003.0 and 1004.0, as the server's 100 ms ticker would)."""
+
+
+def replay_example() -> tuple[list[tuple[str, str]], dict[str, list[Outgoing]]]:
+    """The doc's race example replayed through a handler; (doc server lines, what each got)."""
+    block = RACES_DOC.split("### A race, frame by frame", 1)[1].split("```text", 1)[1]
+    lines = block.split("```", 1)[0].splitlines()
+    f = Frames()
+    f.handler.races.registry = InMemoryRooms(random.Random(5))
+    clients = {"A": f.open(), "B": f.open()}
+    expected: list[tuple[str, str]] = []
+    clock = iter(EXAMPLE_CLOCK)
+    for line in lines:
+        who, _, frame = line.partition(": ")
+        if who in clients:
+            now = next(clock)
+            for tick in (1003.0, 1004.0):
+                if f.now < tick <= now:
+                    f.at(tick)
+            f.now = now
+            message = json.loads(frame)
+            f.send(clients[who], message["type"], message.get("data"))
+        elif who.startswith("S→") and frame.startswith("{"):
+            expected.append((who[2:], frame))
+    got = {name: f.out[channel.id] for name, channel in clients.items()}
+    return expected, got
+
+
+def test_the_race_example_is_what_the_server_sends() -> None:
+    """Every full frame of the doc's race example reaches its clients, in that order."""
+    expected, got = replay_example()
+    assert len(expected) >= 10
+    for name, messages in got.items():
+        frames = [encode(m) for m in messages]
+        tokens = [m.data["token"] for m in messages if m.type == "ROOM_JOINED"]
+        wanted = [frame for to, frame in expected if name in to.split(",")]
+        position = 0
+        for frame in wanted:
+            if "…" in frame:
+                continue  # abbreviated in the doc
+            doc = json.loads(frame)
+            if doc["type"] == "ROOM_JOINED":
+                doc["data"]["token"] = tokens[0]
+            while position < len(frames) and json.loads(frames[position]) != doc:
+                position += 1
+            assert position < len(frames), f"{name} never got {frame}"
+            position += 1
+
+
+def documented_fields(type_: str) -> dict[str, set[str]]:
+    """Field names in the table under ``#### `TYPE``` of the Races section.
+
+    ``{"": top-level names, "players": names of each item of players[], ...}``."""
+    body = RACES_DOC.split(f"#### `{type_}`\n", 1)[1].split("\n#### ", 1)[0].split("\n### ", 1)[0]
+    fields: dict[str, set[str]] = {"": set()}
+    for name in re.findall(r"^\| `([A-Za-z0-9\[\].]+)` \|", body, re.MULTILINE):
+        if "[]." in name:
+            outer, inner = name.split("[].", 1)
+            fields.setdefault(outer, set()).add(inner)
+        else:
+            fields[""].add(name)
+    return fields
+
+
+def test_server_race_messages_have_exactly_the_documented_fields() -> None:
+    """Each room message the server sends has the fields its table in protocol.md lists."""
+    _, got = replay_example()
+    seen: dict[str, dict[str, Any]] = {}
+    for messages in got.values():
+        for message in messages:
+            seen.setdefault(message.type, message.data)
+    checked = 0
+    for type_ in ROOM_SERVER_TYPES:
+        if f"#### `{type_}`\n" not in RACES_DOC:
+            raise AssertionError(f"{type_} is not documented")
+        fields = documented_fields(type_)
+        if not fields[""] or type_ not in seen:
+            continue  # documented inline (no table)
+        data = seen[type_]
+        assert set(data) == fields[""], type_
+        for outer, inner in fields.items():
+            if outer:
+                assert all(set(item) == inner for item in data[outer]), (type_, outer)
+        checked += 1
+    assert checked == 7  # the seven with a table

@@ -364,6 +364,23 @@ def test_resume_within_grace_gives_the_unbroken_result() -> None:
     assert got == expected and got["flags"] == [] and got["timeMs"] == 2000.0
 
 
+def test_resuming_after_the_race_gives_the_missed_result() -> None:
+    """A racer back after the race ended gets their result and the standings; resends re-ack."""
+    d = Driver(finish_deadline_s=5)
+    ann, bob = d.started("Ann", "Bob")
+    d.now = 4.0
+    d.keys(bob, 1, typed(TEXT))
+    d.keys(ann, 1, typed("the"))
+    d.drop(ann)
+    d.at(10.0)  # the deadline: Ann DNF while away
+    assert d.room.state is RoomState.RESULTS
+    d.resume("token-1")
+    assert d.last(ann, "RACE_RESULT")["status"] == "dnf"
+    assert d.last(ann, "RACE_STANDINGS")["standings"][1]["id"] == ann
+    d.keys(ann, 1, typed("the"))
+    assert d.last(ann, "RACE_METRICS")["ack"] == 1
+
+
 def test_resume_after_grace_is_refused_and_the_racer_is_dnf() -> None:
     """Past the grace period the token is unknown (RESUME_EXPIRED) and the racer DNF."""
     d = Driver()
