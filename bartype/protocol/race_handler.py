@@ -15,7 +15,7 @@ import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from bartype.core.normalize import normalize_text, split_words
 from bartype.core.session import config_for
@@ -46,8 +46,13 @@ from bartype.protocol.rooms import (
 )
 from bartype.protocol.textgen import TextSource, TextUnavailable
 
-if TYPE_CHECKING:
-    from bartype.protocol.handler import Channel
+
+class Channel(Protocol):
+    """A connection as rooms need it: an id (``bartype.protocol.handler.Channel`` is one)."""
+
+    @property
+    def id(self) -> int: ...
+
 
 log = logging.getLogger("bartype.protocol.races")
 
@@ -69,7 +74,7 @@ class RaceHandler:
     def __init__(
         self,
         texts: TextSource,
-        emit: Callable[[Channel, Action], None],
+        emit: Callable[[Any, Action], None],
         *,
         registry: RoomRegistry | None = None,
         config: RoomConfig | None = None,

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TIMEOUT_FACTOR
-from serve_process import start_server, stop_server
+from support import TIMEOUT_FACTOR, start_server, stop_server
 from websockets.asyncio.client import ClientConnection, connect
 
 T = 5 * TIMEOUT_FACTOR
