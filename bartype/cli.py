@@ -1,4 +1,4 @@
-"""Command line: ``bartype play | serve | texts``.
+"""Command line: ``bartype play | serve | servers | texts``.
 
 The composition root. It parses arguments and builds what the commands
 need; heavy modules (Textual, websockets) are imported only by the command
@@ -54,6 +54,15 @@ _SEED = _in_range(int, 0, 2**63 - 1)
 _PORT = _in_range(int, 0, 65535)
 
 
+def _server_name(value: str) -> str:
+    from bartype.protocol.discovery import check_server_name
+
+    try:
+        return check_server_name(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bartype",
@@ -90,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for a LAN)")
     serve.add_argument("--port", type=_PORT, default=8765, help="port (0 picks a free one)")
     serve.add_argument("--db", type=Path, metavar="PATH", help="SQLite file for results")
+    serve.add_argument(
+        "--advertise",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="announce the server on the LAN with mDNS (default: when --host is a LAN address)",
+    )
+    serve.add_argument(
+        "--name", type=_server_name, help="the name the LAN sees (default: the host name)"
+    )
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     serve.add_argument(
         "--loop",
@@ -124,6 +142,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="keepalive ping interval",
     )
 
+    servers = commands.add_parser(
+        "servers",
+        help="list the bartype servers on the LAN",
+        description="Find bartype servers on the LAN (mDNS) and print them.",
+    )
+    servers.add_argument(
+        "--timeout",
+        type=_in_range(float, 0.5, 60),
+        default=3.0,
+        metavar="S",
+        help="seconds to look",
+    )
+    servers.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    servers.add_argument(
+        "--watch", action="store_true", help="keep looking; print servers as they come and go"
+    )
+
     texts = commands.add_parser("texts", help="list the bundled texts")
     texts.add_argument("--root", type=Path, help="texts folder (default: the bundled one)")
     return parser
@@ -155,4 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bartype.server.serve import run_serve
 
         return run_serve(args)
+    if command == "servers":
+        from bartype.transport.discovery import run_servers
+
+        return run_servers(args)
     return _texts(args)

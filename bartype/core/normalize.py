@@ -74,3 +74,31 @@ def split_words(text: str) -> list[str]:
     if start < len(text):
         words.append(text[start:])
     return words
+
+
+_INVISIBLE = frozenset(("Cc", "Cf", "Zl", "Zp"))
+"""Control, formatting (bidi overrides, zero-width marks) and line/paragraph separators."""
+_JOINERS = frozenset("\u200c\u200d")
+"""Zero-width (non-)joiners: formatting characters that emoji and some scripts need."""
+
+
+def is_invisible(ch: str) -> bool:
+    """Is ``ch`` a character a terminal would obey or hide rather than show?"""
+    return unicodedata.category(ch) in _INVISIBLE and ch not in _JOINERS
+
+
+def visible(text: str, limit: int) -> str:
+    """Text that is not ours (from the network, a file) made safe to show in a terminal.
+
+    Control and formatting characters become Python-style escapes
+    (``"\\x1b[2J"`` shows as ``\\x1b[2J``), so nothing reaches the terminal
+    but printable text, and the result is cut to ``limit`` characters
+    (the last one then an ellipsis). Render it as ``rich.text.Text``: Rich
+    markup in it (``[red]``) stays literal.
+    """
+    shown = "".join(
+        ch.encode("unicode_escape").decode("ascii") if is_invisible(ch) else ch for ch in text
+    )
+    if len(shown) > limit:
+        shown = shown[: max(0, limit - 1)] + "…"
+    return shown

@@ -58,6 +58,7 @@ from bartype.protocol.messages import (
     error,
 )
 from bartype.protocol.textgen import LibraryTexts, TextSource
+from bartype.server.discovery import start_advertising
 from bartype.storage.corpus import TextLibrary, default_texts_root
 from bartype.storage.history import KeptSession
 
@@ -91,6 +92,11 @@ class ServerConfig:
     ping_interval_s: float | None = 10.0
     outbox_limit: int = OUTBOX_LIMIT
     handler: HandlerConfig = field(default_factory=HandlerConfig)
+    advertise: bool | None = False
+    """Announce on the LAN (mDNS): ``True``, ``False`` (here the default, so a server built
+    in code never announces itself) or ``None``: when bound to a LAN address (the CLI's)."""
+    name: str | None = None
+    """The advertised server name (default: the host name)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ServerConfig:
@@ -109,6 +115,8 @@ class ServerConfig:
             session_ttl_s=args.session_ttl,
             ping_interval_s=args.ping_interval,
             handler=handler,
+            advertise=args.advertise,
+            name=args.name,
         )
 
 
@@ -322,6 +330,12 @@ class BartypeServer:
             if callable(close):
                 close()
         log.info("stopped")
+
+    @property
+    def addresses(self) -> list[str]:
+        """The addresses the server is bound to (``0.0.0.0`` for all)."""
+        server = self._server
+        return [str(s.getsockname()[0]) for s in server.sockets] if server is not None else []
 
     @property
     def _owner(self) -> str:
@@ -670,12 +684,17 @@ async def serve_until_stopped(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop_requested)
+    advertiser = start_advertising(
+        server.addresses, server.port, advertise=config.advertise, name=config.name, path=WS_PATH
+    )
     if ready is not None:
         ready.set()
     try:
         await stop.wait()
     finally:
         try:
+            if advertiser is not None:  # first, so that nobody new finds a server going away
+                await advertiser.stop()
             await server.stop()  # the signal handlers stay: a second Ctrl+C is only logged
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
