@@ -76,15 +76,15 @@ def split_words(text: str) -> list[str]:
     return words
 
 
-_INVISIBLE = frozenset(("Cc", "Cf", "Zl", "Zp"))
+_ESCAPED_CATEGORIES = frozenset(("Cc", "Cf", "Zl", "Zp"))
 """Control, formatting (bidi overrides, zero-width marks) and line/paragraph separators."""
 _JOINERS = frozenset("\u200c\u200d")
 """Zero-width (non-)joiners: formatting characters that emoji and some scripts need."""
 
 
-def is_invisible(ch: str) -> bool:
-    """Is ``ch`` a character a terminal would obey or hide rather than show?"""
-    return unicodedata.category(ch) in _INVISIBLE and ch not in _JOINERS
+def needs_escape(ch: str) -> bool:
+    """Must ``ch`` be escaped to be shown? (A terminal would obey or hide it, not show it.)"""
+    return unicodedata.category(ch) in _ESCAPED_CATEGORIES and ch not in _JOINERS
 
 
 def visible(text: str, limit: int) -> str:
@@ -97,7 +97,7 @@ def visible(text: str, limit: int) -> str:
     markup in it (``[red]``) stays literal.
     """
     shown = "".join(
-        ch.encode("unicode_escape").decode("ascii") if is_invisible(ch) else ch for ch in text
+        ch.encode("unicode_escape").decode("ascii") if needs_escape(ch) else ch for ch in text
     )
     if len(shown) > limit:
         shown = shown[: max(0, limit - 1)] + "…"

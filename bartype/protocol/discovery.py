@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bartype.core.normalize import is_invisible
+from bartype.core.normalize import needs_escape
 
 SERVICE_TYPE = "_bartype._tcp.local."
 """The DNS-SD service type every ``bartype serve`` registers."""
@@ -93,8 +93,10 @@ def check_server_name(name: str) -> str:
     if not name.strip():
         raise ValueError("the server name is empty")
     for ch in name:
-        if is_invisible(ch):
-            raise ValueError(f"the server name holds a control character (U+{ord(ch):04X})")
+        if needs_escape(ch):
+            raise ValueError(
+                f"the server name holds a control or formatting character (U+{ord(ch):04X})"
+            )
     size = len(name.encode("utf-8"))
     if size > MAX_NAME_BYTES:
         raise ValueError(f"the server name is {size} bytes long; {MAX_NAME_BYTES} at most")
@@ -103,6 +105,6 @@ def check_server_name(name: str) -> str:
 
 def fit_server_name(name: str) -> str:
     """``name`` (a host name, say) made into a valid server name: controls dropped, cut to fit."""
-    kept = "".join(ch for ch in name if not is_invisible(ch))
+    kept = "".join(ch for ch in name if not needs_escape(ch))
     data = kept.strip().encode("utf-8")[:MAX_NAME_BYTES]
     return data.decode("utf-8", "ignore").strip() or "bartype"

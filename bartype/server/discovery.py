@@ -226,16 +226,17 @@ class Advertiser:
             self._zc = AsyncZeroconf(interfaces=list(self.addresses), ip_version=IPVersion.V4Only)
             self._info = self._service_info(self._txt)
             announced = await self._zc.async_register_service(self._info, allow_name_change=True)
-            await announced
+            # Registered: the name is ours and answered for; the announcements follow.
             self._move(AdvertiserState.ADVERTISED)
             self.registered.set()
             log.info(
-                "advertised on the LAN as %r (%s) at %s port %d",
+                "advertised with mDNS as %r (%s) at %s port %d",
                 self.name,
                 SERVICE_TYPE,
                 ", ".join(self.addresses),
                 self.port,
             )
+            await announced
             while True:
                 await asyncio.sleep(self._refresh_s)
                 rooms = self._read_rooms(self._txt.rooms or 0)
@@ -317,6 +318,12 @@ def start_advertising(
             "not advertised on the LAN: bound to loopback only "
             "(--host 0.0.0.0 serves the LAN; --advertise announces it anyway)"
         )
+        return None
+    try:
+        # Once, here rather than in the task: the import holds the loop for ~0.1 s.
+        import zeroconf.asyncio  # noqa: F401
+    except ImportError as exc:
+        log.warning("LAN discovery is off: %s (pip install zeroconf)", exc)
         return None
     advertiser = Advertiser(name or default_server_name(), port, addresses, rooms=rooms, path=path)
     advertiser.start()

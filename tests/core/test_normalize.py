@@ -1,10 +1,13 @@
-"""Text normalisation: what a typist is asked to type is what can be seen and typed."""
+"""Text normalisation: what a typist is asked to type is what can be seen and typed;
+foreign text made safe to show (``visible``)."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bartype.core.normalize import INVISIBLE, find_control, normalize_text
+from bartype.core.normalize import INVISIBLE, find_control, needs_escape, normalize_text, visible
 
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
@@ -34,3 +37,28 @@ def test_find_control_names_the_first_control_character() -> None:
     assert find_control("a\tb\nc\r\n") == -1
     for ch in "\x00\x07\x1b\x7f\x85\x9b":
         assert find_control(f"ok {ch}") == 3
+
+
+def test_escapes_are_shown_literally() -> None:
+    """An escape sequence, a bidi override and a newline show as their escapes."""
+    assert visible("a\x1b[2Jb\u202ec\nd", 80) == "a\\x1b[2Jb\\u202ec\\nd"
+
+
+def test_markup_and_joined_emoji_are_left_alone() -> None:
+    """Rich markup is plain text here; zero-width joiners inside emoji are kept."""
+    assert visible("[red]x[/]", 80) == "[red]x[/]"
+    assert visible("👩\u200d💻", 80) == "👩\u200d💻"
+
+
+def test_long_text_is_cut_with_an_ellipsis() -> None:
+    """Text longer than the limit ends in an ellipsis, within the limit."""
+    assert visible("abcdef", 4) == "abc…"
+    assert visible("abcd", 4) == "abcd"
+
+
+@given(st.text(), st.integers(min_value=1, max_value=100))
+def test_nothing_invisible_survives(text: str, limit: int) -> None:
+    """Whatever the input, the output holds no control or formatting character."""
+    shown = visible(text, limit)
+    assert len(shown) <= limit
+    assert not any(needs_escape(ch) for ch in shown)
