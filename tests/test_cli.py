@@ -18,10 +18,10 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_help_lists_subcommands() -> None:
-    """`bartype --help` names the play, serve and texts commands."""
+    """`bartype --help` names the play, serve, servers and texts commands."""
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("play", "serve", "texts"):
+    for command in ("play", "serve", "servers", "texts"):
         assert command in result.stdout
 
 
@@ -72,3 +72,29 @@ def test_texts_lists_the_corpus(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "english_200" in out
     assert "quotes:" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("a\x1b[2Jb", "control or formatting character (U+001B)"), ("x" * 61, "60 at most")],
+)
+def test_bad_server_names_are_refused(name: str, message: str) -> None:
+    """`bartype serve --name` refuses what the LAN could not show as typed, in one line."""
+    result = run_cli("serve", "--name", name)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_zeroconf_is_loaded_only_to_discover() -> None:
+    """Neither `bartype play`'s modules nor `bartype serve --help` import zeroconf."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from bartype.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['serve', '--help'])\n"
+        "import bartype.tui.run, bartype.tui.app, bartype.server.serve\n"
+        "import bartype.transport.discovery, bartype.server.discovery\n"
+        "print(any(m.startswith(('zeroconf', 'ifaddr')) for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

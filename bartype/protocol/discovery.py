@@ -18,8 +18,9 @@ from bartype.core.normalize import needs_escape
 SERVICE_TYPE = "_bartype._tcp.local."
 """The DNS-SD service type every ``bartype serve`` registers."""
 
-MAX_NAME_BYTES = 63
-"""A server name is a DNS-SD instance name: one DNS label, at most 63 bytes of UTF-8."""
+MAX_NAME_BYTES = 60
+"""A server name is a DNS-SD instance name, one DNS label of at most 63 bytes of UTF-8;
+3 are left for the ``-2`` a name conflict on the LAN adds."""
 
 MAX_TXT_CHARS = 64
 """Strings read from a TXT record are cut to this many characters."""
@@ -86,7 +87,7 @@ def _whole_number(text: str | None, limit: int) -> int | None:
 def check_server_name(name: str) -> str:
     """Return ``name`` if it can be advertised as a server name, else raise ``ValueError``.
 
-    It must not be empty, must fit one DNS label (63 bytes of UTF-8) and may
+    It must not be empty, must fit one DNS label (60 bytes of UTF-8 here) and may
     hold no control or formatting characters, which would show differently
     from what was typed (or not at all) in other people's terminals.
     """
