@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import TIMEOUT_FACTOR
+from support.timeouts import TIMEOUT_FACTOR
 
 from bartype import __version__
 from bartype.protocol.messages import PROTOCOL_VERSION
