@@ -226,13 +226,17 @@ class BartypeApp(App[int]):
         return client
 
     @work(exclusive=True, group="session")
-    async def start_test(self, spec: TestSpec) -> None:
-        """Ask the handler for a new session and show its text."""
+    async def start_test(self, spec: TestSpec, behind: bool = False) -> None:
+        """Ask the handler for a new session and show its text.
+
+        ``behind``: the screens on top (the menu) stay; the text waits under them.
+        """
         self.spec = spec
         self.attempt = None
         self.result = None
         self.typing_screen.text_view.show(None, "…")
-        self._back_to_typing()
+        if not behind:
+            self._back_to_typing()
         client = await self._ensure_client()
         if client is None:
             return
@@ -263,7 +267,8 @@ class BartypeApp(App[int]):
         view = self.typing_screen.text_view
         view.set_class(bool(created.text) and "\n" in created.text, "-code")
         view.show(self.attempt.analyzer)
-        self._back_to_typing()
+        if not behind:
+            self._back_to_typing()
         self.refresh_typing()
 
     # -- typing --------------------------------------------------------------
@@ -508,10 +513,11 @@ class BartypeApp(App[int]):
 
     def action_new_test(self) -> None:
         """Restart with a new text (the same file's text in custom mode)."""
+        self.start_test(self._new_text_spec())
+
+    def _new_text_spec(self) -> TestSpec:
         spec = self.spec
-        if spec.mode != "custom":
-            spec = replace(spec, text=None)
-        self.start_test(spec)
+        return spec if spec.mode == "custom" else replace(spec, text=None)
 
     def action_retry(self) -> None:
         """Type the same text again."""
@@ -523,18 +529,25 @@ class BartypeApp(App[int]):
         self.start_test(replace(self.spec, text=text))
 
     def action_escape(self) -> None:
+        """Esc while typing: zen ends; a test in progress is dropped (as Tab drops it,
+        in Monkeytype's way) and a new one waits under the menu, so no clock runs on."""
         attempt = self.attempt
-        if attempt is not None and attempt.spec.mode == "zen" and attempt.started and attempt.open:
+        if attempt is None or not attempt.started or not attempt.open:
+            self.action_menu()
+        elif attempt.spec.mode == "zen":
             self.finish(by_user=True)
-            return
-        self.action_menu()
+        else:
+            attempt.drop(self.now_t())
+            # Asking for the next text drops this session on the handler too: nothing
+            # of it is scored or kept.
+            self.start_test(self._new_text_spec(), behind=True)
+            self.action_menu(note="test dropped (esc)")
 
-    def action_menu(self) -> None:
+    def action_menu(self, note: str = "") -> None:
         from bartype.tui.screens.menu import MenuScreen
 
-        self._show(
-            MenuScreen(self._menu_settings(), list(self.available_themes)), self._menu_closed
-        )
+        menu = MenuScreen(self._menu_settings(), list(self.available_themes), note=note)
+        self._show(menu, self._menu_closed)
 
     def _menu_settings(self) -> Settings:
         """The settings as the menu shows them: those of the test on screen."""

@@ -154,6 +154,12 @@ class Attempt:
         """Dropped without a result (idle too long)."""
         return self.session.state is SessionState.ABANDONED
 
+    def drop(self, t: float) -> None:
+        """Throw the test away (the typist left it): no result, no more keys."""
+        if self.session.state.is_open:
+            self.session.abandon()
+        self.local_end_t = t
+
     def end_locally(self, t: float) -> None:
         """Stop taking keys (the typist ended it, or the time is up)."""
         if self.session.state.is_open and self.started:

@@ -110,6 +110,45 @@ def check_text_options(args: argparse.Namespace) -> str | None:
     return None
 
 
+WORD_MODES = ("time", "words")
+"""The tests made of generated words: the only ones a language or text options change."""
+MODE_FLAGS = {"quote": "--quote", "zen": "--zen", "custom": "--file", "code": "--code"}
+
+
+def option_problem(args: argparse.Namespace, spec: TestSpec) -> str | None:
+    """Why an option given on the command line cannot apply to the test (None if all do).
+
+    A language, punctuation and numbers change generated word tests (time,
+    words); quotes are English, code has its own language, zen and a file are
+    the typist's text.
+    """
+    if spec.mode in WORD_MODES:
+        return None
+    given = [
+        f"--{name}" for name in ("punctuation", "numbers") if getattr(args, name, None) is True
+    ]
+    language = getattr(args, "language", None)
+    english_quote = spec.mode == "quote" and language and _list_language(language) == "english"
+    if language and not english_quote:
+        given.insert(0, f"--language {language}")
+    if not given:
+        return None
+    flag = MODE_FLAGS.get(spec.mode, spec.mode)
+    if not any(getattr(args, name, None) for name in ("quote", "zen", "file", "code")):
+        flag = f"the saved mode ({spec.mode})"
+    why = " (quotes are in English)" if spec.mode == "quote" and language else ""
+    they, them = ("they change", "them") if len(given) > 1 else ("it changes", "it")
+    return (
+        f"{' and '.join(given)} cannot apply to {flag}{why}: {they} generated "
+        f"word tests only. Add --time or --words, or leave {them} out."
+    )
+
+
+def _list_language(name: str) -> str:
+    """The language of a word list or language name: "english_1k" -> "english"."""
+    return name.strip().casefold().split("_")[0]
+
+
 def terminal_problem() -> str | None:
     """Why the typing tutor cannot run here (None when stdin and stdout are a terminal)."""
     streams = {"stdin": sys.stdin, "stdout": sys.stdout}
@@ -141,7 +180,7 @@ def run_play(args: argparse.Namespace) -> int:
     except TextError as error:
         print(f"bartype: {error}", file=sys.stderr)
         return 2
-    problem = terminal_problem()
+    problem = option_problem(args, app.spec) or terminal_problem()
     if problem is not None:
         print(f"bartype: {problem}", file=sys.stderr)
         return 2

@@ -325,7 +325,7 @@ async def test_keys_right_after_the_results_are_not_commands(
         text = app.attempt.text  # type: ignore[union-attr]
         await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
         await wait_for_results(pilot, app, 100)
-        await press_all(pilot, clock, ["n", "h", "tab"], step=0.1)
+        await press_all(pilot, clock, ["n", "h", "r"], step=0.1)
         assert isinstance(app.screen, ResultsScreen)
         clock.advance(1.0)
         await pilot.press("h")

@@ -134,3 +134,41 @@ def test_play_without_a_terminal_refuses_at_once(tmp_path: Path, stdout_tty: boo
                 os.close(fd)
     assert done.returncode == 2
     assert "play needs a terminal" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (("--language", "german", "--quote", "short"), "--language"),
+        (("--language", "french", "--code", "python"), "--language"),
+        (("--language", "german", "--zen"), "--language"),
+        (("--punctuation", "--zen"), "--punctuation"),
+        (("--numbers", "--quote", "long"), "--numbers"),
+        (("--numbers", "--file", "notes.txt"), "--numbers"),
+        (("--punctuation", "--code", "rust"), "--punctuation"),
+    ],
+)
+def test_options_that_cannot_apply_are_refused(
+    argv: tuple[str, ...], named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An option the test cannot use exits 2 with one line naming it, before any UI."""
+    (tmp_path / "notes.txt").write_text("my own words to type")
+    argv = tuple(str(tmp_path / a) if a == "notes.txt" else a for a in argv)
+    assert run_play(_args(*argv, "--config-dir", str(tmp_path / "c"))) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("bartype: ") and named in err
+
+
+def test_options_that_apply_are_kept(tmp_path: Path) -> None:
+    """Language and text options go with time and words tests; English quotes are fine."""
+    from bartype.tui.run import option_problem
+
+    settings = Settings()
+    for argv in (
+        ("--language", "german", "--punctuation", "--time", "15"),
+        ("--numbers", "--words", "10"),
+        ("--language", "english", "--quote", "short"),
+        ("--no-punctuation", "--zen"),
+    ):
+        args = _args(*argv)
+        assert option_problem(args, spec_from_args(args, settings, None)) is None, argv

@@ -8,7 +8,14 @@ from bartype.storage.settings import Settings, load_settings
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.typing import TypingScreen
 
-from .helpers import FakeClock, feed_terminal, make_app, wait_until
+from .helpers import (
+    FakeClock,
+    feed_terminal,
+    make_app,
+    press_all,
+    wait_for_results,
+    wait_until,
+)
 
 WORDS = TestSpec(mode="words", words=10, seed=7)
 
@@ -88,3 +95,73 @@ async def test_ctrl_t_switches_the_theme_in_the_menu_and_help(
         await pilot.press("ctrl+t")
         await pilot.pause(0.02)
         assert app.theme == "textual-dark"
+
+
+async def _finish_words_test(pilot, app, clock) -> None:  # type: ignore[no-untyped-def]
+    await _ready(pilot, app)
+    text = app.attempt.text
+    await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
+    await wait_for_results(pilot, app)
+
+
+async def test_letters_typed_on_after_the_end_do_not_act(tmp_path: Path, clock: FakeClock) -> None:
+    """A typist who keeps typing past the end stays on the results, however long they go on."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _finish_words_test(pilot, app, clock)
+        results = app.screen
+        await press_all(pilot, clock, [*"nrhsnrhs", "n", "r", "h"], step=0.3)
+        assert app.screen is results
+        assert "h" not in app.screen.active_bindings or not _shown(app, "h")
+        clock.advance(1.0)  # a clear pause: now the letters are commands
+        assert _shown(app, "h")
+        await pilot.press("h")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen")
+
+
+def _shown(app, key: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the footer offers ``key`` now."""
+    app.screen.refresh_bindings()
+    return any(b.key == key and enabled for b, enabled, _ in _footer(app))
+
+
+def _footer(app):  # type: ignore[no-untyped-def]
+    return [(b.binding, b.enabled, b.tooltip) for b in app.screen.active_bindings.values()]
+
+
+async def test_tab_and_enter_act_at_once_on_the_results(tmp_path: Path, clock: FakeClock) -> None:
+    """Tab (or Enter) right after the end starts the next test: no letter is needed."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _finish_words_test(pilot, app, clock)
+        first = app.attempt
+        await press_all(pilot, clock, ["enter"], step=0.05)
+        await wait_until(pilot, lambda: app.attempt is not None and app.attempt is not first)
+        assert isinstance(app.screen, TypingScreen)
+
+
+async def test_escape_mid_timed_test_drops_it_clearly(tmp_path: Path, clock: FakeClock) -> None:
+    """Esc in a running timed test drops it (said in the menu): no result shows up later."""
+    from bartype.storage.history import History
+
+    app = make_app(tmp_path, TestSpec(mode="time", duration=15, seed=3), clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        first = app.attempt
+        assert first is not None
+        await press_all(pilot, clock, list((first.text or "").split()[0]))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        assert "dropped" in str(app.screen.query_one("#menu-note").render())
+        clock.advance(40)  # long past the end of the 15 s it would have run
+        await pilot.pause(0.4)
+        assert type(app.screen).__name__ == "MenuScreen" and app.result is None
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, TypingScreen))
+        await wait_until(pilot, lambda: app.attempt is not None and app.attempt is not first)
+        assert not app.attempt.started
+        clock.advance(40)
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, TypingScreen)
+    with History(tmp_path / "data" / "history.sqlite3") as history:
+        assert history.recent() == []

@@ -11,12 +11,13 @@ from textual.widgets import Static
 HELP = """\
 [b]While typing[/b]
   tab             new text          ctrl+r   same text again
-  esc             menu (in zen mode: end the test)
+  esc             menu; drops a test in progress (zen: ends it)
   ctrl+backspace  delete a word (or ctrl+w, alt+backspace)
   enter           like space (in code: a line break)
 [b]After a test[/b]
-  tab / n         new text          r        same text again
-  h               history           esc      menu
+  tab / enter     new text          ctrl+r   same text again
+  esc             menu
+  after 1 s without typing: n new text, r same text, h history
 [b]Anywhere[/b]
   ctrl+t          dark / light theme
   ctrl+c          quit

@@ -12,7 +12,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
@@ -95,8 +95,10 @@ class MenuScreen(ModalScreen[MenuChoice]):
         Binding("ctrl+c", "app.quit", "quit", show=False, priority=True),
     ]
 
-    def __init__(self, settings: Settings, themes: list[str]) -> None:
+    def __init__(self, settings: Settings, themes: list[str], note: str = "") -> None:
         super().__init__()
+        self.note = note
+        """Said above the rows: what just happened to the test (it was dropped...)."""
         self.original = settings
         self.settings = settings
         self.changed: set[str] = set()
@@ -106,7 +108,10 @@ class MenuScreen(ModalScreen[MenuChoice]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="menu-box", classes="dialog"):
-            yield Static("Menu", classes="dialog-title")
+            with Horizontal(classes="dialog-title"):
+                yield Static("Menu", id="menu-title")
+                if self.note:
+                    yield Static(Text(self.note), id="menu-note")
             yield MenuList(self)
             yield Static("↑↓ move  ←→ change  enter choose  esc back", classes="dialog-hint")
 

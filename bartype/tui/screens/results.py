@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -32,29 +33,67 @@ def _big_figure(label: str, value: str) -> Vertical:
 
 
 class ResultsScreen(Screen[None]):
-    """What the test came to, and keys to go on."""
+    """What the test came to, and keys to go on.
+
+    A typist often types on past the end of a test, so letters are not commands
+    until the keyboard has been quiet for ``QUIET_S``: Tab, Enter, Ctrl+R and Esc
+    act at once, and the footer offers the letters only once they would act.
+    """
 
     BINDINGS = [
-        Binding("tab,n", "settled('new_test')", "new text", priority=True),
-        Binding("r,ctrl+r", "settled('retry')", "same text"),
-        Binding("h", "settled('history')", "history"),
-        Binding("escape", "settled('menu')", "menu", priority=True),
+        Binding("tab,enter", "app.new_test", "new text", priority=True),
+        Binding("ctrl+r", "app.retry", "same text", priority=True),
+        Binding("escape", "app.menu", "menu", priority=True),
+        Binding("h", "letter('history')", "history"),
+        Binding("n", "letter('new_test')", "new text", show=False),
+        Binding("r", "letter('retry')", "same text", show=False),
         Binding("ctrl+c", "app.quit", "quit", priority=True),
     ]
 
-    SETTLE_S = 0.8
-    """Keys typed this soon after the test ended are the typist still typing, not commands."""
+    QUIET_S = 1.0
+    """Letters act only after this long without a key: before, the typist is still typing."""
 
     def __init__(self, view: ResultView, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.view = view
         self.clock = clock
-        self.shown_at = clock()
+        self.last_key_at = clock()
+        """When the last key arrived (the results appearing counts as one)."""
 
-    def action_settled(self, action: str) -> None:
-        """Run an app action, unless the results have only just appeared."""
-        if self.clock() - self.shown_at < self.SETTLE_S:
-            return
+    def letters_act(self) -> bool:
+        """Whether a letter now is a command: the keyboard has been quiet long enough."""
+        return self.clock() - self.last_key_at >= self.QUIET_S
+
+    def on_mount(self) -> None:
+        self._offer_letters_later()
+
+    def _offer_letters_later(self) -> None:
+        # The clock may be a test's: poll a little past the pause rather than trust one timer.
+        self.set_timer(self.QUIET_S + 0.05, self._check_letters, name="results quiet")
+
+    def _check_letters(self) -> None:
+        self.refresh_bindings()
+        if not self.letters_act():
+            self._offer_letters_later()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Letters are hidden (and do nothing) while the typist is still typing."""
+        if action == "letter":
+            return self.letters_act()
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        """Any key but a command restarts the quiet pause the letters wait for."""
+        if event.key in ("h", "n", "r") and self.letters_act():
+            return  # a command: its binding runs next
+        event.stop()
+        event.prevent_default()
+        self.last_key_at = self.clock()
+        self.refresh_bindings()
+        self._offer_letters_later()
+
+    def action_letter(self, action: str) -> None:
+        """A letter's command (history, new text, same text), after a pause in typing."""
         getattr(self.app, f"action_{action}")()
 
     def compose(self) -> ComposeResult:
