@@ -1,0 +1,155 @@
+"""Server messages as a client reads them: frozen dataclasses, decoded by ``server_codec``.
+
+Each keeps the ``data`` object it was decoded from (``compare=False``), for
+callers that want the wire form, such as a results view built from JSON. (The
+server builds what it sends as ``messages.Outgoing``.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """``WELCOME.limits``: what the server enforces."""
+
+    max_frame: int
+    rate: float
+    max_keys: int
+    max_text: int
+    session_ttl_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    """``WELCOME``: the server speaks ``version``."""
+
+    version: int
+    server: str
+    limits: ServerLimits
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCreated:
+    """``SESSION_CREATED``: the session, its resume token and the text to type."""
+
+    session_id: str
+    token: str
+    text: str | None
+    mode: str
+    mode2: str
+    text_id: str | None
+    options: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStarted:
+    """``SESSION_STARTED``: the server's clock for the test runs."""
+
+    session_id: str
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionAttached:
+    """``SESSION_ATTACHED``: a resumed session, its state and the highest batch applied."""
+
+    session_id: str
+    state: str
+    ack: int
+    mode: str
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveAnalysis:
+    """``METRICS_UPDATE.analysis``: the word in progress."""
+
+    word_index: int
+    typed: str
+    states: str
+    finished: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFigures:
+    """``METRICS_UPDATE.metrics``: the live figures the server computed."""
+
+    wpm: float
+    raw_wpm: float
+    accuracy: float
+    consistency: float
+    errors: int
+    keypresses: int
+    correct: int
+    incorrect: int
+    extra: int
+    elapsed_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsUpdate:
+    """``METRICS_UPDATE``: live figures after a batch; ``ack`` is the highest batch applied."""
+
+    ack: int
+    analysis: LiveAnalysis
+    metrics: LiveFigures
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionComplete:
+    """``SESSION_COMPLETE``: the test is over; ``metrics`` is ``None`` when abandoned.
+
+    ``metrics`` is the final metrics object, every documented field checked.
+    """
+
+    session_id: str
+    state: str
+    mode: str
+    mode2: str
+    ack: int
+    metrics: dict[str, Any] | None
+    valid: bool
+    invalid_reasons: tuple[str, ...]
+    flags: tuple[str, ...]
+    result_id: int | None
+    personal_best: bool
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerError:
+    """``ERROR``: a stable ``code``, a message for people, and the code's extra fields."""
+
+    code: str
+    message: str
+    ack: int | None = None
+    seq: int | None = None
+    supported: tuple[int, ...] | None = None
+    session_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownServerMessage:
+    """A message type this client does not know: ignored, as docs/protocol.md asks."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+ServerMessage = (
+    Welcome
+    | SessionCreated
+    | SessionStarted
+    | SessionAttached
+    | MetricsUpdate
+    | SessionComplete
+    | ServerError
+    | UnknownServerMessage
+)
