@@ -11,9 +11,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bartype import __version__
+
+if TYPE_CHECKING:
+    from bartype.protocol.handler import HandlerConfig
+    from bartype.transport.client import SessionClient
 
 QUOTE_LENGTHS = ("short", "medium", "long", "any")
 
@@ -164,6 +168,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def local_client(
+    history_path: Path | None,
+    *,
+    config: HandlerConfig | None = None,
+    texts_root: Path | None = None,
+) -> SessionClient:
+    """A client of an in-process session handler: the bundled texts (or ``texts_root``),
+    results kept in ``history_path`` (``None`` keeps none), and ``config``."""
+    from bartype.protocol.handler import SessionHandler
+    from bartype.protocol.textgen import LibraryTexts
+    from bartype.storage.corpus import TextLibrary, default_texts_root
+    from bartype.transport.client import SessionClient
+    from bartype.transport.loopback import LoopbackServer
+
+    history = None
+    if history_path is not None:
+        from bartype.storage.history import History
+
+        history = History(history_path)
+    corpus = TextLibrary(texts_root or default_texts_root())
+    handler = SessionHandler(LibraryTexts(corpus), history, config=config)
+    server = LoopbackServer(handler, on_close=None if history is None else history.close)
+    return SessionClient(server)
+
+
+async def open_client(server: str | None, history_path: Path | None) -> SessionClient:
+    """The client ``play`` types through: ``bartype serve`` at ``server`` (connected and
+    greeted), or an in-process handler keeping results in ``history_path``."""
+    if server:
+        from bartype.transport.client import SessionClient
+
+        return await SessionClient.connect(server)
+    return local_client(history_path)
+
+
 def _texts(args: argparse.Namespace) -> int:
     from bartype.storage.corpus import TextLibrary, default_texts_root
 
@@ -185,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = build_parser().parse_args(["play", *(argv or sys.argv[1:])])
         from bartype.tui.run import run_play
 
-        return run_play(args)
+        return run_play(args, open_client)
     if command == "serve":
         from bartype.server.serve import run_serve
 

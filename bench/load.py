@@ -49,7 +49,7 @@ from websockets.exceptions import ConnectionClosed
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bartype.transport.client import BATCH_SIZE, FLUSH_DELAY_S  # noqa: E402
+from bartype.protocol.client import BATCH_SIZE, FLUSH_DELAY_S  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 WORDS = (

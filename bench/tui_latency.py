@@ -70,15 +70,15 @@ async def measure(chars: int, keys: int, gap_ms: float, seed: int) -> list[float
     """Latencies (ms) of ``keys`` key presses near the end of a ``chars``-character text."""
     from textual._compositor import CompositorUpdate
 
+    from bartype.cli import local_client
     from bartype.protocol.handler import HandlerConfig
-    from bartype.transport.client import SessionClient
     from bartype.tui.app import BartypeApp
     from bartype.tui.attempt import TestSpec
 
     text = make_text(chars, seed)
 
     async def connect() -> Any:
-        return SessionClient.loopback(None, config=HandlerConfig(future_tolerance_ms=None))
+        return local_client(None, config=HandlerConfig(future_tolerance_ms=None))
 
     app = BartypeApp(TestSpec(mode="custom", text=text), connect)
     latencies: list[float] = []

@@ -69,16 +69,16 @@ def _presses(text: str, words: int | None = None) -> list[str]:
 
 
 def _app(home: Path, clock: ScriptClock, words: int) -> Any:
+    from bartype.cli import local_client
     from bartype.protocol.handler import HandlerConfig
     from bartype.storage.settings import Settings
-    from bartype.transport.client import SessionClient
     from bartype.tui.app import BartypeApp
     from bartype.tui.attempt import TestSpec
 
     history = home / "history.sqlite3"
 
     async def connect() -> Any:
-        return SessionClient.loopback(history, config=HandlerConfig(future_tolerance_ms=None))
+        return local_client(history, config=HandlerConfig(future_tolerance_ms=None))
 
     return BartypeApp(
         TestSpec(mode="words", words=words, seed=2026),

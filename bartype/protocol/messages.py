@@ -239,6 +239,28 @@ class CreateSession:
     code: str | None = None
     text: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """The ``CREATE_SESSION`` data a client sends, without fields the mode does not use."""
+        data: dict[str, Any] = {
+            "mode": self.mode,
+            "language": self.language,
+            "punctuation": self.punctuation,
+            "numbers": self.numbers,
+        }
+        if self.mode == "time" and self.duration is not None:
+            data["duration"] = self.duration
+        if self.mode == "words" and self.words is not None:
+            data["words"] = self.words
+        if self.mode == "quote" and self.quote_length is not None:
+            data["quoteLength"] = self.quote_length
+        if self.mode == "code" and self.code is not None:
+            data["code"] = self.code
+        if self.seed is not None:
+            data["seed"] = self.seed
+        if self.text is not None:
+            data["text"] = self.text
+        return data
+
 
 @dataclass(frozen=True, slots=True)
 class StartSession:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,17 @@ def spec_from_args(args: argparse.Namespace, settings: Settings, text: str | Non
     return spec
 
 
-def build_app(args: argparse.Namespace, clock: Any = None) -> Any:
-    """The app for these arguments (raises ``TextError`` for an unusable ``--file``)."""
+OpenClient = Callable[[str | None, Path | None], Awaitable[Any]]
+"""``(server URL or None, history path) -> client``: how ``bartype.cli`` reaches a handler."""
+
+
+def build_app(
+    args: argparse.Namespace, clock: Any = None, open_client: OpenClient | None = None
+) -> Any:
+    """The app for these arguments (raises ``TextError`` for an unusable ``--file``).
+
+    ``open_client`` (from the composition root, ``bartype.cli``) makes its client.
+    """
     from bartype.tui.app import BartypeApp
 
     text = None
@@ -68,11 +78,9 @@ def build_app(args: argparse.Namespace, clock: Any = None) -> Any:
     url = getattr(args, "server", None)
 
     async def connect() -> Any:
-        from bartype.transport.client import SessionClient
-
-        if url:
-            return await SessionClient.connect(url)
-        return SessionClient.loopback(history_file)
+        if open_client is None:
+            raise RuntimeError("no way to reach a session handler was given")
+        return await open_client(url, history_file)
 
     extra: dict[str, Any] = {} if clock is None else {"clock": clock}
     return BartypeApp(
@@ -162,7 +170,7 @@ def terminal_problem() -> str | None:
     )
 
 
-def run_play(args: argparse.Namespace) -> int:
+def run_play(args: argparse.Namespace, open_client: OpenClient | None = None) -> int:
     """Run the typing tutor; return the exit status.
 
     Problems the command line can fix (an unreadable ``--file``, an unknown
@@ -176,7 +184,7 @@ def run_play(args: argparse.Namespace) -> int:
         print(f"bartype: {problem}", file=sys.stderr)
         return 2
     try:
-        app = build_app(args)
+        app = build_app(args, open_client=open_client)
     except TextError as error:
         print(f"bartype: {error}", file=sys.stderr)
         return 2

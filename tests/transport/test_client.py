@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from support import TEST_HANDLER, TIMEOUT_FACTOR
 
+from bartype.cli import local_client
 from bartype.server.serve import BartypeServer, ServerConfig
 from bartype.storage.history import History
 from bartype.transport.base import ConnectionFailed, SessionError, VersionMismatch
@@ -105,7 +107,7 @@ async def test_loopback_and_server_give_identical_messages(
     scenario: Scenario, server: BartypeServer, tmp_path: Path
 ) -> None:
     """A keystroke scenario yields the same message sequence over loopback and over a socket."""
-    loop_client = SessionClient.loopback(tmp_path / "local.sqlite3", config=TEST_HANDLER)
+    loop_client = local_client(tmp_path / "local.sqlite3", config=TEST_HANDLER)
     await loop_client.create(SessionOptions(mode="zen"))  # says HELLO, like connect() does
     await loop_client.end()
     remote = await SessionClient.connect(f"ws://127.0.0.1:{server.port}")
@@ -121,7 +123,7 @@ async def test_loopback_and_server_give_identical_messages(
 
 async def test_words_scenario_result(tmp_path: Path) -> None:
     """The typo scenario ends with the metrics the engine computes, stored locally."""
-    client = SessionClient.loopback(tmp_path / "h.sqlite3", config=TEST_HANDLER)
+    client = local_client(tmp_path / "h.sqlite3", config=TEST_HANDLER)
     metrics_seen: list[dict[str, Any]] = []
     client.on_metrics = metrics_seen.append
     result = await words_with_typos(client)
@@ -199,7 +201,7 @@ async def test_server_restart_ends_in_offline(tmp_path: Path) -> None:
 
 async def test_loopback_without_history_stores_nothing() -> None:
     """A loopback client with no history path completes tests without a result id."""
-    client = SessionClient.loopback(None, config=TEST_HANDLER)
+    client = local_client(None, config=TEST_HANDLER)
     await client.create(SessionOptions(mode="words", text="no disk"))
     for key, t in timed("no disk"):
         client.send_key(key, t)
@@ -210,7 +212,7 @@ async def test_loopback_without_history_stores_nothing() -> None:
 
 async def test_bad_options_raise_session_error(tmp_path: Path) -> None:
     """Options the server refuses raise SessionError with the server's code."""
-    client = SessionClient.loopback(None)
+    client = local_client(None)
     with pytest.raises(SessionError) as info:
         await client.create(SessionOptions(mode="custom", text=None))
     assert info.value.code == "BAD_MESSAGE"
@@ -219,7 +221,7 @@ async def test_bad_options_raise_session_error(tmp_path: Path) -> None:
 
 async def test_batches_flush_on_size_and_delay(tmp_path: Path) -> None:
     """Keys go out when 32 are queued, or within the flush delay otherwise."""
-    client = SessionClient.loopback(None, config=TEST_HANDLER)
+    client = local_client(None, config=TEST_HANDLER)
     acks: list[int] = []
     client.on_metrics = lambda data: acks.append(data["ack"])
     await client.create(SessionOptions(mode="words", text="a " * 60))
@@ -242,7 +244,7 @@ async def test_last_keys_do_not_wait_for_the_flush_delay() -> None:
     from bartype.transport.client import FLUSH_DELAY_S
 
     assert FLUSH_DELAY_S >= 0.25  # at 100 WPM (a key every ~120 ms) keys share frames
-    client = SessionClient.loopback(None, config=TEST_HANDLER)
+    client = local_client(None, config=TEST_HANDLER)
     await client.create(SessionOptions(mode="words", text="fast end"))
     for key, t in timed("fast end"):
         client.send_key(key, t)
@@ -253,3 +255,32 @@ async def test_last_keys_do_not_wait_for_the_flush_delay() -> None:
     assert loop.time() - started < FLUSH_DELAY_S
     assert result["state"] == "completed"
     await client.close()
+
+
+async def test_a_hostile_server_gets_a_clear_error_not_a_crash() -> None:
+    """Malformed answers from a real socket fail create() with BAD_SERVER_MESSAGE, and say so."""
+    from websockets.asyncio.server import ServerConnection, serve
+
+    welcome = {"version": 1, "server": "evil/1", "limits": {"maxFrame": 1, "rate": 1}}
+    welcome["limits"].update(maxKeys=1, maxText=1, sessionTtlS=1)
+
+    async def answer(ws: ServerConnection) -> None:
+        async for text in ws:
+            kind = json.loads(text)["type"]
+            if kind == "HELLO":
+                await ws.send(json.dumps({"type": "WELCOME", "data": welcome}))
+            elif kind == "CREATE_SESSION":
+                await ws.send('{"type":"METRICS_UPDATE","data":{"ack":"lots"}}')
+                await ws.send('{"type":"SESSION_CREATED","data":{"sessionId":"x","token":7}}')
+
+    async with serve(answer, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        client = await SessionClient.connect(f"ws://127.0.0.1:{port}")
+        errors: list[dict[str, Any]] = []
+        client.on_error = errors.append
+        with pytest.raises(SessionError) as info:
+            await client.create(SessionOptions(mode="words", text="x"))
+        await client.close()
+    assert info.value.code == "BAD_SERVER_MESSAGE" and "SESSION_CREATED" in info.value.message
+    assert [e["code"] for e in errors] == ["BAD_SERVER_MESSAGE"] * 2
+    assert client.session is None

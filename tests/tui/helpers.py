@@ -29,14 +29,14 @@ def make_app(
     history: bool = True,
 ) -> BartypeApp:
     """The real app on the real in-process handler, keeping history under ``tmp_path``."""
+    from bartype.cli import local_client
     from bartype.protocol.handler import HandlerConfig
-    from bartype.transport.client import SessionClient
 
     history_path = tmp_path / "data" / "history.sqlite3"
 
     async def connect() -> Any:
         # A test clock runs ahead of the handler's real one: do not reject "future" keys.
-        return SessionClient.loopback(
+        return local_client(
             history_path if history else None, config=HandlerConfig(future_tolerance_ms=None)
         )
 

@@ -277,7 +277,9 @@ async def test_result_is_computed_here_when_the_handler_fails(
             raise ConnectionFailed("Lost the connection to the test server.")
 
     async def connect() -> LostClient:
-        real = SessionClient.loopback(None, config=HandlerConfig(future_tolerance_ms=None))
+        from bartype.cli import local_client
+
+        real = local_client(None, config=HandlerConfig(future_tolerance_ms=None))
         return LostClient(real.connector)
 
     from bartype.tui.app import BartypeApp
