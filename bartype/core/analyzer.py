@@ -6,7 +6,8 @@ Two entry points share one definition of a word's score (``count_chars``):
   of a whole typed string, O(n). Kept from the original design as the reference.
 * ``IncrementalAnalyzer`` — applies one keystroke at a time. Each keystroke
   touches only the word being typed (at most its length + ``EXTRA_LIMIT``
-  characters), so its cost does not depend on the length of the text.
+  characters, or ``ZEN_WORD_LIMIT`` in zen mode), so its cost does not depend
+  on the length of the text, nor on how long the test has run.
 
 Words carry their separator (``"the "``); the last word of a text has none.
 A word is *committed* when a separator is typed after it. Scoring follows
@@ -25,6 +26,9 @@ from bartype.core.normalize import SEPARATORS, normalize_text, split_words
 
 EXTRA_LIMIT = 20
 """Characters typed past a word's end beyond this many are dropped, as in Monkeytype."""
+ZEN_WORD_LIMIT = 100
+"""In zen mode a word is at most this long; further characters (not separators) are
+dropped, as past a word's end: a word without end must not grow without bound."""
 
 
 class CharState(Enum):
@@ -251,8 +255,8 @@ class IncrementalAnalyzer:
     re-enters the previous word only if that word is wrong (dropping its
     separator); Ctrl+Backspace clears the word in progress, or a wrong
     previous word; at most ``EXTRA_LIMIT`` characters past a word's end. In
-    zen mode (``text=None``) every character is correct and any previous word
-    may be re-entered.
+    zen mode (``text=None``) every character is correct, any previous word
+    may be re-entered, and a word holds at most ``ZEN_WORD_LIMIT`` characters.
     """
 
     def __init__(self, text: str | None) -> None:
@@ -306,6 +310,8 @@ class IncrementalAnalyzer:
         zen = self.zen
         expected: str | None
         if zen:
+            if not is_separator and len(word) >= ZEN_WORD_LIMIT:
+                return _BLOCKED
             target = word
             expected = ch
             last_word = False

@@ -131,11 +131,12 @@ def encode_metrics_update(data: dict[str, Any]) -> str:
     """
     a = data.get("analysis")
     m = data.get("metrics")
-    if type(a) is not dict or type(m) is not dict or (len(data), len(a), len(m)) != (3, 4, 10):
+    if type(a) is not dict or type(m) is not dict or (len(data), len(a), len(m)) != (3, 5, 10):
         return _encode({"type": METRICS_UPDATE, "data": data})
     return format_metrics_update(
         data["ack"],
         a["wordIndex"],
+        a["offset"],
         a["typed"],
         a["states"],
         a["finished"],
@@ -155,6 +156,7 @@ def encode_metrics_update(data: dict[str, Any]) -> str:
 def format_metrics_update(
     ack: int,
     word_index: int,
+    offset: int,
     typed: str,
     states: str,
     finished: bool,
@@ -172,7 +174,8 @@ def format_metrics_update(
     """The ``METRICS_UPDATE`` frame from its values, in the generic encoder's exact bytes."""
     return (
         f'{{"type":"METRICS_UPDATE","data":{{"ack":{ack!r},'
-        f'"analysis":{{"wordIndex":{word_index!r},"typed":{_json_str(typed)},'
+        f'"analysis":{{"wordIndex":{word_index!r},"offset":{offset!r},'
+        f'"typed":{_json_str(typed)},'
         f'"states":{_json_str(states)},"finished":{"true" if finished else "false"}}},'
         f'"metrics":{{"wpm":{wpm!r},"rawWpm":{raw!r},'
         f'"accuracy":{accuracy!r},"consistency":{consistency!r},'

@@ -23,6 +23,26 @@ STATE_LETTERS = {
 }
 """One letter per displayed character in ``analysis.states``."""
 
+TYPED_WINDOW = 64
+"""``analysis.typed`` holds at most this many characters: the end of the word's input."""
+STATES_WINDOW = 2 * TYPED_WINDOW
+"""``analysis.states`` holds at most this many letters, from the same position on."""
+
+
+def word_window(typed: str, target: str) -> tuple[int, str, str]:
+    """``(offset, typed, states)`` of the word in progress, as ``METRICS_UPDATE`` sends them.
+
+    ``offset`` is the position in the word of the first character sent: the
+    input's last ``TYPED_WINDOW`` characters, and ``STATES_WINDOW`` letters
+    from there. A reply's size so depends neither on the word's length nor on
+    how long the test has run; an ordinary word is sent whole (``offset`` 0).
+    """
+    offset = len(typed) - TYPED_WINDOW
+    if offset <= 0:
+        states = open_word_states(typed, target)
+        return 0, typed, states if len(states) <= STATES_WINDOW else states[:STATES_WINDOW]
+    return offset, typed[offset:], open_word_states(typed, target)[offset : offset + STATES_WINDOW]
+
 
 def key_stat_to_json(stat: KeyStat) -> dict[str, Any]:
     """``{presses, errors, meanIntervalMs}`` (``meanIntervalMs`` null if never timed)."""
@@ -87,18 +107,26 @@ def live_metrics_to_json(session: TypingSession) -> dict[str, Any]:
 def analysis_to_json(analyzer: IncrementalAnalyzer) -> dict[str, Any]:
     """The incremental analysis: the word in progress only, O(word length).
 
-    ``{wordIndex, typed, states, finished}``: ``typed`` is the input of the
-    current word, ``states`` one letter per displayed character of that word
-    (see ``STATE_LETTERS``: target letters, then extra letters, then the
-    separator). Earlier words are settled; the client knows them from its own
-    keystrokes.
+    ``{wordIndex, offset, typed, states, finished}``: ``typed`` is the input of
+    the current word, ``states`` one letter per displayed character of that
+    word (see ``STATE_LETTERS``: target letters, then extra letters, then the
+    separator), both from position ``offset`` and at most ``TYPED_WINDOW`` /
+    ``STATES_WINDOW`` long (see ``word_window``). Earlier words are settled;
+    the client knows them from its own keystrokes.
     """
     i = analyzer.index
     typed = analyzer.inputs[i]
     target = analyzer.target(i)
     letters = STATE_LETTERS
     states = "".join(letters[state] for _, state in word_states(typed, target, False))
-    return {"wordIndex": i, "typed": typed, "states": states, "finished": analyzer.finished}
+    offset = max(0, len(typed) - TYPED_WINDOW)
+    return {
+        "wordIndex": i,
+        "offset": offset,
+        "typed": typed[offset:],
+        "states": states[offset : offset + STATES_WINDOW],
+        "finished": analyzer.finished,
+    }
 
 
 def open_word_states(typed: str, target: str) -> str:
@@ -129,15 +157,16 @@ def metrics_update_frame(ack: int, session: TypingSession) -> str:
     """
     analyzer = session.analyzer
     i = analyzer.index
-    typed = analyzer.inputs[i]
+    offset, typed, states = word_window(analyzer.inputs[i], analyzer.target(i))
     calc = session.calculator
     counts = analyzer.counts(True)
     live = calc.live(session.elapsed_ms, counts)
     return format_metrics_update(
         ack,
         i,
+        offset,
         typed,
-        open_word_states(typed, analyzer.target(i)),
+        states,
         analyzer.finished,
         live.wpm,
         live.raw,

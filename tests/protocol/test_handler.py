@@ -171,6 +171,7 @@ def test_resume_takes_over_and_resend_is_idempotent() -> None:
     assert out[0].data["metrics"]["keypresses"] == 9
     assert out[0].data["analysis"] == {
         "wordIndex": 1,
+        "offset": 0,
         "typed": "quick",
         "states": "cccccu",
         "finished": False,
