@@ -7,7 +7,8 @@ shutdown. All typing logic is in ``bartype.protocol``.
 
 Each connection has a bounded outbox. While the socket keeps up, messages
 are written at once; when it does not, they queue, a newer ``METRICS_UPDATE``
-replaces an unsent older one, and a client that lets the queue overflow is
+replaces an unsent older one, a ``SESSION_COMPLETE`` already waiting is not
+queued again, and a client that lets more than ``OUTBOX_BYTES`` pile up is
 closed with 4008. One slow or abusive client never holds up the others.
 """
 
@@ -51,6 +52,7 @@ from bartype.protocol.handler import (
 from bartype.protocol.messages import (
     METRICS_UPDATE,
     PROTOCOL_VERSION,
+    SESSION_COMPLETE,
     Close,
     CloseCode,
     ErrorCode,
@@ -69,8 +71,11 @@ HEALTH_PATH = "/health"
 TICK_INTERVAL_S = 0.1
 WRITE_HIGH_WATER = 64 * 1024
 """Above this many unsent bytes a connection's messages queue in its outbox."""
-OUTBOX_LIMIT = 256
-"""Queued messages beyond this close the connection (4008 "Client too slow")."""
+OUTBOX_BYTES = 256 * 1024
+"""Queued bytes beyond this close the connection (4008 "Client too slow"); a message
+that arrives when nothing is queued is always taken, however large."""
+COMPLETE_CACHE = 16
+"""Encoded ``SESSION_COMPLETE`` frames kept, for clients that ask for theirs again."""
 SHUTDOWN_TIMEOUT_S = 3.0
 GC_THRESHOLD = 50_000
 
@@ -90,7 +95,7 @@ class ServerConfig:
     max_per_ip: int = 200
     session_ttl_s: float = 600.0
     ping_interval_s: float | None = 10.0
-    outbox_limit: int = OUTBOX_LIMIT
+    outbox_bytes: int = OUTBOX_BYTES
     handler: HandlerConfig = field(default_factory=HandlerConfig)
     advertise: bool | None = False
     """Announce on the LAN (mDNS): ``True``, ``False`` (here the default, so a server built
@@ -214,6 +219,8 @@ class Connection:
         "tokens",
         "stamp",
         "closing",
+        "queued",
+        "queued_complete",
     )
 
     def __init__(self, ws: ServerConnection, channel: Channel, peer: str, burst: float) -> None:
@@ -226,6 +233,10 @@ class Connection:
         self.tokens = burst
         self.stamp = time.monotonic()
         self.closing = False
+        self.queued = 0
+        """Bytes in ``outbox``."""
+        self.queued_complete: Outgoing | None = None
+        """The ``SESSION_COMPLETE`` waiting in ``outbox``, if one is."""
 
 
 class BartypeServer:
@@ -266,6 +277,7 @@ class BartypeServer:
         self.frames = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._bugs: set[str] = set()
+        self._completes: dict[int, tuple[Outgoing, str]] = {}
 
     # -- lifecycle --------------------------------------------------------
 
@@ -563,6 +575,8 @@ class BartypeServer:
             return
         conn.closing = True
         conn.outbox.clear()
+        conn.queued = 0
+        conn.queued_complete = None
         conn.closer = self._spawn(conn.ws.close(CloseCode.INTERNAL_ERROR, "Internal error"))
 
     def _push(self, conn: Connection, action: Outgoing | Close) -> None:
@@ -577,9 +591,27 @@ class BartypeServer:
                 return
             conn.outbox.append(action)
             return
+        if action.type == SESSION_COMPLETE:
+            if action is conn.queued_complete:
+                return  # asked again before the first one went out: once is enough
+            self._send_text(conn, SESSION_COMPLETE, self._complete_text(action), action)
+            return
         self._send_text(conn, action.type, encode(action))
 
-    def _send_text(self, conn: Connection, type_: str, text: str) -> None:
+    def _complete_text(self, complete: Outgoing) -> str:
+        """``SESSION_COMPLETE`` encoded once, however often its client asks for it again."""
+        cached = self._completes.get(id(complete))
+        if cached is not None and cached[0] is complete:
+            return cached[1]
+        text = encode(complete)
+        if len(self._completes) >= COMPLETE_CACHE:
+            del self._completes[next(iter(self._completes))]
+        self._completes[id(complete)] = (complete, text)  # holding it keeps its id unique
+        return text
+
+    def _send_text(
+        self, conn: Connection, type_: str, text: str, complete: Outgoing | None = None
+    ) -> None:
         """Send an encoded message now if the socket keeps up, else queue it."""
         if conn.closing:
             return
@@ -588,18 +620,30 @@ class BartypeServer:
         if not outbox and ws.transport.get_write_buffer_size() < WRITE_HIGH_WATER:
             broadcast((ws,), text)
             return
+        size = _size(text)
         if outbox and type_ == METRICS_UPDATE:
             last = outbox[-1]
             if not isinstance(last, Close) and last[0] == METRICS_UPDATE:
+                conn.queued += size - _size(last[1])
                 outbox[-1] = (METRICS_UPDATE, text)
                 return
-        if len(outbox) >= self.config.outbox_limit:
-            log.warning("connection %d is too slow; closing it", conn.channel.id)
+        if outbox and conn.queued + size > self.config.outbox_bytes:
+            log.warning(
+                "connection %d from %s is too slow (%d bytes unsent); closing it",
+                conn.channel.id,
+                conn.peer,
+                conn.queued + size,
+            )
             outbox.clear()
+            conn.queued = 0
+            conn.queued_complete = None
             conn.closing = True
             conn.closer = self._spawn(ws.close(CloseCode.TOO_SLOW, "Client too slow"))
             return
         outbox.append((type_, text))
+        conn.queued += size
+        if complete is not None:
+            conn.queued_complete = complete
         if conn.writer is None or conn.writer.done():
             conn.writer = asyncio.get_running_loop().create_task(self._write(conn))
 
@@ -618,9 +662,18 @@ class BartypeServer:
                 if isinstance(item, Close):
                     await ws.close(item.code, item.reason)
                     return
+                conn.queued -= _size(item[1])
+                if item[0] == SESSION_COMPLETE:
+                    conn.queued_complete = None
                 await ws.send(item[1])
         except ConnectionClosed:
             outbox.clear()
+            conn.queued = 0
+
+
+def _size(text: str) -> int:
+    """Bytes of ``text`` in UTF-8 (without encoding it when it is ASCII)."""
+    return len(text) if text.isascii() else len(text.encode())
 
 
 def _sessions(n: int) -> str:

@@ -128,3 +128,57 @@ async def test_one_unsendable_reply_skips_no_other_channel(
             assert (await recv(ws))[1]["code"] == "ALREADY_HELLO"
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1
+
+
+async def _finished_session(server: BartypeServer, ws: ClientConnection) -> None:
+    await send(ws, "CREATE_SESSION", {"mode": "custom", "text": "ab"})
+    assert (await recv(ws))[0] == "SESSION_CREATED"
+    await send(ws, "START_SESSION")
+    assert (await recv(ws))[0] == "SESSION_STARTED"
+    await send(
+        ws, "INPUT_UPDATE", {"seq": 1, "keys": [{"key": "a", "t": 0}, {"key": "b", "t": 90}]}
+    )
+    assert (await recv(ws))[0] == "METRICS_UPDATE"
+    assert (await recv(ws))[0] == "SESSION_COMPLETE"
+
+
+async def test_a_repeated_session_complete_is_queued_once(server: BartypeServer) -> None:
+    """END_SESSION again and again while the first SESSION_COMPLETE waits queues it only once."""
+    async with connect(url(server)) as ws:
+        await _finished_session(server, ws)
+        conn = next(iter(server._conns.values()))
+        conn.outbox.append(("ERROR", "{}"))  # pretend the socket is backed up
+        conn.queued = 2
+        for _ in range(50):
+            server.handler.receive_text(conn.channel, '{"type":"END_SESSION"}', 0.0)
+            server._pump()
+        assert [item[0] for item in conn.outbox] == ["ERROR", "SESSION_COMPLETE"]  # type: ignore[index]
+        conn.outbox.clear()
+        conn.queued = 0
+        conn.queued_complete = None
+
+
+async def test_the_outbox_limit_counts_bytes(tmp_path: Any) -> None:
+    """A slow reader is closed with 4008 once its unsent messages pass outbox_bytes, not before."""
+    from bartype.server.serve import ServerConfig
+
+    server = BartypeServer(ServerConfig(port=0, outbox_bytes=10_000))
+    await server.start()
+    try:
+        async with connect(url(server)) as ws:
+            await ws.send(HELLO)
+            assert (await recv(ws))[0] == "WELCOME"
+            conn = next(iter(server._conns.values()))
+            conn.outbox.append(("ERROR", "{}"))  # pretend the socket is backed up
+            conn.queued = 2
+            big = Outgoing("ERROR", {"code": "X", "message": "m" * 3000})
+            for _ in range(3):
+                server._push(conn, big)
+            assert not conn.closing and conn.queued > 9000
+            server._push(conn, big)
+            assert conn.closing and not conn.outbox
+            async with asyncio.timeout(T):
+                await ws.wait_closed()
+            assert (ws.close_code, ws.close_reason) == (4008, "Client too slow")
+    finally:
+        await server.stop()

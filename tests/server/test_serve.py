@@ -240,6 +240,7 @@ async def test_slow_reader_outbox_coalesces_metrics(server: BartypeServer) -> No
         await recv(ws)
         conn = next(iter(server._conns.values()))
         conn.outbox.append(("ERROR", "{}"))  # pretend the socket is backed up
+        conn.queued = 2
         for ack in range(5):
             server._push(conn, Outgoing("METRICS_UPDATE", {"ack": ack}))
         assert [t for t, _ in conn.outbox] == ["ERROR", "METRICS_UPDATE"]  # type: ignore[misc]
