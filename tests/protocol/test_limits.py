@@ -15,6 +15,7 @@ from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
 from bartype.protocol.messages import Outgoing
 from bartype.protocol.textgen import LibraryTexts
 from bartype.protocol.views import STATES_WINDOW, TYPED_WINDOW, analysis_to_json, word_window
+from bartype.storage.corpus import TextLibrary, default_texts_root
 
 
 class Typist:
@@ -22,7 +23,9 @@ class Typist:
 
     def __init__(self, **create: Any) -> None:
         self.handler = SessionHandler(
-            LibraryTexts(), None, config=HandlerConfig(future_tolerance_ms=None)
+            LibraryTexts(TextLibrary(default_texts_root())),
+            None,
+            config=HandlerConfig(future_tolerance_ms=None),
         )
         self.channel: Channel = self.handler.open(0.0)
         self.seq = 0
