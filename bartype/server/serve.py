@@ -738,7 +738,12 @@ async def serve_until_stopped(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop_requested)
     advertiser = start_advertising(
-        server.addresses, server.port, advertise=config.advertise, name=config.name, path=WS_PATH
+        server.addresses,
+        server.port,
+        advertise=config.advertise,
+        name=config.name,
+        rooms=lambda: server.handler.races.open_rooms,
+        path=WS_PATH,
     )
     if ready is not None:
         ready.set()

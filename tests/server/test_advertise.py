@@ -8,6 +8,7 @@ network namespaces are in tests/test_discovery_netns.py.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from support.timeouts import TIMEOUT_FACTOR
+from websockets.asyncio.client import connect
 
 from bartype import __version__
 from bartype.protocol.messages import PROTOCOL_VERSION
@@ -168,8 +170,8 @@ async def test_stop_while_probing_is_prompt() -> None:
 
 
 async def test_serve_advertises_while_it_runs(tmp_path: Path) -> None:
-    """A real server asked to advertise (on loopback) is found while it runs and
-    withdrawn when it stops."""
+    """A real server asked to advertise (on loopback) is found while it runs, its TXT
+    record counts a room a client opens, and it is withdrawn when it stops."""
     name = _unique("serve")
     config = ServerConfig(port=0, db=tmp_path / "s.sqlite3", advertise=True, name=name)
     ready, stop = asyncio.Event(), asyncio.Event()
@@ -179,7 +181,14 @@ async def test_serve_advertises_while_it_runs(tmp_path: Path) -> None:
         try:
             await asyncio.wait_for(ready.wait(), T)
             found = await changes.wait(lambda c, s: c == "added" and s.name == name)
-            assert found.address == "127.0.0.1" and found.port > 0
+            assert found.address == "127.0.0.1" and found.port > 0 and found.rooms == 0
+            async with connect(f"{found.url}/ws") as ws:
+                await ws.send(json.dumps({"type": "HELLO", "data": {"version": 1}}))
+                await ws.send(json.dumps({"type": "CREATE_ROOM", "data": {"name": "Ann"}}))
+                async with asyncio.timeout(T):
+                    while json.loads(await ws.recv())["type"] != "ROOM_JOINED":
+                        pass
+                await changes.wait(lambda c, s: s.name == name and s.rooms == 1)
         finally:
             stop.set()
             assert await asyncio.wait_for(serving, T) == 0
