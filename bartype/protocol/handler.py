@@ -152,6 +152,7 @@ class ResultSink(Protocol):
         mode2: str | None = None,
         language: str | None = None,
         options: str = "",
+        text: str | None = None,
     ) -> bool: ...
 
 
@@ -898,6 +899,7 @@ class SessionHandler:
                         mode2=live.mode2,
                         language=live.language,
                         options=options,
+                        text=live.text,
                     )
                     data["resultId"] = self.history.save(
                         result,

@@ -72,8 +72,10 @@ class StoredResult:
         )
 
 
-BestKey = tuple[str, str, str | None, str]
-"""What makes two results the same test: mode, mode2, language, text options."""
+BestKey = tuple[str, str, str | None, str, str]
+"""What makes two results the same test: mode, mode2 (the quote id, the word
+count...), language, text options, and for a custom text its content
+(``text_key``). One rule for the results screen and the History screen."""
 
 
 def _v1(db: sqlite3.Connection) -> None:
@@ -179,7 +181,28 @@ def _v5(db: sqlite3.Connection) -> None:
         )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5)
+def text_key(mode: str, text: str | None) -> str:
+    """What makes a custom text the same test as another: a digest of its content.
+
+    Other modes are told apart by ``mode2`` (the quote id, the word count...),
+    so their key is empty.
+    """
+    if mode != "custom" or not text:
+        return ""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _v6(db: sqlite3.Connection) -> None:
+    """Custom texts are told apart by content: each file has bests of its own."""
+    db.execute("ALTER TABLE results ADD COLUMN text_key TEXT NOT NULL DEFAULT ''")
+    rows = db.execute("SELECT id, text FROM results WHERE mode = 'custom'").fetchall()
+    db.executemany(
+        "UPDATE results SET text_key = ? WHERE id = ?",
+        [(text_key("custom", text), result_id) for result_id, text in rows],
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -372,8 +395,8 @@ class History:
                 "INSERT INTO results (created_at, mode, mode2, language, text_id, text, state, "
                 "duration_limit_s, word_count, wpm, raw, accuracy, consistency, key_consistency, "
                 "duration_s, correct, incorrect, extra, missed, keypresses, errors, afk, valid, "
-                "invalid_reasons, series, keys, options) "
-                f"VALUES ({', '.join('?' * 27)})",
+                "invalid_reasons, series, keys, options, text_key) "
+                f"VALUES ({', '.join('?' * 28)})",
                 (
                     time.time() if created_at is None else created_at,
                     mode or config.mode.value,
@@ -402,6 +425,7 @@ class History:
                     _series_to_json(m.series),
                     _keys_to_json(m.keys),
                     options,
+                    text_key(mode or config.mode.value, text),
                 ),
             )
             result_id = int(cursor.lastrowid or 0)
@@ -450,16 +474,21 @@ class History:
     def personal_bests(self) -> dict[BestKey, StoredResult]:
         """The best valid result per test, by WPM (the earliest on a tie).
 
-        A test is its mode, mode2, language and text options: German words are
-        not English words, and punctuation makes any text slower to type.
+        A test is its mode, mode2, language, text options and, for a custom
+        text, its content (``BestKey``): German words are not English words,
+        punctuation makes any text slower to type, each quote and each file is
+        a text of its own.
         """
         rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM results r WHERE valid = 1 AND id = ("
+            f"SELECT {_COLUMNS}, text_key FROM results r WHERE valid = 1 AND id = ("
             "SELECT id FROM results s WHERE s.valid = 1 AND s.mode = r.mode AND s.mode2 = r.mode2 "
-            "AND s.language IS r.language AND s.options = r.options "
+            "AND s.language IS r.language AND s.options = r.options AND s.text_key = r.text_key "
             "ORDER BY s.wpm DESC, s.id ASC LIMIT 1)"
         )
-        return {(row[2], row[3], row[4], row[27]): _row_to_result(row, None) for row in rows}
+        return {
+            (row[2], row[3], row[4], row[27], row[-1]): _row_to_result(row[:-1], None)
+            for row in rows
+        }
 
     def is_personal_best(
         self,
@@ -469,18 +498,24 @@ class History:
         mode2: str | None = None,
         language: str | None = None,
         options: str = "",
+        text: str | None = None,
     ) -> bool:
-        """Would ``result`` beat the stored best for the same test? Call before ``save``."""
+        """Would ``result`` beat the stored best for the same test? Call before ``save``.
+
+        ``text`` is the text typed: it tells custom texts apart (see ``BestKey``).
+        """
         if not result.is_valid:
             return False
+        mode = mode or result.config.mode.value
         row = self._db.execute(
             "SELECT MAX(wpm) FROM results WHERE valid = 1 AND mode = ? AND mode2 = ? "
-            "AND language IS ? AND options = ?",
+            "AND language IS ? AND options = ? AND text_key = ?",
             (
-                mode or result.config.mode.value,
+                mode,
                 result.config.mode2 if mode2 is None else mode2,
                 language,
                 options,
+                text_key(mode, text),
             ),
         ).fetchone()
         return row[0] is None or result.metrics.wpm > row[0]

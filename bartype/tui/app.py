@@ -464,7 +464,12 @@ class BartypeApp(App[int]):
                 language = spec.language if mode in ("time", "words") else None
                 options = text_options(mode, spec.punctuation, spec.numbers)
                 best = history.is_personal_best(
-                    result, mode=mode, mode2=mode2, language=language, options=options
+                    result,
+                    mode=mode,
+                    mode2=mode2,
+                    language=language,
+                    options=options,
+                    text=attempt.text,
                 )
                 history.save(
                     result,

@@ -65,7 +65,7 @@ def test_recent_personal_bests_and_key_stats(tmp_path: Path) -> None:
         assert [r.created_at for r in history.recent()] == [2.0, 1.0]
         assert history.recent()[0].keystrokes is None
         bests = history.personal_bests()
-        key = ("words", "10", None, "")
+        key = ("words", "10", None, "", "")
         assert list(bests) == [key] and bests[key].id == fast_id
         stats = history.key_stats()
         assert stats["o"].presses == slow.metrics.keys["o"].presses * 2
@@ -82,7 +82,10 @@ def test_each_language_has_its_own_bests(tmp_path: Path) -> None:
         assert history.is_personal_best(slow, language="german")
         history.save(slow, text=TEXT, language="german")
         bests = history.personal_bests()
-        assert set(bests) == {("words", "10", "english", ""), ("words", "10", "german", "")}
+        assert set(bests) == {
+            ("words", "10", "english", "", ""),
+            ("words", "10", "german", "", ""),
+        }
 
 
 def test_text_options_have_their_own_bests(tmp_path: Path) -> None:
@@ -99,8 +102,8 @@ def test_text_options_have_their_own_bests(tmp_path: Path) -> None:
         history.save(slow, text=TEXT, language="english", options=punctuated)
         assert history.recent()[0].options == punctuated
         assert set(history.personal_bests()) == {
-            ("words", "10", "english", ""),
-            ("words", "10", "english", "punctuation"),
+            ("words", "10", "english", "", ""),
+            ("words", "10", "english", "punctuation", ""),
         }
 
 
@@ -144,8 +147,9 @@ def test_migration_from_version_1_backfills_key_stats(tmp_path: Path) -> None:
     with History(tmp_path / "tmp.sqlite3") as history:
         history.save(result, text=TEXT)
     src = sqlite3.connect(tmp_path / "tmp.sqlite3")
-    # Columns as version 1 had them: ``options`` came with version 3.
-    cols = [d[0] for d in src.execute("SELECT * FROM results").description if d[0] != "options"]
+    # Columns as version 1 had them: ``options`` came with version 3, ``text_key`` later.
+    later = {"options", "text_key"}
+    cols = [d[0] for d in src.execute("SELECT * FROM results").description if d[0] not in later]
     row = src.execute(f"SELECT {', '.join(cols)} FROM results").fetchone()
     src.close()
     db = sqlite3.connect(path, isolation_level=None)
@@ -235,3 +239,52 @@ def test_migration_to_version_5_keeps_only_a_hash_of_each_kept_token(tmp_path: P
     assert "token" not in kept.snapshot
     assert kept.snapshot["tokenHash"] == token_digest("tok-123")
     assert kept.snapshot["idleS"] == 1.0
+
+
+def _custom(text: str, interval: float) -> Result:
+    session = TypingSession(SessionConfig(Mode.CUSTOM), text)
+    for key in type_text(text, interval=interval):
+        if session.state.is_open:
+            session.apply(key)
+    assert session.result is not None and session.result.is_valid
+    return session.result
+
+
+def test_each_custom_text_has_its_own_best(tmp_path: Path) -> None:
+    """A custom text's best is per content: a short file does not compete with a long one."""
+    short = "five little words to type"
+    long = "a much longer text of about ninety characters that takes a while longer to type well"
+    with History(tmp_path / "h.sqlite3") as history:
+        assert history.is_personal_best(_custom(short, 80.0), text=short)
+        history.save(_custom(short, 80.0), text=short, text_id="custom")
+        assert history.is_personal_best(_custom(long, 150.0), text=long)
+        history.save(_custom(long, 150.0), text=long, text_id="custom")
+        assert not history.is_personal_best(_custom(long, 160.0), text=long)
+        assert history.is_personal_best(_custom(long, 120.0), text=long)
+        assert not history.is_personal_best(_custom(short, 90.0), text=short)
+        assert len(history.personal_bests()) == 2
+
+
+def test_quotes_have_a_best_each_and_all_are_listed(tmp_path: Path) -> None:
+    """Every quote is a test of its own, and each best is among the personal bests."""
+    result = finished()
+    with History(tmp_path / "h.sqlite3") as history:
+        for quote_id in ("7", "12"):
+            assert history.is_personal_best(result, mode="quote", mode2=quote_id)
+            history.save(result, text=TEXT, mode="quote", mode2=quote_id)
+        assert not history.is_personal_best(result, mode="quote", mode2="7")
+        assert {key[:2] for key in history.personal_bests()} == {("quote", "7"), ("quote", "12")}
+
+
+def test_migration_gives_old_custom_results_their_text_key(tmp_path: Path) -> None:
+    """Custom results stored before text keys existed compete with the same text after."""
+    text = "five little words to type"
+    path = tmp_path / "old.sqlite3"
+    with History(path) as history:
+        history.save(_custom(text, 80.0), text=text)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("ALTER TABLE results DROP COLUMN text_key")  # as before the key existed
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    db.close()
+    with History(path) as history:
+        assert not history.is_personal_best(_custom(text, 90.0), text=text)

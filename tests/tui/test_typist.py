@@ -165,3 +165,35 @@ async def test_escape_mid_timed_test_drops_it_clearly(tmp_path: Path, clock: Fak
         assert isinstance(app.screen, TypingScreen)
     with History(tmp_path / "data" / "history.sqlite3") as history:
         assert history.recent() == []
+
+
+async def test_a_quotes_best_is_the_same_on_results_and_history(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """A first quote is a best on the results, and History lists it and marks its row."""
+    app = make_app(tmp_path, TestSpec(mode="quote", quote_length="short", seed=4), clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _finish_words_test(pilot, app, clock)
+        assert app.screen.view.personal_best
+        quote = app.attempt.mode2  # type: ignore[union-attr]
+        clock.advance(1.5)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen")
+        await wait_until(pilot, lambda: app.screen.results != [])
+        bests = str(app.screen.query_one("#history-bests").render())
+        assert f"quote #{quote}" in bests
+        table = app.screen.query_one("DataTable")
+        assert "★" in str(table.get_row_at(0)[-1])
+
+
+async def test_two_files_have_a_best_each(tmp_path: Path, clock: FakeClock) -> None:
+    """Each custom text is a test of its own: a slower run of another file is still its best."""
+    texts = ["five little words to type", "another text that is not the same one at all"]
+    for n, (text, step) in enumerate(zip(texts, (0.2, 0.3), strict=True)):
+        app = make_app(tmp_path, TestSpec(mode="custom", text=text), clock)
+        async with app.run_test() as pilot:
+            await _ready(pilot, app)
+            keys = [("space" if c == " " else c) for c in text]
+            await press_all(pilot, clock, keys, step=step)
+            await wait_for_results(pilot, app)
+            assert app.screen.view.personal_best, n

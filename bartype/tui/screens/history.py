@@ -44,8 +44,33 @@ def _test_label(mode: str, mode2: str) -> str:
     return mode
 
 
+BESTS_SHOWN = 7
+"""Bests listed beside the trend (its height); the table marks every best with ★."""
+
+
+def best_label(mode: str, mode2: str, language: str | None, options: str, text: str | None) -> str:
+    """A test as a person names it: "words 25 german", "quote #12", "text 'Hello th…'"."""
+    if mode == "quote":
+        label = f"quote #{mode2}" if mode2 else "quote"
+    elif mode == "custom":
+        words = " ".join((text or "").split())
+        label = f"text “{_shorten(words, 12)}”" if words else "text"
+    else:
+        label = _test_label(mode, mode2)
+    if language and language != "english":
+        label += f" {language.split('_')[0][:3]}"
+    label += "".join(f" {name[:5]}." for name in options.split())  # " punct.", " numbe."
+    return label
+
+
 def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _verdict(r: Any, best: bool) -> str:
+    if not r.valid:
+        return _shorten("✕ " + ", ".join(r.invalid_reasons), 22)
+    return "★ best" if best else "✓"
 
 
 def load_history(path: Path | None, limit: int = 500) -> tuple[list[Any], dict[Any, Any]]:
@@ -75,6 +100,8 @@ class HistoryScreen(Screen[None]):
         self.results: list[Any] = []
         self.sort_index = 0
         self.sort_reverse = True
+        self.best_ids: set[int] = set()
+        """Results that are the personal best of their test (the same rule as the results')."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history-column"):
@@ -107,22 +134,23 @@ class HistoryScreen(Screen[None]):
     def show(self, results: list[Any], bests: dict[Any, Any]) -> None:
         """Fill the table, the bests and the trend."""
         self.results = results
+        self.best_ids = {r.id for r in bests.values()}
         self._fill()
         best_text = Text()
         best_text.append("personal bests\n", "bold")
         if not bests:
             best_text.append("none yet: finish a valid test", "dim")
-        for (mode, mode2, language, options), r in sorted(
-            bests.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "", kv[0][3])
-        ):
-            if mode == "quote":
-                continue  # one best per quote is too many to list
-            label = _test_label(mode, mode2)
-            if language and language != "english":
-                label += f" {language[:2]}"
-            label += "".join(f" {name[0]}" for name in options.split())  # " p", " n"
-            best_text.append(f"{label:<12}")
-            best_text.append(f"{r.wpm:>4.0f} wpm  {r.accuracy:.0f}%\n")
+        # Generated tests (time, words, zen, code) first; then quotes and texts, latest first.
+        ordered = sorted(
+            bests.items(),
+            key=lambda kv: (kv[0][0] in ("quote", "custom"), kv[0][0], -kv[1].created_at),
+        )
+        for (mode, mode2, language, options, _), r in ordered[:BESTS_SHOWN]:
+            label = best_label(mode, mode2, language, options, r.text)
+            best_text.append(Text(f"{_shorten(label, 17):<17}"))
+            best_text.append(f"{r.wpm:>4.0f} wpm {r.accuracy:>3.0f}%\n")
+        if len(ordered) > BESTS_SHOWN:
+            best_text.append(f"+{len(ordered) - BESTS_SHOWN} more: ★ in the table", "dim")
         best_text.rstrip()
         self.query_one("#history-bests", Static).update(best_text)
         recent = [r.wpm for r in reversed(results) if r.valid][-60:]
@@ -144,13 +172,13 @@ class HistoryScreen(Screen[None]):
             stamp = when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%d %b")
             table.add_row(
                 stamp,
-                _test_label(r.mode, r.mode2),
+                Text(best_label(r.mode, r.mode2, r.language, r.options, r.text)),
                 f"{r.wpm:.0f}",
                 f"{r.raw:.0f}",
                 f"{r.accuracy:.0f}%",
                 f"{r.consistency:.0f}%",
                 f"{r.duration_s:.1f}s",
-                "✓" if r.valid else _shorten("✕ " + ", ".join(r.invalid_reasons), 22),
+                _verdict(r, r.id in self.best_ids),
                 key=str(r.id),
             )
         arrow = "▼" if self.sort_reverse else "▲"
