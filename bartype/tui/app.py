@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from bartype.storage.settings import Settings, save_settings
-from bartype.transport.base import ConnectionFailed
+from bartype.transport.base import ChannelClosed, ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.result_view import ResultView, from_complete, from_result
 from bartype.tui.screens.typing import TypingScreen
@@ -125,6 +126,8 @@ class BartypeApp(App[int]):
         self.connection = "connecting" if remote else "local"
         self.tests_started = 0
         self.exit_message: str | None = None
+        self._notice_until_online = False
+        self._pending_notice: tuple[str, str, SeverityLevel, float] | None = None
         self._shown_at = clock()
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
@@ -408,10 +411,9 @@ class BartypeApp(App[int]):
             except Exception as error:
                 client.drop_session()  # finished here: no resuming it later
                 kept = " and kept in your local history" if self.remote else ""
-                self.notify(
-                    f"The result was computed here{kept}. ({str(error) or 'no answer in time'})",
+                self.server_notice(
+                    f"The result was computed here{kept}: {_in_words(error)}.",
                     title="no answer from the server",
-                    severity="warning",
                     timeout=6,
                 )
         if attempt is not self.attempt:
@@ -489,14 +491,44 @@ class BartypeApp(App[int]):
 
     # -- transport callbacks ---------------------------------------------------
 
+    def server_notice(
+        self,
+        message: str,
+        *,
+        title: str = "server",
+        severity: SeverityLevel = "warning",
+        timeout: float = 8,
+        until_online: bool = False,
+    ) -> None:
+        """Say one thing about the server: it replaces any notice before it.
+
+        ``until_online``: the notice says the server is away, so it goes as soon
+        as the link is back (whatever its timeout).
+        """
+        self._notice_until_online = until_online
+        if self._pending_notice is None:
+            self.call_later(self._show_notice)  # several at once: only the last is shown
+        self._pending_notice = (message, title, severity, timeout)
+
+    def _show_notice(self) -> None:
+        if self._pending_notice is None:
+            return
+        message, title, severity, timeout = self._pending_notice
+        self._pending_notice = None
+        self.clear_notifications()
+        self.notify(message, title=title, severity=severity, timeout=timeout)
+
     def _on_status(self, status: str) -> None:
         if status == "offline" and self.connection != "offline":
-            self.notify(
+            self.server_notice(
                 "The server stopped answering. A test in progress goes on here and is kept in "
                 "your local history; a new test waits for the server to come back.",
                 title="offline",
-                severity="warning",
-                timeout=8,
+                until_online=True,
+            )
+        elif status == "connected" and self._notice_until_online:
+            self.server_notice(
+                "The server is back.", title="online", severity="information", timeout=3
             )
         self.connection = status
         if self.typing_screen.is_mounted:
@@ -504,15 +536,15 @@ class BartypeApp(App[int]):
 
     def _on_error(self, data: dict[str, Any]) -> None:
         code = str(data.get("code") or "")
-        message = FRIENDLY_ERRORS.get(code) or str(data.get("message") or code or data)
         if code in ("SESSION_FINISHED", "SEQ_GAP"):
             return  # the client recovers from these by itself
         if code in REQUEST_ERRORS:
             return  # the request that caused it raises, and is reported there
         if code in FRIENDLY_ERRORS:
-            self.notify(message, title="server", severity="warning", timeout=8)
+            self.server_notice(FRIENDLY_ERRORS[code], until_online=code == "SERVER_SHUTDOWN")
         else:
-            self.notify(message, title="server", severity="error", timeout=8)
+            message = str(data.get("message") or "").strip() or "The server reported a problem."
+            self.server_notice(message, severity="error")
 
     # -- actions -------------------------------------------------------------
 
@@ -643,6 +675,19 @@ class BartypeApp(App[int]):
             except Exception:
                 pass  # quitting: a connection that will not close is dropped anyway
         self.exit(0)
+
+
+def _in_words(error: BaseException) -> str:
+    """Why the server gave no result, without protocol detail (close codes...)."""
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
+    if isinstance(error, ChannelClosed):
+        if error.code == 4001:  # docs/protocol.md: the session is not known (any more)
+            return "the server no longer knows this test"
+        return "the connection was closed"
+    if isinstance(error, ConnectionFailed) and str(error):
+        return str(error).rstrip(".")
+    return "the connection was lost"
 
 
 def spec_from_settings(settings: Settings, seed: int | None = None) -> TestSpec:

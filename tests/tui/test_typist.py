@@ -197,3 +197,35 @@ async def test_two_files_have_a_best_each(tmp_path: Path, clock: FakeClock) -> N
             await press_all(pilot, clock, keys, step=step)
             await wait_for_results(pilot, app)
             assert app.screen.view.personal_best, n
+
+
+def _notices(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n.message for n in app._notifications]
+
+
+async def test_server_notices_come_one_at_a_time_and_go_when_untrue(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """A restart's stopping, offline and lost-result notices replace each other, and the
+    last one goes when the server is back."""
+    from bartype.transport.base import ChannelClosed
+    from bartype.tui.app import _in_words
+
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        app._on_error({"code": "SERVER_SHUTDOWN", "message": "shutting down"})
+        await pilot.pause()
+        assert len(_notices(app)) == 1 and "stopping" in _notices(app)[0]
+        app._on_status("offline")
+        app._on_error({"code": "INVALID_SESSION", "message": "Invalid session"})
+        await pilot.pause()
+        assert len(_notices(app)) == 1 and "no longer knows" in _notices(app)[0]
+        app._on_error({"code": "SERVER_SHUTDOWN", "message": "shutting down"})
+        await pilot.pause()
+        app._on_status("connected")
+        await pilot.pause()
+        assert _notices(app) == ["The server is back."]
+    assert _in_words(ChannelClosed(4001, "Invalid session")) == (
+        "the server no longer knows this test"
+    )
