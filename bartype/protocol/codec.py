@@ -113,11 +113,23 @@ def _unacceptable_char(obj: Any) -> str | None:
     return None
 
 
+_last_encoded: tuple[Outgoing, str] | None = None
+"""The message encoded last and its frame. A room hands the very same message to each of
+its members, one after the other, so the frame of a broadcast is made once, not per member.
+(Messages are not changed once queued: the identity is the whole key.)"""
+
+
 def encode(message: Outgoing) -> str:
     """Encode a server message as a compact JSON text frame."""
+    global _last_encoded
+    last = _last_encoded
+    if last is not None and last[0] is message:
+        return last[1]
     if message.type == METRICS_UPDATE:
         return encode_metrics_update(message.data)
-    return _encode({"type": message.type, "data": message.data})
+    text = _encode({"type": message.type, "data": message.data})
+    _last_encoded = (message, text)
+    return text
 
 
 _json_str = encode_basestring

@@ -117,7 +117,7 @@ class RaceHandler:
             touched, self._touched = self._touched, None
             if touched is not None:
                 self._deliver(touched)
-                if touched.expired(now):
+                if not touched.members:  # everyone left (the tick sees lost links go)
                     self._close(touched)
 
     def _dispatch(self, channel: Channel, message: RoomMessage, now: float) -> None:

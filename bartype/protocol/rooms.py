@@ -39,6 +39,7 @@ for ``idle_mark_s`` is marked idle, after ``idle_dnf_s`` DNF.
 from __future__ import annotations
 
 import hmac
+import math
 import random
 import secrets
 import unicodedata
@@ -231,6 +232,8 @@ class Racer:
     flags: tuple[str, ...] = ()
     result: dict[str, Any] | None = None
     """``RACE_RESULT`` once the racer's race is over (sent again on resuming)."""
+    standing: RacerStanding | None = None
+    """As of the last change: the tick recomputes only the racers who typed."""
 
 
 @dataclass(eq=False, slots=True)
@@ -246,7 +249,7 @@ class Race:
     deadline_at: float | None = None
     tick: int = 0
     changed: bool = True
-    next_progress_at: float = 0.0
+    progress_slot: int = -(2**63)
     standings: list[dict[str, Any]] | None = None
 
     @property
@@ -314,7 +317,7 @@ class Room:
         Raises:
             RoomError: ``BAD_NAME``, ``NAME_TAKEN`` or ``ROOM_FULL``.
         """
-        self._advance(now)
+        self._advance(now, sweep=True)
         name = clean_name(name)
         if len(self.members) >= self.config.max_players:
             raise RoomError(
@@ -342,7 +345,7 @@ class Room:
         Raises:
             RoomError: ``RESUME_EXPIRED`` when no member holds this token (any more).
         """
-        self._advance(now)
+        self._advance(now, sweep=True)
         member = next(
             (m for m in self.members.values() if hmac.compare_digest(m.token, token)), None
         )
@@ -580,6 +583,7 @@ class Room:
             racer.last_t = keys[-1][1]
             racer.last_input_at = now
             racer.idle = False
+            racer.standing = None
             race.changed = True
         self._metrics(race, racer)
         if finished_at is not None:
@@ -610,6 +614,8 @@ class Room:
         return race.offsets[i] + min(len(analyzer.inputs[i]), len(analyzer.targets[i]))
 
     def _standing(self, race: Race, racer: Racer) -> RacerStanding:
+        if racer.standing is not None:
+            return racer.standing
         live = racer.session.live()
         result = racer.session.result
         finished = racer.status is RacerStatus.FINISHED
@@ -618,7 +624,7 @@ class Room:
             if result is not None
             else (live.wpm, live.accuracy)
         )
-        return RacerStanding(
+        racer.standing = RacerStanding(
             id=racer.member.id,
             slot=racer.member.slot,
             finished=finished,
@@ -628,6 +634,7 @@ class Room:
             accuracy=accuracy,
             flags=racer.flags,
         )
+        return racer.standing
 
     def _places(self, race: Race) -> dict[str, tuple[int, RacerStanding]]:
         standings = (self._standing(race, racer) for racer in race.racers.values())
@@ -644,6 +651,7 @@ class Room:
         racer.status = RacerStatus.FINISHED
         racer.time_ms = round(check.official_ms, 1)
         racer.flags = cheat_flags(self._char_times(racer), rules, check.flagged)
+        racer.standing = None
         race.changed = True
         if self.state is RoomState.RACING:
             race.deadline_at = now + self.config.finish_deadline_s
@@ -688,6 +696,7 @@ class Room:
         racer.status = RacerStatus.DNF
         racer.session.end()
         racer.flags = cheat_flags(self._char_times(racer), self.config.cheat)
+        racer.standing = None
         if self.race is not None:
             self.race.changed = True
 
@@ -719,7 +728,8 @@ class Room:
         for racer in race.racers.values():
             place = places[racer.member.id][0]
             if racer.result is not None:
-                racer.result["place"] = place  # final now, for a member who resumes
+                # Final now, for a member who resumes (a copy: the one sent is not changed).
+                racer.result = {**racer.result, "place": place}
             elif racer.member.id in self.members:
                 self._send_result(race, racer, place)
         self._send(None, RACE_STANDINGS, self._standings_data(race))
@@ -736,13 +746,16 @@ class Room:
 
     def tick(self, now: float) -> None:
         """Let time pass: countdown, idle racers, deadline, lost links, progress."""
-        self._advance(now)
+        self._advance(now, sweep=True)
         race = self.race
         if race is None or self.state not in (RoomState.RACING, RoomState.FINISHING):
             return
-        if race.changed and now >= race.next_progress_at:
+        # One update per slot of progress_interval_s: a tick a hair early or late
+        # (the server's ticks are about as far apart) is neither skipped nor doubled.
+        slot = math.floor(now / self.config.progress_interval_s + 1e-6)
+        if race.changed and slot > race.progress_slot:
             race.changed = False
-            race.next_progress_at = now + self.config.progress_interval_s
+            race.progress_slot = slot
             race.tick += 1
             self._send(None, RACE_PROGRESS, self._progress_data(race, now))
 
@@ -773,12 +786,19 @@ class Room:
             "racers": racers,
         }
 
-    def _advance(self, now: float) -> None:
-        """Apply everything the clock decides, up to ``now``."""
+    def _advance(self, now: float, *, sweep: bool = False) -> None:
+        """Apply what the clock decides, up to ``now``.
+
+        Every call starts the race and applies the deadline (constant time);
+        with ``sweep`` (the tick, and the rare joins and resumes) it also
+        visits every member and racer for lost links and idle racers, which
+        a racer's key must not pay for.
+        """
         cfg = self.config
-        for member in list(self.members.values()):
-            if member.dropped_at is not None and now - member.dropped_at >= cfg.resume_grace_s:
-                self._remove(member, now)
+        if sweep:
+            for member in list(self.members.values()):
+                if member.dropped_at is not None and now - member.dropped_at >= cfg.resume_grace_s:
+                    self._remove(member, now)
         race = self.race
         if race is None:
             return
@@ -789,24 +809,26 @@ class Room:
             self._room_state()
         if self.state not in (RoomState.RACING, RoomState.FINISHING):
             return
-        for racer in race.racers.values():
-            if racer.status is not RacerStatus.RACING:
-                continue
-            quiet = now - racer.last_input_at
-            if quiet >= cfg.idle_dnf_s:
-                self._dnf(racer)
-            elif quiet >= cfg.idle_mark_s and not racer.idle:
-                racer.idle = True
-                race.changed = True
+        if sweep:
+            for racer in race.racers.values():
+                if racer.status is not RacerStatus.RACING:
+                    continue
+                quiet = now - racer.last_input_at
+                if quiet >= cfg.idle_dnf_s:
+                    self._dnf(racer)
+                elif quiet >= cfg.idle_mark_s and not racer.idle:
+                    racer.idle = True
+                    race.changed = True
         if race.deadline_at is not None and now >= race.deadline_at:
             for racer in race.racers.values():
                 self._dnf(racer)
-        self._check_race_over(now)
+        if sweep or race.deadline_at is not None and now >= race.deadline_at:
+            self._check_race_over(now)
 
     def expired(self, now: float) -> bool:
         """Should the room be closed? When nobody is in it: everyone left, or their links
         dropped and the grace period passed."""
-        self._advance(now)
+        self._advance(now, sweep=True)
         return not self.members
 
     # -- state for members ---------------------------------------------------

@@ -315,3 +315,21 @@ def test_server_race_messages_have_exactly_the_documented_fields() -> None:
                 assert all(set(item) == inner for item in data[outer]), (type_, outer)
         checked += 1
     assert checked == 7  # the seven with a table
+
+
+def test_a_broadcast_is_encoded_once_for_all_members(monkeypatch: Any) -> None:
+    """The lanes message every member gets is turned into JSON once, not once per member."""
+    from bartype.protocol import codec
+
+    calls: list[str] = []
+    real = codec._encode
+    monkeypatch.setattr(codec, "_encode", lambda obj: calls.append(obj["type"]) or real(obj))
+    f = Frames()
+    _, channels = room_with(f, "Ann", "Bob", "Cat", "Dan")
+    f.send(channels[0], "START_RACE")
+    f.at(3.0)
+    progress = [m for m in f.out[channels[0].id] if m.type == "RACE_PROGRESS"][-1]
+    calls.clear()
+    frames = {codec.encode(m) for c in channels for m in f.out[c.id] if m.type == "RACE_PROGRESS"}
+    assert len(frames) == 1 and calls == ["RACE_PROGRESS"]
+    assert codec.encode(Outgoing(progress.type, dict(progress.data))) in frames  # equal, new
