@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import enum
 import functools
+import ipaddress
 import json
 import signal
 import sys
@@ -65,7 +66,7 @@ class FoundServer:
 
     @property
     def address(self) -> str:
-        """The address to connect to (the first announced)."""
+        """The address to connect to (the first: one on this machine's networks if any)."""
         return self.addresses[0]
 
     @property
@@ -87,6 +88,37 @@ class FoundServer:
             "rooms": self.rooms,
             "instance": self.instance,
         }
+
+
+def reachable_first(
+    addresses: Sequence[str], networks: Sequence[ipaddress.IPv4Network]
+) -> tuple[str, ...]:
+    """``addresses`` with those on one of ``networks`` (this machine's) first, else in order.
+
+    A server bound to 0.0.0.0 on a laptop with Wi-Fi and Ethernet announces
+    both addresses; the one on a network this client is on is the one to use.
+    """
+
+    def elsewhere(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return True
+        return not any(ip in network for network in networks)
+
+    return tuple(sorted(addresses, key=elsewhere))  # stable: announced order otherwise
+
+
+def local_networks() -> list[ipaddress.IPv4Network]:
+    """The IPv4 networks this machine has an address on."""
+    import ifaddr
+
+    return [
+        ipaddress.IPv4Network(f"{ip.ip}/{ip.network_prefix}", strict=False)
+        for adapter in ifaddr.get_adapters()
+        for ip in adapter.ips
+        if isinstance(ip.ip, str)
+    ]
 
 
 def _instance_label(instance: str) -> str:
@@ -134,6 +166,7 @@ class ServerBrowser:
         self._browser: AsyncServiceBrowser | None = None
         self._servers: dict[str, FoundServer] = {}
         self._resolving: dict[str, asyncio.Task[None]] = {}
+        self._networks: list[ipaddress.IPv4Network] = []
 
     @property
     def state(self) -> BrowserState:
@@ -154,6 +187,7 @@ class ServerBrowser:
         from zeroconf.asyncio import AsyncServiceBrowser, AsyncZeroconf
 
         try:
+            self._networks = local_networks()
             self._zc = AsyncZeroconf(
                 interfaces=self._interfaces
                 if self._interfaces is not None
@@ -233,7 +267,7 @@ class ServerBrowser:
         info = AsyncServiceInfo(SERVICE_TYPE, name)
         if not await info.async_request(zeroconf, self._resolve_timeout_ms):
             return
-        addresses = tuple(info.parsed_addresses(IPVersion.V4Only))
+        addresses = reachable_first(info.parsed_addresses(IPVersion.V4Only), self._networks)
         if not addresses or not info.port:
             return
         txt = ServerTxt.parse(info.properties)

@@ -7,11 +7,17 @@ and between network namespaces in tests/test_discovery_netns.py).
 from __future__ import annotations
 
 import io
+import ipaddress
 import re
 
 from rich.console import Console
 
-from bartype.transport.discovery import FoundServer, servers_table
+from bartype.transport.discovery import (
+    FoundServer,
+    local_networks,
+    reachable_first,
+    servers_table,
+)
 
 
 def _server(**changes: object) -> FoundServer:
@@ -65,3 +71,22 @@ def test_hostile_names_show_literally() -> None:
     assert "\x07" not in text
     assert "y" * 40 not in text and "…" in text
     assert "?" in text  # unknown protocol and rooms
+
+
+def test_an_address_on_a_local_network_comes_first() -> None:
+    """Of the addresses a multi-homed server announces, one on this machine's networks
+    is used; the announced order is kept otherwise."""
+    nets = [ipaddress.IPv4Network("192.168.1.0/24"), ipaddress.IPv4Network("127.0.0.0/8")]
+    announced = ["10.0.0.5", "172.16.0.9", "192.168.1.20", "not-an-ip"]
+    assert reachable_first(announced, nets) == (
+        "192.168.1.20",
+        "10.0.0.5",
+        "172.16.0.9",
+        "not-an-ip",
+    )
+    assert reachable_first(["10.0.0.5", "172.16.0.9"], nets) == ("10.0.0.5", "172.16.0.9")
+
+
+def test_local_networks_include_loopback() -> None:
+    """This machine's networks are read from its interfaces (loopback among them)."""
+    assert any(ipaddress.IPv4Address("127.0.0.1") in net for net in local_networks())
