@@ -46,6 +46,7 @@ from bartype.core.session import (
 )
 from bartype.core.state import InvalidSessionError, StateManager
 from bartype.protocol import codec
+from bartype.protocol.budget import Budget, Ledger, Usage
 from bartype.protocol.messages import (
     ERROR,
     INPUT_UPDATE,
@@ -177,6 +178,8 @@ class HandlerConfig:
     max_frame: int = 65_536
     rate: float = 50.0
     """Advertised in ``WELCOME``; enforced by the server."""
+    budget: Budget = field(default_factory=Budget)
+    """What a session, and the sessions of one address, may hold."""
 
 
 @dataclass(eq=False, slots=True)
@@ -191,6 +194,8 @@ class Channel:
     actions: list[Action] = field(default_factory=list)
     listed: bool = False
     """On the handler's dirty list: its actions will be handed out."""
+    spoke: bool = False
+    """Sent a well-formed message (or resumed a session): not a stranger holding a slot."""
 
     def take(self) -> list[Action]:
         """Return and clear the pending actions."""
@@ -230,6 +235,12 @@ class LiveSession:
     wait for the typist to reconnect after one. The timing check leaves it out."""
     restored_at: float | None = None
     """When a restart restored the test, until its typist reconnects."""
+    peer: str = ""
+    """The address that created the session: its ``Usage`` counts this session."""
+    usage: Usage | None = None
+    """Its address's ``Usage`` while the session is held (``None`` once it is not)."""
+    keys_held: int = 0
+    """Keystrokes of its log counted in ``usage``."""
 
     @property
     def state(self) -> str:
@@ -274,6 +285,8 @@ class SessionHandler:
         self._timed: set[LiveSession] = set()
         self._dirty: deque[Channel] = deque()
         self._bugs: set[str] = set()
+        self.ledger = Ledger(self.config.budget)
+        self._restored_keys = 0
         self._next_channel = 0
         self._next_expiry = 0.0
         self.connections = 0
@@ -449,6 +462,7 @@ class SessionHandler:
         """Handle one decoded message (or a ``(seq, [(key, t), ...])`` batch of keys)."""
         if channel.closed:
             return
+        channel.spoke = True
         try:
             self._dispatch(channel, message, now)
         except ProtocolError as exc:
@@ -470,7 +484,7 @@ class SessionHandler:
             except Exception as again:  # the session is beyond saving: forget it
                 report_bug(log, self._bugs, again, f"failing session {live.id}")
                 self._timed.discard(live)
-                self.sessions.delete(live.id)
+                self._forget(live)
 
     def _dispatch(self, channel: Channel, message: ClientMessage | KeyBatch, now: float) -> None:
         if isinstance(message, tuple):
@@ -515,8 +529,47 @@ class SessionHandler:
             return None
         return live
 
-    def _expired(self, live: LiveSession) -> None:
+    def _hold(self, live: LiveSession, now: float) -> None:
+        """Keep ``live`` among the sessions, counted against its address's budget."""
+        self.sessions.create(live.id, live, now)
+        live.usage = self.ledger.opened(live.peer, len(live.text or ""))
+        live.keys_held = 0
+        self._count_keys(live)
+
+    def _forget(self, live: LiveSession) -> None:
+        """No longer hold ``live`` (its address's budget gets back what it held)."""
         self.sessions.delete(live.id)
+        if live.usage is not None:
+            live.usage = None
+            self.ledger.released(live.peer, len(live.text or ""), live.keys_held)
+
+    def _count_keys(self, live: LiveSession) -> bool:
+        """Count the session's log against the budgets; ``True`` if a budget is passed."""
+        usage = live.usage
+        if usage is None:
+            return False
+        held = len(live.session.log)
+        usage.keys += held - live.keys_held
+        live.keys_held = held
+        budget = self.config.budget
+        return held > budget.session_keys or usage.keys > budget.address_keys
+
+    def _over_budget(self, live: LiveSession) -> None:
+        """A batch took the session past a budget: the test ends, as END_SESSION would end it."""
+        budget = self.config.budget
+        self._emit(
+            live.channel,
+            error(
+                ErrorCode.LIMIT_REACHED,
+                f"The test is ended: a session holds at most {budget.session_keys:,} "
+                f"keystrokes, and the sessions of one address {budget.address_keys:,}.",
+                ack=live.acked,
+            ),
+        )
+        live.session.end()
+
+    def _expired(self, live: LiveSession) -> None:
+        self._forget(live)
         self._timed.discard(live)
         channel = live.channel
         if channel is not None:
@@ -599,6 +652,14 @@ class SessionHandler:
                 f"The text must have 1 to {MAX_TEXT_CHARS} characters after normalisation.",
             )
             return
+        refusal = self.ledger.refusal(channel.peer, len(text or ""))
+        if refusal is not None:
+            self._error(
+                channel,
+                ErrorCode.LIMIT_REACHED,
+                f"No new session: {refusal}. Finish or end tests, or wait for them to expire.",
+            )
+            return
         config = _mode_config(message, text, self.config.idle_limit_ms)
         session = TypingSession(config, text)
         old = channel.session
@@ -606,7 +667,7 @@ class SessionHandler:
             self._detach(channel)
             if old.complete is None:
                 old.session.abandon()
-                self.sessions.delete(old.id)
+                self._forget(old)
                 self._timed.discard(old)
         session_id = self._new_id()
         while session_id in self.sessions:
@@ -640,8 +701,9 @@ class SessionHandler:
             text_id=made.text_id,
             options=options,
             channel=channel,
+            peer=channel.peer,
         )
-        self.sessions.create(session_id, live, now)
+        self._hold(live, now)
         channel.session = live
         log.info("session %s created (%s)", session_id, f"{message.mode} {mode2}".strip())
         self._emit(
@@ -818,6 +880,8 @@ class SessionHandler:
             if live.first_key_at is None and session.start_t is not None:
                 live.first_key_at = now
         self._metrics(live)
+        if self._count_keys(live) and session.state.is_open:
+            self._over_budget(live)
         if not session.state.is_open:
             self._finish(live, now)
 
@@ -1035,6 +1099,7 @@ class SessionHandler:
                     "lastKeyAgoS": ago(live.last_key_at) if live.started_at is not None else None,
                     "firstKeyAgoS": ago(live.first_key_at),
                     "pausedS": live.paused_s + self._reconnect_wait(live, now),
+                    "peer": live.peer,
                 }
             )
         return snapshots
@@ -1060,7 +1125,18 @@ class SessionHandler:
                 idle_s = float(snapshot["idleS"]) + downtime_s
                 if idle_s > self.config.session_ttl_s:
                     continue  # it would have expired meanwhile
+                keys = len(snapshot["log"])
+                if self._restored_keys + keys > self.config.budget.restore_keys:
+                    log.warning(
+                        "not restoring session %s: replaying its %d keys would pass the "
+                        "restore budget of %d",
+                        snapshot.get("id"),
+                        keys,
+                        self.config.budget.restore_keys,
+                    )
+                    continue
                 live = self._restore(snapshot, now - downtime_s)
+                self._restored_keys += keys
             except Exception as exc:  # never let one bad snapshot stop the server
                 log.warning("could not restore a session from before the restart: %r", exc)
                 continue
@@ -1071,7 +1147,7 @@ class SessionHandler:
                 # Keys typed meanwhile arrive late through no fault of the typist's.
                 live.paused_s += downtime_s
                 live.restored_at = now
-            self.sessions.create(live.id, live, now - idle_s)
+            self._hold(live, now - idle_s)
             if (
                 live.complete is None
                 and live.started_at is not None
@@ -1120,6 +1196,7 @@ class SessionHandler:
             last_key_at=0.0 if last_key_at is None else last_key_at,
             first_key_at=at(snap["firstKeyAgoS"]),
             paused_s=float(snap.get("pausedS", 0.0)),
+            peer=str(snap.get("peer", "")),
             flags=set(snap["flags"]),
             burst=deque(float(t) for t in snap["burst"]),
             complete=None if complete is None else Outgoing(SESSION_COMPLETE, dict(complete)),

@@ -77,6 +77,8 @@ that arrives when nothing is queued is always taken, however large."""
 COMPLETE_CACHE = 16
 """Encoded ``SESSION_COMPLETE`` frames kept, for clients that ask for theirs again."""
 SHUTDOWN_TIMEOUT_S = 3.0
+HELLO_TIMEOUT_S = 10.0
+"""A connection that has sent no well-formed message by then is closed (1008)."""
 GC_THRESHOLD = 50_000
 
 
@@ -96,6 +98,7 @@ class ServerConfig:
     session_ttl_s: float = 600.0
     ping_interval_s: float | None = 10.0
     outbox_bytes: int = OUTBOX_BYTES
+    hello_timeout_s: float = HELLO_TIMEOUT_S
     handler: HandlerConfig = field(default_factory=HandlerConfig)
     advertise: bool | None = False
     """Announce on the LAN (mDNS): ``True``, ``False`` (here the default, so a server built
@@ -474,6 +477,9 @@ class BartypeServer:
             " (resume)" if session_id is not None else "",
         )
         self._pump()
+        hello_due = asyncio.get_running_loop().call_later(
+            self.config.hello_timeout_s, self._hello_due, conn
+        )
         if isinstance(ws, FastConnection):
             ws.on_text = functools.partial(self._on_frame, conn)
         try:
@@ -488,6 +494,7 @@ class BartypeServer:
         except ConnectionClosed:
             pass
         finally:
+            hello_due.cancel()
             if isinstance(ws, FastConnection):
                 ws.on_text = None
             await self._drop(conn, ws)
@@ -543,6 +550,14 @@ class BartypeServer:
                 task.cancel()
         code = ws.close_code
         log.info("connection %d closed (%s)", channel.id, code if code is not None else "-")
+
+    def _hello_due(self, conn: Connection) -> None:
+        """A connection that said nothing well-formed in time holds a slot for nothing."""
+        channel = conn.channel
+        if conn.closing or channel.spoke or channel.session is not None:
+            return
+        log.info("connection %d from %s sent no HELLO in time; closing it", channel.id, conn.peer)
+        self._push(conn, Close(CloseCode.POLICY_VIOLATION, "No HELLO in time"))
 
     def _rate_limited(self, conn: Connection) -> None:
         log.warning("connection %d from %s exceeded the message rate", conn.channel.id, conn.peer)

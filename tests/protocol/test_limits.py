@@ -116,3 +116,90 @@ def test_the_generic_and_the_fast_encodings_send_the_same_window() -> None:
         "states": states,
         "finished": False,
     }
+
+
+def _budget_handler(**budget: int) -> SessionHandler:
+    from bartype.protocol.budget import Budget
+
+    config = HandlerConfig(future_tolerance_ms=None, budget=Budget(**budget))
+    return SessionHandler(LibraryTexts(TextLibrary(default_texts_root())), None, config=config)
+
+
+def _drive(handler: SessionHandler, channel: Channel, type_: str, data: Any = None) -> list[Any]:
+    handler.receive_text(channel, json.dumps({"type": type_, "data": data or {}}), 0.0)
+    return [a for c, actions in handler.pending() if c is channel for a in actions]
+
+
+def _zen_keys(seq: int, n: int, start: float) -> dict[str, Any]:
+    return {"seq": seq, "keys": [{"key": "ab "[i % 3], "t": start + i} for i in range(n)]}
+
+
+def test_a_session_past_its_keystroke_budget_is_ended() -> None:
+    """The batch that takes a session past session_keys gets LIMIT_REACHED and ends the test."""
+    handler = _budget_handler(session_keys=500)
+    channel = handler.open(0.0, peer="10.0.0.1")
+    _drive(handler, channel, "CREATE_SESSION", {"mode": "zen"})
+    _drive(handler, channel, "START_SESSION")
+    assert [a.type for a in _drive(handler, channel, "INPUT_UPDATE", _zen_keys(1, 250, 0))] == [
+        "METRICS_UPDATE"
+    ]
+    out = _drive(handler, channel, "INPUT_UPDATE", _zen_keys(2, 256, 300))
+    out += _drive(handler, channel, "INPUT_UPDATE", _zen_keys(3, 10, 600))
+    assert [a.type for a in out] == ["METRICS_UPDATE", "ERROR", "SESSION_COMPLETE", "ERROR"]
+    assert out[1].data["code"] == "LIMIT_REACHED"
+    assert out[2].data["state"] == "completed" and out[2].data["metrics"]["keypresses"] > 300
+    assert out[3].data["code"] == "SESSION_FINISHED"
+
+
+def test_the_sessions_of_one_address_share_a_budget() -> None:
+    """Texts, keystrokes and sessions are counted per address; another address is not held back."""
+    handler = _budget_handler(address_text_chars=30, address_sessions=2, address_keys=400)
+    a1, a2, a3 = (handler.open(0.0, peer="10.0.0.1") for _ in range(3))
+    other = handler.open(0.0, peer="10.0.0.2")
+    assert _drive(handler, a1, "CREATE_SESSION", {"mode": "custom", "text": "x" * 20})[0].type == (
+        "SESSION_CREATED"
+    )
+    refused = _drive(handler, a2, "CREATE_SESSION", {"mode": "custom", "text": "y" * 20})
+    assert refused[0].data["code"] == "LIMIT_REACHED" and "characters" in refused[0].data["message"]
+    assert _drive(handler, other, "CREATE_SESSION", {"mode": "custom", "text": "y" * 20})[
+        0
+    ].type == ("SESSION_CREATED")
+    assert _drive(handler, a2, "CREATE_SESSION", {"mode": "zen"})[0].type == "SESSION_CREATED"
+    refused = _drive(handler, a3, "CREATE_SESSION", {"mode": "zen"})
+    assert "2 sessions" in refused[0].data["message"]
+    _drive(handler, a2, "START_SESSION")
+    out = _drive(handler, a2, "INPUT_UPDATE", _zen_keys(1, 256, 0))
+    out += _drive(handler, a2, "INPUT_UPDATE", _zen_keys(2, 256, 300))
+    assert "LIMIT_REACHED" in [a.data.get("code") for a in out]
+    assert handler.ledger.usage("10.0.0.1").keys == 512
+
+
+def test_forgotten_sessions_give_their_budget_back() -> None:
+    """When sessions expire, their address holds nothing any more and may create again."""
+    handler = _budget_handler(address_sessions=1)
+    channel = handler.open(0.0, peer="10.0.0.1")
+    _drive(handler, channel, "CREATE_SESSION", {"mode": "custom", "text": "abc"})
+    _drive(handler, channel, "START_SESSION")
+    _drive(handler, channel, "INPUT_UPDATE", {"seq": 1, "keys": [{"key": "a", "t": 0}]})
+    assert handler.ledger.usage("10.0.0.1").sessions == 1
+    handler.tick(10_000.0)  # past the TTL
+    assert handler.ledger.usage("10.0.0.1").sessions == 0 and len(handler.ledger) == 0
+    again = handler.open(10_000.0, peer="10.0.0.1")
+    handler.receive_text(again, '{"type":"CREATE_SESSION","data":{"mode":"zen"}}', 10_000.0)
+    assert [a.type for _, acts in handler.pending() for a in acts][-1] == "SESSION_CREATED"
+
+
+def test_restore_replays_at_most_its_budget_of_keys() -> None:
+    """Kept sessions beyond restore_keys are not replayed at a start; the others are."""
+    handler = _budget_handler()
+    channels = [handler.open(0.0, peer="10.0.0.1") for _ in range(3)]
+    for channel in channels:
+        _drive(handler, channel, "CREATE_SESSION", {"mode": "zen"})
+        _drive(handler, channel, "START_SESSION")
+        _drive(handler, channel, "INPUT_UPDATE", _zen_keys(1, 200, 0))
+    snapshots = json.loads(json.dumps(handler.export_sessions(1.0)))
+    assert [len(s["log"]) for s in snapshots] == [200, 200, 200]
+    assert {s["peer"] for s in snapshots} == {"10.0.0.1"}
+    fresh = _budget_handler(restore_keys=450)
+    assert fresh.import_sessions(snapshots, 5.0) == 2
+    assert fresh.ledger.usage("10.0.0.1").keys == 400

@@ -182,3 +182,33 @@ async def test_the_outbox_limit_counts_bytes(tmp_path: Any) -> None:
             assert (ws.close_code, ws.close_reason) == (4008, "Client too slow")
     finally:
         await server.stop()
+
+
+async def test_a_connection_that_never_says_hello_is_closed(tmp_path: Any) -> None:
+    """Silent and junk-only connections are closed with 1008 at the HELLO timeout; others stay."""
+    from bartype.server.serve import ServerConfig
+
+    server = BartypeServer(ServerConfig(port=0, hello_timeout_s=0.3))
+    await server.start()
+    try:
+        async with (
+            connect(url(server)) as silent,
+            connect(url(server)) as junk,
+            connect(url(server)) as polite,
+            connect(url(server)) as creator,
+        ):
+            await junk.send("{nope")
+            await polite.send(HELLO)
+            await send(creator, "CREATE_SESSION", {"mode": "zen"})
+            for ws in (silent, junk):
+                async with asyncio.timeout(T):
+                    await ws.wait_closed()
+                assert (ws.close_code, ws.close_reason) == (1008, "No HELLO in time")
+            assert (await recv(polite))[0] == "WELCOME"
+            assert (await recv(creator))[0] == "SESSION_CREATED"
+            await polite.send(HELLO)
+            assert (await recv(polite))[1]["code"] == "ALREADY_HELLO"
+            await send(creator, "START_SESSION")
+            assert (await recv(creator))[0] == "SESSION_STARTED"
+    finally:
+        await server.stop()
