@@ -22,7 +22,8 @@ import time
 from bartype.core.analyzer import analyze_differences
 from bartype.core.keystrokes import KeyKind, Keystroke
 from bartype.core.metrics import round_to_2, words_per_minute
-from bartype.core.session import Mode, SessionConfig, TypingSession
+from bartype.core.options import Mode
+from bartype.core.session import SessionConfig, TypingSession
 
 WORDS = "the of and to in is you that it he was for on are as with his they at be".split()
 

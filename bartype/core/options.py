@@ -59,15 +59,17 @@ class ModeRules:
     """The client must send the text (there is nothing to generate it from)."""
     savable: bool
     """The settings file may hold it as the default test."""
+    finish_line: bool
+    """The test ends where its text ends (so it can be raced)."""
 
 
 MODE_RULES: dict[Mode, ModeRules] = {
-    Mode.TIME: ModeRules(generated_words=True, needs_text=False, savable=True),
-    Mode.WORDS: ModeRules(generated_words=True, needs_text=False, savable=True),
-    Mode.QUOTE: ModeRules(generated_words=False, needs_text=False, savable=True),
-    Mode.CUSTOM: ModeRules(generated_words=False, needs_text=True, savable=False),
-    Mode.ZEN: ModeRules(generated_words=False, needs_text=False, savable=True),
-    Mode.CODE: ModeRules(generated_words=False, needs_text=False, savable=True),
+    Mode.TIME: ModeRules(generated_words=True, needs_text=False, savable=True, finish_line=False),
+    Mode.WORDS: ModeRules(generated_words=True, needs_text=False, savable=True, finish_line=True),
+    Mode.QUOTE: ModeRules(generated_words=False, needs_text=False, savable=True, finish_line=True),
+    Mode.CUSTOM: ModeRules(generated_words=False, needs_text=True, savable=False, finish_line=True),
+    Mode.ZEN: ModeRules(generated_words=False, needs_text=False, savable=True, finish_line=False),
+    Mode.CODE: ModeRules(generated_words=False, needs_text=False, savable=True, finish_line=True),
 }
 
 MODES: tuple[str, ...] = tuple(mode.value for mode in Mode)

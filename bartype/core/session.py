@@ -30,16 +30,7 @@ from enum import Enum
 from bartype.core.analyzer import Effect, IncrementalAnalyzer, KeyOutcome
 from bartype.core.keystrokes import KeyKind, Keystroke, KeystrokeLog
 from bartype.core.metrics import LiveMetrics, Metrics, MetricsCalculator
-
-
-class Mode(Enum):
-    """Kinds of test."""
-
-    TIME = "time"
-    WORDS = "words"
-    QUOTE = "quote"
-    CUSTOM = "custom"
-    ZEN = "zen"
+from bartype.core.options import DEFAULT_DURATION_S, DEFAULT_WORDS, MODES, Mode, TestOptions
 
 
 class SessionState(Enum):
@@ -110,18 +101,30 @@ def config_for(
 ) -> SessionConfig:
     """The configuration for a mode as the protocol names it.
 
-    ``time``, ``words``, ``quote`` and ``zen`` map to their modes (30 s and 25
-    words by default); anything else (``custom``, ``code``) is a custom text.
+    Time and words tests get their length (the defaults of ``core.options`` if none is
+    given); every other mode ends where its text ends, or, in zen, when the typist says.
+    An unknown name is a custom text.
     """
-    if mode == "time":
-        return SessionConfig(Mode.TIME, duration_s=duration_s or 30.0, idle_limit_ms=idle_limit_ms)
-    if mode == "words":
-        return SessionConfig(Mode.WORDS, word_count=word_count or 25, idle_limit_ms=idle_limit_ms)
-    if mode == "quote":
-        return SessionConfig(Mode.QUOTE, idle_limit_ms=idle_limit_ms)
-    if mode == "zen":
-        return SessionConfig(Mode.ZEN, idle_limit_ms=idle_limit_ms)
-    return SessionConfig(Mode.CUSTOM, idle_limit_ms=idle_limit_ms)
+    if mode == Mode.TIME:
+        duration_s = duration_s or DEFAULT_DURATION_S
+        return SessionConfig(Mode.TIME, duration_s=duration_s, idle_limit_ms=idle_limit_ms)
+    if mode == Mode.WORDS:
+        word_count = word_count or DEFAULT_WORDS
+        return SessionConfig(Mode.WORDS, word_count=word_count, idle_limit_ms=idle_limit_ms)
+    kind = Mode(mode) if mode in MODES else Mode.CUSTOM
+    return SessionConfig(kind, idle_limit_ms=idle_limit_ms)
+
+
+def config_for_options(
+    options: TestOptions, idle_limit_ms: float = DEFAULT_IDLE_LIMIT_MS
+) -> SessionConfig:
+    """The core's configuration for a test with these options (the handler's and the TUI's)."""
+    return config_for(
+        options.mode,
+        duration_s=options.duration,
+        word_count=options.words,
+        idle_limit_ms=idle_limit_ms,
+    )
 
 
 def text_options(mode: str, punctuation: bool, numbers: bool) -> str:

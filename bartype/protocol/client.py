@@ -64,7 +64,7 @@ from bartype.protocol.client_events import (
     StatusChanged,
     Welcomed,
 )
-from bartype.protocol.codec import encode_message, parse_frame
+from bartype.protocol.codec import create_session_data, encode_message, parse_frame
 from bartype.protocol.messages import (
     CREATE_SESSION,
     END_SESSION,
@@ -278,7 +278,7 @@ class ClientProtocol:
             raise ClientStateError("create() with no connection")
         self.flush()  # the old session's last keys still count there
         self._reset(State.CREATING)
-        self._request(Request.CREATE, encode_message(CREATE_SESSION, options.to_json()))
+        self._request(Request.CREATE, encode_message(CREATE_SESSION, create_session_data(options)))
 
     def forget(self) -> None:
         """Drop the session without ending it (its test was finished without the server)."""

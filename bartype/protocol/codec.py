@@ -578,27 +578,34 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], ClientMessage]] = {
 }
 
 
-def _options_json(options: CreateSession) -> dict[str, Any]:
-    data = {
-        "mode": options.mode,
-        "duration": options.duration,
-        "words": options.words,
-        "quoteLength": options.quote_length,
+def create_session_data(options: CreateSession) -> dict[str, Any]:
+    """The ``CREATE_SESSION`` data for these options, without fields the mode does not use."""
+    data: dict[str, Any] = {
+        "mode": str(options.mode),
         "language": options.language,
         "punctuation": options.punctuation,
         "numbers": options.numbers,
-        "seed": options.seed,
-        "code": options.code,
-        "text": options.text,
     }
-    return {k: v for k, v in data.items() if v is not None}
+    if options.mode == "time" and options.duration is not None:
+        data["duration"] = options.duration
+    if options.mode == "words" and options.words is not None:
+        data["words"] = options.words
+    if options.mode == "quote" and options.quote_length is not None:
+        data["quoteLength"] = options.quote_length
+    if options.mode == "code" and options.code is not None:
+        data["code"] = options.code
+    if options.seed is not None:
+        data["seed"] = options.seed
+    if options.text is not None:
+        data["text"] = options.text
+    return data
 
 
 def _room_message_to_json(message: RoomMessage) -> str:
     if isinstance(message, CreateRoom):
         data: dict[str, Any] = {
             "name": message.name,
-            "options": _options_json(message.options),
+            "options": create_session_data(message.options),
             "maxPlayers": message.max_players,
             "countdownS": message.countdown_s,
             "finishDeadlineS": message.finish_deadline_s,
@@ -630,7 +637,7 @@ def client_message_to_json(message: ClientMessage) -> str:
             data["client"] = message.client
         return encode_message(HELLO, data)
     if isinstance(message, CreateSession):
-        return encode_message(CREATE_SESSION, _options_json(message))
+        return encode_message(CREATE_SESSION, create_session_data(message))
     if isinstance(message, StartSession):
         return encode_message(START_SESSION, {})
     if isinstance(message, InputUpdate):

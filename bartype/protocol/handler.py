@@ -34,8 +34,8 @@ from typing import Any, Protocol
 from bartype import __version__
 from bartype.core.keystrokes import KeyKind, Keystroke, keystrokes_from_key
 from bartype.core.normalize import normalize_text, split_words
+from bartype.core.options import Mode
 from bartype.core.session import (
-    Mode,
     Result,
     SessionConfig,
     SessionState,
@@ -683,12 +683,8 @@ class SessionHandler:
             "seed": seed,
             "code": message.code,
         }
-        if message.mode == "code":
-            mode2 = message.code or ""
-        elif message.mode == "quote":
-            mode2 = (made.text_id or "").removeprefix("quote:")
-        else:
-            mode2 = config.mode2
+        label = message.label_for(made.text_id, config.word_count)
+        mode2 = label.mode2
         token = secrets.token_urlsafe(18)
         live = LiveSession(
             id=session_id,
@@ -697,7 +693,7 @@ class SessionHandler:
             text=text,
             mode=message.mode,
             mode2=mode2,
-            language=message.language if message.mode in ("time", "words") else None,
+            language=label.language,
             text_id=made.text_id,
             options=options,
             channel=channel,

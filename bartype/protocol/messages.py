@@ -11,6 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The test options' limits and names, as the protocol uses them (re-exported).
+from bartype.core.options import MAX_DURATION_S as MAX_DURATION_S
+from bartype.core.options import MAX_WORDS as MAX_WORDS
+from bartype.core.options import MIN_DURATION_S as MIN_DURATION_S
+from bartype.core.options import MODE_RULES, TestOptions
+from bartype.core.options import MODES as MODES
+from bartype.core.options import QUOTE_LENGTHS as QUOTE_LENGTHS
+
 PROTOCOL_VERSION = 1
 """The version a client announces in ``HELLO``; bumped on any incompatible change."""
 
@@ -100,9 +108,6 @@ MAX_LEGACY_INPUT_CHARS = 20_000
 MAX_T_MS = 86_400_000.0
 """A keystroke time beyond a day is not a typing test."""
 MAX_SEQ = 2**53 - 1
-MAX_DURATION_S = 3600.0
-MIN_DURATION_S = 1.0
-MAX_WORDS = 1000
 MAX_NAME_CHARS = 40
 MAX_SEED = 2**63 - 1
 MAX_ROOM_PLAYERS = 50
@@ -112,13 +117,9 @@ MAX_RAW_NAME_CHARS = 100
 MAX_COUNTDOWN_S = 30.0
 MIN_FINISH_DEADLINE_S = 5.0
 MAX_FINISH_DEADLINE_S = 600.0
-RACE_MODES = ("words", "quote", "custom", "code")
+RACE_MODES = tuple(str(mode) for mode, rules in MODE_RULES.items() if rules.finish_line)
 """Modes a race may use: those with a finish line (not ``time`` or ``zen``)."""
 
-MODES = ("time", "words", "quote", "custom", "zen", "code")
-QUOTE_LENGTHS = ("short", "medium", "long", "any")
-DEFAULT_DURATION_S = 30.0
-DEFAULT_WORDS = 25
 
 # -- error codes (ERROR.data.code) ----------------------------------------
 
@@ -225,42 +226,8 @@ class Hello:
     client: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CreateSession:
-    """``CREATE_SESSION``: a new session with these options (all validated)."""
-
-    mode: str = "time"
-    duration: float | None = None
-    words: int | None = None
-    quote_length: str | None = None
-    language: str = "english"
-    punctuation: bool = False
-    numbers: bool = False
-    seed: int | None = None
-    code: str | None = None
-    text: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``CREATE_SESSION`` data a client sends, without fields the mode does not use."""
-        data: dict[str, Any] = {
-            "mode": self.mode,
-            "language": self.language,
-            "punctuation": self.punctuation,
-            "numbers": self.numbers,
-        }
-        if self.mode == "time" and self.duration is not None:
-            data["duration"] = self.duration
-        if self.mode == "words" and self.words is not None:
-            data["words"] = self.words
-        if self.mode == "quote" and self.quote_length is not None:
-            data["quoteLength"] = self.quote_length
-        if self.mode == "code" and self.code is not None:
-            data["code"] = self.code
-        if self.seed is not None:
-            data["seed"] = self.seed
-        if self.text is not None:
-            data["text"] = self.text
-        return data
+CreateSession = TestOptions
+"""``CREATE_SESSION``: a new session with these options (all validated by the codec)."""
 
 
 @dataclass(frozen=True, slots=True)

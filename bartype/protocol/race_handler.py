@@ -255,12 +255,7 @@ class RaceHandler:
         if not text or len(text) > MAX_TEXT_CHARS:
             raise TextUnavailable(f"the text must have 1 to {MAX_TEXT_CHARS} characters")
         words = len(split_words(text))
-        if options.mode == "words":
-            mode2 = str(words)
-        elif options.mode == "quote":
-            mode2 = (text_id or "").removeprefix("quote:")
-        else:
-            mode2 = options.code or ""
+        mode2 = options.label_for(text_id, word_count=words).mode2
         config = config_for(options.mode, word_count=words)
         return RaceText(text, config, options.mode, mode2, text_id)
 

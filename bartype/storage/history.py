@@ -22,7 +22,8 @@ from typing import Any, NamedTuple
 
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.metrics import KeyStat, SecondSeries
-from bartype.core.session import Mode, Result, SessionConfig
+from bartype.core.options import Mode
+from bartype.core.session import Result, SessionConfig
 
 
 class HistoryError(Exception):

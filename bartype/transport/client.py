@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bartype.core.options import TestOptions
 from bartype.protocol.client import (
     BATCH_SIZE,
     FLUSH_DELAY_S,
@@ -49,7 +50,7 @@ from bartype.protocol.client_events import (
     StatusChanged,
     Welcomed,
 )
-from bartype.protocol.messages import PROTOCOL_VERSION, CloseCode, CreateSession, ErrorCode
+from bartype.protocol.messages import PROTOCOL_VERSION, CloseCode, ErrorCode
 from bartype.protocol.server_codec import message_type
 from bartype.transport.base import (
     ChannelClosed,
@@ -74,14 +75,8 @@ log = logging.getLogger("bartype.transport")
 REQUEST_TIMEOUT_S = 10.0
 
 
-@dataclass(frozen=True)
-class SessionOptions(CreateSession):
-    """What test to ask for: ``CREATE_SESSION``'s fields, a 30 s timed test by default.
-
-    ``text`` overrides generation in any mode but zen.
-    """
-
-    duration: float | None = 30
+SessionOptions = TestOptions
+"""What test to ask for: ``CREATE_SESSION``'s fields (a 30 s timed test by default)."""
 
 
 @dataclass(frozen=True)

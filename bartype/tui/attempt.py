@@ -9,38 +9,16 @@ typing screen was shown, as the transport expects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from bartype.core.analyzer import IncrementalAnalyzer
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.metrics import LiveMetrics
-from bartype.core.session import SessionConfig, SessionState, TypingSession, config_for
-from bartype.transport.client import SessionOptions
+from bartype.core.options import TestOptions
+from bartype.core.session import SessionState, TypingSession, config_for_options
 
-
-@dataclass(frozen=True)
-class TestSpec(SessionOptions):
-    """The session options of a test, with what the app derives from them."""
-
-    __test__ = False  # not a test class, whatever pytest thinks of the name
-
-    @property
-    def label(self) -> str:
-        """A short description: "time 30", "words 25", "quote medium", "code python"."""
-        if self.mode == "time":
-            return f"time {self.duration:g}"
-        if self.mode == "words":
-            return f"words {self.words}"
-        if self.mode == "quote":
-            return f"quote {self.quote_length or 'any'}"
-        if self.mode == "code":
-            return f"code {self.code}"
-        return self.mode
-
-    def session_config(self) -> SessionConfig:
-        """The core's configuration for this test (the same as the handler's)."""
-        return config_for(self.mode, duration_s=self.duration, word_count=self.words)
+TestSpec = TestOptions
+"""The options of the test the app runs (the same value the protocol sends)."""
 
 
 class Attempt:
@@ -60,7 +38,7 @@ class Attempt:
         self.mode2 = mode2
         """The handler's label for this test (a quote's id, ...), for results kept here."""
         self.text_id = text_id
-        self.config = spec.session_config()
+        self.config = config_for_options(spec)
         self.session = TypingSession(self.config, text)
         self.keys: list[tuple[str, float]] = []
         self.final: dict[str, Any] | None = None

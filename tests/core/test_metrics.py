@@ -14,7 +14,8 @@ from bartype.core.metrics import (
     round_to_2,
     words_per_minute,
 )
-from bartype.core.session import Mode, SessionConfig, SessionState, TypingSession, replay
+from bartype.core.options import Mode
+from bartype.core.session import SessionConfig, SessionState, TypingSession, replay
 
 
 def timed_keys(pairs: list[tuple[float, str]]) -> list[Keystroke]:

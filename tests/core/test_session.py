@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bartype.core.keystrokes import KeyKind, Keystroke, keystrokes_from_key, type_text
+from bartype.core.options import Mode
 from bartype.core.session import (
-    Mode,
     SessionClosedError,
     SessionConfig,
     SessionState,
@@ -203,5 +203,6 @@ def test_config_for_protocol_mode_names() -> None:
     assert config_for("time", duration_s=15).duration_s == 15
     assert config_for("time").duration_s == 30
     assert config_for("words").word_count == 25
-    assert config_for("code").mode is Mode.CUSTOM
+    assert config_for("code").mode is Mode.CODE
+    assert config_for("nonsense").mode is Mode.CUSTOM
     assert config_for("zen").mode is Mode.ZEN

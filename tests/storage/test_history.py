@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bartype.core.keystrokes import type_text
-from bartype.core.session import Mode, Result, SessionConfig, TypingSession, replay
+from bartype.core.options import Mode
+from bartype.core.session import Result, SessionConfig, TypingSession, replay
 from bartype.protocol.handler import token_digest
 from bartype.storage.history import MIGRATIONS, SCHEMA_VERSION, History, HistoryError, migrate
 

@@ -73,7 +73,8 @@ def test_results_screen(tmp_path: Path, snap_compare) -> None:  # type: ignore[n
 
 def _fill_history(path: Path) -> None:
     from bartype.core.keystrokes import type_text
-    from bartype.core.session import Mode, SessionConfig, replay
+    from bartype.core.options import Mode
+    from bartype.core.session import SessionConfig, replay
     from bartype.storage.history import History
 
     texts = ["the quick brown fox jumps over the lazy dog and runs far away"] * 8
