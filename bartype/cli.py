@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bartype import __version__
+from bartype.core.options import QUOTE_LENGTHS
 
 if TYPE_CHECKING:
     from bartype.protocol.handler import HandlerConfig
     from bartype.transport.client import SessionClient
-
-QUOTE_LENGTHS = ("short", "medium", "long", "any")
 
 
 def _positive_float(value: str) -> float:

@@ -62,7 +62,8 @@ DEFAULT_IDLE_LIMIT_MS = 60_000.0
 MAX_WPM = 350.0
 MAX_WPM_WORDS_10 = 420.0
 MIN_ACCURACY = 75.0
-MIN_DURATION_S = 1.0
+MIN_RESULT_DURATION_S = 1.0
+"""A result over less time than this is invalid (Monkeytype: "test too short")."""
 MIN_TIMED_S = 15.0
 MIN_WORDS = 10
 
@@ -160,7 +161,7 @@ def invalid_reasons(
     reasons: list[str] = []
     if state is not SessionState.COMPLETED:
         reasons.append("ended early")
-    too_short = metrics.duration_s < MIN_DURATION_S
+    too_short = metrics.duration_s < MIN_RESULT_DURATION_S
     if config.mode is Mode.TIME:
         too_short = too_short or (config.duration_s or 0) < MIN_TIMED_S
     elif config.mode is Mode.WORDS:

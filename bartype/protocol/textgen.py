@@ -42,9 +42,9 @@ class TextSource(Protocol):
 def words_for(options: CreateSession) -> int:
     """How many words to generate for a words or time test."""
     if options.mode == "words":
-        return options.words or 25
-    duration = options.duration or 30.0
-    return min(MAX_WORDS, max(MIN_TIME_MODE_WORDS, int(duration * TIME_MODE_WORDS_PER_S)))
+        return options.word_count
+    words = int(options.duration_s * TIME_MODE_WORDS_PER_S)
+    return min(MAX_WORDS, max(MIN_TIME_MODE_WORDS, words))
 
 
 class LibraryTexts:

@@ -13,20 +13,35 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-MODES = ("time", "words", "quote", "zen", "code")
-QUOTE_LENGTHS = ("short", "medium", "long", "any")
+from bartype.core.options import (
+    DEFAULT_CODE,
+    DEFAULT_DURATION_S,
+    DEFAULT_LANGUAGE,
+    DEFAULT_QUOTE_LENGTH,
+    DEFAULT_WORDS,
+    MAX_DURATION_S,
+    MAX_WORDS,
+    MIN_DURATION_S,
+    MODE_RULES,
+    QUOTE_LENGTHS,
+    Mode,
+    TestOptions,
+)
+
+MODES = tuple(str(mode) for mode, rules in MODE_RULES.items() if rules.savable)
+"""The modes a settings file may hold as the next test (custom needs a file)."""
 
 
 @dataclass(frozen=True)
 class Settings:
     """What the next test looks like, and how the app looks."""
 
-    mode: str = "time"
-    duration: float = 30.0
-    words: int = 25
-    quote_length: str = "medium"
-    language: str = "english"
-    code: str = "python"
+    mode: str = str(Mode.TIME)
+    duration: float = DEFAULT_DURATION_S
+    words: int = DEFAULT_WORDS
+    quote_length: str = DEFAULT_QUOTE_LENGTH
+    language: str = DEFAULT_LANGUAGE
+    code: str = DEFAULT_CODE
     punctuation: bool = False
     numbers: bool = False
     theme: str = "textual-dark"
@@ -35,11 +50,19 @@ class Settings:
         """A copy with some fields changed."""
         return replace(self, **changes)
 
-
-# The protocol's limits: a setting outside them could never start a test.
-MIN_DURATION_S = 1.0
-MAX_DURATION_S = 3600.0
-MAX_WORDS = 1000
+    def test_options(self, seed: int | None = None) -> TestOptions:
+        """The test these settings ask for."""
+        return TestOptions(
+            mode=self.mode,
+            duration=self.duration,
+            words=self.words,
+            quote_length=self.quote_length,
+            language=self.language,
+            code=self.code,
+            punctuation=self.punctuation,
+            numbers=self.numbers,
+            seed=seed,
+        )
 
 
 def _valid(name: str, value: Any) -> bool:

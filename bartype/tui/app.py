@@ -692,14 +692,4 @@ def _in_words(error: BaseException) -> str:
 
 def spec_from_settings(settings: Settings, seed: int | None = None) -> TestSpec:
     """The test the settings describe."""
-    return TestSpec(
-        mode=settings.mode,
-        duration=settings.duration,
-        words=settings.words,
-        quote_length=settings.quote_length,
-        language=settings.language,
-        punctuation=settings.punctuation,
-        numbers=settings.numbers,
-        seed=seed,
-        code=settings.code,
-    )
+    return settings.test_options(seed)

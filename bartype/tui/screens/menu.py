@@ -17,7 +17,8 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from bartype.storage.settings import MODES, QUOTE_LENGTHS, Settings
+from bartype.core.options import QUOTE_LENGTHS
+from bartype.storage.settings import MODES, Settings
 
 DURATIONS = (15.0, 30.0, 60.0, 120.0)
 WORD_COUNTS = (10, 25, 50, 100)
