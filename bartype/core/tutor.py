@@ -1,0 +1,543 @@
+"""The adaptive tutor: per-key profiles and the policy that chooses what to practise.
+
+A script drives it without any screen::
+
+    tutor = Tutor(words, language="english", seed=7)
+    text = tutor.next_text()                 # a lesson made of unlocked letters
+    tutor.record(text, [("t", 0), ("h", 180.5), ...])   # what was typed, ms since start
+    tutor.state()                            # unlocked letters, focus, speed per key
+    saved = tutor.to_json()                  # and Tutor.from_json(saved, words) later
+
+The policy (docs/tutor.md explains it and how it differs from keybr's):
+
+* **Profile.** For each letter, the time to type it is the interval from the
+  keystroke before it, over presses right the first time (a position where a
+  wrong key was pressed first counts as a miss for the letter it should have
+  been, and is not timed, as in keybr). Intervals over 3 s are pauses, not
+  typing, and are dropped. Each lesson's mean goes through keybr's
+  exponential filter (``value = a * mean + (1 - a) * value``, the first
+  value as is): once per lesson with ``a = 0.1`` for the speed keybr would
+  show, and once per timed press with ``a = 0.05`` (``a = 1 - 0.95 ** n`` for
+  a lesson with ``n`` presses) for the speed the policy decides with, because
+  a key improves with each press, not with each lesson.
+* **Readiness.** ``confidence = target time / time to type`` (keybr's); a
+  letter is *ready* when its confidence is at least 1, its accuracy at least
+  the floor, and it has at least ``MIN_TIMED`` timed presses.
+* **Unlocking.** The first letters (most frequent first) are unlocked from the
+  start. The *load* is how far the unlocked letters are from ready
+  (``sum(1 - readiness)``); a new letter is expected to add the load the
+  letters unlocked so far had when first typed. The next letter unlocks when
+  every unlocked one is ready (keybr's rule), or sooner, when the load with the
+  new letter stays within one letter's worth (``LOAD_LIMIT``).
+* **Focus and text.** The focus is the least ready unlocked letter. Each word
+  of a lesson (real words of the list made of unlocked letters, and
+  pseudo-words from :class:`~bartype.core.ngram.LetterModel` leaning toward
+  weak letters) is drawn with a weight that grows with the practice it gives
+  where it is needed: the sum over its letters of how far each is from ready,
+  per keystroke.
+
+Pure: no I/O, no clock, randomness from the seed.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from bartype.core.analyzer import Effect, IncrementalAnalyzer
+from bartype.core.keystrokes import keystrokes_from_key
+from bartype.core.ngram import LetterModel, practice_form
+from bartype.core.normalize import normalize_text
+
+__all__ = [
+    "KeyProfile",
+    "KeyState",
+    "Tutor",
+    "TutorError",
+    "TutorSettings",
+    "TutorState",
+]
+
+FORMAT_VERSION = 1
+
+KEYBR_ALPHA = 0.1
+"""keybr's filter constant, applied once per lesson."""
+PRESS_ALPHA = 0.05
+"""The same filter applied once per timed press: the speed the policy decides with."""
+ACCURACY_DECAY = 0.02
+"""Per press: accuracy remembers about the last 50 presses of a key."""
+PAUSE_MS = 3000.0
+"""A longer interval is a pause, not the time it took to find the key."""
+MIN_TIMED = 5
+"""A letter needs this many timed presses before it can count as ready."""
+LOAD_LIMIT = 1.0
+"""At most about one letter's worth of learning in progress when unlocking early."""
+STRETCH = 1.25
+"""Once every letter is unlocked and ready, practice aims this far above the target."""
+PSEUDO_WORDS = 40
+"""Pseudo-words drawn for each lesson."""
+MAX_REAL_WORDS = 1000
+"""Real words considered per lesson, most common first (keybr takes 1,000)."""
+MAX_USES = 2
+"""A word appears at most this often in one lesson."""
+
+
+class TutorError(ValueError):
+    """Settings or saved data the tutor cannot use; the message says what to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class TutorSettings:
+    """What the learner can configure.
+
+    ``target_cpm`` and ``first_letters`` are keybr's (175 characters a minute,
+    6 letters). ``alphabet_size`` is keybr's too: the share of the remaining
+    letters unlocked from the start (1.0 starts with every letter).
+    ``natural_words`` mixes real words into the pseudo-words.
+    ``lesson_letters`` is the number of letters in a lesson, spaces not
+    counted (keybr's 100).
+    """
+
+    target_cpm: float = 175.0
+    min_accuracy: float = 0.95
+    first_letters: int = 6
+    alphabet_size: float = 0.0
+    natural_words: bool = True
+    lesson_letters: int = 100
+
+    def __post_init__(self) -> None:
+        if not 30 <= self.target_cpm <= 1500:
+            raise TutorError(f"target speed {self.target_cpm} cpm: choose 30-1500 cpm.")
+        if not 0.5 <= self.min_accuracy <= 1.0:
+            raise TutorError(f"accuracy floor {self.min_accuracy}: choose 0.5-1.0.")
+        if not 1 <= self.first_letters <= 100:
+            raise TutorError(f"first letters {self.first_letters}: choose 1-100.")
+        if not 0.0 <= self.alphabet_size <= 1.0:
+            raise TutorError(f"alphabet size {self.alphabet_size}: choose 0.0-1.0.")
+        if not 10 <= self.lesson_letters <= 2000:
+            raise TutorError(f"lesson length {self.lesson_letters}: choose 10-2000 letters.")
+
+    @property
+    def target_ms(self) -> float:
+        """Time to type one key at the target speed."""
+        return 60_000.0 / self.target_cpm
+
+
+@dataclass(slots=True)
+class KeyProfile:
+    """What the tutor knows about one letter, over every lesson recorded."""
+
+    hits: int = 0
+    misses: int = 0
+    timed: int = 0
+    lessons: int = 0
+    filtered_ms: float | None = None  # keybr's filter, once per lesson
+    best_ms: float | None = None  # lowest filtered_ms so far (keybr's "best")
+    recent_ms: float | None = None  # the same filter once per timed press
+    first_ms: float | None = None  # the first lesson's mean
+    hit_weight: float = 0.0  # decayed counts behind the accuracy
+    miss_weight: float = 0.0
+
+    @property
+    def accuracy(self) -> float:
+        """Share of recent presses right the first time (1.0 before any press)."""
+        total = self.hit_weight + self.miss_weight
+        return 1.0 if total <= 0 else self.hit_weight / total
+
+    def add_lesson(self, hits: int, misses: int, times: Sequence[float]) -> None:
+        """Fold one lesson's presses of this letter into the profile."""
+        self.hits += hits
+        self.misses += misses
+        presses = hits + misses
+        if presses:
+            decay = (1.0 - ACCURACY_DECAY) ** presses
+            self.hit_weight = self.hit_weight * decay + hits
+            self.miss_weight = self.miss_weight * decay + misses
+        if not times:
+            return
+        mean = sum(times) / len(times)
+        self.lessons += 1
+        self.timed += len(times)
+        if self.filtered_ms is None or self.recent_ms is None:
+            self.filtered_ms = self.recent_ms = self.first_ms = mean
+        else:
+            self.filtered_ms = KEYBR_ALPHA * mean + (1 - KEYBR_ALPHA) * self.filtered_ms
+            weight = 1.0 - (1.0 - PRESS_ALPHA) ** len(times)
+            self.recent_ms = weight * mean + (1 - weight) * self.recent_ms
+        self.best_ms = self.filtered_ms if self.best_ms is None else min(self.best_ms, self.filtered_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyState:
+    """One letter as the learner sees it.
+
+    ``speed_cpm`` is the speed the policy decides with; ``keybr_cpm`` the one
+    keybr's filter gives (both ``None`` before the letter was timed).
+    """
+
+    letter: str
+    unlocked: bool
+    speed_cpm: float | None
+    keybr_cpm: float | None
+    confidence: float
+    accuracy: float
+    presses: int
+    ready: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TutorState:
+    """Where the learner stands: letters in unlocking order, which are unlocked, the focus."""
+
+    letters: tuple[str, ...]
+    unlocked: tuple[str, ...]
+    focus: str | None
+    next_letter: str | None
+    keys: Mapping[str, KeyState] = field(default_factory=dict)
+    lessons: int = 0
+
+    def describe_next(self, target_cpm: float, min_accuracy: float) -> str:
+        """What the next unlock needs, in a sentence."""
+        if self.next_letter is None:
+            return "Every letter is unlocked."
+        waiting = [k.letter for k in self.keys.values() if k.unlocked and not k.ready]
+        return (
+            f"{self.next_letter!r} unlocks when {', '.join(waiting) or 'every letter'} "
+            f"reach{'es' if len(waiting) == 1 else ''} {target_cpm:g} cpm "
+            f"at {min_accuracy:.0%} accuracy."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    word: str
+    counts: tuple[tuple[str, int], ...]
+
+
+def _candidate(word: str) -> _Candidate:
+    counts: dict[str, int] = {}
+    for ch in word:
+        counts[ch] = counts.get(ch, 0) + 1
+    return _Candidate(word, tuple(counts.items()))
+
+
+class Tutor:
+    """Adaptive practice for one language and keyboard layout.
+
+    Args:
+        words: the language's word list, most common first (e.g. from
+            :meth:`bartype.core.texts.TextLibrary.words`).
+        language, layout: names the profile belongs to (stored, not interpreted).
+        seed: makes every lesson reproducible: lesson ``n`` of a seed is
+            always the same text for the same profile.
+        settings: target speed, accuracy floor, letters to start with...
+    """
+
+    def __init__(
+        self,
+        words: Sequence[str],
+        *,
+        language: str = "english",
+        layout: str = "qwerty",
+        seed: int = 0,
+        settings: TutorSettings | None = None,
+    ) -> None:
+        self.language = language
+        self.layout = layout
+        self.seed = seed
+        self.settings = settings or TutorSettings()
+        try:
+            self.model = LetterModel.from_words(words)
+        except ValueError:
+            raise TutorError("The word list has no words made of letters.") from None
+        self.letters: tuple[str, ...] = self.model.letters
+        self._alphabet = frozenset(self.letters)
+        self._real = [_candidate(w) for w in _real_words(words)]
+        self._real_cache: tuple[frozenset[str], list[_Candidate]] | None = None
+        self.profiles: dict[str, KeyProfile] = {ch: KeyProfile() for ch in self.letters}
+        self.lessons = 0
+        self._unlocked: list[str] = []
+        self._update_unlocked()
+
+    # --- reading the state ------------------------------------------------
+
+    @property
+    def unlocked(self) -> tuple[str, ...]:
+        """Unlocked letters, in the order they were unlocked."""
+        return tuple(self._unlocked)
+
+    def confidence(self, letter: str) -> float:
+        """keybr's confidence (target time / time to type) at the policy's speed; 0 if untimed."""
+        recent = self.profiles[letter].recent_ms
+        return 0.0 if not recent else self.settings.target_ms / recent
+
+    def readiness(self, letter: str) -> float:
+        """How close a letter is to ready, 0-1 (1 = ready)."""
+        profile = self.profiles[letter]
+        if profile.timed == 0:
+            return 0.0
+        value = min(
+            1.0, self.confidence(letter), profile.accuracy / self.settings.min_accuracy
+        )
+        if profile.timed < MIN_TIMED:
+            value = min(value, 0.99)
+        return value
+
+    def is_ready(self, letter: str) -> bool:
+        """Fast enough, accurate enough, and measured often enough."""
+        return self.readiness(letter) >= 1.0
+
+    @property
+    def focus(self) -> str | None:
+        """The least ready unlocked letter (ties: the more frequent one)."""
+        if not self._unlocked:
+            return None
+        order = {ch: i for i, ch in enumerate(self.letters)}
+        return min(
+            self._unlocked,
+            key=lambda ch: (self.readiness(ch), self.confidence(ch), order[ch]),
+        )
+
+    def state(self) -> TutorState:
+        """Unlocked letters, the focus, and every letter's speed and confidence."""
+        unlocked = set(self._unlocked)
+        keys: dict[str, KeyState] = {}
+        for ch in self.letters:
+            p = self.profiles[ch]
+            keys[ch] = KeyState(
+                letter=ch,
+                unlocked=ch in unlocked,
+                speed_cpm=None if not p.recent_ms else round(60_000 / p.recent_ms, 1),
+                keybr_cpm=None if not p.filtered_ms else round(60_000 / p.filtered_ms, 1),
+                confidence=round(self.confidence(ch), 3),
+                accuracy=round(p.accuracy, 3),
+                presses=p.hits + p.misses,
+                ready=self.is_ready(ch),
+            )
+        locked = [ch for ch in self.letters if ch not in unlocked]
+        return TutorState(
+            letters=self.letters,
+            unlocked=self.unlocked,
+            focus=self.focus,
+            next_letter=locked[0] if locked else None,
+            keys=keys,
+            lessons=self.lessons,
+        )
+
+    # --- recording what was typed -------------------------------------------
+
+    def record(self, text: str, keys: Iterable[tuple[str, float]]) -> None:
+        """Learn from one typed text: ``keys`` are ``(key, t_ms)`` pairs as in INPUT_UPDATE.
+
+        ``key`` is the typed character, ``"Backspace"`` or ``"CtrlBackspace"``;
+        ``t_ms`` milliseconds on any clock, never decreasing. Any text counts
+        (a lesson, or a normal test): only letters of this language are profiled.
+        """
+        normalized = normalize_text(text)
+        if not normalized:
+            return
+        analyzer = IncrementalAnalyzer(normalized)
+        hits: dict[str, int] = {}
+        misses: dict[str, int] = {}
+        times: dict[str, list[float]] = {}
+        missed: set[tuple[int, int]] = set()
+        previous_t: float | None = None
+        alphabet = self._alphabet
+        for name, t in keys:
+            for key in keystrokes_from_key(name, float(t)):
+                position = (analyzer.index, len(analyzer.inputs[-1]))
+                outcome = analyzer.apply(key)
+                effect = outcome.effect
+                if effect is Effect.TYPED or effect is Effect.COMMITTED:
+                    expected = outcome.expected
+                    if expected is not None and expected in alphabet:
+                        if not outcome.correct:
+                            if position not in missed:
+                                missed.add(position)
+                                misses[expected] = misses.get(expected, 0) + 1
+                        elif position not in missed:
+                            hits[expected] = hits.get(expected, 0) + 1
+                            if previous_t is not None and 0.0 < key.t - previous_t <= PAUSE_MS:
+                                times.setdefault(expected, []).append(key.t - previous_t)
+                if effect is not Effect.BLOCKED:
+                    previous_t = key.t
+                if outcome.finished:
+                    break
+        for ch in set(hits) | set(misses):
+            self.profiles[ch].add_lesson(hits.get(ch, 0), misses.get(ch, 0), times.get(ch, ()))
+        self.lessons += 1
+        self._update_unlocked()
+
+    # --- the policy ---------------------------------------------------------
+
+    def _load(self, letter: str) -> float:
+        return 1.0 - self.readiness(letter)
+
+    def _new_letter_load(self) -> float:
+        """The load a letter adds when unlocked: what earlier letters had when first typed."""
+        target = self.settings.target_ms
+        first = [
+            min(1.0, target / p.first_ms)
+            for ch in self._unlocked
+            if (p := self.profiles[ch]).first_ms
+        ]
+        if not first:
+            return 1.0
+        return 1.0 - statistics.median(first)
+
+    def _update_unlocked(self) -> None:
+        """Unlock letters as the rules allow; an unlocked letter stays unlocked."""
+        settings = self.settings
+        forced = max(
+            settings.first_letters,
+            settings.first_letters
+            + round((len(self.letters) - settings.first_letters) * settings.alphabet_size),
+        )
+        unlocked = self._unlocked
+        for ch in self.letters[:forced]:
+            if ch not in unlocked:
+                unlocked.append(ch)
+        for ch in self.letters:  # a letter already fast (from other tests) is in
+            if ch not in unlocked and self.is_ready(ch):
+                unlocked.append(ch)
+        load = sum(self._load(ch) for ch in unlocked)
+        new_load = self._new_letter_load()
+        for ch in self.letters:
+            if ch in unlocked:
+                continue
+            all_ready = all(self.is_ready(u) for u in unlocked)
+            if not (all_ready or load + new_load <= LOAD_LIMIT):
+                break
+            unlocked.append(ch)
+            load += new_load
+
+    def _needs(self) -> dict[str, float]:
+        """How much each unlocked letter needs practice: its distance from ready."""
+        unlocked = self._unlocked
+        everything = len(unlocked) == len(self.letters)
+        if everything and all(self.is_ready(ch) for ch in unlocked):
+            # All done: keep lifting the slowest letters above the target.
+            return {ch: max(0.0, STRETCH - self.confidence(ch)) for ch in unlocked}
+        return {ch: self._load(ch) for ch in unlocked}
+
+    def _real_candidates(self, unlocked: frozenset[str]) -> list[_Candidate]:
+        cached = self._real_cache
+        if cached is not None and cached[0] == unlocked:
+            return cached[1]
+        found: list[_Candidate] = []
+        if self.settings.natural_words:
+            for cand in self._real:
+                if all(ch in unlocked for ch, _ in cand.counts):
+                    found.append(cand)
+                    if len(found) >= MAX_REAL_WORDS:
+                        break
+        self._real_cache = (unlocked, found)
+        return found
+
+    def next_text(self) -> str:
+        """The next lesson: words of unlocked letters, weighted toward the weak ones."""
+        rng = random.Random(self.seed * 1_000_003 + self.lessons)
+        unlocked = frozenset(self._unlocked)
+        needs = self._needs()
+        focus = self.focus
+        boost = {ch: 1.0 + 4.0 * n for ch, n in needs.items()}
+        pool = list(self._real_candidates(unlocked))
+        known = {c.word for c in pool}
+        for word in self.model.words(rng, unlocked, PSEUDO_WORDS, boost=boost):
+            if word not in known:
+                pool.append(_candidate(word))
+        if not pool:  # a language whose first letters make no word: single letters
+            pool = [_candidate(ch) for ch in sorted(unlocked)]
+        weights = [_value(c, needs, focus) for c in pool]
+        if not any(weights):
+            weights = [1.0] * len(pool)
+        chosen: list[str] = []
+        uses: dict[int, int] = {}
+        letters = 0
+        previous = -1
+        while letters < self.settings.lesson_letters:
+            index = rng.choices(range(len(pool)), weights)[0]
+            if len(pool) > 1 and (index == previous or uses.get(index, 0) >= MAX_USES):
+                # Redraw once, then accept: small pools must still fill a lesson.
+                index = rng.choices(range(len(pool)), weights)[0]
+                if index == previous and len(pool) > 1:
+                    index = (index + 1) % len(pool)
+            uses[index] = uses.get(index, 0) + 1
+            previous = index
+            chosen.append(pool[index].word)
+            letters += len(pool[index].word)
+        return " ".join(chosen)
+
+    # --- saving and restoring ----------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything needed to carry on later, as JSON-ready data."""
+        return {
+            "version": FORMAT_VERSION,
+            "language": self.language,
+            "layout": self.layout,
+            "seed": self.seed,
+            "lessons": self.lessons,
+            "settings": asdict(self.settings),
+            "unlocked": list(self._unlocked),
+            "keys": {
+                ch: asdict(p) for ch, p in self.profiles.items() if p.hits or p.misses
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], words: Sequence[str]) -> Tutor:
+        """A tutor restored from :meth:`to_json`'s data and the same word list."""
+        if not isinstance(data, Mapping) or data.get("version") != FORMAT_VERSION:
+            raise TutorError(
+                f"Saved tutor data is not version {FORMAT_VERSION}; start a new profile."
+            )
+        try:
+            settings = TutorSettings(**dict(data["settings"]))
+            tutor = cls(
+                words,
+                language=str(data["language"]),
+                layout=str(data["layout"]),
+                seed=int(data["seed"]),
+                settings=settings,
+            )
+            tutor.lessons = int(data["lessons"])
+            names = {f.name for f in fields(KeyProfile)}
+            for ch, raw in dict(data["keys"]).items():
+                if ch not in tutor.profiles or set(raw) != names:
+                    raise TutorError(f"saved key {ch!r} does not fit this word list")
+                tutor.profiles[ch] = KeyProfile(**raw)
+            saved = [str(ch) for ch in data["unlocked"]]
+        except TutorError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TutorError(f"Saved tutor data is damaged ({exc}); start a new profile.") from None
+        unknown = [ch for ch in saved if ch not in tutor.profiles]
+        if unknown:
+            raise TutorError(f"Saved letters {unknown} are not in this word list.")
+        tutor._unlocked = saved
+        tutor._update_unlocked()
+        return tutor
+
+
+def _value(candidate: _Candidate, needs: Mapping[str, float], focus: str | None) -> float:
+    """Practice where it is needed, per keystroke (the space after the word included)."""
+    gain = 0.0
+    length = 0
+    for ch, n in candidate.counts:
+        gain += needs.get(ch, 0.0) * n
+        length += n
+    return (gain / (length + 1)) ** 2
+
+
+def _real_words(words: Sequence[str]) -> list[str]:
+    """Distinct practice forms of the list's words made of letters, longer than 2."""
+    seen: dict[str, None] = {}
+    for raw in words:
+        word = practice_form(raw.strip())
+        if len(word) > 2 and word.isalpha():
+            seen.setdefault(word, None)
+    return list(seen)
