@@ -49,6 +49,7 @@ class LetterModel:
 
     def __init__(self, rows: dict[str, dict[str, float]], frequency: dict[str, float]) -> None:
         self._rows = rows
+        self._prefixes: dict[str, list[tuple[str, float]]] = {}
         self.frequency: Mapping[str, float] = frequency
         """Share of each letter in the weighted words (sums to 1)."""
 
@@ -124,22 +125,70 @@ class LetterModel:
         boost: Mapping[str, float] | None = None,
         min_length: int = MIN_LENGTH,
         max_length: int = MAX_LENGTH,
+        containing: str | None = None,
     ) -> str | None:
         """One pronounceable word made only of ``allowed`` letters, or ``None``.
 
         ``boost`` multiplies the weight of some letters (the tutor's weak
-        keys) each time one may come next. A word that is a run of one letter,
-        or that repeats a letter three times in a row, is drawn again.
+        keys) each time one may come next. With ``containing``, the word holds
+        that letter (drawn freely first, then, as keybr does, grown from a
+        word start that ends in it). A word that is a run of one letter, or
+        that repeats a letter three times in a row, is drawn again.
         """
         usable = frozenset(ch for ch in allowed if ch in self.frequency)
-        if not usable:
+        if not usable or (containing is not None and containing not in usable):
             return None
         min_length = min(min_length, max_length)
-        for _ in range(ATTEMPTS):
-            word = self._draw(rng, usable, boost or {}, min_length, max_length)
-            if word and _looks_like_a_word(word):
+        for attempt in range(ATTEMPTS):
+            start = ""
+            if containing is not None and attempt >= ATTEMPTS // 2:
+                # keybr's way: begin with a start of a word that ends in the letter.
+                start = self._prefix_with(rng, containing, usable)
+            word = self._draw(rng, usable, boost or {}, min_length, max_length, start)
+            if (
+                word
+                and _looks_like_a_word(word)
+                and (containing is None or containing in word)
+            ):
                 return word
         return None
+
+    def _prefix_with(self, rng: random.Random, letter: str, allowed: frozenset[str]) -> str:
+        """A word start ending in ``letter``: a real one of 1-3 letters, or a piece of a word.
+
+        Real starts and pieces from inside words weigh half each.
+        """
+        prefixes = self._prefixes.get(letter)
+        if prefixes is None:
+            found: dict[str, float] = {}
+
+            def walk(prefix: str, weight: float) -> None:
+                row = self._rows.get(_START + prefix, {})
+                total = sum(row.values())
+                for ch, w in row.items():
+                    if ch == _END:
+                        continue
+                    grown, p = prefix + ch, weight * w / total
+                    if ch == letter:
+                        found[grown] = found.get(grown, 0.0) + p
+                    if len(grown) < ORDER - 1:
+                        walk(grown, p)
+
+            walk("", 1.0)
+            # Inside words too (``"raz"`` of "crazy"), for letters that rarely begin one.
+            starts = sum(found.values())
+            inside: dict[str, float] = {}
+            for context, row in self._rows.items():
+                if len(context) == ORDER - 2 and _START not in context and letter in row:
+                    inside[context + letter] = row[letter]
+            total = sum(inside.values())
+            for prefix, w in inside.items():
+                found[prefix] = found.get(prefix, 0.0) + starts * w / total
+            prefixes = self._prefixes[letter] = list(found.items())
+        usable = [(p, w) for p, w in prefixes if all(ch in allowed for ch in p)]
+        if not usable:
+            return letter
+        return rng.choices([p for p, _ in usable], [w for _, w in usable])[0]
 
     def _draw(
         self,
@@ -148,8 +197,9 @@ class LetterModel:
         boost: Mapping[str, float],
         min_length: int,
         max_length: int,
+        start: str = "",
     ) -> str:
-        word = ""
+        word = start
         while len(word) < max_length:
             weights = self.next_weights(word, allowed)
             if not weights:
@@ -188,13 +238,14 @@ class LetterModel:
         count: int,
         *,
         boost: Mapping[str, float] | None = None,
+        containing: str | None = None,
     ) -> list[str]:
         """Up to ``count`` distinct words (fewer if the letters allow fewer)."""
         out: dict[str, None] = {}
         for _ in range(count * 3):
             if len(out) >= count:
                 break
-            word = self.word(rng, allowed, boost=boost)
+            word = self.word(rng, allowed, boost=boost, containing=containing)
             if word is not None:
                 out[word] = None
         return list(out)

@@ -15,20 +15,21 @@ The policy (docs/tutor.md explains it and how it differs from keybr's):
   wrong key was pressed first counts as a miss for the letter it should have
   been, and is not timed, as in keybr). Intervals over 3 s are pauses, not
   typing, and are dropped. Each lesson's mean goes through keybr's
-  exponential filter (``value = a * mean + (1 - a) * value``, the first
-  value as is): once per lesson with ``a = 0.1`` for the speed keybr would
-  show, and once per timed press with ``a = 0.05`` (``a = 1 - 0.95 ** n`` for
-  a lesson with ``n`` presses) for the speed the policy decides with, because
-  a key improves with each press, not with each lesson.
+  exponential filter (``value = a * mean + (1 - a) * value``): once per
+  lesson with ``a = 0.1``, the first value as is, for the speed keybr would
+  show; and once per timed press with ``a = 0.05``, normalised by the weight
+  seen so far (so one lucky first press is not taken for a long history),
+  for the speed the policy decides with, because a key improves with each
+  press, not with each lesson.
 * **Readiness.** ``confidence = target time / time to type`` (keybr's); a
   letter is *ready* when its confidence is at least 1, its accuracy at least
   the floor, and it has at least ``MIN_TIMED`` timed presses.
 * **Unlocking.** The first letters (most frequent first) are unlocked from the
-  start. The *load* is how far the unlocked letters are from ready
-  (``sum(1 - readiness)``); a new letter is expected to add the load the
-  letters unlocked so far had when first typed. The next letter unlocks when
-  every unlocked one is ready (keybr's rule), or sooner, when the load with the
-  new letter stays within one letter's worth (``LOAD_LIMIT``).
+  start. The next letter unlocks when every unlocked one is close to ready
+  (``CLOSE``; keybr waits for all to be ready). Until it has been typed, a new
+  letter counts as ready as the unlocked letters were when first typed: for a
+  beginner, far from it, so letters come one at a time; for a typist who
+  already knew the first letters, close, so several unlock at once.
 * **Focus and text.** The focus is the least ready unlocked letter. Each word
   of a lesson (real words of the list made of unlocked letters, and
   pseudo-words from :class:`~bartype.core.ngram.LetterModel` leaning toward
@@ -41,6 +42,8 @@ Pure: no I/O, no clock, randomness from the seed.
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -67,16 +70,16 @@ KEYBR_ALPHA = 0.1
 """keybr's filter constant, applied once per lesson."""
 PRESS_ALPHA = 0.05
 """The same filter applied once per timed press: the speed the policy decides with."""
-ACCURACY_DECAY = 0.02
+ACCURACY_DECAY = 0.01
 """Per press: accuracy remembers about the last 50 presses of a key."""
 PAUSE_MS = 3000.0
 """A longer interval is a pause, not the time it took to find the key."""
 MIN_TIMED = 5
 """A letter needs this many timed presses before it can count as ready."""
-LOAD_LIMIT = 1.0
-"""At most about one letter's worth of learning in progress when unlocking early."""
-STRETCH = 1.25
-"""Once every letter is unlocked and ready, practice aims this far above the target."""
+CLOSE = 0.8
+"""The next letter unlocks when every unlocked one is at least this ready."""
+DEFAULT_LOG_VAR = 0.3**2
+"""Spread of log intervals assumed before a letter has been timed twice in a lesson."""
 PSEUDO_WORDS = 40
 """Pseudo-words drawn for each lesson."""
 MAX_REAL_WORDS = 1000
@@ -102,7 +105,7 @@ class TutorSettings:
     """
 
     target_cpm: float = 175.0
-    min_accuracy: float = 0.95
+    min_accuracy: float = 0.92
     first_letters: int = 6
     alphabet_size: float = 0.0
     natural_words: bool = True
@@ -137,7 +140,9 @@ class KeyProfile:
     filtered_ms: float | None = None  # keybr's filter, once per lesson
     best_ms: float | None = None  # lowest filtered_ms so far (keybr's "best")
     recent_ms: float | None = None  # the same filter once per timed press
+    recent_weight: float = 0.0  # the decayed count of presses behind recent_ms
     first_ms: float | None = None  # the first lesson's mean
+    log_var: float | None = None  # spread of log intervals within a lesson, filtered
     hit_weight: float = 0.0  # decayed counts behind the accuracy
     miss_weight: float = 0.0
 
@@ -159,14 +164,25 @@ class KeyProfile:
         if not times:
             return
         mean = sum(times) / len(times)
+        decay = (1.0 - PRESS_ALPHA) ** len(times)
+        weight = 1.0 - decay
+        if len(times) >= 2:
+            logs = [math.log(x) for x in times]
+            spread = statistics.pvariance(logs)
+            self.log_var = spread if self.log_var is None else (
+                weight * spread + (1 - weight) * self.log_var
+            )
         self.lessons += 1
         self.timed += len(times)
         if self.filtered_ms is None or self.recent_ms is None:
-            self.filtered_ms = self.recent_ms = self.first_ms = mean
+            self.filtered_ms = self.first_ms = mean
         else:
             self.filtered_ms = KEYBR_ALPHA * mean + (1 - KEYBR_ALPHA) * self.filtered_ms
-            weight = 1.0 - (1.0 - PRESS_ALPHA) ** len(times)
-            self.recent_ms = weight * mean + (1 - weight) * self.recent_ms
+        # Per press, normalised by the filter's weight so far: the first presses
+        # are not taken for a long history (the filter's start-up bias removed).
+        old = self.recent_weight * decay
+        self.recent_weight = old + len(times)
+        self.recent_ms = (old * (self.recent_ms or 0.0) + len(times) * mean) / self.recent_weight
         self.best_ms = self.filtered_ms if self.best_ms is None else min(self.best_ms, self.filtered_ms)
 
 
@@ -275,16 +291,32 @@ class Tutor:
         return 0.0 if not recent else self.settings.target_ms / recent
 
     def readiness(self, letter: str) -> float:
-        """How close a letter is to ready, 0-1 (1 = ready)."""
+        """How close a letter is to ready, 0-1 (1 = ready).
+
+        The lower of its confidence and its accuracy measured the same way:
+        the errors allowed (``1 - min_accuracy``) over the errors made.
+        """
+        value = min(1.0, self._standing(letter))
+        if self.profiles[letter].timed < MIN_TIMED:
+            value = min(value, 0.99)
+        return value
+
+    def _standing(self, letter: str) -> float:
+        """Readiness before it is capped at 1 (1.2: 20 % faster than needed)."""
         profile = self.profiles[letter]
         if profile.timed == 0:
             return 0.0
-        value = min(
-            1.0, self.confidence(letter), profile.accuracy / self.settings.min_accuracy
-        )
-        if profile.timed < MIN_TIMED:
-            value = min(value, 0.99)
-        return value
+        allowed_errors = 1.0 - self.settings.min_accuracy
+        errors = 1.0 - profile.accuracy
+        accuracy = math.inf if errors <= 0 else allowed_errors / errors
+        return min(self.confidence(letter), accuracy)
+
+    def uncertainty(self, letter: str) -> float:
+        """Relative standard error of the policy's time to type (0.1 = 10 %)."""
+        profile = self.profiles[letter]
+        spread = DEFAULT_LOG_VAR if profile.log_var is None else profile.log_var
+        # The filter averages about ``recent_weight`` presses (an upper bound on its error).
+        return math.sqrt(spread / max(profile.recent_weight, 1.0))
 
     def is_ready(self, letter: str) -> bool:
         """Fast enough, accurate enough, and measured often enough."""
@@ -373,20 +405,15 @@ class Tutor:
 
     # --- the policy ---------------------------------------------------------
 
-    def _load(self, letter: str) -> float:
-        return 1.0 - self.readiness(letter)
-
-    def _new_letter_load(self) -> float:
-        """The load a letter adds when unlocked: what earlier letters had when first typed."""
+    def _expected_first_readiness(self) -> float:
+        """How ready a letter is likely to be when first typed: as the unlocked ones were."""
         target = self.settings.target_ms
         first = [
             min(1.0, target / p.first_ms)
             for ch in self._unlocked
             if (p := self.profiles[ch]).first_ms
         ]
-        if not first:
-            return 1.0
-        return 1.0 - statistics.median(first)
+        return statistics.median(first) if first else 0.0
 
     def _update_unlocked(self) -> None:
         """Unlock letters as the rules allow; an unlocked letter stays unlocked."""
@@ -403,25 +430,35 @@ class Tutor:
         for ch in self.letters:  # a letter already fast (from other tests) is in
             if ch not in unlocked and self.is_ready(ch):
                 unlocked.append(ch)
-        load = sum(self._load(ch) for ch in unlocked)
-        new_load = self._new_letter_load()
+        if not unlocked:
+            return
+        weakest = min(self.readiness(ch) for ch in unlocked)
+        expected = self._expected_first_readiness()
         for ch in self.letters:
             if ch in unlocked:
                 continue
-            all_ready = all(self.is_ready(u) for u in unlocked)
-            if not (all_ready or load + new_load <= LOAD_LIMIT):
+            if weakest < CLOSE:  # keybr's rule is the case weakest >= 1
                 break
             unlocked.append(ch)
-            load += new_load
+            # Until it is typed, a new letter is as ready as new letters were.
+            weakest = min(weakest, expected)
 
     def _needs(self) -> dict[str, float]:
-        """How much each unlocked letter needs practice: its distance from ready."""
-        unlocked = self._unlocked
-        everything = len(unlocked) == len(self.letters)
-        if everything and all(self.is_ready(ch) for ch in unlocked):
-            # All done: keep lifting the slowest letters above the target.
-            return {ch: max(0.0, STRETCH - self.confidence(ch)) for ch in unlocked}
-        return {ch: self._load(ch) for ch in unlocked}
+        """How much each unlocked letter needs practice: its expected distance from ready.
+
+        The expected shortfall ``E[max(0, 1 - readiness)]`` with the readiness
+        known to within its standard error, so a letter measured just over the
+        target still gets some practice: it may well be under. A letter timed
+        fewer than ``MIN_TIMED`` times needs at least the share still unmeasured.
+        """
+        needs: dict[str, float] = {}
+        for ch in self._unlocked:
+            timed = self.profiles[ch].timed
+            r = self._standing(ch)
+            shortfall = _expected_shortfall(1.0 - r, r * self.uncertainty(ch)) if timed else 1.0
+            # A letter timed only a few times is not known yet: measure it first.
+            needs[ch] = max(shortfall, 1.0 - timed / MIN_TIMED)
+        return needs
 
     def _real_candidates(self, unlocked: frozenset[str]) -> list[_Candidate]:
         cached = self._real_cache
@@ -446,30 +483,16 @@ class Tutor:
         boost = {ch: 1.0 + 4.0 * n for ch, n in needs.items()}
         pool = list(self._real_candidates(unlocked))
         known = {c.word for c in pool}
-        for word in self.model.words(rng, unlocked, PSEUDO_WORDS, boost=boost):
+        half = PSEUDO_WORDS // 2
+        pseudo = self.model.words(rng, unlocked, half, boost=boost, containing=focus)
+        pseudo += self.model.words(rng, unlocked, half, boost=boost)
+        for word in pseudo:
             if word not in known:
+                known.add(word)
                 pool.append(_candidate(word))
         if not pool:  # a language whose first letters make no word: single letters
             pool = [_candidate(ch) for ch in sorted(unlocked)]
-        weights = [_value(c, needs, focus) for c in pool]
-        if not any(weights):
-            weights = [1.0] * len(pool)
-        chosen: list[str] = []
-        uses: dict[int, int] = {}
-        letters = 0
-        previous = -1
-        while letters < self.settings.lesson_letters:
-            index = rng.choices(range(len(pool)), weights)[0]
-            if len(pool) > 1 and (index == previous or uses.get(index, 0) >= MAX_USES):
-                # Redraw once, then accept: small pools must still fill a lesson.
-                index = rng.choices(range(len(pool)), weights)[0]
-                if index == previous and len(pool) > 1:
-                    index = (index + 1) % len(pool)
-            uses[index] = uses.get(index, 0) + 1
-            previous = index
-            chosen.append(pool[index].word)
-            letters += len(pool[index].word)
-        return " ".join(chosen)
+        return " ".join(_compose(pool, needs, rng, self.settings.lesson_letters))
 
     # --- saving and restoring ----------------------------------------------
 
@@ -523,14 +546,74 @@ class Tutor:
         return tutor
 
 
-def _value(candidate: _Candidate, needs: Mapping[str, float], focus: str | None) -> float:
+def _expected_shortfall(mean: float, sd: float) -> float:
+    """``E[max(0, X)]`` for ``X`` normal with this mean and standard deviation."""
+    if sd <= 0:
+        return max(0.0, mean)
+    z = mean / sd
+    cdf = 0.5 * (1 + math.erf(z / math.sqrt(2)))
+    pdf = math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    return mean * cdf + sd * pdf
+
+
+def _value(candidate: _Candidate, needs: Mapping[str, float]) -> float:
     """Practice where it is needed, per keystroke (the space after the word included)."""
     gain = 0.0
     length = 0
     for ch, n in candidate.counts:
         gain += needs.get(ch, 0.0) * n
         length += n
-    return (gain / (length + 1)) ** 2
+    return gain / (length + 1)
+
+
+def _compose(
+    pool: Sequence[_Candidate], needs: Mapping[str, float], rng: random.Random, letters: int
+) -> list[str]:
+    """Words for one lesson of at least ``letters`` letters.
+
+    Each word first picks the letter it is for, with probability growing as
+    the square of the letter's need (so the weakest letter gets most words,
+    and a letter that is nearly there still gets some), then a word holding
+    that letter, by the practice it gives per keystroke to every letter in
+    it. How many words a pool holds does not change how often a letter is
+    practised.
+    """
+    values = [_value(c, needs) for c in pool]
+    by_letter: dict[str, list[int]] = {}
+    for i, candidate in enumerate(pool):
+        for ch, _ in candidate.counts:
+            by_letter.setdefault(ch, []).append(i)
+    targets = [ch for ch, n in needs.items() if n > 0 and ch in by_letter]
+    target_weights = [needs[ch] ** 2 for ch in targets]
+    everything = list(range(len(pool)))
+    cumulative: dict[str | None, tuple[list[int], list[float]]] = {}
+
+    def draw() -> int:
+        letter = rng.choices(targets, target_weights)[0] if targets else None
+        if letter not in cumulative:
+            indexes = by_letter[letter] if letter is not None else everything
+            weights = [values[i] for i in indexes]
+            if not any(weights):
+                weights = [1.0] * len(indexes)
+            cumulative[letter] = (indexes, list(itertools.accumulate(weights)))
+        indexes, cum = cumulative[letter]
+        return rng.choices(indexes, cum_weights=cum)[0]
+
+    chosen: list[str] = []
+    uses: dict[int, int] = {}
+    total = 0
+    previous = -1
+    while total < letters:
+        index = draw()
+        if len(pool) > 1 and (index == previous or uses.get(index, 0) >= MAX_USES):
+            index = draw()  # once: a small pool must still fill a lesson
+            if index == previous:
+                index = (index + 1) % len(pool)
+        uses[index] = uses.get(index, 0) + 1
+        previous = index
+        chosen.append(pool[index].word)
+        total += len(pool[index].word)
+    return chosen
 
 
 def _real_words(words: Sequence[str]) -> list[str]:
