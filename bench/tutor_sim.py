@@ -370,10 +370,13 @@ class KeybrPhonetic:
                 return word
             total = sum(f for _, f in entries)
             pick = rng.random() * total
-            for ch, f in entries:
+            chosen = entries[-1][0]
+            for candidate, f in entries:
                 pick -= f
                 if pick <= 0:
+                    chosen = candidate
                     break
+            ch = chosen
             if ch == "$":
                 return word
             if len(word) > self.MAX_LENGTH:
@@ -539,7 +542,11 @@ def simulate(
 
 def _job(args: tuple[str, bool, str, int, int]) -> tuple[tuple[str, bool, str], int, Run]:
     model, experienced, policy, seed, cap = args
-    return (model, experienced, policy), seed, simulate(model, experienced, policy, seed, WORDS, cap)
+    return (
+        (model, experienced, policy),
+        seed,
+        simulate(model, experienced, policy, seed, WORDS, cap),
+    )
 
 
 WORDS: list[str] = []

@@ -98,7 +98,7 @@ class Layout:
     dead_keys: tuple[tuple[str, str, str], ...] = ()
 
     def position(self, char: str) -> KeyPosition | None:
-        """Where ``char`` is typed directly (``None``: not on this layout, or only via a dead key)."""
+        """Where ``char`` is typed directly (``None``: not on this layout, or via a dead key)."""
         if char == " ":
             return KeyPosition(Row.BOTTOM, -1, Finger.THUMB)
         for layer, shift in ((self.rows, False), (self.shifted, True)):
@@ -123,7 +123,7 @@ class Layout:
         return None if pos is None else pos.finger
 
     def strokes(self, char: str) -> tuple[str, ...]:
-        """The keys pressed to type ``char``: itself, or a dead key then its base; ``()`` if none."""
+        """The keys that type ``char``: itself, or a dead key then its base; ``()`` if none."""
         if self.position(char) is not None:
             return (char,)
         for composed, dead, base in self.dead_keys:
@@ -153,7 +153,7 @@ LAYOUTS: dict[str, Layout] = {
         "dvorak",
         "Dvorak (US)",
         ("`1234567890[]", "',.pyfgcrl/=\\", "aoeuidhtns-", ";qjkxbmwvz"),
-        ('~!@#$%^&*(){}', '"<>PYFGCRL?+|', "AOEUIDHTNS_", ":QJKXBMWVZ"),
+        ("~!@#$%^&*(){}", '"<>PYFGCRL?+|', "AOEUIDHTNS_", ":QJKXBMWVZ"),
     ),
     "colemak": Layout(
         "colemak",

@@ -145,11 +145,7 @@ class LetterModel:
                 # keybr's way: begin with a start of a word that ends in the letter.
                 start = self._prefix_with(rng, containing, usable)
             word = self._draw(rng, usable, boost or {}, min_length, max_length, start)
-            if (
-                word
-                and _looks_like_a_word(word)
-                and (containing is None or containing in word)
-            ):
+            if word and _looks_like_a_word(word) and (containing is None or containing in word):
                 return word
         return None
 

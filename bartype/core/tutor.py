@@ -169,8 +169,8 @@ class KeyProfile:
         if len(times) >= 2:
             logs = [math.log(x) for x in times]
             spread = statistics.pvariance(logs)
-            self.log_var = spread if self.log_var is None else (
-                weight * spread + (1 - weight) * self.log_var
+            self.log_var = (
+                spread if self.log_var is None else (weight * spread + (1 - weight) * self.log_var)
             )
         self.lessons += 1
         self.timed += len(times)
@@ -183,7 +183,9 @@ class KeyProfile:
         old = self.recent_weight * decay
         self.recent_weight = old + len(times)
         self.recent_ms = (old * (self.recent_ms or 0.0) + len(times) * mean) / self.recent_weight
-        self.best_ms = self.filtered_ms if self.best_ms is None else min(self.best_ms, self.filtered_ms)
+        self.best_ms = (
+            self.filtered_ms if self.best_ms is None else min(self.best_ms, self.filtered_ms)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +203,7 @@ class KeyState:
     confidence: float
     accuracy: float
     presses: int
+    readiness: float
     ready: bool
 
 
@@ -214,16 +217,25 @@ class TutorState:
     next_letter: str | None
     keys: Mapping[str, KeyState] = field(default_factory=dict)
     lessons: int = 0
+    target_cpm: float = 175.0
+    min_accuracy: float = 0.92
 
-    def describe_next(self, target_cpm: float, min_accuracy: float) -> str:
+    @property
+    def waiting_for(self) -> tuple[str, ...]:
+        """Unlocked letters that hold back the next one (under ``CLOSE`` readiness)."""
+        return tuple(ch for ch in self.unlocked if self.keys[ch].readiness < CLOSE)
+
+    def describe_next(self) -> str:
         """What the next unlock needs, in a sentence."""
         if self.next_letter is None:
             return "Every letter is unlocked."
-        waiting = [k.letter for k in self.keys.values() if k.unlocked and not k.ready]
+        waiting = self.waiting_for
+        if not waiting:
+            return f"{self.next_letter!r} unlocks after the next lesson."
         return (
-            f"{self.next_letter!r} unlocks when {', '.join(waiting) or 'every letter'} "
-            f"reach{'es' if len(waiting) == 1 else ''} {target_cpm:g} cpm "
-            f"at {min_accuracy:.0%} accuracy."
+            f"{self.next_letter!r} unlocks when {', '.join(waiting)} "
+            f"reach{'es' if len(waiting) == 1 else ''} {self.target_cpm * CLOSE:g} cpm "
+            f"with at most {(1 - self.min_accuracy) / CLOSE:.0%} errors."
         )
 
 
@@ -347,6 +359,7 @@ class Tutor:
                 confidence=round(self.confidence(ch), 3),
                 accuracy=round(p.accuracy, 3),
                 presses=p.hits + p.misses,
+                readiness=round(self.readiness(ch), 3),
                 ready=self.is_ready(ch),
             )
         locked = [ch for ch in self.letters if ch not in unlocked]
@@ -357,6 +370,8 @@ class Tutor:
             next_letter=locked[0] if locked else None,
             keys=keys,
             lessons=self.lessons,
+            target_cpm=self.settings.target_cpm,
+            min_accuracy=self.settings.min_accuracy,
         )
 
     # --- recording what was typed -------------------------------------------
@@ -506,9 +521,7 @@ class Tutor:
             "lessons": self.lessons,
             "settings": asdict(self.settings),
             "unlocked": list(self._unlocked),
-            "keys": {
-                ch: asdict(p) for ch, p in self.profiles.items() if p.hits or p.misses
-            },
+            "keys": {ch: asdict(p) for ch, p in self.profiles.items() if p.hits or p.misses},
         }
 
     @classmethod

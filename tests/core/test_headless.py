@@ -10,7 +10,8 @@ def test_core_imports_without_textual_or_websockets() -> None:
     """Importing every core module loads neither textual nor websockets."""
     code = (
         "import sys, bartype.core.analyzer, bartype.core.metrics, bartype.core.session, "
-        "bartype.core.state, bartype.core.keystrokes; "
+        "bartype.core.state, bartype.core.keystrokes, bartype.core.tutor, bartype.core.ngram, "
+        "bartype.core.layouts; "
         "print('textual' in sys.modules or 'websockets' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
