@@ -69,8 +69,8 @@ from bartype.core.analyzer import Effect, IncrementalAnalyzer  # noqa: E402
 from bartype.core.keystrokes import keystrokes_from_key  # noqa: E402
 from bartype.core.layouts import LAYOUTS, Finger, Row  # noqa: E402
 from bartype.core.ngram import LetterModel, practice_form  # noqa: E402
-from bartype.core.texts import TextLibrary, default_texts_root  # noqa: E402
 from bartype.core.tutor import Tutor  # noqa: E402
+from bartype.storage.corpus import TextLibrary, default_texts_root  # noqa: E402
 
 TARGET_CPM = 175.0
 TARGET_MS = 60_000.0 / TARGET_CPM

@@ -257,7 +257,7 @@ class Tutor:
 
     Args:
         words: the language's word list, most common first (e.g. from
-            :meth:`bartype.core.texts.TextLibrary.words`).
+            :meth:`bartype.storage.corpus.TextLibrary.words`).
         language, layout: names the profile belongs to (stored, not interpreted).
         seed: makes every lesson reproducible: lesson ``n`` of a seed is
             always the same text for the same profile.

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from bartype.core.ngram import LetterModel, practice_form
-from bartype.core.texts import TextLibrary, default_texts_root
+from bartype.storage.corpus import TextLibrary, default_texts_root
 
 VOWELS = set("aeiouyàâäéèêëîïôöùûüáíóúœ")
 LANGUAGES = ("english", "french", "german", "spanish")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bartype.core.texts import TextLibrary, default_texts_root
 from bartype.core.tutor import Tutor, TutorError, TutorSettings
+from bartype.storage.corpus import TextLibrary, default_texts_root
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 LANGUAGES = ("english", "french", "german", "spanish")
