@@ -93,8 +93,7 @@ from bartype.protocol.server_messages import (
 BATCH_SIZE = 32
 """A batch is sent as soon as it has this many keys, whatever the delay."""
 FLUSH_DELAY_S = 0.3
-"""How long a key may wait to share its frame: the screen does not wait for the server, and
-at 100 WPM two or three keys share one, far cheaper for the server than a frame each."""
+"""How long a key may wait to share its frame (at 100 WPM, two or three keys share one)."""
 RECONNECT_DELAYS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0)
 """Waits between reconnection attempts; the last one repeats (docs/protocol.md)."""
 RECONNECT_GIVE_UP_S = 30.0
@@ -130,7 +129,7 @@ _TRANSITIONS: dict[State, frozenset[State]] = {
     State.STARTING: frozenset({State.RUNNING, State.ENDING, State.COMPLETE, State.LOST}),
     State.RUNNING: frozenset({State.ENDING, State.COMPLETE, State.LOST}),
     State.ENDING: frozenset({State.COMPLETE, State.LOST}),
-    State.COMPLETE: frozenset(),
+    State.COMPLETE: frozenset(),  # final, as is LOST: only create() or forget() leave them
     State.LOST: frozenset(),
 }
 """Allowed moves besides ``create()`` (to CREATING) and ``forget()`` (to IDLE), always allowed."""
@@ -159,8 +158,7 @@ class ClientProtocol:
         give_up_after: float = RECONNECT_GIVE_UP_S,
     ) -> None:
         self.version = version
-        self.resume = resume
-        """Resume the session over a new connection after a drop (over a network)."""
+        self.resume = resume  # resume the session on a new connection after a drop
         self.batch_size = batch_size
         self.flush_delay = flush_delay
         self.reconnect_delays = reconnect_delays
@@ -168,8 +166,7 @@ class ClientProtocol:
         self.state = State.IDLE
         self.link = Link.CLOSED
         self.status = Status.OFFLINE
-        self.created: SessionCreated | None = None
-        """The session, once ``SESSION_CREATED`` arrived."""
+        self.created: SessionCreated | None = None  # the session, once SESSION_CREATED came
         self._generation = 0
         self._pending = PendingRequests()
         self._out: list[str] = []
@@ -257,8 +254,7 @@ class ClientProtocol:
             self._set_status(Status.OFFLINE)
             self._lose(f"no connection for {self.give_up_after:g} s")
             return None
-        delays = self.reconnect_delays
-        delay = delays[min(self._attempts, len(delays) - 1)]
+        delay = self.reconnect_delays[min(self._attempts, len(self.reconnect_delays) - 1)]
         self._attempts += 1
         return delay
 
@@ -288,21 +284,25 @@ class ClientProtocol:
             self._lost_at = None
             self._set_status(Status.OFFLINE)
 
-    def send_key(self, key: str, t: float, now: float) -> None:
-        """Queue one key at client time ``t`` ms; ignored unless the session takes keys."""
-        if self.state not in (State.STARTING, State.RUNNING):
-            return
-        if not self._buffer:
-            self._buffer_since = now
-        self._buffer.append({"key": key, "t": t})
-        if len(self._buffer) >= self.batch_size:
+    def send_key(self, key: str, t: float, now: float) -> bool:
+        """Queue one key at client time ``t`` ms (ignored unless the session takes keys);
+        returns whether ``data_to_send()`` or ``deadline()`` changed: the caller's cue."""
+        if self.state is not State.RUNNING and self.state is not State.STARTING:
+            return False
+        buffer = self._buffer
+        buffer.append({"key": key, "t": t})
+        if len(buffer) >= self.batch_size:
             self.flush()
+        elif len(buffer) == 1:
+            self._buffer_since = now
+        else:
+            return False
+        return True
 
     def deadline(self) -> float | None:
         """When ``tick`` must be called next to send waiting keys (``None``: none wait)."""
-        if self._buffer_since is None:
-            return None
-        return self._buffer_since + self.flush_delay
+        since = self._buffer_since
+        return None if since is None else since + self.flush_delay
 
     def tick(self, now: float) -> None:
         """Let time pass: send keys that waited ``flush_delay``."""

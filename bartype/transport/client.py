@@ -187,8 +187,8 @@ class SessionClient:
 
     def send_key(self, key: str, t: float) -> None:
         """Queue one key (a character string, "Backspace" or "CtrlBackspace") at ``t`` ms."""
-        self.protocol.send_key(key, t, asyncio.get_running_loop().time())
-        self._pump()
+        if self.protocol.send_key(key, t, asyncio.get_running_loop().time()):
+            self._pump()
 
     def flush(self) -> None:
         """Send the queued keys now as one batch."""
