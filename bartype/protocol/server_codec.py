@@ -172,7 +172,11 @@ def _metrics_update(f: _Fields) -> MetricsUpdate:
     return MetricsUpdate(
         ack,
         LiveAnalysis(
-            a.count("wordIndex"), a.string("typed"), a.string("states"), a.flag("finished")
+            a.count("wordIndex"),
+            a.string("typed"),
+            a.string("states"),
+            a.flag("finished"),
+            a.count("offset") if a.optional("offset") else 0,  # a server before it sent none
         ),
         LiveFigures(
             m.number("wpm"),

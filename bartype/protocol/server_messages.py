@@ -73,6 +73,8 @@ class LiveAnalysis:
     typed: str
     states: str
     finished: bool
+    offset: int = 0
+    """Where ``typed`` and ``states`` start in the word (0 unless its input is long)."""
 
 
 @dataclass(frozen=True, slots=True)

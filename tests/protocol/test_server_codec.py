@@ -82,6 +82,8 @@ def test_every_frame_of_a_real_handler_decodes() -> None:
     ]
     for message, frame in zip(decoded, handler_frames(), strict=True):
         assert message.data.keys() == json.loads(frame)["data"].keys()
+    update = decoded[3]
+    assert isinstance(update, MetricsUpdate) and update.analysis.offset == 0
     gap = decoded[4]
     assert isinstance(gap, ServerError) and (gap.code, gap.ack, gap.seq) == ("SEQ_GAP", 1, None)
     complete = decoded[-1]
@@ -135,6 +137,11 @@ def _complete(**metrics: Any) -> dict[str, Any]:
             '"mode":"words","mode2":"1","textId":null,"options":{}}}',
             "token must be a string, not null",
         ),
+        (
+            '{"type":"METRICS_UPDATE","data":{"ack":1,"analysis":{"wordIndex":0,"offset":-2,'
+            '"typed":"","states":"","finished":false},"metrics":{}}}',
+            "METRICS_UPDATE.analysis.offset must be a whole number",
+        ),
         ('{"type":"ERROR","data":{"code":"X"}}', "ERROR.message is missing"),
         ('{"type":"ERROR","data":{"code":"X","message":"m","ack":"1"}}', "ERROR.ack"),
         (
@@ -163,3 +170,11 @@ def test_malformed_server_messages_are_refused(frame: str, says: str) -> None:
         decode_server(frame)
     assert says in info.value.message
     assert info.value.code in ("BAD_JSON", "BAD_MESSAGE")
+
+
+def test_an_update_without_offset_is_read_as_offset_zero() -> None:
+    """A server from before analysis.offset existed is still understood."""
+    data = json.loads(handler_frames()[3])["data"]
+    del data["analysis"]["offset"]
+    message = decode_server(json.dumps({"type": "METRICS_UPDATE", "data": data}))
+    assert isinstance(message, MetricsUpdate) and message.analysis.offset == 0
