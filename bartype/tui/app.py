@@ -287,10 +287,17 @@ class BartypeApp(App[int]):
         if attempt.tick(t):
             self.finish(by_user=False)
             return
+        if attempt.compose(name):
+            self.typing_screen.text_view.replace_analyzer(attempt.analyzer)
+            self._update_stats()
+            return
+        self._send_unsent(attempt)
         sent, finished = attempt.type_key(name, t)
         if not sent:
             return
-        if self.client is not None:
+        if len(name) == 1 and not finished:
+            attempt.unsent = (name, t)  # a combining mark may follow in the same write
+        elif self.client is not None:
             self.client.send_key(name, t)
         after = attempt.analyzer.index
         self.typing_screen.text_view.words_changed(min(before, after), max(before, after))
@@ -301,11 +308,17 @@ class BartypeApp(App[int]):
         if finished:
             self.finish(by_user=False)
 
+    def _send_unsent(self, attempt: Attempt) -> None:
+        unsent = attempt.take_unsent()
+        if unsent is not None and self.client is not None:
+            self.client.send_key(*unsent)
+
     def tick(self) -> None:
         """Called a few times a second: the countdown, and the end of a timed test."""
         attempt = self.attempt
         if attempt is None or not attempt.open or not attempt.started:
             return
+        self._send_unsent(attempt)
         if attempt.tick(self.now_t()):
             self.finish(by_user=False)
         else:
@@ -366,6 +379,7 @@ class BartypeApp(App[int]):
         attempt = self.attempt
         if attempt is None:
             return
+        self._send_unsent(attempt)
         if attempt.local_end_t is None:
             limit = attempt.time_limit_ms
             t = self.now_t()

@@ -9,13 +9,14 @@ typing screen was shown, as the transport expects.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from bartype.core.analyzer import IncrementalAnalyzer
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.metrics import LiveMetrics
 from bartype.core.options import TestOptions
-from bartype.core.session import SessionState, TypingSession, config_for_options
+from bartype.core.session import SessionState, TypingSession, config_for_options, replay
 
 TestSpec = TestOptions
 """The options of the test the app runs (the same value the protocol sends)."""
@@ -43,6 +44,9 @@ class Attempt:
         self.keys: list[tuple[str, float]] = []
         self.final: dict[str, Any] | None = None
         self.local_end_t: float | None = None
+        self.unsent: tuple[str, float] | None = None
+        """The last character typed, held back from the handler until the next key
+        or tick: a combining mark in the same write still joins it (``compose``)."""
 
     # -- state ---------------------------------------------------------------
 
@@ -113,6 +117,32 @@ class Attempt:
             self.session.apply(stroke)
         self.keys.append((name, t))
         return True, not self.session.state.is_open
+
+    def compose(self, name: str) -> bool:
+        """Join a combining mark to the character just typed, as the text is NFC.
+
+        A terminal writes ``a`` + U+0308 at once for ``ä`` (compose keys, some
+        input methods); Textual makes two key events of it. While the ``a`` is
+        still unsent, it becomes ``ä`` and the session is replayed with it.
+        Returns False (nothing changed) when ``name`` does not join it.
+        """
+        if self.unsent is None or not self.open or not name or not self.keys:
+            return False
+        if not all(unicodedata.combining(ch) for ch in name):
+            return False
+        base, t = self.unsent
+        composed = unicodedata.normalize("NFC", base + name)
+        if len(composed) != 1 or self.keys[-1] != self.unsent:
+            return False
+        self.keys[-1] = self.unsent = (composed, t)
+        strokes = [stroke for key, at in self.keys for stroke in keystrokes_from_key(key, at)]
+        self.session = replay(self.config, self.text, strokes)
+        return True
+
+    def take_unsent(self) -> tuple[str, float] | None:
+        """The held character, to send now (it can no longer be composed)."""
+        unsent, self.unsent = self.unsent, None
+        return unsent
 
     def tick(self, t: float) -> bool:
         """Let time pass; True once the test is over (time is up, or idle too long)."""

@@ -229,3 +229,23 @@ async def test_server_notices_come_one_at_a_time_and_go_when_untrue(
     assert _in_words(ChannelClosed(4001, "Invalid session")) == (
         "the server no longer knows this test"
     )
+
+
+async def test_a_decomposed_letter_in_one_write_is_the_letter(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """`a` + U+0308 written at once (compose setups, some input methods) types `ä`."""
+    from .helpers import feed_write
+
+    app = make_app(tmp_path, TestSpec(mode="custom", text="Hälfte gut"), clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        attempt = app.attempt
+        assert attempt is not None
+        await feed_terminal(pilot, clock, "H")
+        await feed_write(pilot, clock, "a\u0308")
+        await feed_terminal(pilot, clock, "lfte gut")
+        await wait_for_results(pilot, app)
+        view = app.screen.view
+        assert (view.accuracy, view.chars) == (100.0, "10/0/0/0")
+        assert [name for name, _ in attempt.keys][:3] == ["H", "ä", "l"]

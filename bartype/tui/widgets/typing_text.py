@@ -62,6 +62,12 @@ class TypingText(Widget):
         self._top = 0
         self.refresh()
 
+    def replace_analyzer(self, analyzer: IncrementalAnalyzer) -> None:
+        """The same text, replayed into a new analyzer: redraw it where it is."""
+        self.analyzer = analyzer
+        self._reset_layout()
+        self.refresh()
+
     def words_changed(self, first: int, last: int) -> None:
         """Words ``first..last`` (inclusive) may have changed: repaint what is needed."""
         analyzer = self.analyzer
