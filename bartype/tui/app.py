@@ -364,7 +364,7 @@ class BartypeApp(App[int]):
         else:
             counter = f"{attempt.words_done()}/{attempt.analyzer.word_count()}"
         if attempt.started:
-            live = attempt.live()
+            live = attempt.live(t)
             # Speed over less than a second is noise (a burst of two keys is 1,000 WPM).
             wpm: float | None = live.wpm if live.elapsed_s >= 1 else None
             accuracy: float | None = live.accuracy

@@ -89,8 +89,17 @@ class Attempt:
     def words_done(self) -> int:
         return self.analyzer.index
 
-    def live(self) -> LiveMetrics:
-        return self.session.live()
+    def live(self, now_t: float | None = None) -> LiveMetrics:
+        """The live figures; with ``now_t``, as of that time rather than the last key,
+        so a pause shows as the speed falling while the clock runs (as Monkeytype's)."""
+        session = self.session
+        if now_t is None or not self.open or session.start_t is None:
+            return session.live()
+        elapsed = max(session.elapsed_ms, session.relative(now_t))
+        limit = self.time_limit_ms
+        if limit is not None:
+            elapsed = min(elapsed, limit)
+        return session.calculator.live(elapsed, session.analyzer.counts(True))
 
     # -- input ---------------------------------------------------------------
 

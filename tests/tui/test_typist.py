@@ -249,3 +249,22 @@ async def test_a_decomposed_letter_in_one_write_is_the_letter(
         view = app.screen.view
         assert (view.accuracy, view.chars) == (100.0, "10/0/0/0")
         assert [name for name, _ in attempt.keys][:3] == ["H", "ä", "l"]
+
+
+async def test_live_wpm_falls_while_the_clock_runs_without_keys(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """In a pause the live WPM goes down with the timer, not only on the next key."""
+    app = make_app(tmp_path, TestSpec(mode="time", duration=30, seed=5), clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        text = app.attempt.text or ""  # type: ignore[union-attr]
+        await press_all(pilot, clock, [("space" if c == " " else c) for c in text[:20]])
+        stats = app.screen.query_one("#stats")
+        await pilot.pause(0.15)
+        before = str(stats.render())
+        clock.advance(4)
+        await pilot.pause(0.3)  # a few ticks
+        after = str(stats.render())
+        wpm = [int(s.split("wpm")[0].split()[-1]) for s in (before, after) if "wpm" in s]
+        assert len(wpm) == 2 and wpm[1] < wpm[0] * 0.7, (before, after)
