@@ -76,8 +76,9 @@ def split_words(text: str) -> list[str]:
     return words
 
 
-_ESCAPED_CATEGORIES = frozenset(("Cc", "Cf", "Zl", "Zp"))
-"""Control, formatting (bidi overrides, zero-width marks) and line/paragraph separators."""
+_ESCAPED_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+"""Control, formatting (bidi overrides, zero-width marks), line/paragraph separators, and
+lone surrogates (JSON can carry them; no terminal encoding can)."""
 _JOINERS = frozenset("\u200c\u200d")
 """Zero-width (non-)joiners: formatting characters that emoji and some scripts need."""
 

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from bartype.core.normalize import needs_escape
 from bartype.protocol.codec import parse_frame
 from bartype.protocol.messages import (
     ERROR,
@@ -55,6 +56,15 @@ def _is_str(value: Any) -> bool:
     return type(value) is str
 
 
+def _is_label(value: Any) -> bool:
+    """A short string with nothing a terminal would obey (a reason, a flag)."""
+    return (
+        type(value) is str
+        and len(value) <= MAX_LABEL
+        and (value.isprintable() or not any(needs_escape(ch) for ch in value))
+    )
+
+
 def _is_bool(value: Any) -> bool:
     return type(value) is bool
 
@@ -72,6 +82,31 @@ def _label(name: str) -> str:
     if name.isascii() and name.isidentifier() and len(name) <= 20:
         return name
     return f"[{name[:20]!r}]"
+
+
+MAX_LABEL = 200
+"""Longest label, id, token or reason taken from a server."""
+MAX_SERVER_TEXT = 100_000
+"""Longest text taken from a server (this server's own limit is 20,000 characters)."""
+
+
+def _check_shown(where: str, value: str, limit: int, lines: bool) -> None:
+    """Refuse a string that cannot be shown as it is: too long, or holding a control,
+    bidi, zero-width or separator character (which a terminal obeys or hides, and a
+    typist cannot type)."""
+    if len(value) > limit:
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, f"{where} has {len(value):,} characters, at most {limit:,}."
+        )
+    if value.isprintable():  # the fast path: False whenever there is such a character
+        return
+    for i, ch in enumerate(value):
+        if needs_escape(ch) and not (lines and ch == "\n"):
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE,
+                f"{where} holds U+{ord(ch):04X} at character {i + 1:,}, a control or "
+                "invisible character that cannot be shown or typed.",
+            )
 
 
 class _Fields:
@@ -99,6 +134,16 @@ class _Fields:
 
     def string(self, name: str, *, null: bool = False) -> Any:
         return self.get(name, _is_str, "a string", null=null)
+
+    def shown(
+        self, name: str, *, null: bool = False, limit: int = MAX_LABEL, lines: bool = False
+    ) -> Any:
+        """A string the typist is shown or the history keeps: at most ``limit``
+        characters, none a terminal would obey or hide (line breaks if ``lines``)."""
+        value = self.string(name, null=null)
+        if value is not None:
+            _check_shown(f"{self.where}.{_label(name)}", value, limit, lines)
+        return value
 
     def count(self, name: str, *, null: bool = False) -> Any:
         return self.get(name, _is_count, "a whole number from 0", null=null)
@@ -144,12 +189,12 @@ def _welcome(f: _Fields) -> Welcome:
 
 def _session_created(f: _Fields) -> SessionCreated:
     return SessionCreated(
-        f.string("sessionId"),
-        f.string("token"),
-        f.string("text", null=True),
-        f.string("mode"),
-        f.string("mode2"),
-        f.string("textId", null=True),
+        f.shown("sessionId"),
+        f.shown("token"),
+        f.shown("text", null=True, limit=MAX_SERVER_TEXT, lines=True),
+        f.shown("mode"),
+        f.shown("mode2"),
+        f.shown("textId", null=True),
         f.object("options").data,
         f.data,
     )
@@ -211,6 +256,11 @@ def _final_metrics(m: _Fields) -> dict[str, Any]:
         series.list_of(name, _is_number, "numbers")
     keys = m.object("keys")
     for key in keys.data:
+        if len(key) != 1:
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE, f"{keys.where}.{_label(key)} is not one character."
+            )
+        _check_shown(keys.where, key, 1, lines=True)
         stat = keys.object(key)
         stat.count("presses")
         stat.count("errors")
@@ -221,15 +271,15 @@ def _final_metrics(m: _Fields) -> dict[str, Any]:
 def _session_complete(f: _Fields) -> SessionComplete:
     metrics = f.get("metrics", _is_object, "an object", null=True)
     return SessionComplete(
-        f.string("sessionId"),
+        f.shown("sessionId"),
         f.string("state"),
-        f.string("mode"),
-        f.string("mode2"),
+        f.shown("mode"),
+        f.shown("mode2"),
         f.count("ack"),
         None if metrics is None else _final_metrics(_Fields(f"{f.where}.metrics", metrics)),
         f.flag("valid"),
-        f.list_of("invalidReasons", _is_str, "strings"),
-        f.list_of("flags", _is_str, "strings"),
+        f.list_of("invalidReasons", _is_label, "short strings a typist can read"),
+        f.list_of("flags", _is_label, "short strings a typist can read"),
         f.count("resultId", null=True),
         f.flag("personalBest"),
         f.data,

@@ -26,6 +26,7 @@ from bartype.storage.settings import Settings, save_settings
 from bartype.transport.base import ChannelClosed, ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.result_view import ResultView, from_complete, from_result
+from bartype.tui.safe import visible
 from bartype.tui.screens.typing import TypingScreen
 
 if TYPE_CHECKING:
@@ -143,6 +144,26 @@ class BartypeApp(App[int]):
         assert isinstance(screen, TypingScreen)
         return screen
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a toast. Its words are data, whoever calls: notices quote servers, files
+        and errors, so no markup is parsed unless asked for, and no control character
+        is written (see ``bartype.tui.safe``)."""
+        super().notify(
+            visible(message, lines=True),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
     def on_mount(self) -> None:
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning", timeout=8)
@@ -218,7 +239,7 @@ class BartypeApp(App[int]):
         try:
             client = await self.client_factory()
         except Exception as error:  # the transport's errors carry a message for people
-            self.exit_message = f"bartype: {error}"
+            self.exit_message = f"bartype: {visible(error)}"  # may quote the server
             self.exit(1, 1)  # run_play prints the message, unwrapped
             return None
         client.on_status = self._on_status
@@ -545,7 +566,7 @@ class BartypeApp(App[int]):
                 "The server is back.", title="online", severity="information", timeout=3
             )
         self.connection = status
-        if self.typing_screen.is_mounted:
+        if self.screen_stack and self.typing_screen.is_mounted:  # not once the app closed
             self.typing_screen.show_connection(status)
 
     def _on_error(self, data: dict[str, Any]) -> None:

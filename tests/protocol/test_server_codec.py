@@ -156,7 +156,7 @@ def _complete(**metrics: Any) -> dict[str, Any]:
             json.dumps(
                 {"type": "SESSION_COMPLETE", "data": _complete(keys={"\x1b[2J": {"presses": 1}})}
             ),
-            r"keys.['\x1b[2J'].errors is missing",
+            r"keys.['\x1b[2J'] is not one character",
         ),
         (
             '{"type":"WELCOME","data":{"version":1,"server":"s","limits":{"maxFrame":1,"rate":NaN}}}',

@@ -50,6 +50,24 @@ def make_app(
     )
 
 
+def server_app(url: str, tmp_path: Path, spec: TestSpec, **client: Any) -> BartypeApp:
+    """``bartype play --server url`` for ``spec``, keeping its files under ``tmp_path``;
+    ``client`` goes to ``SessionClient.connect``."""
+
+    async def connect() -> Any:
+        from bartype.transport.client import SessionClient
+
+        return await SessionClient.connect(url, **client)
+
+    return BartypeApp(
+        spec,
+        connect,
+        history_path=tmp_path / "local" / "history.sqlite3",
+        settings_path=tmp_path / "local" / "settings.toml",
+        remote=True,
+    )
+
+
 PILOT_NAMES = {" ": "space", "\n": "enter", "Backspace": "backspace", "CtrlBackspace": "ctrl+w"}
 
 

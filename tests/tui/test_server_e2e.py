@@ -14,7 +14,7 @@ from bartype.core.session import replay
 from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
 
-from .helpers import _key_event, wait_for_results
+from .helpers import _key_event, server_app, wait_for_results
 
 pytest.importorskip("bartype.server.serve")
 
@@ -51,25 +51,10 @@ async def _first_attempt(pilot: Any, app: BartypeApp) -> Any:
     return app.attempt
 
 
-def _remote_app(url: str, tmp_path: Path, spec: TestSpec) -> BartypeApp:
-    async def connect() -> Any:
-        from bartype.transport.client import SessionClient
-
-        return await SessionClient.connect(url)
-
-    return BartypeApp(
-        spec,
-        connect,
-        history_path=tmp_path / "local" / "history.sqlite3",
-        settings_path=tmp_path / "local" / "settings.toml",
-        remote=True,
-    )
-
-
 async def test_complete_a_test_over_the_server(server: str, tmp_path: Path) -> None:
     """A words test typed against the server shows the core's numbers, marks the link
     online, and is kept in the local history too."""
-    app = _remote_app(server, tmp_path, TestSpec(mode="words", words=10, seed=9))
+    app = server_app(server, tmp_path, TestSpec(mode="words", words=10, seed=9))
     async with app.run_test() as pilot:
         attempt = await _first_attempt(pilot, app)
         assert attempt is not None and attempt.text
@@ -100,7 +85,7 @@ async def test_complete_a_test_over_the_server(server: str, tmp_path: Path) -> N
 async def test_unreachable_server_exits_with_a_message(tmp_path: Path) -> None:
     """No server at the address: the app exits 1 with a sentence, not a traceback."""
     port = free_port()
-    app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10))
+    app = server_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10))
     async with app.run_test() as pilot:
         for _ in range(200):
             if app._exit:
@@ -121,7 +106,7 @@ async def test_server_restart_mid_test(tmp_path: Path, crash: bool) -> None:
 
     port = free_port()
     proc, _ = start_server(tmp_path / "s.db", port)
-    app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10, seed=4))
+    app = server_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10, seed=4))
     statuses: list[str] = []
     try:
         async with app.run_test() as pilot:
@@ -181,7 +166,7 @@ async def test_server_gone_at_the_end_shows_the_local_result_without_waiting(
     port = free_port()
     proc, _ = start_server(tmp_path / "s.db", port)
     spec = TestSpec(mode="quote", quote_length="short", seed=5)
-    app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, spec)
+    app = server_app(f"ws://127.0.0.1:{port}", tmp_path, spec)
     try:
         async with app.run_test() as pilot:
             attempt = await _first_attempt(pilot, app)
@@ -218,7 +203,7 @@ async def test_a_new_test_waits_for_a_server_that_is_away(tmp_path: Path) -> Non
 
     port = free_port()
     proc, _ = start_server(tmp_path / "s.db", port)
-    app = _remote_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10, seed=6))
+    app = server_app(f"ws://127.0.0.1:{port}", tmp_path, TestSpec(mode="words", words=10, seed=6))
     try:
         async with app.run_test() as pilot:
             first = await _first_attempt(pilot, app)

@@ -16,6 +16,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from bartype.core.analyzer import CharState, IncrementalAnalyzer
+from bartype.tui.safe import cell, visible
 
 Piece = tuple[int, int, int]
 """(word index, first cell, end cell) of a word, or of a part of a long word, on a line."""
@@ -214,7 +215,8 @@ class TypingText(Widget):
         if analyzer is None:
             import textwrap
 
-            lines = textwrap.wrap(self.placeholder, max(1, width)) or [""]
+            # A placeholder may quote a server's words: shown, never obeyed.
+            lines = textwrap.wrap(visible(self.placeholder, 2000), max(1, width)) or [""]
             text = lines[y] if y < len(lines) else ""
             muted = base + self.get_component_rich_style("typing-text--untyped")
             return Strip([Segment(text, muted)]).extend_cell_length(width, base)
@@ -239,6 +241,8 @@ class TypingText(Widget):
                         ch = "⏎"
                     elif ch == " " and state is CharState.INCORRECT:
                         ch = "·"
+                    else:
+                        ch = cell(ch)  # a control character shows as its picture
                 else:
                     ch, style = " ", base
                 if i == caret_word and pos == caret_pos:
