@@ -36,6 +36,11 @@ log = logging.getLogger("bartype.server.discovery")
 
 REFRESH_S = 1.0
 """How often the open-rooms count is read; the TXT record is re-announced when it changed."""
+RECORD_TTL_S = 120
+"""The TTL of every record of the service, PTR and TXT included (zeroconf's default for
+those is 75 minutes): browsers that honour it (and ``ServerBrowser``, which asks again
+when a server's records expired) drop a server that died without its goodbye within
+about 2 minutes. (zeroconf's own cache keeps a PTR at least 1,125 s.)"""
 STOP_TIMEOUT_S = 2.0
 """The longest withdrawing (goodbye packets, closing sockets) may hold up a shutdown."""
 
@@ -143,6 +148,7 @@ class Advertiser:
         rooms: Callable[[], int] = no_rooms,
         path: str = "/ws",
         refresh_s: float = REFRESH_S,
+        record_ttl_s: int = RECORD_TTL_S,
     ) -> None:
         if not addresses:
             raise ValueError("an advertisement needs at least one address")
@@ -152,6 +158,7 @@ class Advertiser:
         self._rooms = rooms
         self._path = path
         self._refresh_s = refresh_s
+        self._record_ttl_s = record_ttl_s
         self._state = AdvertiserState.IDLE
         self._task: asyncio.Task[None] | None = None
         self._zc: AsyncZeroconf | None = None
@@ -283,6 +290,8 @@ class Advertiser:
             port=self.port,
             properties=dict(txt.properties()),
             server=self._host,
+            host_ttl=self._record_ttl_s,
+            other_ttl=self._record_ttl_s,
             parsed_addresses=list(self.addresses),
         )
 

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from zeroconf import ServiceStateChange, Zeroconf
     from zeroconf.asyncio import AsyncServiceBrowser, AsyncZeroconf
 
+CHECK_S = 15.0
+"""How often the browser looks for servers whose records expired (and asks them again)."""
+_SRV, _IN = 33, 1
+"""DNS record type SRV (RFC 2782) and class IN."""
 RESOLVE_TIMEOUT_S = 3.0
 """How long to wait for a server's address, port and TXT record once it is seen."""
 
@@ -157,10 +161,13 @@ class ServerBrowser:
         *,
         interfaces: Sequence[str] | None = None,
         resolve_timeout_s: float = RESOLVE_TIMEOUT_S,
+        check_s: float = CHECK_S,
     ) -> None:
         self._on_change = on_change
         self._interfaces = list(interfaces) if interfaces is not None else None
         self._resolve_timeout_ms = resolve_timeout_s * 1000
+        self._check_s = check_s
+        self._checker: asyncio.Task[None] | None = None
         self._state = BrowserState.IDLE
         self._zc: AsyncZeroconf | None = None
         self._browser: AsyncServiceBrowser | None = None
@@ -203,6 +210,7 @@ class ServerBrowser:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise DiscoveryError(f"cannot look for servers on the LAN (mDNS: {reason})") from exc
         self._state = BrowserState.BROWSING
+        self._checker = asyncio.get_running_loop().create_task(self._check_forever())
 
     async def stop(self) -> None:
         """Stop browsing and close the sockets; safe to call again."""
@@ -217,7 +225,38 @@ class ServerBrowser:
         if pending:
             await asyncio.wait(pending, timeout=timeout_s)
 
+    async def _check_forever(self) -> None:
+        """Drop the servers that died without a goodbye.
+
+        zeroconf keeps a service's PTR record at least 1,125 s whatever its TTL,
+        but its SRV record expires with the server's TTL (120 s for bartype):
+        a server whose SRV expired is asked again, and dropped if it is silent.
+        """
+        from zeroconf import current_time_millis
+        from zeroconf.asyncio import AsyncServiceInfo
+
+        while True:
+            await asyncio.sleep(self._check_s)
+            zc = self._zc
+            if zc is None:
+                return
+            now = current_time_millis()
+            for name in list(self._servers):
+                records = zc.zeroconf.cache.get_all_by_details(name, _SRV, _IN)
+                if any(not r.is_expired(now) for r in records) or name in self._resolving:
+                    continue
+                info = AsyncServiceInfo(SERVICE_TYPE, name)
+                if not await info.async_request(zc.zeroconf, self._resolve_timeout_ms):
+                    gone = self._servers.pop(name, None)
+                    if gone is not None and self._state is BrowserState.BROWSING:
+                        self._emit("removed", gone)
+
     async def _close(self) -> None:
+        if self._checker is not None:
+            self._checker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checker
+            self._checker = None
         for task in self._resolving.values():
             task.cancel()
         self._resolving.clear()

@@ -10,53 +10,25 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.discovery import LOOPBACK, Changes, T, unique_name
 from support.timeouts import TIMEOUT_FACTOR
 from websockets.asyncio.client import connect
 
 from bartype import __version__
+from bartype.protocol.discovery import SERVICE_TYPE
 from bartype.protocol.messages import PROTOCOL_VERSION
 from bartype.server.discovery import (
+    RECORD_TTL_S,
     Advertiser,
     AdvertiserState,
     advertised_addresses,
     start_advertising,
 )
 from bartype.server.serve import ServerConfig, serve_until_stopped
-from bartype.transport.discovery import Change, FoundServer, ServerBrowser
-
-LOOPBACK = ["127.0.0.1"]
-T = 8 * TIMEOUT_FACTOR
-"""Registration probes for ~1.5 s; leave room for a loaded machine."""
-
-
-class Changes:
-    """What a browser reported, with a way to wait for one change of one server."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[Change, FoundServer]] = []
-        self._event = asyncio.Event()
-
-    def __call__(self, change: Change, server: FoundServer) -> None:
-        self.seen.append((change, server))
-        self._event.set()
-
-    async def wait(self, match: Callable[[Change, FoundServer], bool]) -> FoundServer:
-        async with asyncio.timeout(T):
-            while True:
-                for change, server in self.seen:
-                    if match(change, server):
-                        return server
-                self._event.clear()
-                await self._event.wait()
-
-
-def _unique(prefix: str) -> str:
-    return f"{prefix} {secrets.token_hex(4)}"
+from bartype.transport.discovery import ServerBrowser
 
 
 def test_a_lan_address_is_advertised_as_it_is() -> None:
@@ -108,7 +80,7 @@ async def test_browser_sees_a_server_appear_change_and_go(
             raise RuntimeError("rooms are not ready")
         return rooms[0]
 
-    name = _unique("Room [red]x[/]")
+    name = unique_name("Room [red]x[/]")
     changes = Changes()
     advertiser = Advertiser(name, 45678, LOOPBACK, rooms=count, refresh_s=0.05)
     async with ServerBrowser(changes, interfaces=LOOPBACK):
@@ -141,6 +113,31 @@ async def test_browser_sees_a_server_appear_change_and_go(
     assert advertiser.state is AdvertiserState.STOPPED
 
 
+async def test_records_have_a_two_minute_ttl() -> None:
+    """Every record of the service (PTR and TXT too) is sent with a 120 s TTL; zeroconf's
+    own cache then keeps the PTR its minimum of 1,125 s."""
+    from zeroconf import IPVersion
+    from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
+
+    advertiser = Advertiser(unique_name("ttl"), 40005, LOOPBACK)
+    advertiser.start()
+    zc = AsyncZeroconf(interfaces=LOOPBACK, ip_version=IPVersion.V4Only)
+    try:
+        await asyncio.wait_for(advertiser.registered.wait(), T)
+        assert advertiser.instance_name is not None
+        info = AsyncServiceInfo(SERVICE_TYPE, advertiser.instance_name)
+        assert await info.async_request(zc.zeroconf, 3000 * TIMEOUT_FACTOR)
+        cache = zc.zeroconf.cache
+        ttls = {r.type: r.ttl for r in cache.entries_with_name(advertiser.instance_name)}
+        ttls |= {r.type: r.ttl for r in cache.entries_with_name(info.server or "")}
+        ptr = [r.ttl for r in cache.entries_with_name(SERVICE_TYPE) if r.alias == info.name]
+        assert ttls[1] == ttls[16] == ttls[33] == RECORD_TTL_S, ttls  # A, TXT, SRV
+        assert ptr == [1125]  # 120 as sent, raised to zeroconf's floor for PTR records
+    finally:
+        await zc.async_close()
+        await advertiser.stop()
+
+
 async def test_mdns_failure_is_one_warning_not_a_crash(caplog: pytest.LogCaptureFixture) -> None:
     """An address this machine does not have: one clear warning, no exception, FAILED."""
     advertiser = Advertiser("nowhere", 40003, ["203.0.113.9"])  # TEST-NET-3, never local
@@ -161,7 +158,7 @@ async def test_mdns_failure_is_one_warning_not_a_crash(caplog: pytest.LogCapture
 
 async def test_stop_while_probing_is_prompt() -> None:
     """Stopping before registration finished cancels it and closes at once."""
-    advertiser = Advertiser(_unique("brief"), 40004, LOOPBACK)
+    advertiser = Advertiser(unique_name("brief"), 40004, LOOPBACK)
     advertiser.start()
     await asyncio.sleep(0.2)
     async with asyncio.timeout(3 * TIMEOUT_FACTOR):
@@ -172,7 +169,7 @@ async def test_stop_while_probing_is_prompt() -> None:
 async def test_serve_advertises_while_it_runs(tmp_path: Path) -> None:
     """A real server asked to advertise (on loopback) is found while it runs, its TXT
     record counts a room a client opens, and it is withdrawn when it stops."""
-    name = _unique("serve")
+    name = unique_name("serve")
     config = ServerConfig(port=0, db=tmp_path / "s.sqlite3", advertise=True, name=name)
     ready, stop = asyncio.Event(), asyncio.Event()
     changes = Changes()
