@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 MIN_WIDTH = 60
 MIN_HEIGHT = 18
 NARROW_WIDTH = 80
+WIDE_WIDTH = 140
+TALL_HEIGHT = 36
 COMPLETE_TIMEOUT_S = 1.5
 """How long to wait for the handler to finish a test by itself before ending it."""
 END_TIMEOUT_S = 5.0
@@ -195,6 +197,9 @@ class BartypeApp(App[int]):
         width, height = self.size
         # Narrow terminals stack the results' figures in two rows (see app.tcss).
         self.set_class(width < NARROW_WIDTH, "-narrow")
+        # Large terminals get a wider results column and a taller chart (see app.tcss).
+        self.set_class(width >= WIDE_WIDTH, "-wide")
+        self.set_class(height >= TALL_HEIGHT, "-tall")
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         covered = isinstance(self.screen, TooSmallScreen)
         if small and not covered:

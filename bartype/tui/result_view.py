@@ -31,6 +31,8 @@ class ResultView:
     invalid_reasons: tuple[str, ...] = ()
     wpm_series: tuple[float, ...] = ()
     raw_series: tuple[float, ...] = ()
+    burst_series: tuple[float, ...] = ()
+    """Raw WPM within each second (Monkeytype's burst), not the running average."""
     error_series: tuple[int, ...] = ()
     keys: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     keypresses: int = 0
@@ -73,6 +75,7 @@ def from_complete(label: str, data: Mapping[str, Any]) -> ResultView:
         invalid_reasons=reasons,
         wpm_series=tuple(float(v) for v in series.get("wpm") or ()),
         raw_series=tuple(float(v) for v in series.get("raw") or ()),
+        burst_series=tuple(float(v) for v in series.get("burst") or ()),
         error_series=tuple(int(v) for v in series.get("errors") or ()),
         keys=dict(metrics.get("keys") or {}),
         keypresses=int(_num(metrics, "keypresses")),
@@ -98,6 +101,7 @@ def from_result(label: str, result: Result) -> ResultView:
         invalid_reasons=result.invalid_reasons,
         wpm_series=tuple(float(v) for v in m.series.wpm),
         raw_series=tuple(float(v) for v in m.series.raw),
+        burst_series=tuple(float(v) for v in m.series.burst),
         error_series=tuple(m.series.errors),
         keys={
             k: {"presses": s.presses, "errors": s.errors, "meanIntervalMs": s.mean_interval_ms}

@@ -58,3 +58,26 @@ async def test_widgets_draw_their_data() -> None:
         assert "60│" in chart and "2" in chart.splitlines()[-2] and "3s" in chart
         heatmap = str(app.query_one(KeyHeatmap).render())
         assert "q 1/2" in heatmap and "slowest keys" in heatmap
+
+
+async def test_raw_line_shows_over_the_bars_and_the_axes_read() -> None:
+    """A raw line that crosses the WPM bars stays visible; the WPM axis has a middle
+    label and the time axis marks seconds between the ends."""
+
+    class ChartApp(App[None]):
+        def compose(self) -> ComposeResult:
+            wpm = [60.0] * 30
+            raw = [30.0] * 15 + [90.0] * 15  # a burst above the bars, then through them
+            yield SpeedChart(wpm, raw, [0] * 30, id="chart")
+
+    app = ChartApp()
+    async with app.run_test(size=(100, 12)) as pilot:
+        chart = app.query_one(SpeedChart)
+        chart.styles.height = 12
+        await pilot.pause()
+        lines = str(chart.render()).splitlines()
+    bar_rows = [line for line in lines if "█" in line]
+    assert any("─" in line for line in bar_rows)  # the raw line through the bars
+    labels = [line.split("│")[0].strip() for line in lines if "│" in line]
+    assert labels[0] == "100" and labels[-1] == "0" and "50" in labels
+    assert "10s" in lines[-1] and lines[-1].rstrip().endswith("30s")

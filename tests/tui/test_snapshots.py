@@ -52,11 +52,24 @@ def test_typing_screen(tmp_path: Path, snap_compare) -> None:  # type: ignore[no
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
-def test_results_screen(tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    """After a 10-word test with mistakes: big WPM and accuracy, the other figures, the
-    per-second chart with errors marked, and the keyboard heatmap with the worst keys."""
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
+def test_results_screen(  # type: ignore[no-untyped-def]
+    tmp_path: Path, snap_compare, size: tuple[int, int], theme: str
+) -> None:
+    """After a 10-word test with mistakes, in a dark and a light theme, small and large:
+    big WPM and accuracy, the other figures, the per-second chart with errors marked,
+    the keyboard heatmap with the worst keys, and a footer offering tab, ctrl+r and esc
+    (the letters only after a pause), every label readable on its background."""
+    from bartype.storage.settings import Settings
+
     clock = FakeClock()
-    app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=42), clock)
+    app = make_app(
+        tmp_path,
+        TestSpec(mode="words", words=10, seed=42),
+        clock,
+        settings=Settings(theme=theme),
+    )
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await _ready(pilot)
@@ -68,7 +81,7 @@ def test_results_screen(tmp_path: Path, snap_compare) -> None:  # type: ignore[n
             await pilot.pause(0.01)
         await pilot.pause(0.05)
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 def _fill_history(path: Path) -> None:

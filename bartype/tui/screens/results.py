@@ -111,10 +111,17 @@ class ResultsScreen(Screen[None]):
                 yield _figure("consistency", f"{v.consistency:.0f}%")
                 yield _figure("chars", v.chars)
                 yield _figure("time", f"{v.duration_s:.1f}s")
-            yield SpeedChart(v.wpm_series, v.raw_series, v.error_series, id="results-chart")
+            # Per-second raw (burst) shows a pause or a spurt; the running raw average
+            # would only repeat the WPM bars. Older results have no burst: their raw then.
+            raw = v.burst_series or v.raw_series
+            yield SpeedChart(v.wpm_series, raw, v.error_series, id="results-chart")
             yield Static(
                 Text.assemble(
-                    ("█ wpm", "bold"), "   ", ("─ raw", "dim"), "   ", ("✕ errors per second", "")
+                    ("█ wpm", "bold"),
+                    "   ",
+                    ("─ raw each second", "dim"),
+                    "   ",
+                    ("✕ errors per second", ""),
                 ),
                 id="chart-legend",
             )

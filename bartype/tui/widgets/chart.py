@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
@@ -87,18 +88,19 @@ class SpeedChart(Widget):
         raw = _bucket(self.raw, plot_w) if self.raw else []
         errors = _bucket(self.errors, plot_w, "sum") if with_errors else []
         columns = len(wpm)
-        col_w = max(1, min(4, plot_w // columns))
+        col_w = max(1, min(8, plot_w // columns))  # a short test still spans the width
         text = Text(no_wrap=True, overflow="crop")
         for row in range(plot_h):
             level = plot_h - row - 1  # 0 is the bottom row
-            label = str(top) if row == 0 else ("0" if level == 0 else "")
-            text.append(label.rjust(label_w - 1) + "│", axis_style)
+            text.append(_axis_label(row, plot_h, top).rjust(label_w - 1) + "│", axis_style)
             for c in range(columns):
                 eighths = round(wpm[c] / top * plot_h * 8)
                 fill = max(0, min(8, eighths - level * 8))
                 raw_row = plot_h - 1 - min(plot_h - 1, int(raw[c] / top * plot_h)) if raw else -1
-                if fill == 0 and raw_row == row:
-                    text.append("─" * col_w, raw_style)
+                if raw_row == row:
+                    # The raw line stays visible where it crosses a bar: drawn on it.
+                    on_bar = Style(bgcolor=wpm_style.color) if fill == 8 else Style()
+                    text.append("─" * col_w, raw_style + on_bar)
                 else:
                     text.append(BLOCKS[fill] * col_w, wpm_style)
             text.append("\n")
@@ -111,9 +113,35 @@ class SpeedChart(Widget):
                     mark.center(col_w) if col_w > 1 else mark, err_style if count else axis_style
                 )
             text.append("\n")
-        span = len(self.wpm)
-        first, last = f"1{self.unit}", f"{span}{self.unit}"
-        room = columns * col_w - len(last)
-        axis = first if span == 1 else first.ljust(max(room, len(first) + 1)) + last
-        text.append(" " * label_w + axis, axis_style)
+        text.append(
+            " " * label_w + _time_axis(len(self.wpm), columns, col_w, self.unit), axis_style
+        )
         return text
+
+
+def _axis_label(row: int, plot_h: int, top: int) -> str:
+    """The WPM scale: the top, 0, and the middle when there is room for it."""
+    level = plot_h - row - 1
+    if row == 0:
+        return str(top)
+    if level == 0:
+        return "0"
+    if plot_h >= 5 and level == plot_h // 2:  # the row that holds top / 2
+        return f"{top / 2:g}"
+    return ""
+
+
+def _time_axis(span: int, columns: int, col_w: int, unit: str) -> str:
+    """Seconds under the bars: the first, the last, and round ones between if they fit."""
+    width = columns * col_w
+    if span <= 1:
+        return f"1{unit}"
+    axis = [" "] * width
+    step = next((s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600) if span / s <= 8), 600)
+    marks = [1, span, *range(step, span, step)]  # the ends first: they always show
+    for second in marks:
+        label = f"{second}{unit}"
+        at = min(width - len(label), (second - 1) * width // span)
+        if all(ch == " " for ch in axis[max(0, at - 1) : at + len(label) + 1]):
+            axis[at : at + len(label)] = label
+    return "".join(axis)
