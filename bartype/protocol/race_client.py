@@ -1,0 +1,665 @@
+"""A racer's side of the room messages, sans-I/O: a state machine with no socket, no clock.
+
+It owns what docs/protocol.md ("Races") asks of a client: ``HELLO`` on each
+connection, the room's code and resume token, batch numbers from 1 in each
+race and the batches not yet acknowledged, what goes again after a drop
+(``RESUME_ROOM``, then every batch after the ``ack`` of ``RACE_METRICS``), a
+false start's batches sent again once the race has begun, and the server's
+start time turned into this client's clock. An I/O layer drives it::
+
+    race = RaceClient()
+    race.connection_made()                 # HELLO is queued
+    race.create("Ann", {"mode": "words", "words": 25})
+    write(race.data_to_send())
+    race.receive_frame(text, now)          # each frame read; now in seconds, local monotonic
+    handle(race.events_received())         # Joined, RoomChanged, CountdownStarted, ...
+    race.send_key("t", now)                # while RACING; the key's time is race_ms(now)
+
+Where this member is (``State``)::
+
+                create() / join()       ROOM_JOINED + ROOM_STATE
+        IDLE ─────────────────▶ JOINING ──────────────────────▶ LOBBY ◀──────────────┐
+         ▲  ▲  refused (ERROR)     │                              │ countdown        │ rematch
+         │  └──────────────────────┘                              ▼                  │ (ROOM_STATE
+         │                                             ┌────── COUNTDOWN             │  lobby)
+         │                                  all racers │          │ racing           │
+         │                                  left: LOBBY◀┘          ▼                  │
+         │                                                     RACING ──RACE_RESULT──▶ DONE
+         │                                                        │                    │
+         │                                                        └──▶ RESULTS ◀───────┘
+         │ ROOM_LEFT, ROOM_TAKEN_OVER,                                 (RACE_STANDINGS)
+         └── RESUME_EXPIRED, ROOM_NOT_FOUND on resume: from any state
+
+    Joining mid-race lands in COUNTDOWN or RACING as a spectator (no keys taken).
+    While the link is down the state stays; on a new connection ``RESUME_ROOM`` puts
+    it in JOINING, from which the room's state (any) is taken as it is.
+
+The connection (``Link``): CLOSED → GREETING (HELLO sent) → OPEN (WELCOME).
+Calls the state does not allow raise ``RaceClientStateError`` (a bug in the
+caller); server messages that do not fit the state are ignored.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from bartype.protocol.client import RECONNECT_DELAYS_S, RECONNECT_GIVE_UP_S
+from bartype.protocol.client_events import Status, StatusChanged
+from bartype.protocol.codec import encode_message
+from bartype.protocol.messages import (
+    CREATE_ROOM,
+    FATAL_CLOSE_CODES,
+    HELLO,
+    JOIN_ROOM,
+    LEAVE_ROOM,
+    PROTOCOL_VERSION,
+    RACE_INPUT,
+    READY,
+    REMATCH,
+    RESUME_ROOM,
+    START_RACE,
+    ErrorCode,
+    ProtocolError,
+)
+from bartype.protocol.race_messages import (
+    Lane,
+    RaceCountdown,
+    RaceMetrics,
+    RaceProgress,
+    RaceResult,
+    RacerFinished,
+    RaceStandings,
+    RaceStarted,
+    RoomJoined,
+    RoomLeft,
+    RoomState,
+    decode_race,
+)
+from bartype.protocol.server_messages import ServerError, Welcome
+
+BATCH_SIZE = 32
+FLUSH_DELAY_S = 0.1
+"""Keys wait at most this long to share a frame: the server's lanes tick every 100 ms."""
+FALSE_START_RETRY_S = 0.1
+"""After ``NOT_RACING`` during the race (our clock ran ahead), batches go again this late,"""
+FALSE_START_WINDOW_S = 2.0
+"""... for this long after the start (later, ``NOT_RACING`` means our race is over)."""
+
+
+class State(enum.Enum):
+    """Where this member is; see the module docstring for the diagram."""
+
+    IDLE = "idle"
+    JOINING = "joining"
+    LOBBY = "lobby"
+    COUNTDOWN = "countdown"
+    RACING = "racing"
+    DONE = "done"
+    RESULTS = "results"
+
+
+class Link(enum.Enum):
+    CLOSED = "closed"
+    GREETING = "greeting"
+    OPEN = "open"
+
+
+_TRANSITIONS: dict[State, frozenset[State]] = {
+    State.IDLE: frozenset({State.JOINING}),
+    State.JOINING: frozenset(
+        {State.LOBBY, State.COUNTDOWN, State.RACING, State.DONE, State.RESULTS}
+    ),
+    State.LOBBY: frozenset({State.COUNTDOWN}),
+    State.COUNTDOWN: frozenset({State.RACING, State.LOBBY, State.RESULTS}),
+    State.RACING: frozenset({State.DONE, State.RESULTS}),
+    State.DONE: frozenset({State.RESULTS}),
+    State.RESULTS: frozenset({State.LOBBY, State.COUNTDOWN}),
+}
+"""Allowed moves besides to IDLE (always) and to JOINING on a resume."""
+
+_ROOM_STATES = {
+    "lobby": State.LOBBY,
+    "countdown": State.COUNTDOWN,
+    "racing": State.RACING,
+    "finishing": State.RACING,
+    "results": State.RESULTS,
+}
+_IN_ROOM = frozenset(State) - {State.IDLE, State.JOINING}
+_ROOM_GONE = {ErrorCode.ROOM_TAKEN_OVER, ErrorCode.RESUME_EXPIRED}
+
+
+class RaceClientStateError(Exception):
+    """A call the race client's state does not allow (a bug in the caller)."""
+
+
+# -- events -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Welcomed:
+    welcome: Welcome
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """In room ``code`` as ``player_id`` (``resumed`` after a dropped link)."""
+
+    code: str
+    player_id: str
+    resumed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoomChanged:
+    """The room changed (players, ready marks, host, state)."""
+
+    room: RoomState
+
+
+@dataclass(frozen=True, slots=True)
+class CountdownStarted:
+    """A race: its text, and its start on this client's clock (``starts_at``, seconds)."""
+
+    race: RaceCountdown
+    starts_at: float
+    racing: bool
+    """Whether this member races it (not a spectator)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    race_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsReceived:
+    """Your live figures, as the server computed them."""
+
+    metrics: RaceMetrics
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressUpdated:
+    """Every racer's lane."""
+
+    progress: RaceProgress
+
+
+@dataclass(frozen=True, slots=True)
+class RacerDone:
+    """Someone finished; the others must by ``deadline`` (local seconds), if known."""
+
+    finished: RacerFinished
+    deadline: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultReceived:
+    """Your race is over."""
+
+    result: RaceResult
+
+
+@dataclass(frozen=True, slots=True)
+class StandingsReceived:
+    standings: RaceStandings
+
+
+@dataclass(frozen=True, slots=True)
+class Left:
+    """Out of the room: ``reason`` says why (you left, it was taken over, expired, ...)."""
+
+    reason: str
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RaceErrorReceived:
+    """An ``ERROR`` from the server that is worth showing."""
+
+    error: ServerError
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A frame that is not a valid server message: ignored."""
+
+    error: ProtocolError
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected:
+    reason: str
+    resuming: bool
+
+
+RaceEvent = (
+    Welcomed
+    | Joined
+    | RoomChanged
+    | CountdownStarted
+    | Started
+    | MetricsReceived
+    | ProgressUpdated
+    | RacerDone
+    | ResultReceived
+    | StandingsReceived
+    | Left
+    | RaceErrorReceived
+    | Refused
+    | Disconnected
+    | StatusChanged
+)
+
+
+class RaceClient:
+    """One member's side of a room; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        batch_size: int = BATCH_SIZE,
+        flush_delay: float = FLUSH_DELAY_S,
+        reconnect_delays: tuple[float, ...] = RECONNECT_DELAYS_S,
+        give_up_after: float = RECONNECT_GIVE_UP_S,
+    ) -> None:
+        self.batch_size = batch_size
+        self.flush_delay = flush_delay
+        self.reconnect_delays = reconnect_delays
+        self.give_up_after = give_up_after
+        self.state = State.IDLE
+        self.link = Link.CLOSED
+        self.status = Status.OFFLINE
+        self.code: str | None = None
+        self.player_id: str | None = None
+        self.room: RoomState | None = None
+        self.race: RaceCountdown | None = None
+        self.starts_at: float | None = None
+        """The current race's start signal on this client's clock (seconds)."""
+        self.lanes: tuple[Lane, ...] = ()
+        self.standings: RaceStandings | None = None
+        self.result: RaceResult | None = None
+        self._token: str | None = None
+        self._out: list[str] = []
+        self._events: list[RaceEvent] = []
+        self._buffer: list[dict[str, Any]] = []
+        self._buffer_since: float | None = None
+        self._last_t = 0.0
+        self._next_seq = 1
+        self._unacked: deque[tuple[int, str]] = deque()
+        self._resend_at: float | None = None
+        self._resend_on_metrics = False
+        self._lost_at: float | None = None
+        self._attempts = 0
+
+    # -- output ----------------------------------------------------------------
+
+    def data_to_send(self) -> list[str]:
+        """The frames to send, in order (each returned once)."""
+        out, self._out = self._out, []
+        return out
+
+    def events_received(self) -> list[RaceEvent]:
+        """What happened since the last call, in order (each returned once)."""
+        events, self._events = self._events, []
+        return events
+
+    @property
+    def unacked(self) -> int:
+        return len(self._unacked)
+
+    @property
+    def racing(self) -> bool:
+        """Whether this member races the current race (not a spectator)."""
+        return self.race is not None and self.player_id in self.race.racers
+
+    @property
+    def wants_resume(self) -> bool:
+        """Disconnected while in a room: the I/O layer should reconnect."""
+        return self.link is Link.CLOSED and self._lost_at is not None
+
+    # -- connection ------------------------------------------------------------
+
+    def connection_made(self) -> None:
+        """A connection opened: HELLO, then ``RESUME_ROOM`` if a room is to be resumed."""
+        if self.link is not Link.CLOSED:
+            raise RaceClientStateError(f"connection_made() while {self.link.value}")
+        self.link = Link.GREETING
+        self._out.append(encode_message(HELLO, {"version": PROTOCOL_VERSION}))
+        if self._lost_at is not None and self.code is not None and self._token is not None:
+            self._move(State.JOINING)
+            self._resend_on_metrics = True
+            self._out.append(encode_message(RESUME_ROOM, {"code": self.code, "token": self._token}))
+        elif self.state is State.JOINING:
+            self._move(State.IDLE)  # its answer went with the old connection
+        self._lost_at = None
+        self._attempts = 0
+        self._set_status(Status.CONNECTED)
+
+    def connection_lost(self, code: int, reason: str, now: float) -> None:
+        """The connection closed with WebSocket ``code`` (1006 when it dropped)."""
+        if self.link is Link.CLOSED:
+            return
+        self.link = Link.CLOSED
+        described = f"connection closed ({code}{': ' + reason if reason else ''})"
+        resuming = (
+            code not in FATAL_CLOSE_CODES
+            and self._token is not None
+            and self.state is not State.IDLE
+        )
+        self._lost_at = now if resuming else None
+        self._attempts = 0
+        self._set_status(Status.RECONNECTING if resuming else Status.OFFLINE)
+        self._events.append(Disconnected(described, resuming))
+        if not resuming and self.state is not State.IDLE:
+            self._leave_room(described)
+
+    def reconnect_delay(self, now: float) -> float | None:
+        """How long to wait before the next attempt; ``None``: do not (any more)."""
+        if not self.wants_resume:
+            return None
+        assert self._lost_at is not None
+        if self._attempts > 0 and now - self._lost_at >= self.give_up_after:
+            self._lost_at = None
+            self._set_status(Status.OFFLINE)
+            self._leave_room(f"no connection for {self.give_up_after:g} s")
+            return None
+        delay = self.reconnect_delays[min(self._attempts, len(self.reconnect_delays) - 1)]
+        self._attempts += 1
+        return delay
+
+    # -- requests --------------------------------------------------------------
+
+    def create(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        **room: Any,
+    ) -> None:
+        """Create a room and join it as host (``room``: ``maxPlayers``, ``countdownS``, ...)."""
+        data: dict[str, Any] = {"name": name, **room}
+        if options is not None:
+            data["options"] = options
+        self._join(CREATE_ROOM, data)
+
+    def join(self, code: str, name: str, *, watch: bool = False) -> None:
+        """Join room ``code`` (as a spectator for good with ``watch``)."""
+        data: dict[str, Any] = {"code": code, "name": name}
+        if watch:
+            data["watch"] = True
+        self._join(JOIN_ROOM, data)
+
+    def ready(self, ready: bool = True) -> None:
+        self._in_state("ready()", State.LOBBY)
+        self._send(encode_message(READY, {"ready": ready}))
+
+    def start(self) -> None:
+        """Start the countdown (the host only; the server says ``NOT_HOST`` otherwise)."""
+        self._in_state("start()", State.LOBBY)
+        self._send(encode_message(START_RACE, {}))
+
+    def rematch(self) -> None:
+        self._in_state("rematch()", State.RESULTS)
+        self._send(encode_message(REMATCH, {}))
+
+    def leave(self) -> None:
+        """Leave the room for good (DNF if racing); ``Left`` follows ``ROOM_LEFT``."""
+        if self.state is State.IDLE:
+            raise RaceClientStateError("leave() while idle")
+        self.flush()
+        self._send(encode_message(LEAVE_ROOM, {}))
+        if self.link is not Link.OPEN:
+            self._leave_room("you left the room")
+
+    # -- keys ------------------------------------------------------------------
+
+    def race_ms(self, now: float) -> float:
+        """Milliseconds since the start signal at local time ``now`` (negative before it)."""
+        if self.starts_at is None:
+            raise RaceClientStateError("race_ms() with no race")
+        return (now - self.starts_at) * 1000
+
+    def send_key(self, key: str, now: float) -> bool:
+        """Queue one key typed at ``now``; returns whether there is something to send or a
+        new deadline. Keys before the start, or when not racing, are ignored (``False``)."""
+        if self.state is not State.RACING or not self.racing or self.starts_at is None:
+            return False
+        t = round(max(self.race_ms(now), self._last_t), 1)
+        if t < 0:
+            return False
+        self._last_t = t
+        self._buffer.append({"key": key, "t": t})
+        if len(self._buffer) >= self.batch_size:
+            self.flush()
+        elif len(self._buffer) == 1:
+            self._buffer_since = now
+        else:
+            return False
+        return True
+
+    def deadline(self) -> float | None:
+        """When ``tick`` must be called next (``None``: nothing waits)."""
+        times = [t for t in (self._buffer_since, self._resend_at) if t is not None]
+        if self._buffer_since is not None:
+            times[0] = self._buffer_since + self.flush_delay
+        return min(times) if times else None
+
+    def tick(self, now: float) -> None:
+        """Let time pass: send keys that waited, and a false start's batches again."""
+        if self._buffer_since is not None and now >= self._buffer_since + self.flush_delay:
+            self.flush()
+        if self._resend_at is not None and now >= self._resend_at:
+            self._resend_at = None
+            self._resend_all()
+
+    def flush(self) -> None:
+        """Make the waiting keys one numbered batch (the finishing key: call at once)."""
+        if not self._buffer:
+            return
+        seq = self._next_seq
+        self._next_seq += 1
+        frame = encode_message(RACE_INPUT, {"seq": seq, "keys": self._buffer})
+        self._buffer = []
+        self._buffer_since = None
+        self._unacked.append((seq, frame))
+        if self.link is Link.OPEN and not self._resend_on_metrics:
+            self._out.append(frame)
+
+    # -- input -----------------------------------------------------------------
+
+    def receive_frame(self, text: str, now: float) -> None:
+        """One server frame, read at local time ``now`` (seconds)."""
+        try:
+            message = decode_race(text)
+        except ProtocolError as exc:
+            self._events.append(Refused(exc))
+            return
+        if isinstance(message, RaceProgress):
+            if self.race is not None and message.race_id == self.race.race_id:
+                self.lanes = message.racers
+                self._events.append(ProgressUpdated(message))
+        elif isinstance(message, RaceMetrics):
+            self._metrics(message)
+        elif isinstance(message, RoomState):
+            self._room_state(message)
+        elif isinstance(message, RaceCountdown):
+            self._countdown(message, now)
+        elif isinstance(message, RaceStarted):
+            if self.race is not None and message.race_id == self.race.race_id:
+                self._events.append(Started(message.race_id))
+        elif isinstance(message, RacerFinished):
+            deadline = None
+            if message.deadline_at is not None and self.race is not None:
+                deadline = self._local(message.deadline_at)
+            self._events.append(RacerDone(message, deadline))
+        elif isinstance(message, RaceResult):
+            self._result(message)
+        elif isinstance(message, RaceStandings):
+            self.standings = message
+            self._events.append(StandingsReceived(message))
+        elif isinstance(message, RoomJoined):
+            self._joined(message)
+        elif isinstance(message, RoomLeft):
+            if self.state is not State.IDLE:
+                self._leave_room("you left the room")
+        elif isinstance(message, ServerError):
+            self._error(message, now)
+        elif isinstance(message, Welcome):
+            if self.link is Link.GREETING:
+                self.link = Link.OPEN
+                self._events.append(Welcomed(message))
+        self.tick(now)  # (other messages, solo ones included, are not this client's)
+
+    def _joined(self, message: RoomJoined) -> None:
+        if self.state is not State.JOINING:
+            return
+        self.code = message.code
+        self.player_id = message.player_id
+        self._token = message.token
+        self._events.append(Joined(message.code, message.player_id, message.resumed))
+
+    def _room_state(self, message: RoomState) -> None:
+        if self.state is State.IDLE or message.code != self.code:
+            return
+        self.room = message
+        target = _ROOM_STATES.get(message.state)
+        if target is State.RACING and self.state is State.DONE:
+            target = State.DONE
+        if target is not None and target is not self.state:
+            if target not in _TRANSITIONS[self.state]:
+                target = None  # not a move this client knows: keep its state, show the room
+            else:
+                self._move(target)
+                if target is State.LOBBY:
+                    self._end_race()
+        self._events.append(RoomChanged(message))
+
+    def _countdown(self, message: RaceCountdown, now: float) -> None:
+        if self.state is State.IDLE or self.state is State.JOINING and self.code is None:
+            return
+        fresh = self.race is None or self.race.race_id != message.race_id
+        # The server's clock minus ours when it was sent (a half round trip is not known).
+        self._offset = message.server_time / 1000 - now
+        self.race = message
+        self.starts_at = message.starts_at / 1000 - self._offset
+        if fresh:
+            self._new_race()
+        if self.state in (State.LOBBY, State.RESULTS):
+            self._move(State.COUNTDOWN)
+        self._events.append(CountdownStarted(message, self.starts_at, self.racing))
+
+    def _metrics(self, message: RaceMetrics) -> None:
+        if self.race is None or message.race_id != self.race.race_id:
+            return
+        self._ack(message.ack)
+        if message.update.analysis.finished and self.state is State.RACING:
+            self._move(State.DONE)  # typed to the end: no more keys (RACE_RESULT follows)
+        if self._resend_on_metrics:
+            self._resend_on_metrics = False
+            self._resend_all()
+        self._events.append(MetricsReceived(message))
+
+    def _result(self, message: RaceResult) -> None:
+        if self.race is None or message.race_id != self.race.race_id:
+            return
+        self.result = message
+        self._unacked.clear()
+        self._buffer = []
+        self._buffer_since = None
+        if self.state is State.RACING:
+            self._move(State.DONE)
+        self._events.append(ResultReceived(message))
+
+    def _error(self, error: ServerError, now: float) -> None:
+        if error.ack is not None:
+            self._ack(error.ack)
+        if error.code == ErrorCode.NOT_RACING and self._unacked and self.state is State.RACING:
+            assert self.starts_at is not None
+            if now < self.starts_at + FALSE_START_WINDOW_S:
+                self._resend_at = now + FALSE_START_RETRY_S  # our clock ran ahead of the server's
+                return
+            self._unacked.clear()  # the race is over for us: nothing will take these
+        if error.code == ErrorCode.SEQ_GAP:
+            self._resend_all()
+            return
+        if self.state is State.JOINING:
+            resuming = self._resend_on_metrics
+            self._resend_on_metrics = False
+            if resuming or error.code in _ROOM_GONE:
+                self._leave_room(error.message, error.code)
+            else:
+                self._move(State.IDLE)
+        elif error.code in _ROOM_GONE and self.state is not State.IDLE:
+            self._leave_room(error.message, error.code)
+        self._events.append(RaceErrorReceived(error))
+
+    # -- internals -------------------------------------------------------------
+
+    def _local(self, server_ms: int) -> float:
+        return server_ms / 1000 - self._offset
+
+    def _join(self, type_: str, data: dict[str, Any]) -> None:
+        if self.state is not State.IDLE:
+            raise RaceClientStateError(f"joining a room while {self.state.value}")
+        if self.link is not Link.OPEN and self.link is not Link.GREETING:
+            raise RaceClientStateError("joining a room with no connection")
+        self._move(State.JOINING)
+        self._out.append(encode_message(type_, data))
+
+    def _send(self, frame: str) -> None:
+        if self.link is not Link.CLOSED:
+            self._out.append(frame)
+
+    def _in_state(self, call: str, *allowed: State) -> None:
+        if self.state not in allowed:
+            raise RaceClientStateError(f"{call} while {self.state.value}")
+
+    def _move(self, to: State) -> None:
+        allowed = to is State.IDLE or to is State.JOINING or to in _TRANSITIONS[self.state]
+        if not allowed:
+            raise RaceClientStateError(f"{self.state.value} -> {to.value}")
+        self.state = to
+
+    def _new_race(self) -> None:
+        self._end_race()
+        self.lanes = ()
+        self.standings = None
+        self.result = None
+
+    def _end_race(self) -> None:
+        self._buffer = []
+        self._buffer_since = None
+        self._last_t = 0.0
+        self._next_seq = 1
+        self._unacked.clear()
+        self._resend_at = None
+        self._resend_on_metrics = False
+
+    def _leave_room(self, reason: str, code: str | None = None) -> None:
+        self._end_race()
+        self._token = None
+        self._lost_at = None
+        self._resend_on_metrics = False
+        self.code = self.player_id = None
+        self.room = self.race = None
+        self.starts_at = None
+        self._move(State.IDLE)
+        self._events.append(Left(reason, code))
+
+    def _resend_all(self) -> None:
+        if self.link is Link.OPEN or self.link is Link.GREETING:
+            self._out.extend(frame for _, frame in self._unacked)
+
+    def _ack(self, ack: int) -> None:
+        while self._unacked and self._unacked[0][0] <= ack:
+            self._unacked.popleft()
+
+    def _set_status(self, status: Status) -> None:
+        if status is not self.status:
+            self.status = status
+            self._events.append(StatusChanged(status))
+
+    _offset = 0.0
