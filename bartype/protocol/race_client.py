@@ -46,7 +46,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from bartype.protocol.client import RECONNECT_DELAYS_S, RECONNECT_GIVE_UP_S
+from bartype.protocol.backoff import RECONNECT_DELAYS_S, RECONNECT_GIVE_UP_S, Backoff
 from bartype.protocol.client_events import Status, StatusChanged
 from bartype.protocol.codec import encode_message
 from bartype.protocol.messages import (
@@ -268,8 +268,7 @@ class RaceClient:
     ) -> None:
         self.batch_size = batch_size
         self.flush_delay = flush_delay
-        self.reconnect_delays = reconnect_delays
-        self.give_up_after = give_up_after
+        self._backoff = Backoff(reconnect_delays, give_up_after)
         self.state = State.IDLE
         self.link = Link.CLOSED
         self.status = Status.OFFLINE
@@ -292,8 +291,6 @@ class RaceClient:
         self._unacked: deque[tuple[int, str]] = deque()
         self._resend_at: float | None = None
         self._resend_on_metrics = False
-        self._lost_at: float | None = None
-        self._attempts = 0
 
     # -- output ----------------------------------------------------------------
 
@@ -319,7 +316,7 @@ class RaceClient:
     @property
     def wants_resume(self) -> bool:
         """Disconnected while in a room: the I/O layer should reconnect."""
-        return self.link is Link.CLOSED and self._lost_at is not None
+        return self.link is Link.CLOSED and self._backoff.waiting
 
     # -- connection ------------------------------------------------------------
 
@@ -329,14 +326,13 @@ class RaceClient:
             raise RaceClientStateError(f"connection_made() while {self.link.value}")
         self.link = Link.GREETING
         self._out.append(encode_message(HELLO, {"version": PROTOCOL_VERSION}))
-        if self._lost_at is not None and self.code is not None and self._token is not None:
+        if self._backoff.waiting and self.code is not None and self._token is not None:
             self._move(State.JOINING)
             self._resend_on_metrics = True
             self._out.append(encode_message(RESUME_ROOM, {"code": self.code, "token": self._token}))
         elif self.state is State.JOINING:
             self._move(State.IDLE)  # its answer went with the old connection
-        self._lost_at = None
-        self._attempts = 0
+        self._backoff.lost(None)
         self._set_status(Status.CONNECTED)
 
     def connection_lost(self, code: int, reason: str, now: float) -> None:
@@ -350,8 +346,7 @@ class RaceClient:
             and self._token is not None
             and self.state is not State.IDLE
         )
-        self._lost_at = now if resuming else None
-        self._attempts = 0
+        self._backoff.lost(now if resuming else None)
         self._set_status(Status.RECONNECTING if resuming else Status.OFFLINE)
         self._events.append(Disconnected(described, resuming))
         if not resuming and self.state is not State.IDLE:
@@ -361,14 +356,10 @@ class RaceClient:
         """How long to wait before the next attempt; ``None``: do not (any more)."""
         if not self.wants_resume:
             return None
-        assert self._lost_at is not None
-        if self._attempts > 0 and now - self._lost_at >= self.give_up_after:
-            self._lost_at = None
+        delay = self._backoff.next_delay(now)
+        if delay is None:
             self._set_status(Status.OFFLINE)
-            self._leave_room(f"no connection for {self.give_up_after:g} s")
-            return None
-        delay = self.reconnect_delays[min(self._attempts, len(self.reconnect_delays) - 1)]
-        self._attempts += 1
+            self._leave_room(f"no connection for {self._backoff.give_up_after:g} s")
         return delay
 
     # -- requests --------------------------------------------------------------
@@ -641,7 +632,7 @@ class RaceClient:
     def _leave_room(self, reason: str, code: str | None = None) -> None:
         self._end_race()
         self._token = None
-        self._lost_at = None
+        self._backoff.lost(None)
         self._resend_on_metrics = False
         self.code = self.player_id = None
         self.room = self.race = None

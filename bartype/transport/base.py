@@ -8,7 +8,10 @@ it) cannot tell them apart.
 
 from __future__ import annotations
 
-from typing import Protocol
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol
 
 
 class TransportError(Exception):
@@ -70,3 +73,38 @@ class Connector(Protocol):
 
     async def aclose(self) -> None:
         """Release what the connector holds (storage, background tasks)."""
+
+
+async def write_frames(
+    outbox: deque[str], wake: asyncio.Event, channel: Callable[[], ClientChannel | None]
+) -> None:
+    """Write ``outbox`` to the current ``channel()`` whenever ``wake`` is set, forever.
+
+    A frame whose channel closed is dropped: the reader notices the close, and the
+    protocol keeps what must go again (unacknowledged batches) for the next one.
+    """
+    while True:
+        await wake.wait()
+        wake.clear()
+        while outbox:
+            current = channel()
+            if current is None:
+                break
+            frame = outbox.popleft()
+            try:
+                await current.send(frame)
+            except ChannelClosed:
+                break
+
+
+def resolve_future(future: asyncio.Future[Any] | None, value: Any) -> None:
+    """Settle ``future`` with ``value`` unless it is settled already."""
+    if future is not None and not future.done():
+        future.set_result(value)
+
+
+def fail_future(future: asyncio.Future[Any] | None, error: Exception) -> None:
+    """Fail ``future`` with ``error`` unless settled; marked retrieved (its waiter may be gone)."""
+    if future is not None and not future.done():
+        future.set_exception(error)
+        future.exception()

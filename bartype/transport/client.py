@@ -60,7 +60,10 @@ from bartype.transport.base import (
     SessionError,
     TransportError,
     VersionMismatch,
+    write_frames,
 )
+from bartype.transport.base import fail_future as _fail
+from bartype.transport.base import resolve_future as _resolve
 
 __all__ = [
     "BATCH_SIZE",
@@ -391,16 +394,7 @@ class SessionClient:
                 self._pump()
 
     async def _write(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._outbox and self._channel is not None:
-                channel = self._channel
-                frame = self._outbox.popleft()
-                try:
-                    await channel.send(frame)
-                except ChannelClosed:
-                    break  # the reader notices and reconnects; batches stay unacked
+        await write_frames(self._outbox, self._wake, lambda: self._channel)
 
     async def _reconnect(self) -> None:
         """Reopen the connection with the session's id and token, as the protocol paces it."""
@@ -426,14 +420,3 @@ class SessionClient:
         if task is not None and not task.done() and task is not asyncio.current_task():
             task.cancel()
         self._reconnector = None
-
-
-def _resolve(future: asyncio.Future[Any] | None, value: Any) -> None:
-    if future is not None and not future.done():
-        future.set_result(value)
-
-
-def _fail(future: asyncio.Future[Any] | None, error: Exception) -> None:
-    if future is not None and not future.done():
-        future.set_exception(error)
-        future.exception()  # mark retrieved: the awaiting side may be gone
