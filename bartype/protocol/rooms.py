@@ -10,17 +10,21 @@ message.
 
 ::
 
-              join / leave / ready                       input; first finisher
-           ┌──────────────┐                            ┌──────────────┐
-           ▼              │     START_RACE (host),     │              ▼
-    ──▶  LOBBY ───────────┴───▶ or everyone ready ──▶ COUNTDOWN ──starts_at──▶ RACING
-           ▲                    (at least 2)             │                      │ first racer
-           │                                             │ every racer left     │ finished
-           │ REMATCH (host)                              ▼                      ▼
-        RESULTS ◀────────── nobody racing any more ── (LOBBY)  FINISHING ──deadline, or
-           ▲                                                       │      nobody racing
-           └───────────────────────────────────────────────────────┘
-    (RACING goes straight to RESULTS when nobody is racing any more, e.g. all DNF)
+                  join, leave, ready
+                    ┌─────┐
+                    ▼     │
+    (created) ──▶ LOBBY ──┴── START_RACE (host), or all ready (2 or more) ──▶ COUNTDOWN
+                  ▲  ▲                                                        │     │
+                  │  └──────────────── every racer left ──────────────────────┘     │ starts_at
+                  │                                                                 ▼
+                  │                                        first finisher        RACING
+                  │                                    ┌──────────────────────────┤
+                  │ REMATCH (host)                     ▼                          │ nobody racing
+               RESULTS ◀── deadline, or nobody ──── FINISHING                     │ any more
+                  ▲          racing any more                                      │ (all DNF)
+                  └───────────────────────────────────────────────────────────────┘
+
+``_TRANSITIONS`` lists the same edges; ``_move`` refuses any other.
 
 Each racer's keystrokes are replayed by ``TypingSession``, exactly as a solo
 test: the same figures. Key times are the racer's milliseconds since the
