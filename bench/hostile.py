@@ -88,8 +88,12 @@ async def recv_json(ws: ClientConnection, timeout: float) -> dict[str, Any]:
 class HonestTypist:
     """Types ``HONEST_TEXT`` at a steady pace, a few keys per batch, timing each reply."""
 
-    def __init__(self, url: str, step_ms: float = 60.0, keys_per_batch: int = 2) -> None:
+    def __init__(
+        self, url: str, step_ms: float = 60.0, keys_per_batch: int = 2, source: str | None = None
+    ) -> None:
         self.url = url
+        self.source = source
+        """Connect from this loopback address (e.g. 127.0.0.2), apart from the abusers'."""
         self.step_ms = step_ms
         self.per_batch = keys_per_batch
         self.latencies: list[float] = []
@@ -98,7 +102,8 @@ class HonestTypist:
 
     async def one_test(self) -> dict[str, Any] | None:
         """One custom test, key times on the clock; the SESSION_COMPLETE's figures."""
-        async with connect(self.url, open_timeout=10) as ws:
+        local = None if self.source is None else (self.source, 0)
+        async with connect(self.url, open_timeout=10, local_addr=local) as ws:
             await ws.send(json.dumps({"type": "HELLO", "data": {"version": 1}}))
             await recv_json(ws, 10)
             create = {"mode": "custom", "text": HONEST_TEXT}
