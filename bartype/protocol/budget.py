@@ -16,7 +16,7 @@ from dataclasses import dataclass
 class Budget:
     """The limits; the defaults are the documented ones."""
 
-    session_keys: int = 100_000
+    session_keys: int = 50_000
     """Keystrokes in one session's log: a batch that passes this ends the test."""
     address_keys: int = 500_000
     """Keystrokes in the logs of all the sessions one address holds."""

@@ -180,6 +180,10 @@ class HandlerConfig:
     """Advertised in ``WELCOME``; enforced by the server."""
     budget: Budget = field(default_factory=Budget)
     """What a session, and the sessions of one address, may hold."""
+    key_rate: float = 60.0
+    key_burst: float = 3000.0
+    """Keys a connection may send: ``key_rate`` a second (720 WPM) sustained, bursts of
+    ``key_burst`` (the resend after a reconnection); beyond, RATE_LIMITED and close 1008."""
 
 
 @dataclass(eq=False, slots=True)
@@ -196,6 +200,9 @@ class Channel:
     """On the handler's dirty list: its actions will be handed out."""
     spoke: bool = False
     """Sent a well-formed message (or resumed a session): not a stranger holding a slot."""
+    key_tokens: float = -1.0
+    """Keys it may still send now (a token bucket; negative: not filled yet)."""
+    key_stamp: float = 0.0
 
     def take(self) -> list[Action]:
         """Return and clear the pending actions."""
@@ -801,6 +808,8 @@ class SessionHandler:
                 ack=acked,
             )
             return
+        if not self._spend_keys(channel, len(keys), now):
+            return
         last = live.last_t
         tolerance = self.config.future_tolerance_ms
         horizon = math.inf if tolerance is None else (now - started_at) * 1000 + tolerance
@@ -820,6 +829,28 @@ class SessionHandler:
             last = t
         live.acked = seq
         self._apply(live, keys, now)
+
+    def _spend_keys(self, channel: Channel, count: int, now: float) -> bool:
+        """Take ``count`` keys from the connection's bucket, or refuse the batch (1008)."""
+        cfg = self.config
+        tokens = channel.key_tokens
+        if tokens < 0:
+            tokens = cfg.key_burst
+        else:
+            tokens = min(cfg.key_burst, tokens + (now - channel.key_stamp) * cfg.key_rate)
+        channel.key_stamp = now
+        if count > tokens:
+            channel.key_tokens = tokens
+            self._error(
+                channel,
+                ErrorCode.RATE_LIMITED,
+                f"More than {cfg.key_rate:g} keys/s (bursts of {cfg.key_burst:g}): "
+                "nobody types that fast.",
+            )
+            self._emit(channel, Close(CloseCode.POLICY_VIOLATION, "Rate limit exceeded"))
+            return False
+        channel.key_tokens = tokens - count
+        return True
 
     def _legacy_input(self, live: LiveSession, typed: str, now: float) -> None:
         """``INPUT_UPDATE {input}``: turn the change of the whole text into keystrokes."""

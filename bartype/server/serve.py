@@ -99,6 +99,8 @@ class ServerConfig:
     ping_interval_s: float | None = 10.0
     outbox_bytes: int = OUTBOX_BYTES
     hello_timeout_s: float = HELLO_TIMEOUT_S
+    address_rate: float = 500.0
+    """Messages a second from all the connections of one address (bursts of twice that)."""
     handler: HandlerConfig = field(default_factory=HandlerConfig)
     advertise: bool | None = False
     """Announce on the LAN (mDNS): ``True``, ``False`` (here the default, so a server built
@@ -273,6 +275,8 @@ class BartypeServer:
         self._burst = config.burst if config.burst is not None else max(20.0, config.rate * 2)
         self._conns: dict[int, Connection] = {}
         self._per_ip: dict[str, int] = {}
+        self._per_ip_tokens: dict[str, list[float]] = {}
+        """Per address: [tokens, when last filled], for ``ServerConfig.address_rate``."""
         self._server: Server | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._started = time.monotonic()
@@ -513,6 +517,17 @@ class BartypeServer:
             self._rate_limited(conn)
             return
         conn.tokens = tokens - 1.0
+        bucket = self._per_ip_tokens.get(conn.peer)
+        rate = self.config.address_rate
+        if bucket is None:
+            bucket = self._per_ip_tokens[conn.peer] = [2 * rate, now]
+        shared = min(2 * rate, bucket[0] + (now - bucket[1]) * rate)
+        bucket[1] = now
+        if shared < 1.0:
+            bucket[0] = shared
+            self._rate_limited(conn, f"Your address sent more than {rate:g} messages/s")
+            return
+        bucket[0] = shared - 1.0
         self.frames += 1
         handler = self.handler
         try:
@@ -541,6 +556,7 @@ class BartypeServer:
             self._per_ip[conn.peer] = count
         else:
             self._per_ip.pop(conn.peer, None)
+            self._per_ip_tokens.pop(conn.peer, None)
         self.handler.disconnect(channel, time.monotonic())
         for task in (conn.writer, conn.closer):
             if task is not None and not task.done():
@@ -559,14 +575,12 @@ class BartypeServer:
         log.info("connection %d from %s sent no HELLO in time; closing it", channel.id, conn.peer)
         self._push(conn, Close(CloseCode.POLICY_VIOLATION, "No HELLO in time"))
 
-    def _rate_limited(self, conn: Connection) -> None:
+    def _rate_limited(self, conn: Connection, what: str = "") -> None:
         log.warning("connection %d from %s exceeded the message rate", conn.channel.id, conn.peer)
+        what = what or f"More than {self.config.rate:g} messages/s"
         self._push(
             conn,
-            error(
-                ErrorCode.RATE_LIMITED,
-                f"More than {self.config.rate:g} messages/s; batch keys into fewer messages.",
-            ),
+            error(ErrorCode.RATE_LIMITED, f"{what}; batch keys into fewer messages."),
         )
         self._push(conn, Close(CloseCode.POLICY_VIOLATION, "Rate limit exceeded"))
 

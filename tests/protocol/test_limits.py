@@ -25,7 +25,7 @@ class Typist:
         self.handler = SessionHandler(
             LibraryTexts(TextLibrary(default_texts_root())),
             None,
-            config=HandlerConfig(future_tolerance_ms=None),
+            config=HandlerConfig(future_tolerance_ms=None, key_burst=1e9),
         )
         self.channel: Channel = self.handler.open(0.0)
         self.seq = 0
@@ -121,7 +121,7 @@ def test_the_generic_and_the_fast_encodings_send_the_same_window() -> None:
 def _budget_handler(**budget: int) -> SessionHandler:
     from bartype.protocol.budget import Budget
 
-    config = HandlerConfig(future_tolerance_ms=None, budget=Budget(**budget))
+    config = HandlerConfig(future_tolerance_ms=None, key_burst=1e9, budget=Budget(**budget))
     return SessionHandler(LibraryTexts(TextLibrary(default_texts_root())), None, config=config)
 
 
@@ -203,3 +203,21 @@ def test_restore_replays_at_most_its_budget_of_keys() -> None:
     fresh = _budget_handler(restore_keys=450)
     assert fresh.import_sessions(snapshots, 5.0) == 2
     assert fresh.ledger.usage("10.0.0.1").keys == 400
+
+
+def test_keys_faster_than_anyone_types_close_the_connection() -> None:
+    """Past its burst, a connection sending more than key_rate keys a second gets 1008."""
+    config = HandlerConfig(future_tolerance_ms=None, key_rate=10.0, key_burst=300.0)
+    handler = SessionHandler(LibraryTexts(TextLibrary(default_texts_root())), None, config=config)
+    channel = handler.open(0.0, peer="10.0.0.1")
+    _drive(handler, channel, "CREATE_SESSION", {"mode": "zen"})
+    _drive(handler, channel, "START_SESSION")
+    assert (
+        _drive(handler, channel, "INPUT_UPDATE", _zen_keys(1, 250, 0))[0].type == "METRICS_UPDATE"
+    )
+    handler.receive_text(
+        channel, json.dumps({"type": "INPUT_UPDATE", "data": _zen_keys(2, 100, 300)}), 1.0
+    )
+    out = [a for _, actions in handler.pending() for a in actions]
+    assert out[0].data["code"] == "RATE_LIMITED" and "keys/s" in out[0].data["message"]
+    assert (out[1].code, out[1].reason) == (1008, "Rate limit exceeded")
