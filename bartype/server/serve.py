@@ -80,6 +80,8 @@ SHUTDOWN_TIMEOUT_S = 3.0
 HELLO_TIMEOUT_S = 10.0
 """A connection that has sent no well-formed message by then is closed (1008)."""
 GC_THRESHOLD = 50_000
+MESSAGE_COST = 128
+"""Bytes a message counts for in the per-address rate on top of its length."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +101,10 @@ class ServerConfig:
     ping_interval_s: float | None = 10.0
     outbox_bytes: int = OUTBOX_BYTES
     hello_timeout_s: float = HELLO_TIMEOUT_S
-    address_rate: float = 500.0
-    """Messages a second from all the connections of one address (bursts of twice that)."""
+    address_rate: float = 262_144.0
+    """Bytes a second from all the connections of one address, each message counted as
+    its length + ``MESSAGE_COST`` (bursts of twice that): what one address may make the
+    server parse and handle, whatever its number of connections."""
     handler: HandlerConfig = field(default_factory=HandlerConfig)
     advertise: bool | None = False
     """Announce on the LAN (mDNS): ``True``, ``False`` (here the default, so a server built
@@ -523,11 +527,12 @@ class BartypeServer:
             bucket = self._per_ip_tokens[conn.peer] = [2 * rate, now]
         shared = min(2 * rate, bucket[0] + (now - bucket[1]) * rate)
         bucket[1] = now
-        if shared < 1.0:
+        cost = len(message) + MESSAGE_COST
+        if shared < cost:
             bucket[0] = shared
-            self._rate_limited(conn, f"Your address sent more than {rate:g} messages/s")
+            self._rate_limited(conn, f"Your address sent more than {rate:,.0f} bytes/s")
             return
-        bucket[0] = shared - 1.0
+        bucket[0] = shared - cost
         self.frames += 1
         handler = self.handler
         try:
@@ -583,6 +588,9 @@ class BartypeServer:
             error(ErrorCode.RATE_LIMITED, f"{what}; batch keys into fewer messages."),
         )
         self._push(conn, Close(CloseCode.POLICY_VIOLATION, "Rate limit exceeded"))
+        # Read nothing more from it: a flood would cost parsing until the close completes.
+        with contextlib.suppress(Exception):
+            conn.ws.transport.pause_reading()
 
     def _pump(self) -> None:
         """Send every action the handler has for its channels; a failure costs only its own."""
