@@ -96,12 +96,14 @@ class KeyStat:
 
 @dataclass(frozen=True, slots=True)
 class SecondSeries:
-    """Per-sample-point series: cumulative wpm and raw, per-interval burst and errors."""
+    """Per-sample-point series: cumulative wpm and raw, per-interval burst and errors,
+    and ``times``, each sample point in seconds since the first keystroke."""
 
     wpm: tuple[int, ...] = ()
     raw: tuple[int, ...] = ()
     burst: tuple[int, ...] = ()
     errors: tuple[int, ...] = ()
+    times: tuple[float, ...] = ()
 
 
 class LiveMetrics(NamedTuple):
@@ -160,6 +162,7 @@ class MetricsCalculator:
         self._raw: list[int] = []
         self._burst: list[int] = []
         self._errors: list[int] = []
+        self._times: list[float] = []
         self._inserts: list[int] = []
         self._burst_sum = 0
         self._burst_sq = 0
@@ -190,6 +193,7 @@ class MetricsCalculator:
         self._live_consistency = _consistency(len(self._burst), self._burst_sum, self._burst_sq)
         self._inserts.append(self._interval_inserts)
         self._errors.append(self._interval_errors)
+        self._times.append(round(point / 1000, 3))
         self._wpm.append(round_half_up(words_per_minute(counts.correct_word, point / 1000)))
         self._raw.append(round_half_up(words_per_minute(counts.typed, point / 1000)))
         self._interval_inserts = 0
@@ -283,7 +287,11 @@ class MetricsCalculator:
             duration_s=duration_s,
             afk=all(n == 0 for n in recent),
             series=SecondSeries(
-                tuple(self._wpm), tuple(self._raw), tuple(self._burst), tuple(self._errors)
+                tuple(self._wpm),
+                tuple(self._raw),
+                tuple(self._burst),
+                tuple(self._errors),
+                tuple(self._times),
             ),
             keys={key: replace(stat) for key, stat in sorted(self.keys.items())},
         )

@@ -72,10 +72,16 @@ from bartype.protocol.messages import (
     StartSession,
 )
 
-_decoder = json.JSONDecoder()
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+_decoder = json.JSONDecoder(parse_constant=_not_json)
+"""Standard JSON only: Python's parser would take ``NaN`` and ``Infinity``."""
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _encode = _encoder.encode
-_loads = json.loads
+_loads = _decoder.decode
 _raw_decode = _decoder.raw_decode
 """``(value, end)`` straight from the C scanner: ``json.loads`` without its
 whitespace handling, for the one frame per keystroke. A frame with whitespace
@@ -209,7 +215,7 @@ def parse_frame(text: str) -> tuple[str, dict[str, Any]]:
         ProtocolError: not JSON (``BAD_JSON``) or not a valid envelope (``BAD_MESSAGE``).
     """
     try:
-        obj = json.loads(text)
+        obj = _loads(text)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(
             ErrorCode.BAD_JSON, f"Frame is not valid JSON ({exc}); send one JSON object per frame."
@@ -229,7 +235,9 @@ def parse_frame(text: str) -> tuple[str, dict[str, Any]]:
     type_ = obj.get("type")
     if not isinstance(type_, str):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, 'A frame needs a string "type".')
-    data = obj.get("data", {})
+    data = obj.get("data")
+    if data is None:  # left out, or null: no fields
+        data = {}
     if len(obj) > 2 or (len(obj) == 2 and "data" not in obj):
         extra = sorted(k for k in obj if k not in ("type", "data"))
         raise ProtocolError(
@@ -292,6 +300,8 @@ def parse_key_batch(text: str) -> tuple[int, list[tuple[str, float]]] | None:
         key = item.get("key")
         when: Any = item.get("t")
         if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH:
+            return None
+        if (len(key) != 1 or not " " <= key < "\x7f") and _KEY_CONTROL(key) is not None:
             return None
         kind = type(when)
         if kind is float:
@@ -374,8 +384,9 @@ _HELLO_FIELDS = frozenset({"version", "client"})
 def _hello(data: dict[str, Any]) -> Hello:
     _check_fields(HELLO, data, _HELLO_FIELDS)
     version = data.get("version")
-    if type(version) is not int or not 0 <= version <= 1_000_000:
-        raise _bad(HELLO, "version", "a whole number (this server speaks version 1)")
+    if type(version) is not int or not 0 <= version <= MAX_SEQ:
+        # Any other whole number is a version: the handler answers VERSION_MISMATCH.
+        raise _bad(HELLO, "version", "a whole number from 0 (this server speaks version 1)")
     return Hello(version, _str(HELLO, data, "client", 100))
 
 
@@ -442,7 +453,17 @@ def _start(data: dict[str, Any]) -> StartSession:
 
 
 _INPUT_FIELDS = frozenset({"seq", "keys"})
+_KEY_FIELDS = frozenset({"key", "t"})
+_KEY_CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]").search
+"""A control character other than LF and CR (Enter): typed by nobody, scored as nothing."""
+_NO_CONTROL = 'typed text without control characters (Enter is "\\n")'
 _LEGACY_FIELDS = frozenset({"input"})
+
+
+def _bad_key(t: str, item: dict[str, Any], name: str, expected: str) -> ProtocolError:
+    """What is wrong with a key object of ``t``: an unknown field first, else this field."""
+    _check_fields(f"{t}.keys[]", item, _KEY_FIELDS)
+    return _bad(t, f"keys[].{name}", expected)
 
 
 def _input(data: dict[str, Any], t: str = INPUT_UPDATE) -> InputUpdate:
@@ -451,6 +472,8 @@ def _input(data: dict[str, Any], t: str = INPUT_UPDATE) -> InputUpdate:
         text = data["input"]
         if not isinstance(text, str) or len(text) > MAX_LEGACY_INPUT_CHARS:
             raise _bad(t, "input", f"a string of at most {MAX_LEGACY_INPUT_CHARS} characters")
+        if _KEY_CONTROL(text) is not None:
+            raise _bad(t, "input", _NO_CONTROL)
         return InputUpdate(input=text)
     if not _INPUT_FIELDS.issuperset(data):
         _check_fields(t, data, _INPUT_FIELDS)
@@ -464,22 +487,26 @@ def _input(data: dict[str, Any], t: str = INPUT_UPDATE) -> InputUpdate:
     append = events.append
     for item in keys:
         # Hot path: one check per field, no helper calls.
-        if type(item) is not dict or len(item) != 2:
+        if type(item) is not dict:
             raise _bad(t, "keys[]", 'an object {"key": string, "t": ms}')
+        if len(item) != 2:
+            _check_fields(f"{t}.keys[]", item, _KEY_FIELDS)
         key = item.get("key")
         when: Any = item.get("t")
         if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH:
-            raise _bad(t, "keys[].key", f"a string of 1 to {MAX_KEY_LENGTH} characters")
+            raise _bad_key(t, item, "key", f"a string of 1 to {MAX_KEY_LENGTH} characters")
+        if (len(key) != 1 or not " " <= key < "\x7f") and _KEY_CONTROL(key) is not None:
+            raise _bad_key(t, item, "key", _NO_CONTROL)
         kind = type(when)
         if kind is float:
             if not (0.0 <= when <= MAX_T_MS) or math.isnan(when):
-                raise _bad(t, "keys[].t", f"a number of ms from 0 to {MAX_T_MS:g}")
+                raise _bad_key(t, item, "t", f"a number of ms from 0 to {MAX_T_MS:g}")
         elif kind is int:
             if not 0 <= when <= MAX_T_MS:
-                raise _bad(t, "keys[].t", f"a number of ms from 0 to {MAX_T_MS:g}")
+                raise _bad_key(t, item, "t", f"a number of ms from 0 to {MAX_T_MS:g}")
             when = float(when)
         else:
-            raise _bad(t, "keys[].t", "a number (ms since the test started)")
+            raise _bad_key(t, item, "t", "a number (ms since the test started)")
         append(KeyEvent(key, when))
     return InputUpdate(seq=seq, keys=tuple(events))
 

@@ -165,8 +165,10 @@ class HandlerConfig:
     """Sessions unused for this long are forgotten (resume no longer possible)."""
     future_tolerance_ms: float | None = 1500.0
     """A key time later than the server's elapsed time since START plus this is rejected."""
-    time_grace_ms: float = 500.0
-    """A timed test is closed by the server this long after its time is up."""
+    time_grace_ms: float = 1500.0
+    """A timed test is closed by the server's clock this long after its time is up (by the
+    client's clock, extrapolated from its last key): the last keys of a client whose
+    batches lag by up to this much still count. As much as ``future_tolerance_ms``."""
     burst_keys: int = 20
     burst_min_ms: float = 400.0
     """``burst_keys`` characters within less than this (over 600 WPM) flag the result."""
@@ -671,11 +673,12 @@ class SessionHandler:
         session = TypingSession(config, text)
         old = channel.session
         if old is not None:
-            self._detach(channel)
             if old.complete is None:
+                # Replaced: abandoned as END_SESSION abandons a test (no result), and
+                # told so; like any finished session, it can be resumed until its TTL.
                 old.session.abandon()
-                self._forget(old)
-                self._timed.discard(old)
+                self._finish(old, now)
+            self._detach(channel)
         session_id = self._new_id()
         while session_id in self.sessions:
             session_id = self._new_id()

@@ -76,6 +76,7 @@ def metrics_to_json(metrics: Metrics) -> dict[str, Any]:
             "raw": list(series.raw),
             "burst": list(series.burst),
             "errors": list(series.errors),
+            "times": list(series.times),
         },
         "keys": {key: key_stat_to_json(stat) for key, stat in metrics.keys.items()},
     }

@@ -237,14 +237,21 @@ def _series_to_json(series: SecondSeries) -> str:
             "raw": list(series.raw),
             "burst": list(series.burst),
             "errors": list(series.errors),
+            "times": list(series.times),
         }
     )
 
 
-def _series_from_json(text: str) -> SecondSeries:
+def _series_from_json(text: str, duration_s: float) -> SecondSeries:
     raw = json.loads(text)
+    wpm = tuple(raw["wpm"])
+    times = raw.get("times")
+    if times is None:  # stored before the times were: whole seconds, then maybe the end
+        times = [float(i) for i in range(1, len(wpm) + 1)]
+        if times and times[-1] > duration_s:
+            times[-1] = duration_s
     return SecondSeries(
-        tuple(raw["wpm"]), tuple(raw["raw"]), tuple(raw["burst"]), tuple(raw["errors"])
+        wpm, tuple(raw["raw"]), tuple(raw["burst"]), tuple(raw["errors"]), tuple(times)
     )
 
 
@@ -297,7 +304,7 @@ def _row_to_result(row: tuple[Any, ...], keystrokes: tuple[Keystroke, ...] | Non
         invalid_reasons=tuple(json.loads(row[15])),
         state=row[16],
         text=row[17],
-        series=_series_from_json(row[18]),
+        series=_series_from_json(row[18], row[9]),
         keys=_keys_from_json(row[19]),
         text_id=row[20],
         key_consistency=row[21],

@@ -149,3 +149,26 @@ def test_example_f_afk_time_test() -> None:
     assert m.afk
     assert session.result.invalid_reasons == ("afk",)
     assert not session.result.is_valid
+
+
+@pytest.mark.parametrize(
+    ("last", "duration", "wpm", "burst", "consistency"),
+    [(4519.0, 4.52, 69.03, 116, 70.51), (4634.0, 4.63, 67.39, 95, 80.38)],
+)
+def test_example_g_the_last_sample_point_is_the_exact_end(
+    last: float, duration: float, wpm: float, burst: int, consistency: float
+) -> None:
+    """Example G: the end point is the last key's exact time, not the rounded duration;
+    its interval holds every key up to it and is measured over its exact length."""
+    text = "the quick brown fox jumped"
+    times = [i * 200.0 for i in range(21)] + [4100.0, 4200.0, 4300.0, 4400.0, last]
+    keys = [Keystroke(KeyKind.CHAR, t, ch) for t, ch in zip(times, text, strict=True)]
+    session = replay(SessionConfig(Mode.WORDS, word_count=5), text, keys)
+    assert session.result is not None
+    m = session.result.metrics
+    assert (m.duration_s, m.wpm, m.raw) == (duration, wpm, wpm)
+    assert m.series.times == (1.0, 2.0, 3.0, 4.0, last / 1000)
+    assert m.series.burst == (72, 60, 60, 60, burst)
+    assert m.consistency == consistency
+    if last == 4519.0:
+        assert m.series.wpm == (72, 66, 64, 63, 69)

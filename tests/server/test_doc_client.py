@@ -39,23 +39,23 @@ async def start(tmp_path: Path) -> BartypeServer:
 
 
 async def test_minimal_client_from_the_doc_completes_a_test(tmp_path: Path) -> None:
-    """The minimal client printed in the doc completes a test with the default server rules."""
+    """The minimal client printed in the doc completes a test longer than 32 characters
+    (several batches) with the default server rules, the clock check included."""
     code = section("A minimal client").split("```python", 1)[1].split("```", 1)[0]
-    code = code.replace(
-        'print(asyncio.run(type_test("ws://127.0.0.1:8765", "the quick brown fox")))', ""
-    )
+    code, calls = re.subn(r"^print\(asyncio\.run\(type_test\(.*$", "", code, flags=re.M)
+    assert calls == 1
     namespace: dict[str, Any] = {}
     exec(compile(code, str(DOC), "exec"), namespace)
+    text = "the quick brown fox jumps over the lazy dog while the cat naps"
     server = await start(tmp_path)
     try:
-        async with asyncio.timeout(10 * TIMEOUT_FACTOR):
-            result = await namespace["type_test"](
-                f"ws://127.0.0.1:{server.port}", "the quick brown fox"
-            )
+        async with asyncio.timeout(20 * TIMEOUT_FACTOR):
+            result = await namespace["type_test"](f"ws://127.0.0.1:{server.port}", text)
     finally:
         await server.stop()
+    assert len(text) > 32
     assert result["state"] == "completed"
-    assert result["metrics"]["correct"] == len("the quick brown fox")
+    assert result["metrics"]["correct"] == len(text)
     assert result["resultId"] == 1
 
 
