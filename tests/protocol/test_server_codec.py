@@ -159,8 +159,12 @@ def _complete(**metrics: Any) -> dict[str, Any]:
             r"keys.['\x1b[2J'] is not one character",
         ),
         (
-            '{"type":"WELCOME","data":{"version":1,"server":"s","limits":{"maxFrame":1,"rate":NaN}}}',
+            '{"type":"WELCOME","data":{"version":1,"server":"s","limits":{"maxFrame":1,"rate":1e999}}}',
             "rate must be a finite number",
+        ),
+        (
+            '{"type":"WELCOME","data":{"version":1,"server":"s","limits":{"maxFrame":1,"rate":NaN}}}',
+            "NaN is not a JSON number",
         ),
     ],
 )
