@@ -206,6 +206,8 @@ def _texts(args: argparse.Namespace) -> int:
     from bartype.storage.corpus import TextLibrary, default_texts_root
 
     library = TextLibrary(args.root or default_texts_root())
+    # The names --language takes: a language (its smallest list) or a list by name.
+    print("languages:", ", ".join(library.languages()))
     print("word lists:", ", ".join(library.word_lists()))
     quotes = library.quotes()
     by_length = {n: sum(1 for q in quotes if q.length == n) for n in ("short", "medium", "long")}

@@ -67,10 +67,11 @@ def test_too_long_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_texts_lists_the_corpus(capsys: pytest.CaptureFixture[str]) -> None:
-    """`bartype texts` lists word lists, quotes and code languages."""
+    """`bartype texts` lists the languages and word lists --language takes, quotes, code."""
     assert main(["texts"]) == 0
     out = capsys.readouterr().out
     assert "english_200" in out
+    assert "languages: english, french, german, spanish" in out
     assert "quotes:" in out
 
 

@@ -268,3 +268,16 @@ async def test_live_wpm_falls_while_the_clock_runs_without_keys(
         after = str(stats.render())
         wpm = [int(s.split("wpm")[0].split()[-1]) for s in (before, after) if "wpm" in s]
         assert len(wpm) == 2 and wpm[1] < wpm[0] * 0.7, (before, after)
+
+
+async def test_the_menu_lists_each_language_once(tmp_path: Path, clock: FakeClock) -> None:
+    """The language row cycles through languages, not a language and its list again."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        choices = app.screen._choices("language")
+        assert choices == sorted(set(choices))
+        assert "english" in choices and "english_200" not in choices
+        assert not any(c.startswith("german_") for c in choices)

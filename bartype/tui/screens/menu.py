@@ -48,8 +48,9 @@ def _library_choices() -> tuple[list[str], list[str]]:
         from bartype.storage.corpus import TextLibrary, default_texts_root
 
         library = TextLibrary(default_texts_root())
-        # A language picks its default list; a list name picks that list.
-        languages = sorted({*library.languages(), *library.word_lists()})
+        # Each language once (it picks its default list); a list named on the command
+        # line or saved (english_1k) is added to the choices by the menu itself.
+        languages = library.languages()
         return languages, list(library.code_languages())
     except Exception:
         return [], []
