@@ -38,8 +38,9 @@ async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_typing_screen(tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    """Mid-test at 80x24: typed words in the text colour, one wrong letter in red, a
-    missed letter underlined, the reverse-video caret on the next letter, live figures."""
+    """Mid-test at 80x24: typed words in the text colour, the text still to type well
+    fainter, one wrong letter bold red on a tinted ground, a word left wrong underlined
+    with its missed letter in faded red, the reverse-video caret, live figures."""
     clock = FakeClock()
     app = make_app(tmp_path, TestSpec(mode="words", words=25, seed=42), clock)
 

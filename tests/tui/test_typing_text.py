@@ -107,3 +107,37 @@ async def test_zen_enter_starts_a_new_line() -> None:
         _type(analyzer, view, "one two\nthree")
         await pilot.pause()
         assert view.visible_text()[:2] == ["one two⏎", "three"]
+
+
+async def test_a_word_left_wrong_is_underlined_and_states_differ() -> None:
+    """A committed wrong word is underlined as a whole; typed, to-type and wrong letters
+    have three different colours in the dark and the light theme."""
+    from textual.app import App
+
+    from bartype.core.analyzer import IncrementalAnalyzer
+    from bartype.core.keystrokes import type_text
+    from bartype.tui.widgets.typing_text import TypingText
+
+    class Host(App[None]):
+        CSS_PATH = "../../bartype/tui/styles/app.tcss"
+
+        def compose(self) -> ComposeResult:
+            yield TypingText(id="text")
+
+    for theme in ("textual-dark", "textual-light"):
+        app = Host()
+        async with app.run_test(size=(60, 10)) as pilot:
+            app.theme = theme
+            analyzer = IncrementalAnalyzer("make will even under")
+            for key in type_text("make wil evxn "):
+                analyzer.apply(key)
+            view = app.query_one(TypingText)
+            view.show(analyzer)
+            await pilot.pause()
+            segments = list(view.render_line(0))
+        by_char = [(ch, seg.style) for seg in segments for ch in seg.text]
+        will = by_char[5:9]  # "make " then "will", typed as "wil"
+        assert all(style is not None and style.underline for _, style in will), theme
+        typed, wrong, untyped = by_char[0][1], by_char[12][1], by_char[16][1]  # m, e, n(der)
+        colours = {s.color for s in (typed, wrong, untyped) if s is not None}
+        assert len(colours) == 3, theme

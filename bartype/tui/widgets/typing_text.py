@@ -33,7 +33,7 @@ _STATE_CLASS = {
 class TypingText(Widget):
     """Shows the analyzer's words; call ``words_changed`` after each keystroke."""
 
-    COMPONENT_CLASSES = {*_STATE_CLASS.values(), "typing-text--caret"}
+    COMPONENT_CLASSES = {*_STATE_CLASS.values(), "typing-text--caret", "typing-text--wrong-word"}
 
     DEFAULT_CSS = """
     TypingText { height: 3; }
@@ -230,13 +230,19 @@ class TypingText(Widget):
             state: base + self.get_component_rich_style(cls) for state, cls in _STATE_CLASS.items()
         }
         caret_style = self.get_component_rich_style("typing-text--caret")
+        wrong_word_style = self.get_component_rich_style("typing-text--wrong-word", partial=True)
         segments: list[Segment] = []
         for i, a, b in self._lines[line]:
             states = self._states(i)
+            # A word left wrong is marked as a whole (as Monkeytype underlines it).
+            word = analyzer.word(i) if i < caret_word else None
+            wrong_until = len(word.target.rstrip(" \n")) if word and not word.is_correct else 0
             for pos in range(a, b):
                 if pos < len(states):
                     ch, state = states[pos]
                     style = styles[state]
+                    if pos < wrong_until:
+                        style = style + wrong_word_style
                     if ch == "\n":
                         ch = "⏎"
                     elif ch == " " and state is CharState.INCORRECT:
