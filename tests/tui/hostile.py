@@ -139,6 +139,16 @@ async def type_text(pilot: Any, text: str, gap_s: float = 0.06) -> None:
         await asyncio.wait_for(done.wait(), 10)
 
 
+async def type_the_test(pilot: Any) -> None:
+    """Wait for the test, type all of ``DEFAULT_TEXT``, wait for the results screen."""
+    from .helpers import wait_for_results
+
+    app = pilot.app
+    await until(pilot, lambda: app.attempt is not None)
+    await type_text(pilot, DEFAULT_TEXT)
+    await wait_for_results(pilot, app, 300)
+
+
 def toasts(app: Any) -> str:
     """The messages of the notifications shown, one a line."""
     return "\n".join(str(n.message) for n in app._notifications)

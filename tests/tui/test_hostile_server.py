@@ -15,7 +15,6 @@ import pytest
 
 from bartype.storage.history import History
 
-from .helpers import wait_for_results
 from .hostile import (
     BIDI,
     CLEAR,
@@ -31,6 +30,7 @@ from .hostile import (
     remote_app,
     toasts,
     type_text,
+    type_the_test,
     until,
 )
 
@@ -127,9 +127,7 @@ async def test_a_close_reason_with_control_characters(tmp_path: Path) -> None:
         app = remote_app(server.url, tmp_path)
         output = capture(app)
         async with app.run_test(headless=False, size=SIZE, notifications=True) as pilot:
-            await until(pilot, lambda: app.attempt is not None)
-            await type_text(pilot, "the quick brown fox")
-            await wait_for_results(pilot, app, 300)
+            await type_the_test(pilot)
             await until(pilot, lambda: "PWNED" in toasts(app))
             await until(pilot, lambda: "PWNED-TITLE\\x07" in plain(bytes(output)))
     out = bytes(output)
@@ -156,10 +154,8 @@ async def test_a_result_with_control_characters_is_not_used(
         app = remote_app(server.url, tmp_path)
         output = capture(app)
         async with app.run_test(headless=False, size=SIZE, notifications=True) as pilot:
-            await until(pilot, lambda: app.attempt is not None)
+            await type_the_test(pilot)
             attempt = app.attempt
-            await type_text(pilot, "the quick brown fox")
-            await wait_for_results(pilot, app, 300)
             await until(pilot, lambda: "unreadable result" in toasts(app))
             assert attempt is not None and attempt.final is None
             local = attempt.session.result
@@ -187,7 +183,5 @@ async def test_numbers_a_chart_cannot_draw_are_not_a_result(
     async with hostile_server(Script(complete={"metrics": metrics})) as server:
         app = remote_app(server.url, tmp_path)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await until(pilot, lambda: app.attempt is not None)
-            await type_text(pilot, "the quick brown fox")
-            await wait_for_results(pilot, app, 300)
+            await type_the_test(pilot)
             await until(pilot, lambda: "unreadable result" in toasts(app))

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from bartype.tui.safe import foreign
 from bartype.tui.widgets.chart import SpeedChart
 
 COLUMNS = (
@@ -67,10 +68,10 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _verdict(r: Any, best: bool) -> str:
+def _verdict(r: Any, best: bool) -> Text:
     if not r.valid:
-        return _shorten("✕ " + ", ".join(r.invalid_reasons), 22)
-    return "★ best" if best else "✓"
+        return foreign(_shorten("✕ " + ", ".join(r.invalid_reasons), 22))
+    return Text("★ best" if best else "✓")
 
 
 def load_history(path: Path | None, limit: int = 500) -> tuple[list[Any], dict[Any, Any]]:
@@ -127,7 +128,9 @@ class HistoryScreen(Screen[None]):
         try:
             results, bests = await asyncio.to_thread(load_history, self.history_path)
         except Exception as error:
-            self.query_one("#history-bests", Static).update(f"history unavailable: {error}")
+            self.query_one("#history-bests", Static).update(
+                foreign(f"history unavailable: {error}")
+            )
             return
         self.show(results, bests)
 
@@ -147,7 +150,7 @@ class HistoryScreen(Screen[None]):
         )
         for (mode, mode2, language, options, _), r in ordered[:BESTS_SHOWN]:
             label = best_label(mode, mode2, language, options, r.text)
-            best_text.append(Text(f"{_shorten(label, 17):<17}"))
+            best_text.append(foreign(f"{_shorten(label, 17):<17}"))
             best_text.append(f"{r.wpm:>4.0f} wpm {r.accuracy:>3.0f}%\n")
         if len(ordered) > BESTS_SHOWN:
             best_text.append(f"+{len(ordered) - BESTS_SHOWN} more: ★ in the table", "dim")
@@ -172,7 +175,7 @@ class HistoryScreen(Screen[None]):
             stamp = when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%d %b")
             table.add_row(
                 stamp,
-                Text(best_label(r.mode, r.mode2, r.language, r.options, r.text)),
+                foreign(best_label(r.mode, r.mode2, r.language, r.options, r.text)),
                 f"{r.wpm:.0f}",
                 f"{r.raw:.0f}",
                 f"{r.accuracy:.0f}%",

@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from bartype.core.options import QUOTE_LENGTHS
 from bartype.storage.settings import MODES, Settings
+from bartype.tui.safe import foreign, visible
 
 DURATIONS = (15.0, 30.0, 60.0, 120.0)
 WORD_COUNTS = (10, 25, 50, 100)
@@ -73,7 +74,8 @@ class MenuList(Widget, can_focus=True):
                 text.append(f"{marker} {label}", style=style + (" bold" if selected else ""))
             else:
                 text.append(f"{marker} {label:<14}", style="bold" if selected else "")
-                text.append(f"‹ {value} ›" if selected else f"  {value}", style=style)
+                shown = visible(value, 40)  # from the settings file: data
+                text.append(f"‹ {shown} ›" if selected else f"  {shown}", style=style)
             text.append("\n")
             if key == "theme":
                 text.append("\n")
@@ -113,7 +115,7 @@ class MenuScreen(ModalScreen[MenuChoice]):
             with Horizontal(classes="dialog-title"):
                 yield Static("Menu", id="menu-title")
                 if self.note:
-                    yield Static(Text(self.note), id="menu-note")
+                    yield Static(foreign(self.note), id="menu-note")
             yield MenuList(self)
             yield Static("↑↓ move  ←→ change  enter choose  esc back", classes="dialog-hint")
 

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 
 from bartype.core.metrics import round_half_up
 from bartype.tui.result_view import ResultView
+from bartype.tui.safe import foreign
 from bartype.tui.widgets.chart import SpeedChart
 from bartype.tui.widgets.heatmap import KeyHeatmap
 
@@ -129,13 +130,13 @@ class ResultsScreen(Screen[None]):
         yield Footer()
 
     def _headline(self) -> Text:
-        return Text(self.view.label, style="bold")
+        return foreign(self.view.label, "bold")
 
     def _verdict(self) -> Text:
         v = self.view
         if not v.valid:
             reasons = ", ".join(v.invalid_reasons) or "not a fair test"
-            return Text(f"invalid: {reasons}", style="bold")
+            return foreign(f"invalid: {reasons}", "bold")
         if v.personal_best:
             return Text("★ new personal best", style="bold")
         return Text("")

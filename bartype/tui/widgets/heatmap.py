@@ -16,6 +16,8 @@ from rich.text import Text
 from textual.color import Color
 from textual.widget import Widget
 
+from bartype.tui.safe import visible
+
 ROWS = ("1234567890-=", "qwertyuiop[]", "asdfghjkl;'", "zxcvbnm,./")
 OFFSETS = (0, 1, 2, 3)
 SHIFTED = dict(zip('!@#$%^&*()_+{}:"<>?~|', "1234567890-=[];',./`\\", strict=True))
@@ -172,4 +174,4 @@ class KeyHeatmap(Widget):
 
 
 def _label(key: str) -> str:
-    return "␣" if key == "space" else key
+    return "␣" if key == "space" else visible(key, 4)  # a server's key: data

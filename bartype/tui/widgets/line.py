@@ -1,9 +1,15 @@
-"""A one-line text that repaints without asking for a layout (unlike ``Static.update``)."""
+"""A one-line text that repaints without asking for a layout (unlike ``Static.update``).
+
+A string given to it is shown as it is, never parsed as markup: labels quote the
+command line, the settings file and servers (``--language '[/oops]'``).
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widget import Widget
+
+from bartype.tui.safe import foreign
 
 
 class TextLine(Widget):
@@ -15,17 +21,18 @@ class TextLine(Widget):
 
     def __init__(self, text: str | Text = "", *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._text: str | Text = text
+        self._text: Text = foreign(text) if isinstance(text, str) else text
 
     @property
     def text(self) -> str:
         return str(self._text)
 
     def set_text(self, text: str | Text) -> None:
-        if text == self._text:
+        shown = foreign(text) if isinstance(text, str) else text
+        if shown == self._text:
             return
-        self._text = text
+        self._text = shown
         self.refresh()
 
-    def render(self) -> str | Text:
+    def render(self) -> Text:
         return self._text
