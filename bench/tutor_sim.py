@@ -595,7 +595,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for key, seed, run in mapper(_job, jobs):  # type: ignore[attr-defined]
         results.setdefault(key, {})[seed] = run
     elapsed = time.perf_counter() - started
-    print(f"{len(seeds)} seeds, target {TARGET_CPM:g} cpm, {elapsed:.0f} s\n")
+    print(f"{len(seeds)} seeds, target {TARGET_CPM:g} cpm, {elapsed:.0f} s")
+    print(f"(a run unfinished at {args.cap:,} keystrokes counts as the cap in ratios)\n")
     header = (
         "| model | typist | policy | keystrokes q1 / median / q3 | vs keybr (median of ratios)"
         " | seeds ahead of keybr | unfinished | tail median | last letter (most often) |"
@@ -621,8 +622,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tail = statistics.median(r.tail for r in runs.values())
                 lasts = [r.last_letter for r in runs.values()]
                 common = max(set(lasts), key=lasts.count)
+
+                def shown(value: float, cap: int = args.cap) -> str:
+                    return f"≥{cap:,}" if value >= cap else f"{value:,.0f}"
+
                 print(
-                    f"| {m} | {ty} | {p} | {q1:,.0f} / {med:,.0f} / {q3:,.0f} | {ratio} | "
+                    f"| {m} | {ty} | {p} | {shown(q1)} / {shown(med)} / {shown(q3)} | {ratio} | "
                     f"{ahead_s} | {unfinished} | {tail:.0%} | {common} |"
                 )
     return 0
