@@ -1,4 +1,4 @@
-"""Command line: ``bartype play | serve | servers | texts``.
+"""Command line: ``bartype play | serve | race | servers | texts``.
 
 The composition root. It parses arguments and builds what the commands
 need; heavy modules (Textual, websockets) are imported only by the command
@@ -162,6 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--watch", action="store_true", help="keep looking; print servers as they come and go"
     )
 
+    race = commands.add_parser(
+        "race",
+        help="race others in a room on a bartype server",
+        description="Create a race room on a server (or join one with --room) and race.",
+    )
+    race.add_argument("--server", metavar="URL", required=True, help="ws://HOST:PORT")
+    race.add_argument("--room", metavar="CODE", help="join this room (default: create one)")
+    race.add_argument("--name", default=None, help="your name in the room (default: your login)")
+    race.add_argument(
+        "--words", type=_in_range(int, 1, 1000), default=25, metavar="N", help="words per race"
+    )
+
     texts = commands.add_parser("texts", help="list the bundled texts")
     texts.add_argument("--root", type=Path, help="texts folder (default: the bundled one)")
     return parser
@@ -202,6 +214,18 @@ async def open_client(server: str | None, history_path: Path | None) -> SessionC
     return local_client(history_path)
 
 
+def _login_name() -> str:
+    """A default racer name: the login, kept to what a room accepts (20 plain characters)."""
+    import getpass
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = ""
+    name = "".join(ch for ch in login if ch.isalnum() or ch in "-_.")[:20]
+    return name or "racer"
+
+
 def _texts(args: argparse.Namespace) -> int:
     from bartype.storage.corpus import TextLibrary, default_texts_root
 
@@ -230,6 +254,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bartype.server.serve import run_serve
 
         return run_serve(args)
+    if command == "race":
+        from bartype.transport.race import RaceConnection
+        from bartype.tui.race_app import run_race
+
+        args.name = args.name or _login_name()
+        return run_race(args, lambda: RaceConnection.connect(args.server))
     if command == "servers":
         from bartype.transport.discovery import run_servers
 

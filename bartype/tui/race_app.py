@@ -1,0 +1,336 @@
+"""``bartype race``: a Textual app for one member of a room on a server.
+
+The room and the race are ``transport.race.RaceConnection`` (the sans-I/O
+``protocol.race_client.RaceClient`` underneath); this app shows them on three
+screens (lobby, race, standings) and feeds the racer's keys to a local
+``Attempt`` (the same core as the server: local echo) and to the connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rich.text import Text
+from textual.app import App
+from textual.binding import Binding
+
+from bartype.core.options import TestOptions
+from bartype.protocol.client_events import Status, StatusChanged
+from bartype.protocol.race_client import (
+    CountdownStarted,
+    Disconnected,
+    Joined,
+    Left,
+    MetricsReceived,
+    ProgressUpdated,
+    RaceClientStateError,
+    RaceErrorReceived,
+    RaceEvent,
+    RacerDone,
+    ResultReceived,
+    RoomChanged,
+    StandingsReceived,
+    State,
+)
+from bartype.transport.base import TransportError
+from bartype.transport.race import RaceConnection
+from bartype.tui.attempt import Attempt
+from bartype.tui.safe import foreign, visible
+from bartype.tui.screens.race import LobbyScreen, RaceScreen, StandingsScreen
+from bartype.tui.widgets.race_lanes import LaneView, PlayerView
+
+Connect = Callable[[], Awaitable[RaceConnection]]
+
+_SCREEN_OF = {
+    State.LOBBY: "lobby",
+    State.COUNTDOWN: "race",
+    State.RACING: "race",
+    State.DONE: "race",
+    State.RESULTS: "standings",
+}
+
+
+class RaceApp(App[int]):
+    """One member of a race room."""
+
+    CSS_PATH = ["styles/app.tcss"]
+    TITLE = "BARtype race"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False, priority=True)]
+
+    def __init__(
+        self,
+        connect: Connect,
+        *,
+        player: str,
+        code: str | None = None,
+        options: dict[str, Any] | None = None,
+        room: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.connect = connect
+        self.player = player
+        self.code = code
+        self.options = options or {"mode": "words", "words": 25}
+        self.room_settings = room or {}
+        self.race: RaceConnection | None = None
+        self.attempt: Attempt | None = None
+        self.lobby = LobbyScreen()
+        self.race_screen = RaceScreen()
+        self.standings_screen = StandingsScreen()
+        self.shown = "lobby"
+        self.deadline: float | None = None
+        self.events_seen = 0
+        self.exit_message: str | None = None
+        """Printed after the app closes (made safe: it may quote the server)."""
+
+    # -- start and stop ------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        self.install_screen(self.lobby, "lobby")
+        self.install_screen(self.race_screen, "race")
+        self.install_screen(self.standings_screen, "standings")
+        await self.push_screen("lobby")
+        self.lobby.show_status("Connecting…")
+        self.run_worker(self._enter(), exclusive=True)
+
+    async def _enter(self) -> None:
+        try:
+            self.race = race = await self.connect()
+            race.on_event = self.on_race_event
+            if self.code:
+                await race.join(self.code, self.player)
+            else:
+                await race.create(self.player, self.options, **self.room_settings)
+        except TransportError as error:
+            self._leave_with(f"bartype: {visible(error)}", 1)
+
+    async def action_quit(self) -> None:
+        if self.race is not None:
+            await self.race.close()
+        self.exit(0)
+
+    # -- actions from the screens ----------------------------------------------
+
+    def _call(self, action: Callable[[RaceConnection], None]) -> None:
+        if self.race is None:
+            return
+        try:
+            action(self.race)
+        except RaceClientStateError:
+            self._status("Not now.")
+
+    def action_toggle_ready(self) -> None:
+        me = self._me()
+        self._call(lambda race: race.ready(not (me is not None and me.ready)))
+
+    def action_start_race(self) -> None:
+        self._call(lambda race: race.start())
+
+    def action_rematch(self) -> None:
+        self._call(lambda race: race.rematch())
+
+    async def action_leave(self) -> None:
+        race = self.race
+        if race is None or race.client.state is State.IDLE:
+            await self.action_quit()
+            return
+        race.leave()
+
+    def on_race_screen_key_pressed(self, message: RaceScreen.KeyPressed) -> None:
+        self.type_key(message.name)
+
+    def on_race_screen_ticked(self, _: RaceScreen.Ticked) -> None:
+        self._show_clock()
+
+    def type_key(self, name: str) -> None:
+        """One key: coloured at once by the local session, sent to the server."""
+        race, attempt = self.race, self.attempt
+        if race is None or attempt is None or race.client.state is not State.RACING:
+            return
+        t = race.client.race_ms(race.now())
+        if t < 0:
+            return  # before the start signal
+        before = attempt.analyzer.index
+        sent, finished = attempt.type_key(name, t)
+        if sent:
+            race.send_key(name)
+        if finished:
+            race.flush()  # the finishing key goes at once: it is the official time
+        after = attempt.analyzer.index
+        self.race_screen.text_view.words_changed(min(before, after), max(before, after))
+        live = attempt.live(t)
+        self.race_screen.show_stats(f"{live.wpm:.0f} wpm  {live.accuracy:.0f}% acc")
+
+    # -- events from the connection ----------------------------------------------
+
+    def on_race_event(self, event: RaceEvent) -> None:
+        self.events_seen += 1
+        if isinstance(event, RoomChanged):
+            self._show_room()
+        elif isinstance(event, ProgressUpdated):
+            self._show_lanes()
+        elif isinstance(event, CountdownStarted):
+            self._countdown(event)
+        elif isinstance(event, MetricsReceived):
+            figures = event.metrics.update.metrics
+            self.race_screen.show_stats(f"{figures.wpm:.0f} wpm  {figures.accuracy:.0f}% acc")
+        elif isinstance(event, RacerDone):
+            self.deadline = event.deadline
+            name = self._name_of(event.finished.id)
+            self._status(
+                Text.assemble(foreign(name, limit=20), f" finished, place {event.finished.place}")
+            )
+        elif isinstance(event, ResultReceived):
+            result = event.result
+            if result.status == "finished" and result.time_ms is not None:
+                self._status(
+                    f"You finished {_ordinal(result.place)} in {result.time_ms / 1000:.2f} s"
+                )
+            else:
+                self._status(f"Did not finish (place {result.place})")
+        elif isinstance(event, StandingsReceived):
+            race = self.race
+            you = None if race is None else race.client.player_id
+            s = event.standings
+            self.standings_screen.show_standings(s.standings, s.length, you)
+        elif isinstance(event, Joined):
+            self._status("")
+        elif isinstance(event, Left):
+            self._leave_with(f"Out of the room: {visible(event.reason)}", 0)
+        elif isinstance(event, RaceErrorReceived):
+            self._status(foreign(event.error.message, limit=200))
+        elif isinstance(event, Disconnected):
+            self._status(foreign(f"Connection lost ({event.reason}); reconnecting…", limit=200))
+        elif isinstance(event, StatusChanged) and event.status is Status.CONNECTED:
+            self._status("")
+        self._follow_state()
+
+    def _follow_state(self) -> None:
+        race = self.race
+        if race is None:
+            return
+        target = _SCREEN_OF.get(race.client.state)
+        if target is not None and target != self.shown:
+            self.shown = target
+            self.switch_screen(target)
+
+    def _countdown(self, event: CountdownStarted) -> None:
+        self.deadline = None
+        race = event.race
+        if event.racing:
+            self.attempt = Attempt(TestOptions(mode="custom", text=race.text), race.text)
+            self.race_screen.show_text(self.attempt.analyzer)
+        else:
+            self.attempt = None
+            self.race_screen.show_text(None, "You are watching; you race from the next race.")
+        self.race_screen.show_stats("")
+        self._show_lanes()
+
+    def _show_clock(self) -> None:
+        race = self.race
+        if race is None or race.client.starts_at is None:
+            return
+        now = race.now()
+        left = race.client.starts_at - now
+        if race.client.state is State.COUNTDOWN or left > 0:
+            text = Text(f"Starts in {max(0.0, left):.1f} s", style="bold yellow")
+        else:
+            elapsed = -left
+            text = Text(f"{'GO!  ' if elapsed < 1 else ''}{elapsed:5.1f} s", style="bold green")
+            if self.deadline is not None and race.client.state is State.RACING:
+                text.append(f"   finish within {max(0.0, self.deadline - now):.0f} s", "yellow")
+        self.race_screen.show_countdown(text)
+
+    def _show_room(self) -> None:
+        race = self.race
+        room = None if race is None else race.client.room
+        if race is None or room is None:
+            return
+        you = race.client.player_id
+        players = tuple(
+            PlayerView(p.name, p.role, p.ready, p.connected, p.id == room.host_id, p.id == you)
+            for p in room.players
+        )
+        mode = room.options.get("mode", "")
+        words = room.options.get("words")
+        info = f"{mode}{f' {words}' if words else ''} · {len(players)}/{room.max_players} players"
+        host = room.host_id == you
+        hint = "s: start the race now · " if host else ""
+        self.lobby.show_room(room.code, f"{info}   {hint}r: ready", players)
+        self._show_lanes()
+
+    def _show_lanes(self) -> None:
+        race = self.race
+        if race is None or race.client.race is None:
+            return
+        client = race.client
+        assert client.race is not None
+        length = len(client.race.text)
+        by_id = {lane.id: lane for lane in client.lanes}
+        lanes = []
+        for i, racer in enumerate(client.race.racers):
+            lane = by_id.get(racer)
+            lanes.append(
+                LaneView(
+                    self._name_of(racer),
+                    0 if lane is None else lane.position,
+                    length,
+                    0.0 if lane is None else lane.wpm,
+                    i + 1 if lane is None else lane.place,
+                    "racing" if lane is None else lane.status,
+                    True if lane is None else lane.connected,
+                    racer == client.player_id,
+                )
+            )
+        self.race_screen.show_lanes(tuple(lanes))
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _leave_with(self, message: str, code: int) -> None:
+        self.exit_message = message
+        self.exit(code, return_code=code)
+
+    def _me(self) -> Any:
+        race = self.race
+        room = None if race is None else race.client.room
+        if race is None or room is None:
+            return None
+        return next((p for p in room.players if p.id == race.client.player_id), None)
+
+    def _name_of(self, member_id: str) -> str:
+        race = self.race
+        room = None if race is None else race.client.room
+        if room is not None:
+            for p in room.players:
+                if p.id == member_id:
+                    return p.name
+        return member_id
+
+    def _status(self, text: Text | str) -> None:
+        for screen in (self.lobby, self.race_screen, self.standings_screen):
+            screen.show_status(text)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def run_race(args: argparse.Namespace, connect: Connect) -> int:
+    """Run ``bartype race``; return the exit status."""
+    from bartype.tui.run import terminal_problem
+
+    problem = terminal_problem()
+    if problem is not None:
+        print(f"bartype: {problem}", file=sys.stderr)
+        return 2
+    options: dict[str, Any] = {"mode": "words", "words": args.words}
+    app = RaceApp(connect, player=args.name, code=args.room, options=options)
+    app.run()
+    if app.exit_message:
+        print(app.exit_message, file=sys.stderr)
+    return int(app.return_code or 0)

@@ -1,0 +1,128 @@
+"""`bartype race`'s app under Pilot against a real in-process server on port 0."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from support import TIMEOUT_FACTOR
+from support.servers import running_server
+
+from bartype.protocol.race_client import State
+from bartype.transport.race import RaceConnection
+from bartype.tui.race_app import RaceApp
+from bartype.tui.widgets.line import TextLine
+from bartype.tui.widgets.race_lanes import PlayerList, RaceLanes, RoomCode
+
+from .helpers import _key_event
+
+T = 10 * TIMEOUT_FACTOR
+TEXT = "hi there"
+
+
+async def until(pilot: Any, ok: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``ok()`` holds."""
+    async with asyncio.timeout(T):
+        while not ok():
+            await pilot.pause(0.02)
+    assert ok(), what
+
+
+def in_room(app: RaceApp) -> bool:
+    return app.race is not None and app.race.client.code is not None
+
+
+def rendered(widget: Any) -> str:
+    return str(widget.render())
+
+
+async def test_a_race_in_the_app_from_lobby_to_standings(tmp_path: Path) -> None:
+    """Lobby with the code and literal names, countdown, typing with lanes, standings."""
+    async with running_server(tmp_path) as server:
+        url = f"ws://127.0.0.1:{server.port}"
+        app = RaceApp(
+            lambda: RaceConnection.connect(url),
+            player="[red]x[/]",
+            options={"mode": "custom", "text": TEXT},
+            room={"countdownS": 0.3},
+        )
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(
+                pilot, lambda: app.race is not None and app.race.client.code is not None, "room"
+            )
+            assert app.race is not None
+            code = app.race.client.code
+            assert code is not None
+            bob = await RaceConnection.connect(url)
+            try:
+                await bob.join(code, "\\x1b[2J")
+                await until(pilot, lambda: len(app.lobby.query_one(PlayerList).players) == 2, "Bob")
+                assert app.lobby.query_one(RoomCode).code == code
+                names = rendered(app.lobby.query_one(PlayerList))
+                assert "[red]x[/]" in names and "\\x1b[2J" in names
+                bob.ready()
+                await pilot.press("r")
+                await until(pilot, lambda: app.race.client.state is State.RACING, "start")  # type: ignore[union-attr]
+                for ch in TEXT:
+                    app.post_message(_key_event(ch))  # to the focused screen, as a terminal would
+                    await pilot.pause(0.03)
+                for ch in TEXT:
+                    bob.send_key(ch)
+                    await asyncio.sleep(0.03)
+                bob.flush()
+                await until(pilot, lambda: app.shown == "standings", "standings")
+                lanes = app.race_screen.query_one(RaceLanes).lanes
+                assert [lane.name for lane in lanes] == ["[red]x[/]", "\\x1b[2J"]
+                table = app.standings_screen.query_one("#standings")
+                await until(pilot, lambda: table.row_count == 2, "rows")
+                first = [str(cell) for cell in table.get_row_at(0)]
+                assert first[:2] == ["1", "[red]x[/]"]
+                status = app.standings_screen.query_one("#standings-status", TextLine).text
+                assert "You finished 1st" in status or "finished" in status
+            finally:
+                await bob.close()
+            await app.action_quit()
+
+
+async def test_ten_racers_fit_at_80_by_24(tmp_path: Path) -> None:
+    """With 10 racers every lane is on screen at 80×24, the text and countdown too."""
+    async with running_server(tmp_path) as server:
+        url = f"ws://127.0.0.1:{server.port}"
+        app = RaceApp(
+            lambda: RaceConnection.connect(url),
+            player="host",
+            options={"mode": "custom", "text": TEXT},
+            room={"countdownS": 5},
+        )
+        others: list[RaceConnection] = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(
+                pilot, lambda: app.race is not None and app.race.client.code is not None, "room"
+            )
+            assert app.race is not None and app.race.client.code is not None
+            try:
+                for i in range(9):
+                    other = await RaceConnection.connect(url)
+                    others.append(other)
+                    await other.join(app.race.client.code, f"racer{i}")
+                await until(
+                    pilot, lambda: len(app.lobby.query_one(PlayerList).players) == 10, "all"
+                )
+                await pilot.press("s")
+                await until(pilot, lambda: app.shown == "race", "countdown")
+                await until(
+                    pilot, lambda: len(app.race_screen.query_one(RaceLanes).lanes) == 10, "lanes"
+                )
+                await pilot.pause(0.2)
+                lanes = app.race_screen.query_one(RaceLanes)
+                text = app.race_screen.text_view
+                assert lanes.region.height == 10 and lanes.region.bottom <= 23
+                assert text.region.height == 3
+                countdown = app.race_screen.query_one("#race-countdown", TextLine)
+                assert countdown.text.startswith("Starts in")
+            finally:
+                for other in others:
+                    await other.close()
+            await app.action_quit()
