@@ -416,6 +416,7 @@ class RaceClient:
     def send_key(self, key: str, now: float) -> bool:
         """Queue one key typed at ``now``; returns whether there is something to send or a
         new deadline. Keys before the start, or when not racing, are ignored (``False``)."""
+        self._start_by_clock(now)
         if self.state is not State.RACING or not self.racing or self.starts_at is None:
             return False
         t = round(max(self.race_ms(now), self._last_t), 1)
@@ -433,13 +434,16 @@ class RaceClient:
 
     def deadline(self) -> float | None:
         """When ``tick`` must be called next (``None``: nothing waits)."""
-        times = [t for t in (self._buffer_since, self._resend_at) if t is not None]
+        times = [t for t in (self._resend_at,) if t is not None]
         if self._buffer_since is not None:
-            times[0] = self._buffer_since + self.flush_delay
+            times.append(self._buffer_since + self.flush_delay)
+        if self.state is State.COUNTDOWN and self.starts_at is not None:
+            times.append(self.starts_at)
         return min(times) if times else None
 
     def tick(self, now: float) -> None:
-        """Let time pass: send keys that waited, and a false start's batches again."""
+        """Let time pass: the start signal, keys that waited, a false start's batches again."""
+        self._start_by_clock(now)
         if self._buffer_since is not None and now >= self._buffer_since + self.flush_delay:
             self.flush()
         if self._resend_at is not None and now >= self._resend_at:
@@ -458,6 +462,12 @@ class RaceClient:
         self._unacked.append((seq, frame))
         if self.link is Link.OPEN and not self._resend_on_metrics:
             self._out.append(frame)
+
+    def _start_by_clock(self, now: float) -> None:
+        """The start signal passed on our clock: race, even before the server's ROOM_STATE
+        says so (it comes on the server's next tick, later on a loaded or slow link)."""
+        if self.state is State.COUNTDOWN and self.starts_at is not None and now >= self.starts_at:
+            self._move(State.RACING)
 
     # -- input -----------------------------------------------------------------
 

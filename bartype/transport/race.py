@@ -136,6 +136,11 @@ class RaceConnection:
         if self.client.send_key(key, self.now()):
             self._pump()
 
+    def tick(self) -> None:
+        """Let the client see the time now (the start signal may have passed)."""
+        self.client.tick(self.now())
+        self._pump()
+
     def flush(self) -> None:
         """Send the waiting keys now (do it after the finishing key)."""
         self.client.flush()

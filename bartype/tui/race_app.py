@@ -149,6 +149,8 @@ class RaceApp(App[int]):
     def type_key(self, name: str) -> None:
         """One key: coloured at once by the local session, sent to the server."""
         race, attempt = self.race, self.attempt
+        if race is not None:
+            race.tick()  # the start signal may have passed on our clock
         if race is None or attempt is None or race.client.state is not State.RACING:
             return
         t = race.client.race_ms(race.now())

@@ -202,3 +202,15 @@ def test_leaving_and_a_lost_token_take_the_client_out_of_the_room() -> None:
     assert bob.state is State.IDLE
     (left,) = w.seen(bob, Left)
     assert isinstance(left, Left) and left.code in ("ROOM_NOT_FOUND", "RESUME_EXPIRED")
+
+
+def test_keys_are_taken_once_the_start_passed_on_our_clock() -> None:
+    """Past the start on the local clock the client races, before the server's ROOM_STATE."""
+    w = Wire()
+    ann, _, _ = room(w)
+    ann.start()
+    w.pump()
+    assert ann.state is State.COUNTDOWN and ann.deadline() == ann.starts_at
+    w.now = 1001.05  # the server has not ticked: no ROOM_STATE racing yet
+    assert ann.send_key("h", w.local)
+    assert ann.state is State.RACING
