@@ -203,7 +203,23 @@ def _v6(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
+def _v7(db: sqlite3.Connection) -> None:
+    """The adaptive tutor's profile (bartype.core.tutor's to_json), per language and layout."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS tutor_profiles (language TEXT NOT NULL, layout TEXT NOT NULL, "
+        "saved_at REAL NOT NULL, data TEXT NOT NULL, PRIMARY KEY (language, layout))"
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v5,
+    _v6,
+    _v7,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -537,6 +553,30 @@ class History:
                 "ORDER BY key"
             )
         }
+
+    # -- the tutor's profiles --------------------------------------------------
+
+    def save_tutor_profile(self, language: str, layout: str, data: Mapping[str, Any]) -> None:
+        """Store the tutor's state for a language and layout, replacing the last one."""
+        self._db.execute(
+            "INSERT INTO tutor_profiles VALUES (?, ?, ?, ?) ON CONFLICT(language, layout) "
+            "DO UPDATE SET saved_at = excluded.saved_at, data = excluded.data",
+            (language, layout, time.time(), json.dumps(data)),
+        )
+
+    def tutor_profile(self, language: str, layout: str) -> dict[str, Any] | None:
+        """The stored tutor state for a language and layout; ``None`` if none or unreadable."""
+        row = self._db.execute(
+            "SELECT data FROM tutor_profiles WHERE language = ? AND layout = ?",
+            (language, layout),
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            data = json.loads(row[0])
+        except (ValueError, RecursionError):
+            return None  # damaged: the tutor starts a new profile rather than fail
+        return data if isinstance(data, dict) else None
 
     # -- sessions across a server restart ----------------------------------
 

@@ -285,7 +285,30 @@ def test_migration_gives_old_custom_results_their_text_key(tmp_path: Path) -> No
         history.save(_custom(text, 80.0), text=text)
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("ALTER TABLE results DROP COLUMN text_key")  # as before the key existed
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    db.execute("PRAGMA user_version = 5")  # before v6, which adds the key
     db.close()
     with History(path) as history:
         assert not history.is_personal_best(_custom(text, 90.0), text=text)
+
+
+def test_tutor_profile_round_trip(tmp_path: Path) -> None:
+    """A tutor saved for a language and layout comes back from the SQLite file, per layout."""
+    from bartype.core.tutor import Tutor
+    from bartype.storage.corpus import TextLibrary, default_texts_root
+
+    words = TextLibrary(default_texts_root()).words("english_1k")
+    tutor = Tutor(words, layout="dvorak", seed=3)
+    text = tutor.next_text()
+    tutor.record(text, [(ch, i * 300.0) for i, ch in enumerate(text)])
+    path = tmp_path / "history.db"
+    with History(path) as history:
+        assert history.tutor_profile("english", "dvorak") is None
+        history.save_tutor_profile("english", "dvorak", tutor.to_json())
+        history.save_tutor_profile("english", "qwerty", Tutor(words).to_json())
+    with History(path) as history:
+        data = history.tutor_profile("english", "dvorak")
+        other = history.tutor_profile("english", "qwerty")
+    assert data is not None and other is not None
+    restored = Tutor.from_json(data, words)
+    assert restored.state() == tutor.state()
+    assert Tutor.from_json(other, words).lessons == 0
