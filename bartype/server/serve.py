@@ -61,6 +61,7 @@ from bartype.protocol.messages import (
 )
 from bartype.protocol.textgen import LibraryTexts, TextSource
 from bartype.server.discovery import start_advertising
+from bartype.server.page import page_response
 from bartype.storage.corpus import TextLibrary, default_texts_root
 from bartype.storage.history import KeptSession
 
@@ -435,6 +436,9 @@ class BartypeServer:
         path = urlsplit(request.path).path
         if path == HEALTH_PATH:
             return self._json_response(connection, HTTPStatus.OK, self.health())
+        page = page_response(path, request.headers.get("Host"))
+        if page is not None:
+            return page
         if path != WS_PATH:
             return self._json_response(
                 connection,
