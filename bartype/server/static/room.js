@@ -16,6 +16,7 @@
     lanes: new Map(), // member id -> lane elements
     startLocal: null, // the start signal, on performance.now()'s clock
     deadlineLocal: null,
+    length: 0, // characters of the text
     offset: 0, // server ms minus performance.now()
     token: null,
     screen: 1, // suffix of this screen's own name, raised on NAME_TAKEN
@@ -122,6 +123,11 @@
   }
 
   function showStandings(data) {
+    // The last lanes: the race may end before another tick would have shown them.
+    showProgress({
+      length: data.length,
+      racers: data.standings.map((s) => ({ ...s, connected: true })),
+    });
     const body = $("standings");
     body.replaceChildren();
     for (const s of data.standings) {
@@ -142,7 +148,9 @@
   function tick() {
     const now = performance.now();
     const clock = $("clock");
-    if (room.state === "countdown" && room.startLocal !== null) {
+    if (room.state === "results" || !$("results").hidden) {
+      clock.textContent = "Finished"; // the standings come just before the state
+    } else if (room.state === "countdown" && room.startLocal !== null) {
       const left = room.startLocal - now;
       clock.textContent = left > 0 ? String(Math.ceil(left / 1000)) : "Go!";
     } else if (room.state === "racing" && room.startLocal !== null) {
@@ -150,8 +158,6 @@
     } else if (room.state === "finishing" && room.deadlineLocal !== null) {
       const left = Math.max(0, room.deadlineLocal - now);
       clock.textContent = "finish within " + Math.ceil(left / 1000) + " s";
-    } else if (room.state === "results") {
-      clock.textContent = "Finished";
     } else {
       clock.textContent = "";
     }
@@ -179,11 +185,19 @@
       room.startLocal = d.startsAt - room.offset;
       room.deadlineLocal = null;
       room.racers = d.racers;
+      room.length = [...d.text].length;
       buildLanes(d.racers);
     },
-    RACE_PROGRESS: showProgress,
+    RACE_PROGRESS(d) {
+      room.length = d.length;
+      showProgress(d);
+    },
     RACER_FINISHED(d) {
       room.deadlineLocal = d.deadlineAt - room.offset;
+      showProgress({
+        length: room.length,
+        racers: [{ ...d, position: room.length, status: "finished", connected: true }],
+      });
     },
     RACE_STANDINGS: showStandings,
     ROOM_LEFT() {
