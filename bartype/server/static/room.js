@@ -235,6 +235,7 @@
       }
       const handle = on[message.type];
       if (handle) handle(message.data || {});
+      tick();
     });
     ws.addEventListener("close", () => {
       if (room.gone) return;
