@@ -89,6 +89,10 @@ class TypingClient(Protocol):
 ClientFactory = Callable[[], Awaitable[TypingClient]]
 
 
+COMPOSE_WAIT_MS = 50.0
+"""How long a typed letter waits for a combining mark from the same write before it is sent."""
+
+
 class BartypeApp(App[int]):
     """The typing tutor."""
 
@@ -344,7 +348,11 @@ class BartypeApp(App[int]):
         attempt = self.attempt
         if attempt is None or not attempt.open or not attempt.started:
             return
-        self._send_unsent(attempt)
+        unsent = attempt.unsent
+        # A combining mark written with its letter arrives as the very next key event; a
+        # tick that fell between the two must not send the letter alone.
+        if unsent is not None and self.now_t() - unsent[1] >= COMPOSE_WAIT_MS:
+            self._send_unsent(attempt)
         if attempt.tick(self.now_t()):
             self.finish(by_user=False)
         else:

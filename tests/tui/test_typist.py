@@ -281,3 +281,22 @@ async def test_the_menu_lists_each_language_once(tmp_path: Path, clock: FakeCloc
         assert choices == sorted(set(choices))
         assert "english" in choices and "english_200" not in choices
         assert not any(c.startswith("german_") for c in choices)
+
+
+async def test_a_tick_between_a_letter_and_its_mark_does_not_split_them(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """The app's tick firing between `a` and U+0308 of one write still gives `ä`."""
+    app = make_app(tmp_path, TestSpec(mode="custom", text="Hälfte gut"), clock)
+    async with app.run_test() as pilot:
+        await _ready(pilot, app)
+        attempt = app.attempt
+        assert attempt is not None
+        await feed_terminal(pilot, clock, "H")
+        app.type_key("a")
+        app.tick()  # the clock has not moved: the same write is still arriving
+        app.type_key("\u0308")
+        await feed_terminal(pilot, clock, "lfte gut")
+        await wait_for_results(pilot, app)
+        assert [name for name, _ in attempt.keys][:3] == ["H", "ä", "l"]
+        assert (app.screen.view.accuracy, app.screen.view.chars) == (100.0, "10/0/0/0")
