@@ -35,6 +35,7 @@ from bartype import __version__
 from bartype.core.keystrokes import KeyKind, Keystroke, keystrokes_from_key
 from bartype.core.normalize import normalize_text, split_words
 from bartype.core.options import Mode
+from bartype.core.race import FLAG_BURST
 from bartype.core.session import (
     Result,
     SessionConfig,
@@ -101,7 +102,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-FLAG_BURST = "inhuman burst"
 FLAG_TIMING = "timing mismatch"
 
 
