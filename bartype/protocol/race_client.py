@@ -5,10 +5,12 @@ connection, the room's code and resume token, batch numbers from 1 in each
 race and the batches not yet acknowledged, what goes again after a drop
 (``RESUME_ROOM``, then every batch after the ``ack`` of ``RACE_METRICS``), a
 false start's batches sent again once the race has begun, and the server's
-start time turned into this client's clock. An I/O layer drives it::
+start time turned into this client's clock (half the round trip added: the
+shortest one seen on the connection, from ``HELLO`` to ``WELCOME`` and from each
+``RACE_INPUT`` to its ``RACE_METRICS``). An I/O layer drives it::
 
     race = RaceClient()
-    race.connection_made()                 # HELLO is queued
+    race.connection_made(now)              # HELLO is queued
     race.create("Ann", {"mode": "words", "words": 25})
     write(race.data_to_send())
     race.receive_frame(text, now)          # each frame read; now in seconds, local monotonic
@@ -31,8 +33,9 @@ Where this member is (``State``)::
          └── RESUME_EXPIRED, ROOM_NOT_FOUND on resume: from any state
 
     Joining mid-race lands in COUNTDOWN or RACING as a spectator (no keys taken).
-    While the link is down the state stays; on a new connection ``RESUME_ROOM`` puts
-    it in JOINING, from which the room's state (any) is taken as it is.
+    While the link is down the state stays, and so it does while ``RESUME_ROOM`` is
+    answered on a new connection (keys are still taken: they go after the resend);
+    the ``ROOM_STATE`` that answers it is then taken as it is, whatever it is.
 
 The connection (``Link``): CLOSED → GREETING (HELLO sent) → OPEN (WELCOME).
 Calls the state does not allow raise ``RaceClientStateError`` (a bug in the
@@ -118,7 +121,7 @@ _TRANSITIONS: dict[State, frozenset[State]] = {
     State.DONE: frozenset({State.RESULTS}),
     State.RESULTS: frozenset({State.LOBBY, State.COUNTDOWN}),
 }
-"""Allowed moves besides to IDLE (always) and to JOINING on a resume."""
+"""Allowed moves besides to IDLE and JOINING (always), and any on a resume."""
 
 _ROOM_STATES = {
     "lobby": State.LOBBY,
@@ -289,8 +292,15 @@ class RaceClient:
         self._last_t = 0.0
         self._next_seq = 1
         self._unacked: deque[tuple[int, str]] = deque()
+        self._sent_at: dict[int, float] = {}
+        """Batch seq -> when it was first sent, for a round-trip sample from its ack."""
+        self._hello_at: float | None = None
+        self.rtt: float | None = None
+        """The shortest round trip seen on this connection (seconds); ``None`` before one."""
         self._resend_at: float | None = None
         self._resend_on_metrics = False
+        self._resuming = False
+        """``RESUME_ROOM`` sent on this connection, its ``ROOM_STATE`` not yet come."""
 
     # -- output ----------------------------------------------------------------
 
@@ -320,14 +330,20 @@ class RaceClient:
 
     # -- connection ------------------------------------------------------------
 
-    def connection_made(self) -> None:
-        """A connection opened: HELLO, then ``RESUME_ROOM`` if a room is to be resumed."""
+    def connection_made(self, now: float | None = None) -> None:
+        """A connection opened: HELLO, then ``RESUME_ROOM`` if a room is to be resumed.
+
+        ``now``: the local time, to measure the round trip to ``WELCOME``.
+        """
         if self.link is not Link.CLOSED:
             raise RaceClientStateError(f"connection_made() while {self.link.value}")
         self.link = Link.GREETING
+        self.rtt = None  # a new connection, maybe another route
+        self._hello_at = now
+        self._sent_at.clear()
         self._out.append(encode_message(HELLO, {"version": PROTOCOL_VERSION}))
         if self._backoff.waiting and self.code is not None and self._token is not None:
-            self._move(State.JOINING)
+            self._resuming = True
             self._resend_on_metrics = True
             self._out.append(encode_message(RESUME_ROOM, {"code": self.code, "token": self._token}))
         elif self.state is State.JOINING:
@@ -425,7 +441,7 @@ class RaceClient:
         self._last_t = t
         self._buffer.append({"key": key, "t": t})
         if len(self._buffer) >= self.batch_size:
-            self.flush()
+            self.flush(now)
         elif len(self._buffer) == 1:
             self._buffer_since = now
         else:
@@ -445,13 +461,16 @@ class RaceClient:
         """Let time pass: the start signal, keys that waited, a false start's batches again."""
         self._start_by_clock(now)
         if self._buffer_since is not None and now >= self._buffer_since + self.flush_delay:
-            self.flush()
+            self.flush(now)
         if self._resend_at is not None and now >= self._resend_at:
             self._resend_at = None
             self._resend_all()
 
-    def flush(self) -> None:
-        """Make the waiting keys one numbered batch (the finishing key: call at once)."""
+    def flush(self, now: float | None = None) -> None:
+        """Make the waiting keys one numbered batch (the finishing key: call at once).
+
+        ``now``: the local time, to measure the round trip to the batch's ``RACE_METRICS``.
+        """
         if not self._buffer:
             return
         seq = self._next_seq
@@ -462,6 +481,8 @@ class RaceClient:
         self._unacked.append((seq, frame))
         if self.link is Link.OPEN and not self._resend_on_metrics:
             self._out.append(frame)
+            if now is not None:
+                self._sent_at[seq] = now
 
     def _start_by_clock(self, now: float) -> None:
         """The start signal passed on our clock: race, even before the server's ROOM_STATE
@@ -483,7 +504,7 @@ class RaceClient:
                 self.lanes = message.racers
                 self._events.append(ProgressUpdated(message))
         elif isinstance(message, RaceMetrics):
-            self._metrics(message)
+            self._metrics(message, now)
         elif isinstance(message, RoomState):
             self._room_state(message)
         elif isinstance(message, RaceCountdown):
@@ -511,11 +532,14 @@ class RaceClient:
         elif isinstance(message, Welcome):
             if self.link is Link.GREETING:
                 self.link = Link.OPEN
+                if self._hello_at is not None:
+                    self._round_trip(now - self._hello_at)
+                    self._hello_at = None
                 self._events.append(Welcomed(message))
         self.tick(now)  # (other messages, solo ones included, are not this client's)
 
     def _joined(self, message: RoomJoined) -> None:
-        if self.state is not State.JOINING:
+        if self.state is not State.JOINING and not self._resuming:
             return
         self.code = message.code
         self.player_id = message.player_id
@@ -529,11 +553,14 @@ class RaceClient:
         target = _ROOM_STATES.get(message.state)
         if target is State.RACING and self.state is State.DONE:
             target = State.DONE
+        resumed, self._resuming = self._resuming, False
+        if resumed and not (target in (State.COUNTDOWN, State.RACING) and self.racing):
+            self._resend_on_metrics = False  # no RACE_METRICS comes: nothing waits for one
         if target is not None and target is not self.state:
-            if target not in _TRANSITIONS[self.state]:
+            if target not in _TRANSITIONS[self.state] and not resumed:
                 target = None  # not a move this client knows: keep its state, show the room
             else:
-                self._move(target)
+                self._move(target, resumed=resumed)
                 if target is State.LOBBY:
                     self._end_race()
         self._events.append(RoomChanged(message))
@@ -542,19 +569,26 @@ class RaceClient:
         if self.state is State.IDLE or self.state is State.JOINING and self.code is None:
             return
         fresh = self.race is None or self.race.race_id != message.race_id
-        # The server's clock minus ours when it was sent (a half round trip is not known).
-        self._offset = message.server_time / 1000 - now
         self.race = message
-        self.starts_at = message.starts_at / 1000 - self._offset
+        if fresh or self.starts_at is None:
+            # The server's clock minus ours: it was sent half a round trip ago. Once per
+            # race: keys already timed against this start must keep their times, so a
+            # resume (which sends the countdown again) does not move it.
+            sent = now - (self.rtt or 0.0) / 2
+            self._offset = message.server_time / 1000 - sent
+            self.starts_at = message.starts_at / 1000 - self._offset
         if fresh:
             self._new_race()
         if self.state in (State.LOBBY, State.RESULTS):
             self._move(State.COUNTDOWN)
         self._events.append(CountdownStarted(message, self.starts_at, self.racing))
 
-    def _metrics(self, message: RaceMetrics) -> None:
+    def _metrics(self, message: RaceMetrics, now: float) -> None:
         if self.race is None or message.race_id != self.race.race_id:
             return
+        sent = self._sent_at.pop(message.ack, None)
+        if sent is not None:
+            self._round_trip(now - sent)
         self._ack(message.ack)
         if message.update.analysis.finished and self.state is State.RACING:
             self._move(State.DONE)  # typed to the end: no more keys (RACE_RESULT follows)
@@ -586,10 +620,10 @@ class RaceClient:
         if error.code == ErrorCode.SEQ_GAP:
             self._resend_all()
             return
-        if self.state is State.JOINING:
-            resuming = self._resend_on_metrics
-            self._resend_on_metrics = False
-            if resuming or error.code in _ROOM_GONE:
+        if self._resuming:
+            self._leave_room(error.message, error.code)  # the place is gone
+        elif self.state is State.JOINING:
+            if error.code in _ROOM_GONE:
                 self._leave_room(error.message, error.code)
             else:
                 self._move(State.IDLE)
@@ -618,8 +652,9 @@ class RaceClient:
         if self.state not in allowed:
             raise RaceClientStateError(f"{call} while {self.state.value}")
 
-    def _move(self, to: State) -> None:
-        allowed = to is State.IDLE or to is State.JOINING or to in _TRANSITIONS[self.state]
+    def _move(self, to: State, *, resumed: bool = False) -> None:
+        """Go to ``to`` if the diagram allows it (``resumed``: the room's state, as it is)."""
+        allowed = resumed or to in (State.IDLE, State.JOINING) or to in _TRANSITIONS[self.state]
         if not allowed:
             raise RaceClientStateError(f"{self.state.value} -> {to.value}")
         self.state = to
@@ -636,6 +671,7 @@ class RaceClient:
         self._last_t = 0.0
         self._next_seq = 1
         self._unacked.clear()
+        self._sent_at.clear()
         self._resend_at = None
         self._resend_on_metrics = False
 
@@ -644,6 +680,7 @@ class RaceClient:
         self._token = None
         self._backoff.lost(None)
         self._resend_on_metrics = False
+        self._resuming = False
         self.code = self.player_id = None
         self.room = self.race = None
         self.starts_at = None
@@ -656,7 +693,13 @@ class RaceClient:
 
     def _ack(self, ack: int) -> None:
         while self._unacked and self._unacked[0][0] <= ack:
-            self._unacked.popleft()
+            self._sent_at.pop(self._unacked.popleft()[0], None)
+
+    def _round_trip(self, seconds: float) -> None:
+        """A request answered after ``seconds``: the shortest is the one to trust (the
+        others waited in a queue somewhere)."""
+        if seconds >= 0 and (self.rtt is None or seconds < self.rtt):
+            self.rtt = seconds
 
     def _set_status(self, status: Status) -> None:
         if status is not self.status:

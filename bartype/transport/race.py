@@ -68,6 +68,8 @@ class RaceConnection:
         self._timer: asyncio.TimerHandle | None = None
         self._welcome: asyncio.Future[None] | None = None
         self._joining: asyncio.Future[Joined] | None = None
+        self._joined: Joined | None = None
+        """``ROOM_JOINED`` came: the join is answered when ``ROOM_STATE`` says where we are."""
         self._closing = False
 
     @classmethod
@@ -131,9 +133,10 @@ class RaceConnection:
         """The local clock the race's times are on (the event loop's)."""
         return asyncio.get_running_loop().time()
 
-    def send_key(self, key: str) -> None:
-        """One key typed now (ignored unless racing, and before the start)."""
-        if self.client.send_key(key, self.now()):
+    def send_key(self, key: str, now: float | None = None) -> None:
+        """One key typed now, or at ``now`` on this clock if the caller has read it already
+        (its local echo timed it): ignored unless racing, and before the start."""
+        if self.client.send_key(key, self.now() if now is None else now):
             self._pump()
 
     def tick(self) -> None:
@@ -143,7 +146,7 @@ class RaceConnection:
 
     def flush(self) -> None:
         """Send the waiting keys now (do it after the finishing key)."""
-        self.client.flush()
+        self.client.flush(self.now())
         self._pump()
 
     async def close(self) -> None:
@@ -174,6 +177,7 @@ class RaceConnection:
             raise SessionError("ALREADY_IN_ROOM", "Already in a room: leave it first.")
         if self._channel is None:
             await self.open()
+        self._joined = None
         self._joining = joining = asyncio.get_running_loop().create_future()
         request()
         self._pump()
@@ -188,6 +192,9 @@ class RaceConnection:
             self._wake.set()
         for event in client.events_received():
             self._handle(event)
+        if self._joined is not None and client.state is not State.JOINING:
+            joined, self._joined = self._joined, None
+            _resolve(self._joining, joined)
         deadline = client.deadline()
         if deadline is None:
             self._cancel_timer()
@@ -209,7 +216,7 @@ class RaceConnection:
         if isinstance(event, Welcomed):
             _resolve(self._welcome, None)
         elif isinstance(event, Joined):
-            _resolve(self._joining, event)
+            self._joined = event  # answered once the room's state is known (just after)
         elif isinstance(event, RaceErrorReceived):
             _fail(self._joining, SessionError(event.error.code, event.error.message))
         elif isinstance(event, Left):
@@ -245,7 +252,7 @@ class RaceConnection:
         self._reader = loop.create_task(self._read(channel))
         if self._writer is None or self._writer.done():
             self._writer = loop.create_task(self._write())
-        self.client.connection_made()
+        self.client.connection_made(self.now())
         self._pump()
 
     async def _read(self, channel: ClientChannel) -> None:

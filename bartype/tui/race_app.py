@@ -153,13 +153,14 @@ class RaceApp(App[int]):
             race.tick()  # the start signal may have passed on our clock
         if race is None or attempt is None or race.client.state is not State.RACING:
             return
-        t = race.client.race_ms(race.now())
+        now = race.now()
+        t = round(race.client.race_ms(now), 1)  # as the key goes on the wire
         if t < 0:
             return  # before the start signal
         before = attempt.analyzer.index
         sent, finished = attempt.type_key(name, t)
         if sent:
-            race.send_key(name)
+            race.send_key(name, now)
         if finished:
             race.flush()  # the finishing key goes at once: it is the official time
         after = attempt.analyzer.index

@@ -40,13 +40,19 @@ class Wire:
         self.clients: dict[int, tuple[RaceClient, Channel]] = {}
         self.events: dict[int, list[object]] = {}
 
-    def connect(self, client: RaceClient | None = None) -> RaceClient:
+    def connect(self, client: RaceClient | None = None, rtt: float | None = None) -> RaceClient:
+        """A new connection for ``client``; with ``rtt``, HELLO went that long before WELCOME."""
+        client = self.open(client, rtt)
+        self.pump()
+        return client
+
+    def open(self, client: RaceClient | None = None, rtt: float | None = None) -> RaceClient:
+        """A new connection for ``client``, its first frames not yet moved."""
         client = client or RaceClient()
         channel = self.handler.open(self.now)
         self.clients[id(client)] = (client, channel)
         self.events.setdefault(id(client), [])
-        client.connection_made()
-        self.pump()
+        client.connection_made(None if rtt is None else self.local - rtt)
         return client
 
     def drop(self, client: RaceClient) -> None:
@@ -100,8 +106,8 @@ class Wire:
         self.pump()
 
 
-def room(w: Wire) -> tuple[RaceClient, RaceClient, str]:
-    ann, bob = w.connect(), w.connect()
+def room(w: Wire, bob_rtt: float | None = None) -> tuple[RaceClient, RaceClient, str]:
+    ann, bob = w.connect(), w.connect(rtt=bob_rtt)
     ann.create("Ann", {"mode": "custom", "text": TEXT}, countdownS=1)
     w.pump()
     code = ann.code
@@ -214,3 +220,30 @@ def test_keys_are_taken_once_the_start_passed_on_our_clock() -> None:
     w.now = 1001.05  # the server has not ticked: no ROOM_STATE racing yet
     assert ann.send_key("h", w.local)
     assert ann.state is State.RACING
+
+
+def test_the_start_allows_for_half_the_round_trip_and_a_resume_does_not_move_it() -> None:
+    """The countdown was half a round trip on its way; resuming keeps the start, and keys
+    typed while the resume is being answered are kept and counted."""
+    w = Wire()
+    ann, bob, _ = room(w, bob_rtt=0.4)
+    assert bob.rtt == pytest.approx(0.4) and ann.rtt is None
+    ann.start()
+    w.pump()
+    assert ann.starts_at == pytest.approx(w.local + 1.0)
+    starts_at = bob.starts_at
+    assert starts_at == pytest.approx(w.local + 1.0 - 0.2)  # the countdown took 0.2 s to come
+    w.type(bob, "hi ", 1001.1, 0.1)
+    w.drop(bob)
+    w.at(1001.5)
+    w.open(bob, rtt=0.05)  # RESUME_ROOM goes; its answer has not come yet
+    assert bob.send_key("t", w.local) and bob.state is State.RACING
+    bob.flush()
+    w.pump()
+    assert bob.starts_at == starts_at and bob.rtt == pytest.approx(0.05)
+    (joined,) = [e for e in w.seen(bob, Joined) if isinstance(e, Joined) and e.resumed]
+    w.type(bob, "here", 1001.6, 0.1)
+    w.at(1040.0)
+    (result,) = w.seen(bob, ResultReceived)
+    assert isinstance(result, ResultReceived) and result.result.status == "finished"
+    assert result.result.time_ms == pytest.approx((1001.9 - SKEW - starts_at) * 1000)
