@@ -24,6 +24,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bartype.core.session import MIN_RESULT_DURATION_S
+
+LANE_MIN_TYPING_MS = MIN_RESULT_DURATION_S * 1000
+"""A lane shows no WPM until its racer has typed this long (first key to latest).
+Over a few keys read at once (a paste, a burst a terminal delivers together) the
+rate is thousands of WPM and means nothing; a final figure over less is "too short"."""
+
 FLAG_PASTED = "pasted input"
 FLAG_BURST = "inhuman burst"
 FLAG_TIME = "claimed time shorter than the server saw"
@@ -125,6 +132,12 @@ class RacerStanding:
     wpm: float
     accuracy: float
     flags: tuple[str, ...] = ()
+
+
+def lane_wpm(wpm: float, typing_ms: float) -> float:
+    """The WPM a lane shows: the live figure (the racer's own key times, from their first
+    key, as the final one), once they have typed for ``LANE_MIN_TYPING_MS``; 0 before."""
+    return wpm if typing_ms >= LANE_MIN_TYPING_MS else 0.0
 
 
 def rank_key(racer: RacerStanding) -> tuple[int, float, float, int]:

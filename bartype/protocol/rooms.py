@@ -54,7 +54,14 @@ from typing import Any, Protocol
 
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.normalize import split_words
-from bartype.core.race import CheatRules, RacerStanding, cheat_flags, official_time, ranked
+from bartype.core.race import (
+    CheatRules,
+    RacerStanding,
+    cheat_flags,
+    lane_wpm,
+    official_time,
+    ranked,
+)
 from bartype.core.session import SessionConfig, TypingSession
 from bartype.protocol.messages import (
     MAX_ROOM_PLAYERS,
@@ -620,14 +627,14 @@ class Room:
     def _standing(self, race: Race, racer: Racer) -> RacerStanding:
         if racer.standing is not None:
             return racer.standing
-        live = racer.session.live()
-        result = racer.session.result
+        session = racer.session
+        result = session.result
         finished = racer.status is RacerStatus.FINISHED
-        wpm, accuracy = (
-            (result.metrics.wpm, result.metrics.accuracy)
-            if result is not None
-            else (live.wpm, live.accuracy)
-        )
+        if result is not None:
+            wpm, accuracy = result.metrics.wpm, result.metrics.accuracy
+        else:
+            live = session.live()
+            wpm, accuracy = lane_wpm(live.wpm, session.elapsed_ms), live.accuracy
         racer.standing = RacerStanding(
             id=racer.member.id,
             slot=racer.member.slot,

@@ -209,6 +209,29 @@ def test_progress_at_a_fixed_tick_only_when_something_changed() -> None:
     assert ticks == sorted(set(ticks))
 
 
+def test_a_lane_shows_no_absurd_wpm_for_a_burst_and_then_the_final_figures_way() -> None:
+    """Keys read at once show 0 WPM until 1 s of typing, then the rate the final WPM uses."""
+    text = "the quick brown fox jumps over"
+    d = Driver(text)
+    ann, bob = d.started("Ann", "Bob")
+    d.now = 4.0
+    d.keys(ann, 1, [(ch, 900.0 + i) for i, ch in enumerate(text[:10])])  # 10 keys in 9 ms
+    d.at(4.0)
+    lane = d.last(bob, "RACE_PROGRESS")["racers"][0]
+    assert (lane["position"], lane["wpm"]) == (10, 0.0)  # not 13,333 WPM
+    d.now = 5.5
+    d.keys(ann, 2, [(ch, 1900.0 + i * 100) for i, ch in enumerate(text[10:20])])
+    d.at(5.5)
+    lane = d.last(bob, "RACE_PROGRESS")["racers"][0]
+    # 20 characters from the first key (900 ms) to the last (2,800 ms), as a result counts them
+    assert lane["wpm"] == round(20 / 5 / (1.9 / 60), 2)
+    d.now = 7.0
+    d.keys(ann, 3, [(ch, 3000.0 + i * 50) for i, ch in enumerate(text[20:])])
+    d.at(7.0)
+    final = d.last(bob, "RACER_FINISHED")["wpm"]
+    assert d.last(bob, "RACE_PROGRESS")["racers"][0]["wpm"] == final
+
+
 def test_joining_mid_race_makes_a_spectator_until_the_next_race() -> None:
     """A newcomer watches the race (text, progress, standings), then races the next."""
     d = Driver()
