@@ -165,9 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     race = commands.add_parser(
         "race",
         help="race others in a room on a bartype server",
-        description="Create a race room on a server (or join one with --room) and race.",
+        description="Create a race room on a server (or join one with --room) and race. "
+        "Without --server, choose one of the servers found on the LAN.",
     )
-    race.add_argument("--server", metavar="URL", required=True, help="ws://HOST:PORT")
+    race.add_argument(
+        "--server", metavar="URL", help="ws://HOST:PORT (default: choose one on the LAN)"
+    )
     race.add_argument("--room", metavar="CODE", help="join this room (default: create one)")
     race.add_argument("--name", default=None, help="your name in the room (default: your login)")
     race.add_argument(
@@ -259,7 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bartype.tui.race_app import run_race
 
         args.name = args.name or _login_name()
-        return run_race(args, lambda: RaceConnection.connect(args.server))
+        server = args.server
+        return run_race(args, (lambda: RaceConnection.connect(server)) if server else None)
     if command == "servers":
         from bartype.transport.discovery import run_servers
 

@@ -4,6 +4,14 @@ The room and the race are ``transport.race.RaceConnection`` (the sans-I/O
 ``protocol.race_client.RaceClient`` underneath); this app shows them on three
 screens (lobby, race, standings) and feeds the racer's keys to a local
 ``Attempt`` (the same core as the server: local echo) and to the connection.
+Without a server to connect to it first shows the discovery screen (the
+servers on the LAN); leaving the room goes back there.
+
+::
+
+    discover --Chosen--> lobby <--> race <--> standings
+       ^                   |
+       +-- cannot connect, or out of the room (came from discover)
 """
 
 from __future__ import annotations
@@ -39,10 +47,13 @@ from bartype.transport.base import TransportError
 from bartype.transport.race import RaceConnection
 from bartype.tui.attempt import Attempt
 from bartype.tui.safe import foreign, visible
+from bartype.tui.screens.discovery import Browse, DiscoveryScreen
 from bartype.tui.screens.race import LobbyScreen, RaceScreen, StandingsScreen
 from bartype.tui.widgets.race_lanes import LaneView, PlayerView
 
 Connect = Callable[[], Awaitable[RaceConnection]]
+ConnectTo = Callable[[str], Awaitable[RaceConnection]]
+"""Connects to the server at an address (``RaceConnection.connect``)."""
 
 _SCREEN_OF = {
     State.LOBBY: "lobby",
@@ -63,15 +74,21 @@ class RaceApp(App[int]):
 
     def __init__(
         self,
-        connect: Connect,
+        connect: Connect | None,
         *,
         player: str,
         code: str | None = None,
         options: dict[str, Any] | None = None,
         room: dict[str, Any] | None = None,
+        connect_to: ConnectTo = RaceConnection.connect,
+        browse: Browse | None = None,
     ) -> None:
+        """``connect`` reaches the server; ``None`` shows the discovery screen first,
+        whose choice is reached with ``connect_to`` (``browse`` makes its browser)."""
         super().__init__()
         self.connect = connect
+        self.connect_to = connect_to
+        self.discovery = None if connect is not None else DiscoveryScreen(browse, room=code)
         self.player = player
         self.code = code
         self.options = options or {"mode": "words", "words": 25}
@@ -93,11 +110,30 @@ class RaceApp(App[int]):
         self.install_screen(self.lobby, "lobby")
         self.install_screen(self.race_screen, "race")
         self.install_screen(self.standings_screen, "standings")
+        if self.discovery is not None:
+            self.install_screen(self.discovery, "discover")
+            self.shown = "discover"
+            await self.push_screen("discover")
+            return
         await self.push_screen("lobby")
         self.lobby.show_status("Connecting…")
         self.run_worker(self._enter(), exclusive=True)
 
+    def on_discovery_screen_chosen(self, message: DiscoveryScreen.Chosen) -> None:
+        url, connect_to = message.url, self.connect_to
+        self.connect = lambda: connect_to(url)
+        self.code = message.room
+        self.shown = "lobby"
+        self.switch_screen("lobby")
+        self.lobby.show_room("", "", ())
+        self.lobby.show_status(
+            Text.assemble("Connecting to ", foreign(message.label, limit=60), "…")
+        )
+        self.run_worker(self._enter(), exclusive=True)
+
     async def _enter(self) -> None:
+        assert self.connect is not None
+        race: RaceConnection | None = None
         try:
             self.race = race = await self.connect()
             race.on_event = self.on_race_event
@@ -106,11 +142,32 @@ class RaceApp(App[int]):
             else:
                 await race.create(self.player, self.options, **self.room_settings)
         except TransportError as error:
-            self._leave_with(f"bartype: {visible(error)}", 1)
+            if self.discovery is None:
+                self._leave_with(f"bartype: {visible(error)}", 1)
+                return
+            await self._back_to_discovery(foreign(error, limit=300))
+            return
+        if self.discovery is not None:
+            await self.discovery.stop_browsing()
+
+    async def _back_to_discovery(self, why: Text) -> None:
+        """Out of the room (or never in one): choose a server again."""
+        assert self.discovery is not None
+        race, self.race = self.race, None
+        if race is not None:
+            race.on_event = None
+            await race.close()
+        self.attempt = None
+        self.shown = "discover"
+        self.switch_screen("discover")
+        self.discovery.show_status(why)
+        self.discovery.start_browsing()
 
     async def action_quit(self) -> None:
-        if self.race is not None:
-            await self.race.close()
+        race = self.race
+        if race is not None:
+            race.on_event = None  # closing is not news: nothing more to show
+            await race.close()
         self.exit(0)
 
     # -- actions from the screens ----------------------------------------------
@@ -203,6 +260,10 @@ class RaceApp(App[int]):
         elif isinstance(event, Joined):
             self._status("")
         elif isinstance(event, Left):
+            if self.discovery is not None:
+                why = foreign(f"Out of the room: {event.reason}", limit=300)
+                self.run_worker(self._back_to_discovery(why), exclusive=True)
+                return
             self._leave_with(f"Out of the room: {visible(event.reason)}", 0)
         elif isinstance(event, RaceErrorReceived):
             self._status(foreign(event.error.message, limit=200))
@@ -323,8 +384,9 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def run_race(args: argparse.Namespace, connect: Connect) -> int:
-    """Run ``bartype race``; return the exit status."""
+def run_race(args: argparse.Namespace, connect: Connect | None) -> int:
+    """Run ``bartype race``; return the exit status. ``connect`` ``None``: the servers
+    on the LAN are shown to choose from."""
     from bartype.tui.run import terminal_problem
 
     problem = terminal_problem()
