@@ -176,6 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
     race.add_argument(
         "--words", type=_in_range(int, 1, 1000), default=25, metavar="N", help="words per race"
     )
+    race.add_argument(
+        "--ghost",
+        nargs="?",
+        const=0,
+        type=_positive_int,
+        metavar="RESULT",
+        help="race a recording, offline: your best on the test you took last, "
+        "or the result with this id",
+    )
+    race.add_argument("--data-dir", type=Path, metavar="DIR", help="where history is kept")
 
     texts = commands.add_parser("texts", help="list the bundled texts")
     texts.add_argument("--root", type=Path, help="texts folder (default: the bundled one)")
@@ -229,6 +239,49 @@ def _login_name() -> str:
     return name or "racer"
 
 
+def _race_ghost(args: argparse.Namespace) -> int:
+    """``bartype race --ghost``: a room on an in-process handler, the racer and a recording."""
+    from bartype.core.ghost import GhostError
+    from bartype.protocol.handler import SessionHandler
+    from bartype.protocol.textgen import LibraryTexts
+    from bartype.storage import paths
+    from bartype.storage.corpus import TextLibrary, default_texts_root
+    from bartype.storage.ghosts import describe, ghost_of, ghost_result
+    from bartype.storage.history import History, HistoryError
+    from bartype.transport.ghost import GhostRacer, ghost_room
+    from bartype.transport.loopback import LoopbackServer
+    from bartype.transport.race import RaceConnection
+    from bartype.tui.race_app import run_race
+
+    if args.server or args.room:
+        print(
+            "bartype race: --ghost races offline; leave out --server and --room.", file=sys.stderr
+        )
+        return 2
+    try:
+        with History(paths.history_path(args.data_dir)) as history:
+            result = ghost_result(history, args.ghost or None)
+            ghost = ghost_of(result)
+    except (HistoryError, GhostError) as exc:
+        print(f"bartype race --ghost: {exc}", file=sys.stderr)
+        return 2
+    server = LoopbackServer(SessionHandler(LibraryTexts(TextLibrary(default_texts_root())), None))
+
+    async def connect() -> RaceConnection:
+        race = RaceConnection(server)
+        await race.open()
+        return race
+
+    name = f"Ghost #{result.id}"
+    if name.casefold() == args.name.casefold():
+        name = "Ghost"
+    options, room = ghost_room(ghost)
+    racer = GhostRacer(RaceConnection(server), ghost, name)
+    return run_race(
+        args, connect, options=options, room=room, ghost=racer, ghost_note=describe(result)
+    )
+
+
 def _texts(args: argparse.Namespace) -> int:
     from bartype.storage.corpus import TextLibrary, default_texts_root
 
@@ -262,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bartype.tui.race_app import run_race
 
         args.name = args.name or _login_name()
+        if args.ghost is not None:
+            return _race_ghost(args)
         server = args.server
         return run_race(args, (lambda: RaceConnection.connect(server)) if server else None)
     if command == "servers":

@@ -429,13 +429,18 @@ class RaceClient:
             raise RaceClientStateError("race_ms() with no race")
         return (now - self.starts_at) * 1000
 
-    def send_key(self, key: str, now: float) -> bool:
+    def send_key(self, key: str, now: float, t: float | None = None) -> bool:
         """Queue one key typed at ``now``; returns whether there is something to send or a
-        new deadline. Keys before the start, or when not racing, are ignored (``False``)."""
+        new deadline. Keys before the start, or when not racing, are ignored (``False``).
+
+        ``t`` is the key's time (ms since the start signal) when it is not ``now``'s: a
+        recording replayed at its own times, to the last digit.
+        """
         self._start_by_clock(now)
         if self.state is not State.RACING or not self.racing or self.starts_at is None:
             return False
-        t = round(max(self.race_ms(now), self._last_t), 1)
+        t = round(self.race_ms(now), 1) if t is None else t
+        t = max(t, self._last_t)
         if t < 0:
             return False
         self._last_t = t

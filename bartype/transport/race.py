@@ -133,10 +133,11 @@ class RaceConnection:
         """The local clock the race's times are on (the event loop's)."""
         return asyncio.get_running_loop().time()
 
-    def send_key(self, key: str, now: float | None = None) -> None:
+    def send_key(self, key: str, now: float | None = None, t: float | None = None) -> None:
         """One key typed now, or at ``now`` on this clock if the caller has read it already
-        (its local echo timed it): ignored unless racing, and before the start."""
-        if self.client.send_key(key, self.now() if now is None else now):
+        (its local echo timed it), or at race time ``t`` (ms: a recording replayed at its
+        own times): ignored unless racing, and before the start."""
+        if self.client.send_key(key, self.now() if now is None else now, t):
             self._pump()
 
     def tick(self) -> None:

@@ -44,6 +44,7 @@ from bartype.protocol.race_client import (
     State,
 )
 from bartype.transport.base import TransportError
+from bartype.transport.ghost import GhostRacer
 from bartype.transport.race import RaceConnection
 from bartype.tui.attempt import Attempt
 from bartype.tui.safe import foreign, visible
@@ -82,10 +83,18 @@ class RaceApp(App[int]):
         room: dict[str, Any] | None = None,
         connect_to: ConnectTo = RaceConnection.connect,
         browse: Browse | None = None,
+        ghost: GhostRacer | None = None,
+        ghost_note: str = "",
     ) -> None:
         """``connect`` reaches the server; ``None`` shows the discovery screen first,
-        whose choice is reached with ``connect_to`` (``browse`` makes its browser)."""
+        whose choice is reached with ``connect_to`` (``browse`` makes its browser).
+        With ``ghost`` the app makes a room for the racer and the ghost and starts
+        every race at once (``ghost_note`` says what the ghost is)."""
         super().__init__()
+        self.ghost = ghost
+        self.ghost_note = ghost_note
+        self._ghost_race: int = -1
+        """The last race (its ``raceId`` before it, 0 for none) a start was asked for."""
         self.connect = connect
         self.connect_to = connect_to
         self.discovery = None if connect is not None else DiscoveryScreen(browse, room=code)
@@ -140,7 +149,9 @@ class RaceApp(App[int]):
             if self.code:
                 await race.join(self.code, self.player)
             else:
-                await race.create(self.player, self.options, **self.room_settings)
+                joined = await race.create(self.player, self.options, **self.room_settings)
+                if self.ghost is not None:
+                    await self.ghost.join(joined.code)
         except TransportError as error:
             if self.discovery is None:
                 self._leave_with(f"bartype: {visible(error)}", 1)
@@ -168,6 +179,8 @@ class RaceApp(App[int]):
         if race is not None:
             race.on_event = None  # closing is not news: nothing more to show
             await race.close()
+        if self.ghost is not None:
+            await self.ghost.close()
         self.exit(0)
 
     # -- actions from the screens ----------------------------------------------
@@ -218,6 +231,8 @@ class RaceApp(App[int]):
         sent, finished = attempt.type_key(name, t)
         if sent:
             race.send_key(name, now)
+            if self.ghost is not None:
+                self.ghost.set_off(t)  # with the first key (later ones do nothing)
         if finished:
             race.flush()  # the finishing key goes at once: it is the official time
         after = attempt.analyzer.index
@@ -231,6 +246,7 @@ class RaceApp(App[int]):
         self.events_seen += 1
         if isinstance(event, RoomChanged):
             self._show_room()
+            self._start_with_ghost()
         elif isinstance(event, ProgressUpdated):
             self._show_lanes()
         elif isinstance(event, CountdownStarted):
@@ -273,6 +289,18 @@ class RaceApp(App[int]):
             self._status("")
         self._follow_state()
 
+    def _start_with_ghost(self) -> None:
+        """Racing a ghost, a race starts as soon as the ghost is ready in the lobby."""
+        race, ghost = self.race, self.ghost
+        room = None if race is None else race.client.room
+        if race is None or ghost is None or room is None or room.state != "lobby":
+            return
+        ghost_ready = any(p.ready and p.id != room.host_id for p in room.players)
+        if room.host_id == race.client.player_id and ghost_ready:
+            if self._ghost_race != (room.race_id or 0):  # ask once per race
+                self._ghost_race = room.race_id or 0
+                self._call(lambda race: race.start())
+
     def _follow_state(self) -> None:
         race = self.race
         if race is None:
@@ -288,6 +316,9 @@ class RaceApp(App[int]):
         if event.racing:
             self.attempt = Attempt(TestOptions(mode="custom", text=race.text), race.text)
             self.race_screen.show_text(self.attempt.analyzer)
+            if self.ghost is not None:
+                note = f"Ghost: {self.ghost_note}; it sets off with your first key."
+                self._status(foreign(note, limit=300))
         else:
             self.attempt = None
             self.race_screen.show_text(None, "You are watching; you race from the next race.")
@@ -384,18 +415,18 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def run_race(args: argparse.Namespace, connect: Connect | None) -> int:
+def run_race(args: argparse.Namespace, connect: Connect | None, **app: Any) -> int:
     """Run ``bartype race``; return the exit status. ``connect`` ``None``: the servers
-    on the LAN are shown to choose from."""
+    on the LAN are shown to choose from; ``app``: more of ``RaceApp``'s options."""
     from bartype.tui.run import terminal_problem
 
     problem = terminal_problem()
     if problem is not None:
         print(f"bartype: {problem}", file=sys.stderr)
         return 2
-    options: dict[str, Any] = {"mode": "words", "words": args.words}
-    app = RaceApp(connect, player=args.name, code=args.room, options=options)
-    app.run()
-    if app.exit_message:
-        print(app.exit_message, file=sys.stderr)
-    return int(app.return_code or 0)
+    app.setdefault("options", {"mode": "words", "words": args.words})
+    race_app = RaceApp(connect, player=args.name, code=args.room, **app)
+    race_app.run()
+    if race_app.exit_message:
+        print(race_app.exit_message, file=sys.stderr)
+    return int(race_app.return_code or 0)

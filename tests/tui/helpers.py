@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from support import FakeClock
+from support import TIMEOUT_FACTOR, FakeClock
 
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.session import TypingSession, replay
@@ -192,6 +193,17 @@ async def wait_until(pilot: Any, condition: Any, message: str = "", tries: int =
             return
         await pilot.pause(0.01)
     raise AssertionError(message or f"condition never held; on {pilot.app.screen!r}")
+
+
+async def until(pilot: Any, ok: Any, what: str, timeout_s: float = 15.0) -> None:
+    """Let the app run until ``ok()`` holds, for at most ``timeout_s`` (scaled for slow
+    machines): for what waits on real servers and real time."""
+    try:
+        async with asyncio.timeout(timeout_s * TIMEOUT_FACTOR):
+            while not ok():
+                await pilot.pause(0.02)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 async def feed_terminal(pilot: Any, clock: FakeClock, data: str, step: float = STEP_S) -> None:

@@ -8,13 +8,11 @@ loopback, so rows are found by this run's server names, never by position.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from support import TIMEOUT_FACTOR, free_port, start_server, stop_server
+from support import free_port, start_server, stop_server
 from support.discovery import LOOPBACK, unique_name
 from support.servers import running_server
 from textual.widgets import DataTable, Input, Static
@@ -26,21 +24,11 @@ from bartype.tui.race_app import RaceApp
 from bartype.tui.screens.discovery import DiscoveryScreen
 from bartype.tui.widgets.race_lanes import RoomCode
 
-T = 15 * TIMEOUT_FACTOR
+from .helpers import until
 
 
 def on_loopback(changed: Any) -> ServerBrowser:
     return ServerBrowser(changed, interfaces=LOOPBACK)
-
-
-async def until(pilot: Any, ok: Callable[[], bool], what: str) -> None:
-    """Let the app run until ``ok()`` holds."""
-    try:
-        async with asyncio.timeout(T):
-            while not ok():
-                await pilot.pause(0.02)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 def row_of(screen: DiscoveryScreen, name: str) -> list[Any] | None:

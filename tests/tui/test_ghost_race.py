@@ -1,0 +1,73 @@
+"""`bartype race --ghost` under Pilot: the racer against a stored recording, offline."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from bartype import cli
+from bartype.core.keystrokes import type_text
+from bartype.core.options import Mode
+from bartype.core.session import SessionConfig, replay
+from bartype.protocol.race_client import State
+from bartype.storage.history import History
+from bartype.tui.race_app import RaceApp
+from bartype.tui.widgets.line import TextLine
+from bartype.tui.widgets.race_lanes import RaceLanes
+
+from .helpers import _key_event, until
+
+TEXT = "one two three four five six seven eight nine ten"
+
+
+async def test_racing_the_best_of_the_last_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the command line's --ghost: the race starts by itself on the recording's text,
+    the ghost's lane moves once the racer types, and the standings show it with its
+    recorded WPM; a rematch starts the next race by itself."""
+    session = replay(SessionConfig(Mode.WORDS, word_count=10), TEXT, type_text(TEXT, 0, 25))
+    assert session.result is not None
+    with History(tmp_path / "history.sqlite3") as history:
+        result_id = history.save(session.result, text=TEXT, language="english")
+    wpm = session.result.metrics.wpm
+
+    apps: list[RaceApp] = []
+    monkeypatch.setattr(RaceApp, "run", lambda self, **_: apps.append(self))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    assert cli.main(["race", "--ghost", "--data-dir", str(tmp_path), "--name", "ann"]) == 0
+    (app,) = apps
+    app.room_settings["countdownS"] = 0.3
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.shown == "race", "the countdown")
+        assert app.race is not None and app.race.client.race is not None
+        assert app.race.client.race.text == TEXT
+        status = app.race_screen.query_one("#race-status", TextLine)
+        await until(pilot, lambda: "sets off with your first key" in status.text, "the note")
+        assert f"#{result_id} words 10" in status.text
+        await until(pilot, lambda: app.race.client.state is State.RACING, "the start")  # type: ignore[union-attr]
+        lanes = app.race_screen.query_one(RaceLanes)
+        for ch in TEXT[:10]:
+            app.post_message(_key_event(ch))
+            await pilot.pause(0.03)
+        ghost_name = f"Ghost #{result_id}"
+        await until(
+            pilot,
+            lambda: any(v.name == ghost_name and v.position > 0 for v in lanes.lanes),
+            "the ghost moving",
+        )
+        for ch in TEXT[10:]:
+            app.post_message(_key_event(ch))
+            await pilot.pause(0.03)
+        await until(pilot, lambda: app.shown == "standings", "the standings")
+        table = app.standings_screen.query_one("#standings")
+        await until(pilot, lambda: table.row_count == 2, "two rows")  # type: ignore[attr-defined]
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(2)]  # type: ignore[attr-defined]
+        ghost_row = next(row for row in rows if row[1] == ghost_name)
+        assert ghost_row[3] == f"{wpm:.0f}"
+        await pilot.press("m")
+        await until(pilot, lambda: app.shown == "race", "the rematch's countdown")
+        await app.action_quit()
