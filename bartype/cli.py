@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--zen", action="store_true", help="free typing until you press Esc")
     mode.add_argument("--file", type=Path, metavar="PATH", help="type the text of a file")
     mode.add_argument("--code", metavar="LANG", help="type code snippets (python, rust, ...)")
+    mode.add_argument(
+        "--adaptive",
+        action="store_true",
+        help="adaptive practice: lessons of the letters you have unlocked, most of your weakest",
+    )
     play.add_argument("--language", metavar="NAME", help="word list language (english, ...)")
     play.add_argument(
         "--punctuation", action=argparse.BooleanOptionalAction, default=None, help="add punctuation"

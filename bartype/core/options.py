@@ -47,6 +47,8 @@ class Mode(StrEnum):
     """Type freely until the typist ends it."""
     CODE = "code"
     """Type code snippets, line breaks and all."""
+    ADAPTIVE = "adaptive"
+    """Practise the letters the tutor chose from the typist's profile (docs/tutor.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,9 @@ class ModeRules:
     """The settings file may hold it as the default test."""
     finish_line: bool
     """The test ends where its text ends (so it can be raced)."""
+    from_profile: bool = False
+    """Its text is made by the client from the typist's own tutor profile, per language:
+    the language applies, and the text is one typist's, not one to race on."""
 
 
 MODE_RULES: dict[Mode, ModeRules] = {
@@ -70,6 +75,9 @@ MODE_RULES: dict[Mode, ModeRules] = {
     Mode.CUSTOM: ModeRules(generated_words=False, needs_text=True, savable=False, finish_line=True),
     Mode.ZEN: ModeRules(generated_words=False, needs_text=False, savable=True, finish_line=False),
     Mode.CODE: ModeRules(generated_words=False, needs_text=False, savable=True, finish_line=True),
+    Mode.ADAPTIVE: ModeRules(
+        generated_words=False, needs_text=True, savable=True, finish_line=True, from_profile=True
+    ),
 }
 
 MODES: tuple[str, ...] = tuple(mode.value for mode in Mode)
@@ -192,7 +200,8 @@ class TestOptions:
             mode2 = self.code or ""
         else:
             mode2 = ""
-        language = self.language if self.rules.generated_words else None
+        rules = self.rules
+        language = self.language if rules.generated_words or rules.from_profile else None
         return TestLabel(str(mode), mode2, language, text_id, self.text_options)
 
     def problems(self) -> list[str]:

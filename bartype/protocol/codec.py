@@ -16,6 +16,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from bartype.core.normalize import find_control
+from bartype.core.options import MODE_RULES, Mode
 from bartype.protocol.messages import (
     CREATE_ROOM,
     CREATE_SESSION,
@@ -431,8 +432,8 @@ def _create(data: dict[str, Any], t: str = CREATE_SESSION) -> CreateSession:
     seed = _int(t, data, "seed", 0, MAX_SEED)
     if mode == "code" and code is None and text is None:
         raise _bad(t, "code", "a language name in code mode (python, rust, ...)")
-    if mode == "custom" and text is None:
-        raise _bad(t, "text", "the text to type in custom mode")
+    if MODE_RULES[Mode(mode)].needs_text and text is None:
+        raise _bad(t, "text", f"the text to type in {mode} mode")
     return CreateSession(
         mode=mode,
         duration=duration,

@@ -117,8 +117,11 @@ MAX_RAW_NAME_CHARS = 100
 MAX_COUNTDOWN_S = 30.0
 MIN_FINISH_DEADLINE_S = 5.0
 MAX_FINISH_DEADLINE_S = 600.0
-RACE_MODES = tuple(str(mode) for mode, rules in MODE_RULES.items() if rules.finish_line)
-"""Modes a race may use: those with a finish line (not ``time`` or ``zen``)."""
+RACE_MODES = tuple(
+    str(mode) for mode, rules in MODE_RULES.items() if rules.finish_line and not rules.from_profile
+)
+"""Modes a race may use: those with a finish line (not ``time`` or ``zen``) and a text
+every racer can share (not ``adaptive``, made for one typist)."""
 
 
 # -- error codes (ERROR.data.code) ----------------------------------------

@@ -30,6 +30,8 @@ from bartype.tui.safe import visible
 from bartype.tui.screens.typing import TypingScreen
 
 if TYPE_CHECKING:
+    from bartype.core.tutor import Tutor, TutorState
+    from bartype.storage.tutor_profiles import LoadedTutor
     from bartype.tui.screens.menu import MenuChoice
 
 MIN_WIDTH = 60
@@ -130,6 +132,8 @@ class BartypeApp(App[int]):
         self.client: TypingClient | None = None
         self.attempt: Attempt | None = None
         self.result: ResultView | None = None
+        self.tutor: Tutor | None = None
+        """Adaptive practice's tutor for the language in use, loaded on the first lesson."""
         self.connection = "connecting" if remote else "local"
         self.tests_started = 0
         self.exit_message: str | None = None
@@ -274,6 +278,13 @@ class BartypeApp(App[int]):
         if client is None:
             return
         options = self.session_options(spec)
+        tutor = None
+        if spec.rules.from_profile:
+            tutor = await self._tutor_for(spec)
+            if tutor is None:
+                return
+            if options.text is None:  # a new lesson; "same text" brings its own
+                options = replace(options, text=tutor.next_text())
         self._update_stats()  # clears the figures of the test before
         while True:
             try:
@@ -300,9 +311,74 @@ class BartypeApp(App[int]):
         view = self.typing_screen.text_view
         view.set_class(bool(created.text) and "\n" in created.text, "-code")
         view.show(self.attempt.analyzer)
+        state = tutor.state() if tutor is not None else None
+        view.set_focus_letter(state.focus if state is not None else None)
+        self.typing_screen.progress.show(state)
         if not behind:
             self._back_to_typing()
         self.refresh_typing()
+
+    async def _tutor_for(self, spec: TestSpec) -> Tutor | None:
+        """The tutor of the test's language, from the local history (None: it cannot be had,
+        and the text view says why)."""
+        from bartype.storage.tutor_profiles import default_layout
+
+        language, layout = spec.language, default_layout(spec.language)
+        tutor = self.tutor
+        if tutor is not None and (tutor.language, tutor.layout) == (language, layout):
+            return tutor
+        try:
+            loaded = await asyncio.to_thread(self._load_tutor, language, layout, spec.seed)
+        except Exception as error:  # an unknown language, an unusable history...
+            self.typing_screen.text_view.show(
+                None, f"Cannot start adaptive practice: {error} Press esc for the menu."
+            )
+            return None
+        if loaded.problem is not None:
+            self.notify(f"{loaded.problem}: a new profile starts.", severity="warning")
+        self.tutor = loaded.tutor
+        return loaded.tutor
+
+    def _load_tutor(self, language: str, layout: str, seed: int | None) -> LoadedTutor:
+        """Read the language's words and its stored profile (thread)."""
+        from bartype.core.tutor import Tutor
+        from bartype.storage.corpus import TextLibrary, default_texts_root
+        from bartype.storage.history import History
+        from bartype.storage.tutor_profiles import LoadedTutor, load_tutor
+
+        words = TextLibrary(default_texts_root()).words(language)
+        if self.history_path is None:
+            return LoadedTutor(Tutor(words, language=language, layout=layout, seed=seed or 0))
+        with History(self.history_path) as history:
+            return load_tutor(history, words, language=language, layout=layout, seed=seed)
+
+    async def _learn(self, attempt: Attempt) -> tuple[TutorState, TutorState | None] | None:
+        """Adaptive practice: the tutor learns from the test just typed and the profile is
+        saved; returns its state after and before (None if this was no lesson)."""
+        tutor = self.tutor
+        spec = attempt.spec
+        if tutor is None or not spec.rules.from_profile or not attempt.text:
+            return None
+        if tutor.language != spec.language:
+            return None
+        before = tutor.state()
+        tutor.record(attempt.text, attempt.keys)
+        data = tutor.to_json()
+        if self.history_path is not None:
+            await asyncio.to_thread(self._save_tutor, tutor.language, tutor.layout, data)
+        return tutor.state(), before
+
+    def _save_tutor(self, language: str, layout: str, data: dict[str, Any]) -> None:
+        """Store the tutor's profile in the local history (thread)."""
+        from bartype.storage.history import History
+
+        try:
+            with History(self.history_path or Path()) as history:
+                history.save_tutor_profile(language, layout, data)
+        except Exception as error:
+            self.call_from_thread(
+                self.notify, f"could not save the tutor's profile: {error}", severity="warning"
+            )
 
     # -- typing --------------------------------------------------------------
 
@@ -365,7 +441,9 @@ class BartypeApp(App[int]):
             return
         spec = self.spec
         parts = [spec.label]
-        if spec.mode in ("time", "words"):
+        if spec.rules.from_profile:
+            parts.append(spec.language)
+        if spec.rules.generated_words:
             parts.append(spec.language)
             if spec.punctuation:
                 parts.append("punctuation")
@@ -485,10 +563,13 @@ class BartypeApp(App[int]):
             view = replace(view, personal_best=best and view.valid)
         else:
             view = replace(view, personal_best=bool(data.get("personalBest")) and view.valid)
+        progress = await self._learn(attempt) if view.worth_saving else None
+        if attempt is not self.attempt:
+            return
         self.result = view
         from bartype.tui.screens.results import ResultsScreen
 
-        self._show(ResultsScreen(view, self.clock))
+        self._show(ResultsScreen(view, self.clock, progress))
 
     def _save_locally(self, attempt: Attempt, mode: str, mode2: str) -> bool:
         """Keep a result typed against a server in the local history (thread).
@@ -511,7 +592,7 @@ class BartypeApp(App[int]):
 
             with History(self.history_path) as history:
                 spec = attempt.spec
-                language = spec.language if mode in ("time", "words") else None
+                language = spec.label_for(attempt.text_id).language if mode == spec.mode else None
                 options = text_options(mode, spec.punctuation, spec.numbers)
                 best = history.is_personal_best(
                     result,

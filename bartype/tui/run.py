@@ -36,6 +36,8 @@ def spec_from_args(args: argparse.Namespace, settings: Settings, text: str | Non
         spec = replace(spec, mode="zen")
     elif getattr(args, "code", None) is not None:
         spec = replace(spec, mode="code", code=args.code)
+    elif getattr(args, "adaptive", False):
+        spec = replace(spec, mode="adaptive")
     elif text is not None:
         spec = replace(spec, mode="custom", text=text)
     if getattr(args, "language", None):
@@ -99,7 +101,8 @@ def check_text_options(args: argparse.Namespace) -> str | None:
     """Why the command line's language or code language has no texts (None if fine)."""
     language = getattr(args, "language", None)
     code = getattr(args, "code", None)
-    if (not language and not code) or getattr(args, "server", None):
+    adaptive = getattr(args, "adaptive", False)  # its lessons are made here, server or not
+    if (not language and not code) or (getattr(args, "server", None) and not adaptive):
         return None  # a server has its own texts: it answers for them
     from bartype.storage.corpus import TextLibrary, default_texts_root
 
@@ -120,15 +123,22 @@ def check_text_options(args: argparse.Namespace) -> str | None:
 
 WORD_MODES = ("time", "words")
 """The tests made of generated words: the only ones a language or text options change."""
-MODE_FLAGS = {"quote": "--quote", "zen": "--zen", "custom": "--file", "code": "--code"}
+MODE_FLAGS = {
+    "quote": "--quote",
+    "zen": "--zen",
+    "custom": "--file",
+    "code": "--code",
+    "adaptive": "--adaptive",
+}
 
 
 def option_problem(args: argparse.Namespace, spec: TestSpec) -> str | None:
     """Why an option given on the command line cannot apply to the test (None if all do).
 
     A language, punctuation and numbers change generated word tests (time,
-    words); quotes are English, code has its own language, zen and a file are
-    the typist's text.
+    words); adaptive practice has a language but no punctuation or numbers;
+    quotes are English, code has its own language, zen and a file are the
+    typist's text.
     """
     if spec.mode in WORD_MODES:
         return None
@@ -137,12 +147,12 @@ def option_problem(args: argparse.Namespace, spec: TestSpec) -> str | None:
     ]
     language = getattr(args, "language", None)
     english_quote = spec.mode == "quote" and language and _list_language(language) == "english"
-    if language and not english_quote:
+    if language and not english_quote and not spec.rules.from_profile:
         given.insert(0, f"--language {language}")
     if not given:
         return None
     flag = MODE_FLAGS.get(spec.mode, spec.mode)
-    if not any(getattr(args, name, None) for name in ("quote", "zen", "file", "code")):
+    if not any(getattr(args, name, None) for name in ("quote", "zen", "file", "code", "adaptive")):
         flag = f"the saved mode ({spec.mode})"
     why = " (quotes are in English)" if spec.mode == "quote" and language else ""
     they, them = ("they change", "them") if len(given) > 1 else ("it changes", "it")

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from bartype.core.options import QUOTE_LENGTHS
+from bartype.core.options import MODE_RULES, QUOTE_LENGTHS, Mode
 from bartype.storage.settings import MODES, Settings
 from bartype.tui.safe import foreign, visible
 
@@ -153,8 +153,10 @@ class MenuScreen(ModalScreen[MenuChoice]):
             rows.append(("quote_length", "quote length", s.quote_length))
         elif s.mode == "code":
             rows.append(("code", "code", s.code))
-        if s.mode in ("time", "words"):
+        rules = MODE_RULES[Mode(s.mode)]
+        if rules.generated_words or rules.from_profile:
             rows.append(("language", "language", s.language))
+        if rules.generated_words:
             rows.append(("punctuation", "punctuation", "on" if s.punctuation else "off"))
             rows.append(("numbers", "numbers", "on" if s.numbers else "off"))
         rows.append(("theme", "theme", s.theme))

@@ -15,10 +15,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from bartype.core.metrics import round_half_up
+from bartype.core.tutor import TutorState
 from bartype.tui.result_view import ResultView
 from bartype.tui.safe import foreign
 from bartype.tui.widgets.chart import SpeedChart
 from bartype.tui.widgets.heatmap import KeyHeatmap
+from bartype.tui.widgets.tutor_progress import TutorProgress
 
 
 def _figure(label: str, value: str, classes: str = "") -> Static:
@@ -54,10 +56,17 @@ class ResultsScreen(Screen[None]):
     QUIET_S = 1.0
     """Letters act only after this long without a key: before, the typist is still typing."""
 
-    def __init__(self, view: ResultView, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        view: ResultView,
+        clock: Callable[[], float] = time.monotonic,
+        tutor: tuple[TutorState, TutorState | None] | None = None,
+    ) -> None:
         super().__init__()
         self.view = view
         self.clock = clock
+        self.tutor = tutor
+        """Adaptive practice: the tutor's state after this test, and before it."""
         self.last_key_at = clock()
         """When the last key arrived (the results appearing counts as one)."""
 
@@ -112,6 +121,10 @@ class ResultsScreen(Screen[None]):
                 yield _figure("consistency", f"{v.consistency:.0f}%")
                 yield _figure("chars", v.chars)
                 yield _figure("time", f"{v.duration_s:.1f}s")
+            progress = TutorProgress(detailed=True, id="results-progress")
+            if self.tutor is not None:
+                progress.show(*self.tutor)
+            yield progress
             # Per-second raw (burst) shows a pause or a spurt; the running raw average
             # would only repeat the WPM bars. Older results have no burst: their raw then.
             raw = v.burst_series or v.raw_series

@@ -14,6 +14,7 @@ from bartype.tui.keys import keystroke_name
 from bartype.tui.widgets.line import TextLine
 from bartype.tui.widgets.stats_bar import StatsBar
 from bartype.tui.widgets.status import ConnectionStatus
+from bartype.tui.widgets.tutor_progress import TutorProgress
 from bartype.tui.widgets.typing_text import TypingText
 
 
@@ -66,6 +67,7 @@ class TypingScreen(Screen[None]):
                 yield ConnectionStatus(id="connection")
             yield StatsBar(id="stats")
             yield TypingText(id="text")
+            yield TutorProgress(id="typing-progress")
             yield TextLine(id="typing-hint")
         yield Footer()
 
@@ -95,6 +97,11 @@ class TypingScreen(Screen[None]):
     def show_connection(self, status: str) -> None:
         """The server link's state, for the indicator (empty offline)."""
         self.query_one("#connection", ConnectionStatus).set_status(status)
+
+    @property
+    def progress(self) -> TutorProgress:
+        """Adaptive practice's progress (hidden in other modes)."""
+        return self.query_one("#typing-progress", TutorProgress)
 
     @property
     def text_view(self) -> TypingText:

@@ -33,7 +33,12 @@ _STATE_CLASS = {
 class TypingText(Widget):
     """Shows the analyzer's words; call ``words_changed`` after each keystroke."""
 
-    COMPONENT_CLASSES = {*_STATE_CLASS.values(), "typing-text--caret", "typing-text--wrong-word"}
+    COMPONENT_CLASSES = {
+        *_STATE_CLASS.values(),
+        "typing-text--caret",
+        "typing-text--wrong-word",
+        "typing-text--focus",
+    }
 
     DEFAULT_CSS = """
     TypingText { height: 3; }
@@ -52,8 +57,16 @@ class TypingText(Widget):
         self._widths: list[tuple[int, bool]] = []  # (cells, ends a line) at layout time
         self._cells: dict[int, list[tuple[str, CharState]]] = {}
         self._top = 0
+        self.focus_letter: str | None = None
+        """A letter to mark where it is still to type (adaptive practice's focus)."""
 
     # -- public --------------------------------------------------------------
+
+    def set_focus_letter(self, letter: str | None) -> None:
+        """Mark ``letter`` in the text still to type (``None``: mark nothing)."""
+        if letter != self.focus_letter:
+            self.focus_letter = letter
+            self.refresh()
 
     def show(self, analyzer: IncrementalAnalyzer | None, placeholder: str = "") -> None:
         """Display a new text (or a placeholder message while there is none)."""
@@ -231,6 +244,8 @@ class TypingText(Widget):
         }
         caret_style = self.get_component_rich_style("typing-text--caret")
         wrong_word_style = self.get_component_rich_style("typing-text--wrong-word", partial=True)
+        focus = self.focus_letter
+        focus_style = self.get_component_rich_style("typing-text--focus", partial=True)
         segments: list[Segment] = []
         for i, a, b in self._lines[line]:
             states = self._states(i)
@@ -243,6 +258,8 @@ class TypingText(Widget):
                     style = styles[state]
                     if pos < wrong_until:
                         style = style + wrong_word_style
+                    elif ch == focus and state is CharState.UNTYPED:
+                        style = style + focus_style
                     if ch == "\n":
                         ch = "⏎"
                     elif ch == " " and state is CharState.INCORRECT:

@@ -1,0 +1,64 @@
+"""The adaptive tutor of a language and layout, kept in the local history between tests.
+
+``load_tutor`` carries on from the stored profile (``History.tutor_profile``) or
+starts a new one; ``save_tutor`` stores it again after a test. The tutor itself
+(``bartype.core.tutor``) never touches a file; this is where it meets one.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from bartype.core.layouts import LANGUAGE_LAYOUTS
+from bartype.core.tutor import Tutor, TutorError
+from bartype.storage.history import History
+
+DEFAULT_LAYOUT = "qwerty"
+
+
+def default_layout(language: str) -> str:
+    """The keyboard layout a language's profile is kept under (QWERTZ for German...)."""
+    base = language.strip().casefold().split("_")[0]  # "german_1k" is German
+    return LANGUAGE_LAYOUTS.get(base, DEFAULT_LAYOUT)
+
+
+class LoadedTutor(NamedTuple):
+    """A tutor to practise with, and why the stored profile was not used (if it was not)."""
+
+    tutor: Tutor
+    problem: str | None = None
+
+
+def load_tutor(
+    history: History,
+    words: Sequence[str],
+    *,
+    language: str,
+    layout: str,
+    seed: int | None = None,
+) -> LoadedTutor:
+    """The tutor for ``language`` and ``layout``: the stored one, or a new one.
+
+    ``words`` is the language's word list, most common first. A stored profile
+    that no longer fits (damaged, an older format, another word list) is set
+    aside for a new one rather than stop practice, and ``problem`` says why;
+    ``seed`` seeds a new profile's lessons (a random one when ``None``; a
+    stored profile keeps its own).
+    """
+    data = history.tutor_profile(language, layout)
+    problem = None
+    if data is not None:
+        try:
+            return LoadedTutor(Tutor.from_json(data, words))
+        except TutorError as error:
+            problem = f"the stored {language} profile could not be used ({error})"
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**31)
+    return LoadedTutor(Tutor(words, language=language, layout=layout, seed=seed), problem)
+
+
+def save_tutor(history: History, tutor: Tutor) -> None:
+    """Store the tutor's profile under its language and layout, replacing the last one."""
+    history.save_tutor_profile(tutor.language, tutor.layout, tutor.to_json())

@@ -1,0 +1,170 @@
+"""Adaptive practice's progress: the unlocked letters by confidence, the focus, the next unlock.
+
+Two forms, both plain ``rich.text.Text`` built from a ``TutorState`` (the letters
+come from a word list: they are data, never markup):
+
+* ``compact_text`` (the typing screen, two lines): every unlocked letter coloured
+  by how ready it is, the focus letter in reverse video, the locked letters
+  faint; then the focus's confidence and what the next letter needs.
+* ``detailed_text`` (the results screen): each unlocked letter with its confidence
+  as a share of the target speed and how it moved in the test just typed,
+  as many to a row as the width holds; then a new unlock, the focus and the
+  next unlock.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.widget import Widget
+
+from bartype.core.tutor import CLOSE, KeyState, TutorState
+from bartype.tui.safe import cell
+
+LOW = 0.5
+"""Under this readiness a letter is far from the target (red)."""
+CELL = 9
+"""Cells one letter takes on the results screen: ``e 112% ▲`` and a gap."""
+
+
+def letter_style(key: KeyState, focus: bool = False) -> str:
+    """The colour of a letter by readiness: red far off, yellow holding back the next
+    letter, green close to the target, bold green there; faint if locked or untyped."""
+    if not key.unlocked:
+        style = "dim"
+    elif key.presses == 0 or key.speed_cpm is None:
+        style = "dim italic"
+    elif key.readiness < LOW:
+        style = "red"
+    elif key.readiness < CLOSE:
+        style = "yellow"
+    elif not key.ready:
+        style = "green"
+    else:
+        style = "bold green"
+    return f"{style} reverse" if focus else style
+
+
+def _confidence(key: KeyState) -> str:
+    """Confidence as a share of the target speed ("–" before the letter is timed)."""
+    if key.speed_cpm is None:
+        return "–"
+    return f"{min(key.confidence, 9.99):.0%}"
+
+
+def next_unlock(state: TutorState) -> str:
+    """What the next letter needs, shortly: "t: l r to 140 cpm, ≤10% errors"."""
+    if state.next_letter is None:
+        return "every letter unlocked"
+    waiting = state.waiting_for
+    letter = cell(state.next_letter)
+    if not waiting:
+        return f"{letter} unlocks after this lesson"
+    errors = (1 - state.min_accuracy) / CLOSE
+    return (
+        f"{letter} unlocks when {' '.join(cell(ch) for ch in waiting)} "
+        f"reach{'es' if len(waiting) == 1 else ''} {state.target_cpm * CLOSE:g} cpm "
+        f"(≤{errors:.0%} errors)"
+    )
+
+
+def compact_text(state: TutorState) -> Text:
+    """Two lines for the typing screen."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for ch in state.unlocked:
+        text.append(cell(ch), letter_style(state.keys[ch], ch == state.focus))
+        text.append(" ")
+    locked = [ch for ch in state.letters if ch not in state.unlocked]
+    if locked:
+        text.append("│ ", "dim")
+        text.append("".join(cell(ch) for ch in locked), "dim")
+    text.rstrip()
+    text.append("\n")
+    if state.focus is not None:
+        text.append("focus ", "dim")
+        focus = state.keys[state.focus]
+        text.append(cell(state.focus), letter_style(focus, True))
+        text.append(f" {_confidence(focus)}", "bold")
+        text.append("  ·  ", "dim")
+    text.append(next_unlock(state), "dim")
+    return text
+
+
+def _moved(key: KeyState, before: KeyState | None) -> tuple[str, str]:
+    """An arrow for how the confidence moved in the last test, and its colour."""
+    if before is None or not before.unlocked:
+        return ("new", "cyan") if key.unlocked and before is not None else ("", "")
+    if before.speed_cpm is None:
+        return ("", "")
+    change = key.confidence - before.confidence
+    if change >= 0.005:
+        return ("▲", "green")
+    if change <= -0.005:
+        return ("▼", "red")
+    return ("", "")
+
+
+def detailed_text(state: TutorState, before: TutorState | None, width: int) -> Text:
+    """The results screen's lines, laid out for ``width`` cells."""
+    per_row = max(1, width // CELL)
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for i, ch in enumerate(state.unlocked):
+        if i and i % per_row == 0:
+            text.append("\n")
+        key = state.keys[ch]
+        old = before.keys.get(ch) if before is not None else None
+        arrow, colour = _moved(key, old)
+        start = len(text)
+        text.append(cell(ch), letter_style(key, ch == state.focus))
+        text.append(f" {_confidence(key)}")
+        if arrow:
+            text.append(f" {arrow}", colour)
+        text.append(" " * max(1, CELL - (len(text) - start)))
+    text.rstrip()
+    text.append("\n")
+    new = [ch for ch in state.unlocked if before is not None and ch not in before.unlocked]
+    if new:
+        text.append(f"unlocked {' '.join(cell(ch) for ch in new)}!\n", "bold cyan")
+    if state.focus is not None:
+        text.append("focus ", "dim")
+        text.append(cell(state.focus), letter_style(state.keys[state.focus], True))
+        text.append("  ·  ", "dim")
+    text.append(next_unlock(state), "dim")
+    return text
+
+
+class TutorProgress(Widget):
+    """The tutor's progress, compact or detailed; hidden until ``show`` gives it a state."""
+
+    DEFAULT_CSS = """
+    TutorProgress { height: auto; display: none; }
+    TutorProgress.-shown { display: block; }
+    """
+
+    def __init__(self, *, detailed: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.detailed = detailed
+        self.state: TutorState | None = None
+        self.before: TutorState | None = None
+
+    def show(self, state: TutorState | None, before: TutorState | None = None) -> None:
+        """Show ``state`` (and how it moved since ``before``); ``None`` hides the widget."""
+        self.state, self.before = state, before
+        self.set_class(state is not None, "-shown")
+        self.refresh(layout=True)
+
+    def as_text(self, width: int) -> Text:
+        """What the widget shows at ``width`` cells."""
+        if self.state is None:
+            return Text()
+        if self.detailed:
+            return detailed_text(self.state, self.before, width)
+        return compact_text(self.state)
+
+    def render(self) -> Text:
+        return self.as_text(max(1, self.size.width))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.state is None:
+            return 0
+        return len(self.as_text(max(1, width)).plain.split("\n"))
