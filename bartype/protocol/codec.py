@@ -541,7 +541,11 @@ def _create_room(data: dict[str, Any]) -> CreateRoom:
         raise _bad(t, "options", "an object of CREATE_SESSION's text options")
     options = _create({"mode": "words", **raw}, f"{t}.options")
     if options.mode not in RACE_MODES:
-        raise _bad(t, "options.mode", f"one of {list(RACE_MODES)} (a race needs a finish line)")
+        raise _bad(
+            t,
+            "options.mode",
+            f"one of {list(RACE_MODES)} (a race needs a finish line and a text for everyone)",
+        )
     return CreateRoom(
         name=name,
         options=options,

@@ -12,16 +12,34 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from bartype.core.layouts import LANGUAGE_LAYOUTS
+from bartype.core.texts import list_size
 from bartype.core.tutor import Tutor, TutorError
+from bartype.storage.corpus import TextLibrary
 from bartype.storage.history import History
 
 DEFAULT_LAYOUT = "qwerty"
 
 
+def profile_language(language: str) -> str:
+    """The language a profile is kept under: a word list's ("english_200" is English)."""
+    return language.strip().casefold().rpartition("_")[0] or language.strip().casefold()
+
+
 def default_layout(language: str) -> str:
     """The keyboard layout a language's profile is kept under (QWERTZ for German...)."""
-    base = language.strip().casefold().split("_")[0]  # "german_1k" is German
-    return LANGUAGE_LAYOUTS.get(base, DEFAULT_LAYOUT)
+    return LANGUAGE_LAYOUTS.get(profile_language(language), DEFAULT_LAYOUT)
+
+
+def practice_words(library: TextLibrary, language: str) -> list[str]:
+    """The words lessons in ``language`` are made from: its largest list, most common
+    first (more words make more real words to practise and likelier pseudo-words).
+
+    Raises:
+        TextError: the library has no list for this language.
+    """
+    base = profile_language(language)
+    lists = [n for n in library.word_lists() if (n.rpartition("_")[0] or n) == base]
+    return library.words(max(lists, key=list_size) if lists else language)
 
 
 class LoadedTutor(NamedTuple):

@@ -321,9 +321,9 @@ class BartypeApp(App[int]):
     async def _tutor_for(self, spec: TestSpec) -> Tutor | None:
         """The tutor of the test's language, from the local history (None: it cannot be had,
         and the text view says why)."""
-        from bartype.storage.tutor_profiles import default_layout
+        from bartype.storage.tutor_profiles import default_layout, profile_language
 
-        language, layout = spec.language, default_layout(spec.language)
+        language, layout = profile_language(spec.language), default_layout(spec.language)
         tutor = self.tutor
         if tutor is not None and (tutor.language, tutor.layout) == (language, layout):
             return tutor
@@ -344,9 +344,9 @@ class BartypeApp(App[int]):
         from bartype.core.tutor import Tutor
         from bartype.storage.corpus import TextLibrary, default_texts_root
         from bartype.storage.history import History
-        from bartype.storage.tutor_profiles import LoadedTutor, load_tutor
+        from bartype.storage.tutor_profiles import LoadedTutor, load_tutor, practice_words
 
-        words = TextLibrary(default_texts_root()).words(language)
+        words = practice_words(TextLibrary(default_texts_root()), language)
         if self.history_path is None:
             return LoadedTutor(Tutor(words, language=language, layout=layout, seed=seed or 0))
         with History(self.history_path) as history:
@@ -359,7 +359,9 @@ class BartypeApp(App[int]):
         spec = attempt.spec
         if tutor is None or not spec.rules.from_profile or not attempt.text:
             return None
-        if tutor.language != spec.language:
+        from bartype.storage.tutor_profiles import profile_language
+
+        if tutor.language != profile_language(spec.language):
             return None
         before = tutor.state()
         tutor.record(attempt.text, attempt.keys)

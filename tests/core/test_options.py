@@ -54,13 +54,18 @@ def test_defaults_fill_in_what_was_not_given() -> None:
         ),
         (TestOptions(mode="code", code="rust"), TestLabel("code", "rust", None, "code:rust", "")),
         (TestOptions(mode="zen"), TestLabel("zen", "", None, None, "")),
+        (
+            TestOptions(mode="adaptive", language="german", punctuation=True, text="ein"),
+            TestLabel("adaptive", "", "german", "custom", ""),
+        ),
     ],
 )
 def test_results_are_labelled_by_what_makes_them_comparable(
     options: TestOptions, label: TestLabel
 ) -> None:
-    """Language and text options label only generated word tests; a quote its id."""
-    text_id = {"quote": "quote:17", "code": "code:rust"}.get(options.mode)
+    """Text options label only generated word tests, a language those and adaptive
+    practice (a profile per language); a quote its id."""
+    text_id = {"quote": "quote:17", "code": "code:rust", "adaptive": "custom"}.get(options.mode)
     assert options.label_for(text_id) == label
 
 
@@ -89,3 +94,14 @@ def test_good_options_have_no_problems() -> None:
     for mode in Mode:
         text = "some text" if MODE_RULES[mode].needs_text else None
         assert TestOptions(mode=mode, text=text).problems() == []
+
+
+def test_adaptive_practice_brings_its_text_and_is_not_raced() -> None:
+    """Adaptive lessons are made by the client, may be the saved default, end where the
+    text ends, and are one typist's: no race is typed on one."""
+    from bartype.protocol.messages import RACE_MODES
+
+    rules = MODE_RULES[Mode.ADAPTIVE]
+    assert rules.needs_text and rules.savable and rules.finish_line and rules.from_profile
+    assert "adaptive mode needs the text" in " ".join(TestOptions(mode="adaptive").problems())
+    assert "adaptive" not in RACE_MODES and "custom" in RACE_MODES

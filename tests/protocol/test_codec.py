@@ -46,6 +46,7 @@ def frame(type_: str, data: Any) -> str:
         (frame("CREATE_SESSION", {"mode": "words", "words": 10_000}), "BAD_MESSAGE"),
         (frame("CREATE_SESSION", {"mode": "custom"}), "BAD_MESSAGE"),
         (frame("CREATE_SESSION", {"mode": "custom", "text": "   "}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"mode": "adaptive"}), "BAD_MESSAGE"),
         (frame("CREATE_SESSION", {"mode": "custom", "text": "x" * 20_001}), "BAD_MESSAGE"),
         (frame("CREATE_SESSION", {"language": "../etc"}), "BAD_MESSAGE"),
         (frame("CREATE_SESSION", {"punctuation": 1}), "BAD_MESSAGE"),

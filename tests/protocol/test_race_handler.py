@@ -144,6 +144,8 @@ def test_room_errors_are_documented_codes() -> None:
     )
     timed = f.send(lone, "CREATE_ROOM", {"name": "x", "options": {"mode": "time"}})
     assert code_of(timed) == "BAD_MESSAGE" and "finish line" in timed[0].data["message"]
+    own = f.send(lone, "CREATE_ROOM", {"name": "x", "options": {"mode": "adaptive", "text": "at"}})
+    assert code_of(own) == "BAD_MESSAGE" and "a text for everyone" in own[0].data["message"]
     assert code_of(f.send(lone, "CREATE_ROOM", {"name": "x", "colour": 1})) == "UNKNOWN_FIELD"
     assert code_of(f.send(lone, "CREATE_ROOM", {"name": "\x1b[2J"})) == "BAD_NAME"
     missing = f.send(

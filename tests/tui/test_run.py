@@ -146,6 +146,9 @@ def test_play_without_a_terminal_refuses_at_once(tmp_path: Path, stdout_tty: boo
         (("--numbers", "--quote", "long"), "--numbers"),
         (("--numbers", "--file", "notes.txt"), "--numbers"),
         (("--punctuation", "--code", "rust"), "--punctuation"),
+        (("--numbers", "--adaptive"), "--numbers"),
+        (("--adaptive", "--language", "klingon"), "klingon"),
+        (("--adaptive", "--language", "klingon", "--server", "ws://127.0.0.1:1"), "klingon"),
     ],
 )
 def test_options_that_cannot_apply_are_refused(
@@ -169,6 +172,14 @@ def test_options_that_apply_are_kept(tmp_path: Path) -> None:
         ("--numbers", "--words", "10"),
         ("--language", "english", "--quote", "short"),
         ("--no-punctuation", "--zen"),
+        ("--adaptive", "--language", "german"),
     ):
         args = _args(*argv)
         assert option_problem(args, spec_from_args(args, settings, None)) is None, argv
+
+
+def test_adaptive_flag_starts_adaptive_practice() -> None:
+    """`play --adaptive` is an adaptive test in the language asked for (text made later)."""
+    args = _args("--adaptive", "--language", "french")
+    spec = spec_from_args(args, Settings(), None)
+    assert (spec.mode, spec.language, spec.text) == ("adaptive", "french", None)

@@ -119,3 +119,59 @@ def test_history_screen(tmp_path: Path, snap_compare) -> None:  # type: ignore[n
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+UNEVEN_S = {"t": 0.25, "e": 0.3, "h": 0.45, "o": 0.6, "a": 0.35, "n": 0.8}
+"""Seconds before each letter: a typist fast at some letters and slow at others."""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 18)], ids=["80x24", "60x18"])
+def test_adaptive_typing_screen(  # type: ignore[no-untyped-def]
+    tmp_path: Path, snap_compare, size: tuple[int, int]
+) -> None:
+    """An adaptive lesson at 80x24 and 60x18: a text of the six first letters with the
+    focus letter marked in it, and under it the unlocked letters, the locked ones faint,
+    the focus and what the next letter needs."""
+    app = make_app(tmp_path, TestSpec(mode="adaptive", seed=11), FakeClock())
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _ready(pilot)
+        await pilot.pause(0.05)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 18)], ids=["80x24", "60x18"])
+def test_adaptive_results_screen(  # type: ignore[no-untyped-def]
+    tmp_path: Path, snap_compare, size: tuple[int, int]
+) -> None:
+    """After a second lesson typed unevenly, faster but for one letter, at 80x24 and
+    60x18: each unlocked letter's confidence coloured by readiness with an arrow up or
+    down for how it moved, the focus marked, and what the next unlock needs (in fewer
+    words where the line is short), above the chart."""
+    from .helpers import Script
+
+    clock = FakeClock()
+    app = make_app(tmp_path, TestSpec(mode="adaptive", seed=11), clock)
+
+    async def lesson(pilot, faster: float, slower: str = "") -> None:  # type: ignore[no-untyped-def]
+        await _ready(pilot)
+        for press in Script().text(app.attempt.text or "").presses:  # type: ignore[union-attr]
+            step = UNEVEN_S.get(press, 0.3) * (1.3 if press == slower else faster)
+            await press_all(pilot, clock, [press], step)
+        for _ in range(200):
+            if isinstance(app.screen, ResultsScreen):
+                break
+            await pilot.pause(0.01)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await lesson(pilot, 1.0)
+        app.action_new_test()
+        for _ in range(200):
+            if not isinstance(app.screen, ResultsScreen) and app.attempt is not None:
+                break
+            await pilot.pause(0.01)
+        await lesson(pilot, 0.8, slower="h")
+        await pilot.pause(0.05)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

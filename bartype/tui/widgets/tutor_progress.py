@@ -52,8 +52,13 @@ def _confidence(key: KeyState) -> str:
     return f"{min(key.confidence, 9.99):.0%}"
 
 
-def next_unlock(state: TutorState) -> str:
-    """What the next letter needs, shortly: "t: l r to 140 cpm, ≤10% errors"."""
+def next_unlock(state: TutorState, width: int = 80) -> str:
+    """What the next letter needs, as fully as ``width`` cells allow: "i unlocks when
+    e t reach 140 cpm and o makes ≤10% errors" down to "i: 3 letters to 140 cpm".
+
+    A letter holds the next one back by its speed or by its errors (readiness is
+    the lower of the two); each is named for what it lacks.
+    """
     if state.next_letter is None:
         return "every letter unlocked"
     waiting = state.waiting_for
@@ -61,15 +66,45 @@ def next_unlock(state: TutorState) -> str:
     if not waiting:
         return f"{letter} unlocks after this lesson"
     errors = (1 - state.min_accuracy) / CLOSE
-    return (
-        f"{letter} unlocks when {' '.join(cell(ch) for ch in waiting)} "
-        f"reach{'es' if len(waiting) == 1 else ''} {state.target_cpm * CLOSE:g} cpm "
-        f"(≤{errors:.0%} errors)"
+    speed = f"{state.target_cpm * CLOSE:g} cpm"
+    slow = [ch for ch in waiting if state.keys[ch].confidence < CLOSE]
+    sloppy = [ch for ch in waiting if 1 - state.keys[ch].accuracy > errors]
+
+    def clause(letters: list[str], one: str, many: str, what: str) -> str:
+        verb = one if len(letters) == 1 else many
+        return f"{' '.join(cell(ch) for ch in letters)} {verb} {what}"
+
+    needs = []
+    if slow or not sloppy:  # (rounding may leave a letter in neither list)
+        needs.append(clause(slow or list(waiting), "reaches", "reach", speed))
+    if sloppy:
+        needs.append(clause(sloppy, "makes", "make", f"≤{errors:.0%} errors"))
+    everything = " ".join(cell(ch) for ch in waiting)
+    forms = (
+        f"{letter} unlocks when {' and '.join(needs)}",
+        f"{letter}: {' and '.join(needs)}",
+        f"{letter}: {everything} to {speed}, ≤{errors:.0%} errors",
     )
+    for form in forms:
+        if len(form) <= width:
+            return form
+    return f"{letter}: {len(waiting)} letters to {speed}"
 
 
-def compact_text(state: TutorState) -> Text:
-    """Two lines for the typing screen."""
+def _focus_and_next(text: Text, state: TutorState, width: int) -> None:
+    """The last line: the focus letter, and what the next letter needs in the room left."""
+    start = len(text)
+    if state.focus is not None:
+        text.append("focus ", "dim")
+        focus = state.keys[state.focus]
+        text.append(cell(state.focus), letter_style(focus, True))
+        text.append(f" {_confidence(focus)}", "bold")
+        text.append("  ·  ", "dim")
+    text.append(next_unlock(state, width - (len(text) - start)), "dim")
+
+
+def compact_text(state: TutorState, width: int = 80) -> Text:
+    """Two lines for the typing screen, for ``width`` cells."""
     text = Text(no_wrap=True, overflow="ellipsis")
     for ch in state.unlocked:
         text.append(cell(ch), letter_style(state.keys[ch], ch == state.focus))
@@ -80,13 +115,7 @@ def compact_text(state: TutorState) -> Text:
         text.append("".join(cell(ch) for ch in locked), "dim")
     text.rstrip()
     text.append("\n")
-    if state.focus is not None:
-        text.append("focus ", "dim")
-        focus = state.keys[state.focus]
-        text.append(cell(state.focus), letter_style(focus, True))
-        text.append(f" {_confidence(focus)}", "bold")
-        text.append("  ·  ", "dim")
-    text.append(next_unlock(state), "dim")
+    _focus_and_next(text, state, width)
     return text
 
 
@@ -125,11 +154,7 @@ def detailed_text(state: TutorState, before: TutorState | None, width: int) -> T
     new = [ch for ch in state.unlocked if before is not None and ch not in before.unlocked]
     if new:
         text.append(f"unlocked {' '.join(cell(ch) for ch in new)}!\n", "bold cyan")
-    if state.focus is not None:
-        text.append("focus ", "dim")
-        text.append(cell(state.focus), letter_style(state.keys[state.focus], True))
-        text.append("  ·  ", "dim")
-    text.append(next_unlock(state), "dim")
+    _focus_and_next(text, state, width)
     return text
 
 
@@ -159,7 +184,7 @@ class TutorProgress(Widget):
             return Text()
         if self.detailed:
             return detailed_text(self.state, self.before, width)
-        return compact_text(self.state)
+        return compact_text(self.state, width)
 
     def render(self) -> Text:
         return self.as_text(max(1, self.size.width))

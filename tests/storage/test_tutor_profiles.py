@@ -1,0 +1,64 @@
+"""The tutor's profile between tests: loaded from and saved to a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bartype.core.tutor import Tutor
+from bartype.storage.corpus import TextLibrary, default_texts_root
+from bartype.storage.history import History
+from bartype.storage.tutor_profiles import (
+    default_layout,
+    load_tutor,
+    practice_words,
+    profile_language,
+    save_tutor,
+)
+
+LIBRARY = TextLibrary(default_texts_root())
+
+
+def _lesson(tutor: Tutor, ms: float = 250.0) -> None:
+    text = tutor.next_text()
+    tutor.record(text, [(ch, i * ms) for i, ch in enumerate(text)])
+
+
+def test_a_saved_profile_is_carried_on_after_reopening(tmp_path: Path) -> None:
+    """A tutor saved after a lesson comes back from the file with the same state and the
+    same next lesson; a new profile starts from the seed given."""
+    words = practice_words(LIBRARY, "english")
+    path = tmp_path / "history.sqlite3"
+    with History(path) as history:
+        loaded = load_tutor(history, words, language="english", layout="qwerty", seed=4)
+        assert loaded.problem is None and loaded.tutor.lessons == 0
+        assert loaded.tutor.next_text() == Tutor(words, seed=4).next_text()
+        _lesson(loaded.tutor)
+        save_tutor(history, loaded.tutor)
+    with History(path) as history:
+        again = load_tutor(history, words, language="english", layout="qwerty", seed=99)
+        other = load_tutor(history, words, language="english", layout="dvorak", seed=4)
+    assert again.problem is None
+    assert again.tutor.state() == loaded.tutor.state()
+    assert again.tutor.next_text() == loaded.tutor.next_text()
+    assert other.tutor.lessons == 0  # another layout is another profile
+
+
+def test_a_damaged_profile_gives_a_new_one_and_says_why(tmp_path: Path) -> None:
+    """A stored profile of another format is not used: a new profile, and the reason."""
+    words = practice_words(LIBRARY, "english")
+    with History(tmp_path / "history.sqlite3") as history:
+        history.save_tutor_profile("english", "qwerty", {"version": 0, "keys": "?"})
+        loaded = load_tutor(history, words, language="english", layout="qwerty", seed=1)
+    assert loaded.tutor.lessons == 0
+    assert loaded.problem is not None and "english" in loaded.problem
+
+
+def test_a_language_is_practised_from_its_largest_list() -> None:
+    """Lessons use the language's biggest word list whatever list was named, the
+    profile is the language's, and German and French keep theirs on their layouts."""
+    assert practice_words(LIBRARY, "english") == LIBRARY.words("english_1k")
+    assert practice_words(LIBRARY, "english_200") == LIBRARY.words("english_1k")
+    assert profile_language("English_200") == "english"
+    assert profile_language("german") == "german"
+    assert (default_layout("german_1k"), default_layout("french")) == ("qwertz", "azerty")
+    assert default_layout("spanish") == "qwerty"

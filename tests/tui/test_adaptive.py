@@ -1,0 +1,138 @@
+"""Adaptive practice in the app: lessons from the local profile, progress on screen,
+the profile learnt and saved after each lesson on a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from support import FakeClock
+
+from bartype.core.tutor import Tutor
+from bartype.storage.corpus import TextLibrary, default_texts_root
+from bartype.storage.history import History
+from bartype.storage.tutor_profiles import practice_words
+from bartype.tui.attempt import TestSpec
+from bartype.tui.widgets.tutor_progress import TutorProgress
+
+from .helpers import Script, make_app, press_all, wait_for_results, wait_until
+
+SPEC = TestSpec(mode="adaptive", seed=11)
+SLOW_S = 0.5
+"""Seconds a key: 120 cpm, under the 140 cpm the next letter needs."""
+
+
+def _words() -> list[str]:
+    return practice_words(TextLibrary(default_texts_root()), "english")
+
+
+def _history(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "history.sqlite3"
+
+
+async def _type_lesson(pilot: Any, clock: FakeClock, text: str, step: float) -> None:
+    """Type the whole lesson right, one key every ``step`` seconds."""
+    await press_all(pilot, clock, Script().text(text).presses, step)
+
+
+async def test_typing_screen_shows_the_lessons_letters_and_focus(tmp_path: Path) -> None:
+    """A first lesson is made of the six first letters only; the typing screen lists
+    them with the locked ones, names the focus and the next unlock, and marks the focus
+    letter in the text."""
+    app = make_app(tmp_path, SPEC, FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+        attempt = app.attempt
+        assert attempt is not None and attempt.text
+        tutor = Tutor(_words(), seed=11)
+        assert attempt.text == tutor.next_text()
+        state = tutor.state()
+        assert set(attempt.text.replace(" ", "")) <= set(state.unlocked)
+        assert len(state.unlocked) == 6
+        progress = app.typing_screen.progress
+        assert progress.display
+        shown = progress.as_text(76).plain
+        assert shown.startswith(" ".join(state.unlocked))
+        assert state.focus is not None and f"focus {state.focus}" in shown
+        assert f"{state.next_letter} unlocks when" in shown
+        assert app.typing_screen.text_view.focus_letter == state.focus
+        assert "adaptive" in str(app.typing_screen.query_one("#test-label").render())
+
+
+async def test_a_finished_lesson_is_learnt_saved_and_continued(tmp_path: Path) -> None:
+    """Typing a lesson slowly records it in the profile, saves it in the history file,
+    shows each letter's confidence on the results screen, and the next lesson, in this
+    app and in a new one on the same file, is the one the saved profile makes."""
+    clock = FakeClock()
+    app = make_app(tmp_path, SPEC, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+        first = app.attempt
+        assert first is not None and first.text
+        await _type_lesson(pilot, clock, first.text, SLOW_S)
+        results = await wait_for_results(pilot, app)
+        progress = results.query_one("#results-progress", TutorProgress)
+        assert progress.display and progress.state is not None
+        assert progress.state.lessons == 1 and progress.before is not None
+        assert progress.before.lessons == 0
+        shown = progress.as_text(76).plain
+        focus = progress.state.focus
+        assert focus is not None and f"focus {focus}" in shown
+        # 120 cpm is 69 % of the 175 cpm target, for every letter typed.
+        for ch in progress.state.unlocked:
+            assert f"{ch} 69%" in shown
+        with History(_history(tmp_path)) as history:
+            saved = history.tutor_profile("english", "qwerty")
+            stored = history.recent(5)
+        assert saved is not None and saved["lessons"] == 1
+        assert [(r.mode, r.language) for r in stored] == [("adaptive", "english")]
+        expected = Tutor.from_json(saved, _words()).next_text()
+        assert expected != first.text
+        app.action_new_test()
+        await wait_until(
+            pilot, lambda: app.attempt is not None and app.attempt is not first, "no new lesson"
+        )
+        assert app.attempt is not None and app.attempt.text == expected
+    again = make_app(tmp_path, SPEC, FakeClock())
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: again.attempt is not None, "no lesson arrived")
+        assert again.attempt is not None and again.attempt.text == expected
+        assert again.tutor is not None and again.tutor.lessons == 1
+
+
+async def test_a_fast_typist_unlocks_letters(tmp_path: Path) -> None:
+    """A lesson typed at 240 cpm, over the target, unlocks new letters, and the results
+    screen says which."""
+    clock = FakeClock()
+    app = make_app(tmp_path, SPEC, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+        attempt = app.attempt
+        assert attempt is not None and attempt.text
+        await _type_lesson(pilot, clock, attempt.text, 0.25)
+        results = await wait_for_results(pilot, app)
+        progress = results.query_one("#results-progress", TutorProgress)
+        assert progress.state is not None and len(progress.state.unlocked) > 6
+        assert "unlocked " in progress.as_text(76).plain
+
+
+async def test_a_damaged_profile_starts_anew_and_says_so(tmp_path: Path) -> None:
+    """A stored profile the tutor cannot read gives a warning and a new profile, not a
+    failure."""
+    with History(_history(tmp_path)) as history:
+        history.save_tutor_profile("english", "qwerty", {"version": 99})
+    app = make_app(tmp_path, SPEC, FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+        assert app.tutor is not None and app.tutor.lessons == 0
+        notes = [n.message for n in app._notifications]
+        assert any("profile could not be used" in n for n in notes)
+
+
+async def test_other_modes_show_no_progress(tmp_path: Path) -> None:
+    """A words test has no tutor progress and no marked letter."""
+    app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=1), FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
+        assert not app.typing_screen.progress.display
+        assert app.typing_screen.text_view.focus_letter is None
