@@ -30,9 +30,16 @@ def _history(tmp_path: Path) -> Path:
     return tmp_path / "data" / "history.sqlite3"
 
 
-async def _type_lesson(pilot: Any, clock: FakeClock, text: str, step: float) -> None:
-    """Type the whole lesson right, one key every ``step`` seconds."""
+async def _lesson_typed(pilot: Any, clock: FakeClock, step: float) -> tuple[str, TutorProgress]:
+    """Wait for the lesson, type it all right, one key every ``step`` seconds; return its
+    text and the results screen's progress."""
+    app = pilot.app
+    await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+    text = app.attempt.text
+    assert text
     await press_all(pilot, clock, Script().text(text).presses, step)
+    results = await wait_for_results(pilot, app)
+    return text, results.query_one("#results-progress", TutorProgress)
 
 
 async def test_typing_screen_shows_the_lessons_letters_and_focus(tmp_path: Path) -> None:
@@ -66,12 +73,8 @@ async def test_a_finished_lesson_is_learnt_saved_and_continued(tmp_path: Path) -
     clock = FakeClock()
     app = make_app(tmp_path, SPEC, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+        text, progress = await _lesson_typed(pilot, clock, SLOW_S)
         first = app.attempt
-        assert first is not None and first.text
-        await _type_lesson(pilot, clock, first.text, SLOW_S)
-        results = await wait_for_results(pilot, app)
-        progress = results.query_one("#results-progress", TutorProgress)
         assert progress.display and progress.state is not None
         assert progress.state.lessons == 1 and progress.before is not None
         assert progress.before.lessons == 0
@@ -87,7 +90,7 @@ async def test_a_finished_lesson_is_learnt_saved_and_continued(tmp_path: Path) -
         assert saved is not None and saved["lessons"] == 1
         assert [(r.mode, r.language) for r in stored] == [("adaptive", "english")]
         expected = Tutor.from_json(saved, _words()).next_text()
-        assert expected != first.text
+        assert expected != text
         app.action_new_test()
         await wait_until(
             pilot, lambda: app.attempt is not None and app.attempt is not first, "no new lesson"
@@ -106,12 +109,7 @@ async def test_a_fast_typist_unlocks_letters(tmp_path: Path) -> None:
     clock = FakeClock()
     app = make_app(tmp_path, SPEC, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
-        attempt = app.attempt
-        assert attempt is not None and attempt.text
-        await _type_lesson(pilot, clock, attempt.text, 0.25)
-        results = await wait_for_results(pilot, app)
-        progress = results.query_one("#results-progress", TutorProgress)
+        _, progress = await _lesson_typed(pilot, clock, 0.25)
         assert progress.state is not None and len(progress.state.unlocked) > 6
         assert "unlocked " in progress.as_text(76).plain
 

@@ -228,3 +228,40 @@ async def test_a_new_test_waits_for_a_server_that_is_away(tmp_path: Path) -> Non
             assert app.attempt is not None and app.attempt is not first and app.attempt.text
     finally:
         stop_server(proc)
+
+
+async def test_adaptive_lesson_over_a_server_is_adaptive_on_both_sides(
+    server: str, tmp_path: Path
+) -> None:
+    """The server types the client's lesson (the local profile's next text, sent as the
+    session's text); its history and the local one both keep an adaptive English test,
+    and the local profile learnt the lesson."""
+    from bartype.core.tutor import Tutor
+    from bartype.storage.corpus import TextLibrary, default_texts_root
+    from bartype.storage.history import History
+    from bartype.storage.tutor_profiles import practice_words
+
+    from .helpers import Script, wait_until
+
+    app = server_app(server, tmp_path, TestSpec(mode="adaptive", seed=5))
+    words = practice_words(TextLibrary(default_texts_root()), "english")
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived", 500)
+        attempt = app.attempt
+        assert attempt is not None and attempt.text == Tutor(words, seed=5).next_text()
+        assert attempt.session_id  # the server's session
+        await _type_live(pilot, Script().text(attempt.text).presses, 0.03)
+        await wait_for_results(pilot, app, 400)
+        assert attempt.final is not None and attempt.final["mode"] == "adaptive"
+        await wait_until(pilot, lambda: app.screen.tutor is not None, "no progress shown")
+    with History(tmp_path / "s.db") as remote:
+        on_server = remote.recent(5)
+    with History(tmp_path / "local" / "history.sqlite3") as local:
+        here = local.recent(5)
+        profile = local.tutor_profile("english", "qwerty")
+    assert [(r.mode, r.language, r.text) for r in on_server] == [
+        ("adaptive", "english", attempt.text)
+    ]
+    assert [(r.mode, r.language, r.text) for r in here] == [("adaptive", "english", attempt.text)]
+    assert on_server[0].wpm == here[0].wpm
+    assert profile is not None and profile["lessons"] == 1
