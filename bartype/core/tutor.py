@@ -489,9 +489,16 @@ class Tutor:
         self._real_cache = (unlocked, found)
         return found
 
-    def next_text(self) -> str:
-        """The next lesson: words of unlocked letters, weighted toward the weak ones."""
-        rng = random.Random(self.seed * 1_000_003 + self.lessons)
+    def next_text(self, variant: int = 0) -> str:
+        """The next lesson: words of unlocked letters, weighted toward the weak ones.
+
+        The same profile always gives the same lesson; ``variant`` (1, 2...) gives
+        other lessons for it, for a typist who skips one without typing it.
+        """
+        seed: int | str = self.seed * 1_000_003 + self.lessons
+        if variant:
+            seed = f"{self.seed}:{self.lessons}:{variant}"
+        rng = random.Random(seed)
         unlocked = frozenset(self._unlocked)
         needs = self._needs()
         focus = self.focus

@@ -134,6 +134,8 @@ class BartypeApp(App[int]):
         self.result: ResultView | None = None
         self.tutor: Tutor | None = None
         """Adaptive practice's tutor for the language in use, loaded on the first lesson."""
+        self.lessons_skipped = 0
+        """Lessons made since the tutor last learnt one: the next is another variant."""
         self.connection = "connecting" if remote else "local"
         self.tests_started = 0
         self.exit_message: str | None = None
@@ -284,7 +286,8 @@ class BartypeApp(App[int]):
             if tutor is None:
                 return
             if options.text is None:  # a new lesson; "same text" brings its own
-                options = replace(options, text=tutor.next_text())
+                options = replace(options, text=tutor.next_text(self.lessons_skipped))
+                self.lessons_skipped += 1
         self._update_stats()  # clears the figures of the test before
         while True:
             try:
@@ -327,6 +330,7 @@ class BartypeApp(App[int]):
         tutor = self.tutor
         if tutor is not None and (tutor.language, tutor.layout) == (language, layout):
             return tutor
+        self.lessons_skipped = 0
         try:
             loaded = await asyncio.to_thread(self._load_tutor, language, layout, spec.seed)
         except Exception as error:  # an unknown language, an unusable history...
@@ -365,6 +369,7 @@ class BartypeApp(App[int]):
             return None
         before = tutor.state()
         tutor.record(attempt.text, attempt.keys)
+        self.lessons_skipped = 0
         data = tutor.to_json()
         if self.history_path is not None:
             await asyncio.to_thread(self._save_tutor, tutor.language, tutor.layout, data)

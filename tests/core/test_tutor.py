@@ -211,3 +211,15 @@ def test_docs_example_runs() -> None:
     assert blocks
     namespace: dict[str, object] = {}
     exec(compile(blocks[0], "docs/tutor.md", "exec"), namespace)  # noqa: S102
+
+
+def test_a_skipped_lesson_has_other_variants(english: list[str]) -> None:
+    """Variants of the next lesson differ from it and from each other, are reproducible,
+    and hold only unlocked letters; variant 0 is the lesson itself."""
+    tutor = Tutor(english, seed=8)
+    lessons = [tutor.next_text(variant) for variant in range(4)]
+    assert lessons[0] == tutor.next_text()
+    assert len(set(lessons)) == 4
+    assert lessons == [Tutor(english, seed=8).next_text(v) for v in range(4)]
+    unlocked = set(tutor.unlocked) | {" "}
+    assert all(set(text) <= unlocked for text in lessons)

@@ -134,3 +134,20 @@ async def test_other_modes_show_no_progress(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
         assert not app.typing_screen.progress.display
         assert app.typing_screen.text_view.focus_letter is None
+
+
+async def test_tab_skips_to_another_lesson(tmp_path: Path) -> None:
+    """Tab on a lesson not typed gives another lesson of the same letters; the tutor has
+    learnt nothing from the skipped one."""
+    app = make_app(tmp_path, SPEC, FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+        first = app.attempt
+        assert first is not None
+        app.action_new_test()
+        await wait_until(
+            pilot, lambda: app.attempt is not None and app.attempt is not first, "no new lesson"
+        )
+        assert app.attempt is not None and app.attempt.text != first.text
+        assert app.attempt.text == Tutor(_words(), seed=11).next_text(1)
+        assert app.tutor is not None and app.tutor.lessons == 0
