@@ -12,8 +12,15 @@ import random
 from dataclasses import dataclass
 from typing import Protocol
 
+from bartype.core.normalize import normalize_text
 from bartype.core.texts import Corpus, TextError, pick_code, pick_quote, random_words
-from bartype.protocol.messages import MAX_WORDS, CreateSession
+from bartype.protocol.messages import (
+    MAX_TEXT_CHARS,
+    MAX_WORDS,
+    CreateSession,
+    ErrorCode,
+    ProtocolError,
+)
 
 TIME_MODE_WORDS_PER_S = 4
 """Words generated per second of a timed test: 240 WPM before the text runs out."""
@@ -82,3 +89,30 @@ class LibraryTexts:
         except (TextError, LookupError, OSError, ValueError) as exc:
             raise TextUnavailable(str(exc) or type(exc).__name__) from exc
         raise TextUnavailable(f"{options.mode} mode needs an explicit text")
+
+
+def session_text(
+    texts: TextSource, message: CreateSession, seed: int
+) -> tuple[MadeText, str | None]:
+    """The text ``CREATE_SESSION`` asks for (its own, or made from ``seed``), and it normalised.
+
+    Raises ``ProtocolError`` (``TEXT_UNAVAILABLE``) when there is none, or it is
+    empty or too long once normalised.
+    """
+    if message.text is not None:
+        made = MadeText(message.text, "custom")
+    else:
+        try:
+            made = texts.make(message, random.Random(seed))
+        except TextUnavailable as exc:
+            raise ProtocolError(
+                ErrorCode.TEXT_UNAVAILABLE,
+                f"No text for these options ({exc}); change the options or send a text.",
+            ) from None
+    text = None if made.text is None else normalize_text(made.text)
+    if text is not None and (not text or len(text) > MAX_TEXT_CHARS):
+        raise ProtocolError(
+            ErrorCode.TEXT_UNAVAILABLE,
+            f"The text must have 1 to {MAX_TEXT_CHARS} characters after normalisation.",
+        )
+    return made, text

@@ -149,6 +149,15 @@ def open_word_states(typed: str, target: str) -> str:
     return states + "u" if separator else states
 
 
+def metrics_update_data(ack: int, session: TypingSession) -> dict[str, Any]:
+    """The data of a ``METRICS_UPDATE``: ``{ack, analysis, metrics}``."""
+    return {
+        "ack": ack,
+        "analysis": analysis_to_json(session.analyzer),
+        "metrics": live_metrics_to_json(session),
+    }
+
+
 def metrics_update_frame(ack: int, session: TypingSession) -> str:
     """The encoded ``METRICS_UPDATE`` frame for ``session``, built without dicts.
 

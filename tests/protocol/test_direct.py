@@ -195,8 +195,8 @@ def test_a_direct_reply_followed_by_more_is_queued_first() -> None:
     handler.take_dirty()
     channel.take()
     reply = '{"type":"METRICS_UPDATE","data":{"ack":3}}'
-    handler._direct, handler._reply = channel, reply
+    handler.outbox.direct, handler.outbox.reply = channel, reply
     handler._error(channel, "SOMETHING", "after the reply")
-    handler._direct = None
-    assert handler._reply is None
+    handler.outbox.direct = None
+    assert handler.outbox.reply is None
     assert [encode(a) for a in channel.take() if isinstance(a, Outgoing)][0] == reply
