@@ -549,9 +549,17 @@ class Tutor:
             )
             tutor.lessons = int(data["lessons"])
             names = {f.name for f in fields(KeyProfile)}
+            unmeasured = {f.name for f in fields(KeyProfile) if f.default is None}
             for ch, raw in dict(data["keys"]).items():
                 if ch not in tutor.profiles or set(raw) != names:
                     raise TutorError(f"saved key {ch!r} does not fit this word list")
+                bad = [
+                    name
+                    for name, value in raw.items()
+                    if not (_stored_number(value) or (value is None and name in unmeasured))
+                ]
+                if bad:
+                    raise TutorError(f"saved key {ch!r} has unusable {', '.join(sorted(bad))}")
                 tutor.profiles[ch] = KeyProfile(**raw)
             saved = [str(ch) for ch in data["unlocked"]]
         except TutorError:
@@ -564,6 +572,13 @@ class Tutor:
         tutor._unlocked = saved
         tutor._update_unlocked()
         return tutor
+
+
+def _stored_number(value: object) -> bool:
+    """A saved profile's count or time: a finite number, not negative."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and value >= 0
 
 
 def _expected_shortfall(mean: float, sd: float) -> float:

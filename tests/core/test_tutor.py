@@ -186,7 +186,8 @@ def test_save_and_restore_round_trip(english: list[str]) -> None:
 
 
 def test_damaged_saved_data_is_refused(english: list[str]) -> None:
-    """Saved data of another version, or with broken fields, raises a TutorError that says so."""
+    """Saved data of another version, or with broken fields (a key's counts and times
+    included), raises a TutorError that says so."""
     good = Tutor(english).to_json()
     with pytest.raises(TutorError, match="version"):
         Tutor.from_json({**good, "version": 99}, english)
@@ -194,6 +195,14 @@ def test_damaged_saved_data_is_refused(english: list[str]) -> None:
         Tutor.from_json({**good, "settings": {"target_cpm": "fast"}}, english)
     with pytest.raises(TutorError, match="not in this word list"):
         Tutor.from_json({**good, "unlocked": ["ж"]}, english)
+    typed = Tutor(english)
+    practise(typed, 1, lambda ch: 300.0)
+    saved = typed.to_json()
+    key = next(iter(saved["keys"]))
+    for field, value in (("hits", "x"), ("recent_ms", float("nan")), ("misses", None)):
+        broken = {**saved["keys"][key], field: value}
+        with pytest.raises(TutorError, match=f"unusable {field}"):
+            Tutor.from_json({**saved, "keys": {**saved["keys"], key: broken}}, english)
 
 
 def test_settings_are_checked() -> None:
