@@ -202,6 +202,7 @@ def local_client(
     *,
     config: HandlerConfig | None = None,
     texts_root: Path | None = None,
+    metrics_ms: int | None = 0,
 ) -> SessionClient:
     """A client of an in-process session handler: the bundled texts (or ``texts_root``),
     results kept in ``history_path`` (``None`` keeps none), and ``config``."""
@@ -219,17 +220,18 @@ def local_client(
     corpus = TextLibrary(texts_root or default_texts_root())
     handler = SessionHandler(LibraryTexts(corpus), history, config=config)
     server = LoopbackServer(handler, on_close=None if history is None else history.close)
-    return SessionClient(server)
+    return SessionClient(server, metrics_ms=metrics_ms)
 
 
 async def open_client(server: str | None, history_path: Path | None) -> SessionClient:
     """The client ``play`` types through: ``bartype serve`` at ``server`` (connected and
-    greeted), or an in-process handler keeping results in ``history_path``."""
+    greeted), or an in-process handler keeping results in ``history_path``. The TUI draws
+    its own live figures, so it asks for none: each batch is answered by ``INPUT_ACK``."""
     if server:
         from bartype.transport.client import SessionClient
 
-        return await SessionClient.connect(server)
-    return local_client(history_path)
+        return await SessionClient.connect(server, metrics_ms=None)
+    return local_client(history_path, metrics_ms=None)
 
 
 def _login_name() -> str:

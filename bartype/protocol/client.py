@@ -80,6 +80,7 @@ from bartype.protocol.messages import (
 )
 from bartype.protocol.server_codec import decode_server
 from bartype.protocol.server_messages import (
+    InputAck,
     MetricsUpdate,
     ServerError,
     ServerMessage,
@@ -156,8 +157,11 @@ class ClientProtocol:
         flush_delay: float = FLUSH_DELAY_S,
         reconnect_delays: tuple[float, ...] = RECONNECT_DELAYS_S,
         give_up_after: float = RECONNECT_GIVE_UP_S,
+        metrics_ms: int | None = 0,
     ) -> None:
         self.version = version
+        self.metrics_ms = metrics_ms
+        """``HELLO.metricsMs``: 0 figures with every batch, N at most every N ms, None never."""
         self.resume = resume  # resume the session on a new connection after a drop
         self.batch_size = batch_size
         self.flush_delay = flush_delay
@@ -220,7 +224,10 @@ class ClientProtocol:
         self._lost_at = None
         self._attempts = 0
         self.link = Link.RESUMING if resume else Link.GREETING
-        self._request(Request.HELLO, encode_message(HELLO, {"version": self.version}))
+        hello: dict[str, Any] = {"version": self.version}
+        if self.metrics_ms != 0:  # the default is left out: the seed's HELLO, byte for byte
+            hello["metricsMs"] = self.metrics_ms
+        self._request(Request.HELLO, encode_message(HELLO, hello))
         self._set_status(Status.CONNECTED)
 
     def connection_lost(self, code: int, reason: str, now: float) -> None:
@@ -353,6 +360,9 @@ class ClientProtocol:
             if self.state in _SESSION_STATES:
                 self._ack(message.ack)
                 self._events.append(MetricsUpdated(message))
+        elif isinstance(message, InputAck):
+            if self.state in _SESSION_STATES:
+                self._ack(message.ack)
         elif isinstance(message, SessionComplete):
             self._complete(message)
         elif isinstance(message, ServerError):

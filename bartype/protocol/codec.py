@@ -31,6 +31,7 @@ from bartype.protocol.messages import (
     MAX_KEY_LENGTH,
     MAX_KEYS_PER_BATCH,
     MAX_LEGACY_INPUT_CHARS,
+    MAX_METRICS_MS,
     MAX_NAME_CHARS,
     MAX_RAW_NAME_CHARS,
     MAX_ROOM_PLAYERS,
@@ -379,7 +380,7 @@ def _name(type_: str, data: dict[str, Any], name: str) -> str | None:
 
 # -- parsers -----------------------------------------------------------------
 
-_HELLO_FIELDS = frozenset({"version", "client"})
+_HELLO_FIELDS = frozenset({"version", "client", "metricsMs"})
 
 
 def _hello(data: dict[str, Any]) -> Hello:
@@ -388,7 +389,12 @@ def _hello(data: dict[str, Any]) -> Hello:
     if type(version) is not int or not 0 <= version <= MAX_SEQ:
         # Any other whole number is a version: the handler answers VERSION_MISMATCH.
         raise _bad(HELLO, "version", "a whole number from 0 (this server speaks version 1)")
-    return Hello(version, _str(HELLO, data, "client", 100))
+    metrics_ms = data.get("metricsMs", 0)
+    if metrics_ms is not None and (
+        type(metrics_ms) is not int or not 0 <= metrics_ms <= MAX_METRICS_MS
+    ):
+        raise _bad(HELLO, "metricsMs", f"null or a whole number of ms from 0 to {MAX_METRICS_MS:,}")
+    return Hello(version, _str(HELLO, data, "client", 100), metrics_ms)
 
 
 _CREATE_FIELDS = frozenset(

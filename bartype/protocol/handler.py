@@ -35,17 +35,10 @@ from bartype.protocol import codec, results
 from bartype.protocol.budget import Ledger
 from bartype.protocol.bugs import report_bug
 from bartype.protocol.config import HandlerConfig
-from bartype.protocol.live import (
-    Channel,
-    Keys,
-    LiveSession,
-    new_live_session,
-    token_digest,
-)
+from bartype.protocol.live import Channel, Keys, LiveSession, new_live_session, token_digest
 from bartype.protocol.messages import (
     ERROR,
     INPUT_UPDATE,
-    METRICS_UPDATE,
     PROTOCOL_VERSION,
     ROOM_MESSAGES,
     SESSION_COMPLETE,
@@ -68,12 +61,13 @@ from bartype.protocol.messages import (
     error,
 )
 from bartype.protocol.outbox import Outbox
+from bartype.protocol.pacing import MetricsPacer
 from bartype.protocol.race_handler import RaceHandler
 from bartype.protocol.results import FLAG_TIMING
 from bartype.protocol.sessions import SessionTable
 from bartype.protocol.stores import ResultSink
 from bartype.protocol.textgen import TextSource, session_text
-from bartype.protocol.views import metrics_update_data, metrics_update_frame
+from bartype.protocol.views import input_ack, input_ack_frame, metrics_update, metrics_update_frame
 
 log = logging.getLogger("bartype.protocol")
 
@@ -103,6 +97,7 @@ class SessionHandler:
         self._new_id = new_id or (lambda: secrets.token_urlsafe(12))
         self._new_seed = new_seed or (lambda: secrets.randbits(48))
         self._bugs: set[str] = set()
+        self.pacer = MetricsPacer()
         self._next_channel = 0
         self._next_expiry = 0.0
         self.connections = 0
@@ -288,6 +283,7 @@ class SessionHandler:
             self._emit(channel, close(CloseCode.VERSION_MISMATCH))
             return
         channel.hello = True
+        channel.metrics_ms = message.metrics_ms
         self._emit(channel, self.config.welcome())
 
     # -- create / start / end ---------------------------------------------
@@ -359,7 +355,7 @@ class SessionHandler:
         if keys:
             self._apply(live, keys, now)
         else:
-            self._metrics(live)
+            self._metrics(live, now)
 
     def _input_keys(
         self, channel: Channel, live: LiveSession, seq: int, keys: Keys, now: float
@@ -367,7 +363,7 @@ class SessionHandler:
         refusal = live.input_refusal()
         if refusal is None:
             if seq <= live.acked:
-                self._metrics(live)  # a resent batch: applied once already, acknowledge again
+                self._metrics(live, now)  # a resent batch: applied once already, ack it again
                 return
             refusal = live.gap_refusal(seq)
         if refusal is None:
@@ -390,26 +386,28 @@ class SessionHandler:
     def _apply(self, live: LiveSession, keys: Keys, now: float) -> None:
         cfg = self.config
         live.feed(keys, now, cfg.burst_keys, cfg.burst_min_ms)
-        self._metrics(live)
+        self._metrics(live, now)
         session = live.session
         if self.table.count_keys(live) and session.state.is_open:
             self._emit(live.channel, self.table.over_budget(live))
         if not session.state.is_open:
             self._finish(live, now)
 
-    def _metrics(self, live: LiveSession) -> None:
+    def _metrics(self, live: LiveSession, now: float) -> None:
+        """Answer a batch: its figures, or its ``ack`` alone (``protocol.pacing``)."""
         channel = live.channel
-        outbox = self.outbox
-        if (
-            channel is not None
-            and channel is outbox.direct
-            and not channel.actions
-            and live.session.state.is_open
-        ):
-            # Nothing is queued before it, and an open session means nothing follows.
-            outbox.reply = metrics_update_frame(live.acked, live.session)
+        if channel is None:
             return
-        self._emit(channel, Outgoing(METRICS_UPDATE, metrics_update_data(live.acked, live.session)))
+        full = self.pacer.full(channel, now)
+        outbox = self.outbox
+        if channel is outbox.direct and not channel.actions and live.session.state.is_open:
+            # Nothing is queued before it, and an open session means nothing follows.
+            session = live.session
+            ack = live.acked
+            outbox.reply = metrics_update_frame(ack, session) if full else input_ack_frame(ack)
+        else:
+            ack = live.acked
+            self._emit(channel, metrics_update(ack, live.session) if full else input_ack(ack))
 
     # -- completion -------------------------------------------------------
 
@@ -439,6 +437,9 @@ class SessionHandler:
     def tick(self, now: float) -> None:
         """Let time pass: close timed tests whose time is up, drop idle sessions."""
         self.races.tick(now)
+        if self.pacer:
+            for channel, live in self.pacer.due(now):
+                self._emit(channel, metrics_update(live.acked, live.session))
         timed = self.table.timed
         for live in list(timed):
             try:

@@ -95,6 +95,11 @@ class Channel:
     key_tokens: float = -1.0
     """Keys it may still send now (a token bucket; negative: not filled yet)."""
     key_stamp: float = 0.0
+    metrics_ms: int | None = 0
+    """How often it wants ``METRICS_UPDATE`` (``HELLO.metricsMs``): 0 with every batch, N at
+    most every N ms (batches are answered by ``INPUT_ACK``), ``None`` never."""
+    metrics_at: float = float("-inf")
+    """When the last ``METRICS_UPDATE`` was made for it (server seconds)."""
 
     def take(self) -> list[Action]:
         """Return and clear the pending actions."""

@@ -37,6 +37,7 @@ SESSION_CREATED = "SESSION_CREATED"
 SESSION_STARTED = "SESSION_STARTED"
 SESSION_ATTACHED = "SESSION_ATTACHED"
 METRICS_UPDATE = "METRICS_UPDATE"
+INPUT_ACK = "INPUT_ACK"
 SESSION_COMPLETE = "SESSION_COMPLETE"
 ERROR = "ERROR"
 
@@ -90,6 +91,7 @@ SERVER_TYPES = (
             SESSION_STARTED,
             SESSION_ATTACHED,
             METRICS_UPDATE,
+            INPUT_ACK,
             SESSION_COMPLETE,
             ERROR,
         }
@@ -108,6 +110,8 @@ MAX_LEGACY_INPUT_CHARS = 20_000
 MAX_T_MS = 86_400_000.0
 """A keystroke time beyond a day is not a typing test."""
 MAX_SEQ = 2**53 - 1
+MAX_METRICS_MS = 3_600_000
+"""``HELLO.metricsMs`` at most: one ``METRICS_UPDATE`` an hour."""
 MAX_NAME_CHARS = 40
 MAX_SEED = 2**63 - 1
 MAX_ROOM_PLAYERS = 50
@@ -223,10 +227,14 @@ class ProtocolError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Hello:
-    """``HELLO {version, client?}``: the client's protocol version."""
+    """``HELLO {version, client?, metricsMs?}``: the client's protocol version, and how often
+    it wants live figures."""
 
     version: int
     client: str | None = None
+    metrics_ms: int | None = 0
+    """0: a ``METRICS_UPDATE`` answers every batch (the default); N: batches are answered by
+    ``INPUT_ACK`` and figures come at most every N ms; ``None`` (null): never."""
 
 
 CreateSession = TestOptions

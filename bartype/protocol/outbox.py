@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from bartype.protocol.live import Channel
-from bartype.protocol.messages import METRICS_UPDATE, Action, Close, Outgoing
+from bartype.protocol.messages import Action, Close, Outgoing
 
 
 class Outbox:
@@ -27,7 +27,7 @@ class Outbox:
         self.direct: Channel | None = None
         """The channel whose frame is being handled on the hot path, if one is."""
         self.reply: str | None = None
-        """The encoded ``METRICS_UPDATE`` for ``direct``, not queued (yet)."""
+        """The encoded ``METRICS_UPDATE`` or ``INPUT_ACK`` for ``direct``, not queued (yet)."""
 
     def emit(self, channel: Channel | None, action: Action) -> None:
         """Queue ``action`` for ``channel`` (nothing if it is gone); a ``Close`` detaches it."""
@@ -35,8 +35,8 @@ class Outbox:
             return
         if self.reply is not None and channel is self.direct:
             # Something follows a direct reply: queue the reply first, in order.
-            reply, self.reply = self.reply, None
-            self.emit(channel, Outgoing(METRICS_UPDATE, json.loads(reply)["data"]))
+            reply, self.reply = json.loads(self.reply), None
+            self.emit(channel, Outgoing(reply["type"], reply["data"]))
         if not channel.listed:
             channel.listed = True
             self._dirty.append(channel)

@@ -18,6 +18,7 @@ from bartype.core.normalize import needs_escape
 from bartype.protocol.codec import parse_frame
 from bartype.protocol.messages import (
     ERROR,
+    INPUT_ACK,
     MAX_SEQ,
     METRICS_UPDATE,
     SESSION_ATTACHED,
@@ -29,6 +30,7 @@ from bartype.protocol.messages import (
     ProtocolError,
 )
 from bartype.protocol.server_messages import (
+    InputAck,
     LiveAnalysis,
     LiveFigures,
     MetricsUpdate,
@@ -210,6 +212,10 @@ def _session_attached(f: _Fields) -> SessionAttached:
     )
 
 
+def _input_ack(f: _Fields) -> InputAck:
+    return InputAck(f.count("ack"), f.data)
+
+
 def _metrics_update(f: _Fields) -> MetricsUpdate:
     ack = f.count("ack")
     a = f.object("analysis")
@@ -304,6 +310,7 @@ _PARSERS: dict[str, Callable[[_Fields], ServerMessage]] = {
     SESSION_STARTED: _session_started,
     SESSION_ATTACHED: _session_attached,
     METRICS_UPDATE: _metrics_update,
+    INPUT_ACK: _input_ack,
     SESSION_COMPLETE: _session_complete,
     ERROR: _server_error,
 }
@@ -330,6 +337,7 @@ _TYPES: dict[type[Any], str] = {
     SessionStarted: SESSION_STARTED,
     SessionAttached: SESSION_ATTACHED,
     MetricsUpdate: METRICS_UPDATE,
+    InputAck: INPUT_ACK,
     SessionComplete: SESSION_COMPLETE,
     ServerError: ERROR,
 }

@@ -104,6 +104,14 @@ class MetricsUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class InputAck:
+    """``INPUT_ACK``: batches up to ``ack`` are applied (no figures: ``HELLO.metricsMs``)."""
+
+    ack: int
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class SessionComplete:
     """``SESSION_COMPLETE``: the test is over; ``metrics`` is ``None`` when abandoned.
 
@@ -151,6 +159,7 @@ ServerMessage = (
     | SessionStarted
     | SessionAttached
     | MetricsUpdate
+    | InputAck
     | SessionComplete
     | ServerError
     | UnknownServerMessage

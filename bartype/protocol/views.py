@@ -13,6 +13,7 @@ from bartype.core.metrics import KeyStat, Metrics
 from bartype.core.normalize import SEPARATORS
 from bartype.core.session import TypingSession
 from bartype.protocol.codec import format_metrics_update
+from bartype.protocol.messages import INPUT_ACK, METRICS_UPDATE, Outgoing
 
 STATE_LETTERS = {
     CharState.UNTYPED: "u",
@@ -149,13 +150,24 @@ def open_word_states(typed: str, target: str) -> str:
     return states + "u" if separator else states
 
 
-def metrics_update_data(ack: int, session: TypingSession) -> dict[str, Any]:
-    """The data of a ``METRICS_UPDATE``: ``{ack, analysis, metrics}``."""
-    return {
+def metrics_update(ack: int, session: TypingSession) -> Outgoing:
+    """``METRICS_UPDATE {ack, analysis, metrics}`` for ``session``."""
+    data = {
         "ack": ack,
         "analysis": analysis_to_json(session.analyzer),
         "metrics": live_metrics_to_json(session),
     }
+    return Outgoing(METRICS_UPDATE, data)
+
+
+def input_ack(ack: int) -> Outgoing:
+    """``INPUT_ACK {ack}``: the lean answer to a batch (``HELLO.metricsMs``)."""
+    return Outgoing(INPUT_ACK, {"ack": ack})
+
+
+def input_ack_frame(ack: int) -> str:
+    """The encoded ``INPUT_ACK {ack}`` frame (what ``codec.encode`` gives, tested)."""
+    return f'{{"type":"INPUT_ACK","data":{{"ack":{ack!r}}}}}'
 
 
 def metrics_update_frame(ack: int, session: TypingSession) -> str:

@@ -50,6 +50,7 @@ from bartype.protocol.handler import (
     report_bug,
 )
 from bartype.protocol.messages import (
+    INPUT_ACK,
     METRICS_UPDATE,
     PROTOCOL_VERSION,
     SESSION_COMPLETE,
@@ -83,6 +84,10 @@ HELLO_TIMEOUT_S = 10.0
 GC_THRESHOLD = 50_000
 MESSAGE_COST = 128
 """Bytes a message counts for in the per-address rate on top of its length."""
+INPUT_ACK_PREFIX = f'{{"type":"{INPUT_ACK}"'
+_SUPERSEDES = {METRICS_UPDATE: (METRICS_UPDATE, INPUT_ACK), INPUT_ACK: (INPUT_ACK,)}
+"""An unsent message of these types is replaced by a newer one of the key's type: each
+carries the latest ``ack``, and the figures only ever replace older figures or acks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,7 +548,9 @@ class BartypeServer:
             if type(message) is str:
                 reply = handler.receive_text_direct(conn.channel, message, now)
                 if reply is not None:
-                    self._send_text(conn, METRICS_UPDATE, reply)
+                    # A lean ack (HELLO.metricsMs) or the figures, with ack either way.
+                    lean = reply.startswith(INPUT_ACK_PREFIX)
+                    self._send_text(conn, INPUT_ACK if lean else METRICS_UPDATE, reply)
             else:
                 self._push(
                     conn,
@@ -662,11 +669,11 @@ class BartypeServer:
             broadcast((ws,), text)
             return
         size = _size(text)
-        if outbox and type_ == METRICS_UPDATE:
+        if outbox and type_ in _SUPERSEDES:
             last = outbox[-1]
-            if not isinstance(last, Close) and last[0] == METRICS_UPDATE:
+            if not isinstance(last, Close) and last[0] in _SUPERSEDES[type_]:
                 conn.queued += size - _size(last[1])
-                outbox[-1] = (METRICS_UPDATE, text)
+                outbox[-1] = (type_, text)
                 return
         if outbox and conn.queued + size > self.config.outbox_bytes:
             log.warning(

@@ -106,6 +106,7 @@ class SessionClient:
         *,
         reconnect_delays: tuple[float, ...] = RECONNECT_DELAYS_S,
         give_up_after: float = RECONNECT_GIVE_UP_S,
+        metrics_ms: int | None = 0,
     ) -> None:
         self.connector = connector
         self.protocol = ClientProtocol(
@@ -113,6 +114,7 @@ class SessionClient:
             resume=connector.remote,
             reconnect_delays=reconnect_delays,
             give_up_after=give_up_after,
+            metrics_ms=metrics_ms,
         )
         self.on_metrics: Callable[[dict[str, Any]], None] | None = None
         self.on_status: Callable[[str], None] | None = None
