@@ -109,6 +109,13 @@ class Case:
     batch: int
     flush_ms: float
     loop: str = "asyncio"  # the server's event loop: "asyncio" or "uvloop"
+    lean: bool = False  # HELLO {metricsMs: null}: INPUT_ACK per batch, no live figures
+
+
+HELLO = '{"type":"HELLO","data":{"version":1}}'
+HELLO_LEAN = '{"type":"HELLO","data":{"version":1,"metricsMs":null}}'
+ACK_HEADS = ('{"type":"METRICS_UPDATE"', '{"type":"INPUT_ACK"', '{"type":"ACK"')
+"""How a frame that acknowledges a batch starts: the server's two answers, the echo's."""
 
 
 class Typist:
@@ -159,7 +166,7 @@ class Typist:
             async for message in ws:
                 assert isinstance(message, str)
                 head = message[:26]
-                if head.startswith('{"type":"METRICS_UPDATE"') or head.startswith('{"type":"ACK"'):
+                if head.startswith(ACK_HEADS):
                     if not pending:
                         continue
                     sent, times = pending.popleft()
@@ -189,7 +196,7 @@ class Typist:
         reader = asyncio.get_running_loop().create_task(self.read(ws))
         try:
             if self.protocol:
-                await ws.send('{"type":"HELLO","data":{"version":1}}')
+                await ws.send(HELLO_LEAN if self.case.lean else HELLO)
             position = await self.new_test(ws, fast_forward=True)
             batch = self.case.batch
             flush_s = self.case.flush_ms / 1000
@@ -324,6 +331,12 @@ def main() -> None:
         help=f"batch as SessionClient does: {BATCH_SIZE} keys or {FLUSH_DELAY_S * 1000:g} ms "
         "(overrides --batch and --flush-ms)",
     )
+    parser.add_argument(
+        "--lean",
+        action="store_true",
+        help="the typists say HELLO {metricsMs: null}, as bartype play does: each batch is "
+        "answered by INPUT_ACK, not METRICS_UPDATE",
+    )
     parser.add_argument("--warmup", type=float, default=8.0, help="seconds before measuring")
     parser.add_argument("--measure", type=float, default=15.0, help="seconds measured")
     parser.add_argument("--server-core", type=int, default=0)
@@ -354,11 +367,20 @@ def main() -> None:
     )
     for chars in (int(c) for c in args.chars.split(",")):
         cases.append(
-            Case("server", args.typists, args.wpm, chars, args.batch, args.flush_ms, args.loop)
+            Case(
+                "server",
+                args.typists,
+                args.wpm,
+                chars,
+                args.batch,
+                args.flush_ms,
+                args.loop,
+                args.lean,
+            )
         )
     print(
         f"# {args.typists} typists x {args.wpm:g} WPM, batch {args.batch}, "
-        f"flush {args.flush_ms:g} ms; "
+        f"flush {args.flush_ms:g} ms{', lean acks' if args.lean else ''}; "
         f"server on core {args.server_core}, generator on core {args.client_core}; "
         f"{args.warmup:g} s warm-up, {args.measure:g} s measured"
     )

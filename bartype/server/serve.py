@@ -27,11 +27,11 @@ import signal
 import socket
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
@@ -45,7 +45,6 @@ from bartype.protocol.codec import encode
 from bartype.protocol.handler import (
     Channel,
     HandlerConfig,
-    ResultSink,
     SessionHandler,
     report_bug,
 )
@@ -60,11 +59,11 @@ from bartype.protocol.messages import (
     Outgoing,
     error,
 )
+from bartype.protocol.stores import ResultStore
 from bartype.protocol.textgen import LibraryTexts, TextSource
 from bartype.server.discovery import start_advertising
 from bartype.server.page import page_response
 from bartype.storage.corpus import TextLibrary, default_texts_root
-from bartype.storage.history import KeptSession
 
 log = logging.getLogger("bartype.server")
 
@@ -212,15 +211,6 @@ class FastConnection(ServerConnection):
         super().process_event(event)
 
 
-@runtime_checkable
-class SessionStore(Protocol):
-    """Where sessions wait while the server restarts (``History`` is one)."""
-
-    def keep_live_sessions(self, owner: str, snapshots: Sequence[Mapping[str, Any]]) -> None: ...
-
-    def take_live_sessions(self, owner: str) -> list[KeptSession]: ...
-
-
 class Connection:
     """One client: its socket, its handler channel, its outbox and its rate bucket."""
 
@@ -261,7 +251,7 @@ class BartypeServer:
         self,
         config: ServerConfig,
         *,
-        history: ResultSink | None = None,
+        history: ResultStore | None = None,
         texts: TextSource | None = None,
         fast_path: bool | None = None,
     ) -> None:
@@ -280,8 +270,6 @@ class BartypeServer:
             config=handler_config,
         )
         self.history = history
-        self._store = history if isinstance(history, SessionStore) else None
-        """Where sessions wait across a restart (none: a restart forgets them)."""
         self._burst = config.burst if config.burst is not None else max(20.0, config.rate * 2)
         self._conns: dict[int, Connection] = {}
         self._per_ip: dict[str, int] = {}
@@ -340,7 +328,7 @@ class BartypeServer:
         server, self._server = self._server, None
         log.info("shutting down (%d connections)", len(self._conns))
         message = "The server is shutting down."
-        if self._store is not None:
+        if self.history is not None:
             message += " Tests in progress are kept: they resume if it starts again."
         notice = encode(error(ErrorCode.SERVER_SHUTDOWN, message))
         broadcast([c.ws for c in self._conns.values()], notice)
@@ -355,9 +343,7 @@ class BartypeServer:
                 await self._ticker
         self._keep_sessions()
         if self.history is not None:
-            close = getattr(self.history, "close", None)
-            if callable(close):
-                close()
+            self.history.close()
         log.info("stopped")
 
     @property
@@ -373,11 +359,11 @@ class BartypeServer:
 
     def _keep_sessions(self) -> None:
         """Store the sessions clients may still resume, so that a restart can restore them."""
-        if self._store is None:
+        if self.history is None:
             return
         snapshots = self.handler.export_sessions(time.monotonic())
         try:
-            self._store.keep_live_sessions(self._owner, snapshots)
+            self.history.keep_live_sessions(self._owner, snapshots)
         except Exception:  # the results are safe already; only resuming is lost
             log.exception("could not keep the sessions in progress")
             return
@@ -386,10 +372,10 @@ class BartypeServer:
 
     def _restore_sessions(self) -> None:
         """Bring back the sessions a previous run on this address kept (once)."""
-        if self._store is None:
+        if self.history is None:
             return
         try:
-            kept = self._store.take_live_sessions(self._owner)
+            kept = self.history.take_live_sessions(self._owner)
         except Exception:
             log.exception("could not read the sessions kept by the previous run")
             return
@@ -404,7 +390,7 @@ class BartypeServer:
             "restored %d of %s from before the restart (%.1f s ago)",
             restored,
             _sessions(len(kept)),
-            max(0.0, wall - kept[-1].saved_at),
+            max(0.0, wall - kept[-1][0]),
         )
 
     async def _tick_forever(self) -> None:
