@@ -11,7 +11,10 @@ by a new one. Reports the median µs per frame over ``--repeat`` rounds, and
 the same for its parts: parsing the frame alone, and formatting the reply
 alone. The baseline, run in the same command, is ``json.loads`` of the same
 frames plus a fixed reply: what a server that does no typing work at all
-pays for the JSON. The transport (websockets, sockets) is measured by
+pays for the JSON. Each round is run twice, alternating: with sessions whose
+connections said a plain ``HELLO`` (a ``METRICS_UPDATE`` answers each frame),
+and with ``HELLO {metricsMs: null}`` as ``bartype play`` says it (a lean
+``INPUT_ACK``). The transport (websockets, sockets) is measured by
 bench/load.py instead.
 """
 
@@ -38,12 +41,16 @@ INTERVAL_MS = 120.0
 class Typist:
     """One session and the frames that type its text."""
 
-    def __init__(self, handler: SessionHandler, chars: int, rng: random.Random) -> None:
+    def __init__(
+        self, handler: SessionHandler, chars: int, rng: random.Random, lean: bool = False
+    ) -> None:
         self.handler = handler
         self.chars = chars
         self.rng = rng
         self.clock = 0.0
         self.channel: Channel = handler.open(0.0)
+        hello = {"version": 1, "metricsMs": None} if lean else {"version": 1}
+        handler.receive_text(self.channel, encode_message("HELLO", hello), 0.0)
         self._new_test()
 
     def _new_test(self) -> None:
@@ -86,14 +93,16 @@ class Typist:
 WORDS = "the of and to in is you that it he was for on are as with his they at be".split()
 
 
-def run(sessions: int, chars: int, frames: int, rng: random.Random) -> dict[str, float]:
+def run(
+    sessions: int, chars: int, frames: int, rng: random.Random, lean: bool = False
+) -> dict[str, float]:
     """µs per frame for the handler, its parts, and the JSON-only baseline."""
     handler = SessionHandler(
         LibraryTexts(TextLibrary(default_texts_root())),
         None,
         config=HandlerConfig(future_tolerance_ms=None),
     )
-    typists = [Typist(handler, chars, rng) for _ in range(sessions)]
+    typists = [Typist(handler, chars, rng, lean) for _ in range(sessions)]
     # Warm up: every session part-way through its text, as in a running server.
     for typist in typists:
         for _ in range(rng.randrange(chars // 2)):
@@ -136,7 +145,7 @@ def run(sessions: int, chars: int, frames: int, rng: random.Random) -> dict[str,
             unanswered += 1
     total = time.perf_counter() - start
     if unanswered:
-        raise SystemExit(f"{unanswered} frames were not answered with METRICS_UPDATE")
+        raise SystemExit(f"{unanswered} frames were not answered directly")
     for dirty in handler.take_dirty():
         dirty.take()
     scale = 1e6 / frames
@@ -156,7 +165,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     rng = random.Random(1)
-    rounds = [run(args.sessions, args.chars, args.frames, rng) for _ in range(args.repeat)]
+    rounds = []
+    for _ in range(args.repeat):
+        plain = run(args.sessions, args.chars, args.frames, rng)
+        plain["lean"] = run(args.sessions, args.chars, args.frames, rng, lean=True)["handler"]
+        rounds.append(plain)
     med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
     print(
         f"# {args.sessions} sessions, {args.chars} chars, one key per frame, "
@@ -168,6 +181,7 @@ def main() -> None:
         ("parse", "parse_key_batch"),
         ("reply", "metrics_update_frame"),
         ("handler", "receive_text_direct (all of it)"),
+        ("lean", "the same, HELLO metricsMs null"),
     ]:
         print(f"{label:<34} {med[name]:>9.2f} {med[name] / med['baseline']:>12.2f}")
 
