@@ -1,4 +1,4 @@
-"""Command line: ``bartype play | serve | race | servers | texts``.
+"""Command line: ``bartype play | serve | race | servers | stats | history | texts``.
 
 The composition root. It parses arguments and builds what the commands
 need; heavy modules (Textual, websockets) are imported only by the command
@@ -192,6 +192,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     race.add_argument("--data-dir", type=Path, metavar="DIR", help="where history is kept")
 
+    from bartype.commands import history, stats
+
+    stats.add_arguments(
+        commands.add_parser(
+            "stats",
+            help="your progress: speed over time, bests, weak keys, practice per day",
+            description="Progress from the local history: WPM and accuracy per day, personal "
+            "bests, weakest keys, slowest bigrams and a calendar of practice.",
+        )
+    )
+    history.add_arguments(
+        commands.add_parser(
+            "history",
+            help="export or import the local history (JSON Lines)",
+            description="Move your history to another machine, losing nothing.",
+        )
+    )
+
     texts = commands.add_parser("texts", help="list the bundled texts")
     texts.add_argument("--root", type=Path, help="texts folder (default: the bundled one)")
     return parser
@@ -330,4 +348,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bartype.transport.discovery import run_servers
 
         return run_servers(args)
+    if command == "stats":
+        from bartype.commands.stats import run_stats
+
+        return run_stats(args)
+    if command == "history":
+        from bartype.commands.history import run_history
+
+        return run_history(args)
     return _texts(args)

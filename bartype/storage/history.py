@@ -15,7 +15,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -211,6 +211,35 @@ def _v7(db: sqlite3.Connection) -> None:
     )
 
 
+def result_uid(created_at: float, mode: str, mode2: str, text: str | None, log: str) -> str:
+    """A result's identity across machines: a digest of when it was typed, what and how.
+
+    ``log`` is the keystroke log as stored (JSON). An exported result keeps its
+    ``uid``, so importing it again finds it instead of adding it twice.
+    """
+    content = json.dumps([repr(float(created_at)), mode, mode2, text, log], ensure_ascii=True)
+    return hashlib.sha256(content.encode("ascii")).hexdigest()[:32]
+
+
+def _v8(db: sqlite3.Connection) -> None:
+    """Each result gets a stable identity (``result_uid``) so imports duplicate nothing."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+    if "uid" not in columns:
+        db.execute("ALTER TABLE results ADD COLUMN uid TEXT")
+    rows = db.execute(
+        "SELECT r.id, r.created_at, r.mode, r.mode2, r.text, COALESCE(k.log, '[]') "
+        "FROM results r LEFT JOIN keystrokes k ON k.result_id = r.id WHERE r.uid IS NULL"
+    ).fetchall()
+    seen = {uid for (uid,) in db.execute("SELECT uid FROM results WHERE uid IS NOT NULL")}
+    for result_id, created_at, mode, mode2, text, log in rows:
+        uid = result_uid(created_at, mode, mode2, text, log)
+        if uid in seen:  # two identical rows (a copied result): keep both, told apart by id
+            uid = result_uid(created_at, mode, f"{mode2}#{result_id}", text, log)
+        seen.add(uid)
+        db.execute("UPDATE results SET uid = ? WHERE id = ?", (uid, result_id))
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS results_uid ON results(uid)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1,
     _v2,
@@ -219,6 +248,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v5,
     _v6,
     _v7,
+    _v8,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -334,6 +364,13 @@ def _row_to_result(row: tuple[Any, ...], keystrokes: tuple[Keystroke, ...] | Non
     )
 
 
+def _log_from_json(log: str | None) -> tuple[Keystroke, ...]:
+    keystrokes: list[Keystroke] = []
+    for name, t in json.loads(log or "[]"):
+        keystrokes.extend(keystrokes_from_key(name, float(t)))
+    return tuple(keystrokes)
+
+
 KEPT_SESSIONS_MAX_AGE_S = 86_400.0
 """Kept sessions no server has taken back after a day are dropped (their TTL is long over)."""
 
@@ -413,18 +450,21 @@ class History:
         m = result.metrics
         config = result.config
         log = json.dumps([[k.name, k.t] for k in result.keystrokes], ensure_ascii=False)
+        created_at = time.time() if created_at is None else created_at
+        mode = mode or config.mode.value
+        mode2 = config.mode2 if mode2 is None else mode2
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
             cursor = self._db.execute(
                 "INSERT INTO results (created_at, mode, mode2, language, text_id, text, state, "
                 "duration_limit_s, word_count, wpm, raw, accuracy, consistency, key_consistency, "
                 "duration_s, correct, incorrect, extra, missed, keypresses, errors, afk, valid, "
-                "invalid_reasons, series, keys, options, text_key) "
-                f"VALUES ({', '.join('?' * 28)})",
+                "invalid_reasons, series, keys, options, text_key, uid) "
+                f"VALUES ({', '.join('?' * 29)})",
                 (
-                    time.time() if created_at is None else created_at,
-                    mode or config.mode.value,
-                    config.mode2 if mode2 is None else mode2,
+                    created_at,
+                    mode,
+                    mode2,
                     language,
                     text_id,
                     text,
@@ -449,22 +489,70 @@ class History:
                     _series_to_json(m.series),
                     _keys_to_json(m.keys),
                     options,
-                    text_key(mode or config.mode.value, text),
+                    text_key(mode, text),
+                    result_uid(created_at, mode, mode2, text, log),
                 ),
             )
             result_id = int(cursor.lastrowid or 0)
             self._db.execute("INSERT INTO keystrokes VALUES (?, ?)", (result_id, log))
-            self._db.executemany(
-                "INSERT INTO key_stats VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
-                "presses = presses + excluded.presses, errors = errors + excluded.errors, "
-                "interval_total_ms = interval_total_ms + excluded.interval_total_ms, "
-                "interval_count = interval_count + excluded.interval_count",
-                [
-                    (k, s.presses, s.errors, s.interval_total_ms, s.interval_count)
-                    for k, s in m.keys.items()
-                ],
-            )
+            self._add_key_stats(m.keys)
         return result_id
+
+    def _add_key_stats(self, keys: Mapping[str, KeyStat]) -> None:
+        self._db.executemany(
+            "INSERT INTO key_stats VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+            "presses = presses + excluded.presses, errors = errors + excluded.errors, "
+            "interval_total_ms = interval_total_ms + excluded.interval_total_ms, "
+            "interval_count = interval_count + excluded.interval_count",
+            [
+                (k, s.presses, s.errors, s.interval_total_ms, s.interval_count)
+                for k, s in keys.items()
+            ],
+        )
+
+    def add_rows(self, result: Mapping[str, Any], log: str) -> bool:
+        """Add one result as exported (its columns by name, its keystroke log as JSON).
+
+        Nothing is added if a result with the same ``uid`` is there already;
+        returns whether it was added. The row must have been checked
+        (``bartype.storage.exchange`` does); its per-key totals join ``key_stats``.
+        """
+        names = [name for name in result if name != "id"]
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            cursor = self._db.execute(
+                f"INSERT INTO results ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+                "ON CONFLICT(uid) DO NOTHING",
+                [result[name] for name in names],
+            )
+            if cursor.rowcount != 1:
+                return False
+            result_id = int(cursor.lastrowid or 0)
+            self._db.execute("INSERT INTO keystrokes VALUES (?, ?)", (result_id, log))
+            self._add_key_stats(_keys_from_json(str(result["keys"])))
+        return True
+
+    def result_columns(self) -> dict[str, tuple[str, bool, bool]]:
+        """The results table's columns but ``id``: name to (declared type, NOT NULL, has a
+        default)."""
+        return {
+            row[1]: (str(row[2]).upper(), bool(row[3]), row[4] is not None)
+            for row in self._db.execute("PRAGMA table_info(results)")
+            if row[1] != "id"
+        }
+
+    def rows(self) -> Iterator[tuple[dict[str, Any], str]]:
+        """Every result as stored (its columns by name but ``id``) with its keystroke log
+        (JSON), oldest first: what ``bartype history export`` writes."""
+        cursor = self._db.execute(
+            "SELECT r.*, COALESCE(k.log, '[]') FROM results r "
+            "LEFT JOIN keystrokes k ON k.result_id = r.id ORDER BY r.created_at, r.id"
+        )
+        names = [d[0] for d in cursor.description][:-1]
+        for row in cursor.fetchall():
+            record = dict(zip(names, row[:-1], strict=True))
+            del record["id"]
+            yield record, row[-1]
 
     # -- reading ----------------------------------------------------------
 
@@ -474,6 +562,16 @@ class History:
             f"SELECT {_COLUMNS} FROM results ORDER BY created_at DESC, id DESC LIMIT ?", (limit,)
         )
         return [_row_to_result(row, None) for row in rows]
+
+    def results(self, since: float | None = None) -> list[StoredResult]:
+        """Every result from ``since`` (Unix time) on, oldest first, with its keystroke log."""
+        rows = self._db.execute(
+            f"SELECT {', '.join('r.' + c for c in _COLUMNS.split(', '))}, k.log FROM results r "
+            "LEFT JOIN keystrokes k ON k.result_id = r.id WHERE r.created_at >= ? "
+            "ORDER BY r.created_at, r.id",
+            (float("-inf") if since is None else since,),
+        ).fetchall()
+        return [_row_to_result(row[:-1], _log_from_json(row[-1])) for row in rows]
 
     def get(self, result_id: int) -> StoredResult:
         """One result with its keystroke log.
@@ -489,11 +587,7 @@ class History:
         log_row = self._db.execute(
             "SELECT log FROM keystrokes WHERE result_id = ?", (result_id,)
         ).fetchone()
-        keystrokes: list[Keystroke] = []
-        if log_row is not None:
-            for name, t in json.loads(log_row[0]):
-                keystrokes.extend(keystrokes_from_key(name, float(t)))
-        return _row_to_result(row, tuple(keystrokes))
+        return _row_to_result(row, _log_from_json(None if log_row is None else log_row[0]))
 
     def personal_bests(self) -> dict[BestKey, StoredResult]:
         """The best valid result per test, by WPM (the earliest on a tie).
@@ -563,6 +657,22 @@ class History:
             "DO UPDATE SET saved_at = excluded.saved_at, data = excluded.data",
             (language, layout, time.time(), json.dumps(data)),
         )
+
+    def tutor_profiles(self) -> list[tuple[str, str, float, str]]:
+        """Every stored profile: language, layout, when it was saved, its data (JSON)."""
+        return self._db.execute(
+            "SELECT language, layout, saved_at, data FROM tutor_profiles ORDER BY language, layout"
+        ).fetchall()
+
+    def add_tutor_profile(self, language: str, layout: str, saved_at: float, data: str) -> bool:
+        """Keep an imported profile if it is newer than ours; returns whether it was kept."""
+        cursor = self._db.execute(
+            "INSERT INTO tutor_profiles VALUES (?, ?, ?, ?) ON CONFLICT(language, layout) "
+            "DO UPDATE SET saved_at = excluded.saved_at, data = excluded.data "
+            "WHERE excluded.saved_at > tutor_profiles.saved_at",
+            (language, layout, saved_at, data),
+        )
+        return cursor.rowcount == 1
 
     def tutor_profile(self, language: str, layout: str) -> dict[str, Any] | None:
         """The stored tutor state for a language and layout; ``None`` if none or unreadable."""

@@ -148,8 +148,8 @@ def test_migration_from_version_1_backfills_key_stats(tmp_path: Path) -> None:
     with History(tmp_path / "tmp.sqlite3") as history:
         history.save(result, text=TEXT)
     src = sqlite3.connect(tmp_path / "tmp.sqlite3")
-    # Columns as version 1 had them: ``options`` came with version 3, ``text_key`` later.
-    later = {"options", "text_key"}
+    # Columns as version 1 had them: ``options`` came with version 3, ``text_key``, ``uid`` later.
+    later = {"options", "text_key", "uid"}
     cols = [d[0] for d in src.execute("SELECT * FROM results").description if d[0] not in later]
     row = src.execute(f"SELECT {', '.join(cols)} FROM results").fetchone()
     src.close()

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from bartype.core.labels import best_label, shorten
 from bartype.tui.safe import foreign
 from bartype.tui.widgets.chart import SpeedChart
 
@@ -39,38 +40,13 @@ SORT_FIELDS = {
 }
 
 
-def _test_label(mode: str, mode2: str) -> str:
-    if mode in ("time", "words", "code") and mode2:
-        return f"{mode} {mode2}"
-    return mode
-
-
 BESTS_SHOWN = 7
 """Bests listed beside the trend (its height); the table marks every best with ★."""
 
 
-def best_label(mode: str, mode2: str, language: str | None, options: str, text: str | None) -> str:
-    """A test as a person names it: "words 25 german", "quote #12", "text 'Hello th…'"."""
-    if mode == "quote":
-        label = f"quote #{mode2}" if mode2 else "quote"
-    elif mode == "custom":
-        words = " ".join((text or "").split())
-        label = f"text “{_shorten(words, 12)}”" if words else "text"
-    else:
-        label = _test_label(mode, mode2)
-    if language and language != "english":
-        label += f" {language.split('_')[0][:3]}"
-    label += "".join(f" {name[:5]}." for name in options.split())  # " punct.", " numbe."
-    return label
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _verdict(r: Any, best: bool) -> Text:
     if not r.valid:
-        return foreign(_shorten("✕ " + ", ".join(r.invalid_reasons), 22))
+        return foreign(shorten("✕ " + ", ".join(r.invalid_reasons), 22))
     return Text("★ best" if best else "✓")
 
 
@@ -150,7 +126,7 @@ class HistoryScreen(Screen[None]):
         )
         for (mode, mode2, language, options, _), r in ordered[:BESTS_SHOWN]:
             label = best_label(mode, mode2, language, options, r.text)
-            best_text.append(foreign(f"{_shorten(label, 17):<17}"))
+            best_text.append(foreign(f"{shorten(label, 17):<17}"))
             best_text.append(f"{r.wpm:>4.0f} wpm {r.accuracy:>3.0f}%\n")
         if len(ordered) > BESTS_SHOWN:
             best_text.append(f"+{len(ordered) - BESTS_SHOWN} more: ★ in the table", "dim")
