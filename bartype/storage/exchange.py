@@ -164,18 +164,18 @@ def _parse(line: str, number: int) -> dict[str, Any]:
     try:
         record = json.loads(line)
     except RecursionError:
-        raise ExchangeError("is nested too deeply to be a history record", number) from None
+        raise ExchangeError("nested too deeply to be a history record", number) from None
     except ValueError as exc:
-        raise ExchangeError(f"is not JSON ({exc})", number) from None
+        raise ExchangeError(f"not JSON ({exc})", number) from None
     if not isinstance(record, dict):
-        raise ExchangeError("is not a JSON object", number)
+        raise ExchangeError("not a JSON object", number)
     return record
 
 
 def _check_header(record: dict[str, Any], number: int) -> None:
     if record.get("format") != FORMAT:
         raise ExchangeError(
-            "is not the header of a BARtype history export "
+            "not the header of a BARtype history export "
             '({"format": "bartype-history", ...}); was the file made by bartype history export?',
             number,
         )
