@@ -40,8 +40,10 @@ __all__ = [
     "Sample",
     "Tally",
     "TrendLine",
+    "average_of_last",
     "calendar",
     "local_date",
+    "per_day",
     "progress",
     "tally_keys",
 ]
@@ -264,7 +266,7 @@ def progress(results: Iterable[Sample], tz: dt.tzinfo | None = None) -> Progress
     """Aggregate ``results`` (in any order) into trends, weak keys and days practised."""
     per_key: dict[str, Tally] = {}
     per_bigram: dict[str, Tally] = {}
-    groups: dict[tuple[str, str | None], dict[dt.date, list[Sample]]] = {}
+    groups: dict[tuple[str, str | None], list[Sample]] = {}
     days: dict[dt.date, tuple[float, int]] = {}
     tests = valid = 0
     seconds = 0.0
@@ -276,12 +278,12 @@ def progress(results: Iterable[Sample], tz: dt.tzinfo | None = None) -> Progress
         seconds += r.duration_s
         if r.valid:
             valid += 1
-            groups.setdefault((r.mode, r.language), {}).setdefault(day, []).append(r)
+            groups.setdefault((r.mode, r.language), []).append(r)
         if r.text and r.keystrokes:
             tally_keys(r.text, r.keystrokes, per_key, per_bigram)
     trends = [
-        TrendLine(mode, language, tuple(_day_figures(d, by_day[d]) for d in sorted(by_day)))
-        for (mode, language), by_day in groups.items()
+        TrendLine(mode, language, tuple(per_day(group, tz)))
+        for (mode, language), group in groups.items()
     ]
     trends.sort(key=lambda line: (-line.tests, line.mode, line.language or ""))
     ordered = sorted(days)
@@ -295,6 +297,29 @@ def progress(results: Iterable[Sample], tz: dt.tzinfo | None = None) -> Progress
         weakest_keys=tuple(_weakest_keys(per_key)),
         slowest_bigrams=tuple(_slowest_bigrams(per_bigram)),
         days={d: days[d] for d in ordered},
+    )
+
+
+def per_day(results: Iterable[Sample], tz: dt.tzinfo | None = None) -> list[DayFigures]:
+    """The valid ``results`` averaged per day, oldest day first (the History screen's
+    "per day" trend)."""
+    by_day: dict[dt.date, list[Sample]] = {}
+    for r in results:
+        if r.valid:
+            by_day.setdefault(local_date(r.created_at, tz), []).append(r)
+    return [_day_figures(d, by_day[d]) for d in sorted(by_day)]
+
+
+def average_of_last(results: Sequence[Sample], n: int = 10) -> tuple[float, float, int] | None:
+    """Mean WPM and accuracy of the latest ``n`` valid results (given oldest first), and
+    how many there were; ``None`` if there is none."""
+    last = [r for r in results if r.valid][-n:]
+    if not last:
+        return None
+    return (
+        sum(r.wpm for r in last) / len(last),
+        sum(r.accuracy for r in last) / len(last),
+        len(last),
     )
 
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bartype.core.session import Result
+
+if TYPE_CHECKING:
+    from bartype.storage.history import StoredResult
 
 
 @dataclass(frozen=True)
@@ -84,28 +87,37 @@ def from_complete(label: str, data: Mapping[str, Any]) -> ResultView:
 
 def from_result(label: str, result: Result) -> ResultView:
     """Build the view from a core ``Result`` (when the handler's answer is not there)."""
-    m = result.metrics
+    return _from_figures(label, result.metrics, result.is_valid, result.invalid_reasons)
+
+
+def from_stored(label: str, r: StoredResult) -> ResultView:
+    """Build the view of a result from the history (``bartype.storage.history``)."""
+    return _from_figures(label, r, r.valid, r.invalid_reasons)
+
+
+def _from_figures(label: str, f: Any, valid: bool, reasons: tuple[str, ...]) -> ResultView:
+    """``f`` is the core's ``Metrics`` or a ``StoredResult``: the same figures by name."""
     return ResultView(
         label=label,
-        wpm=m.wpm,
-        raw=m.raw,
-        accuracy=m.accuracy,
-        consistency=m.consistency,
-        correct=m.correct,
-        incorrect=m.incorrect,
-        extra=m.extra,
-        missed=m.missed,
-        duration_s=m.duration_s,
-        afk=m.afk,
-        valid=result.is_valid,
-        invalid_reasons=result.invalid_reasons,
-        wpm_series=tuple(float(v) for v in m.series.wpm),
-        raw_series=tuple(float(v) for v in m.series.raw),
-        burst_series=tuple(float(v) for v in m.series.burst),
-        error_series=tuple(m.series.errors),
+        wpm=f.wpm,
+        raw=f.raw,
+        accuracy=f.accuracy,
+        consistency=f.consistency,
+        correct=f.correct,
+        incorrect=f.incorrect,
+        extra=f.extra,
+        missed=f.missed,
+        duration_s=f.duration_s,
+        afk=f.afk,
+        valid=valid,
+        invalid_reasons=reasons,
+        wpm_series=tuple(float(v) for v in f.series.wpm),
+        raw_series=tuple(float(v) for v in f.series.raw),
+        burst_series=tuple(float(v) for v in f.series.burst),
+        error_series=tuple(f.series.errors),
         keys={
             k: {"presses": s.presses, "errors": s.errors, "meanIntervalMs": s.mean_interval_ms}
-            for k, s in m.keys.items()
+            for k, s in f.keys.items()
         },
-        keypresses=m.keypresses,
+        keypresses=f.keypresses,
     )

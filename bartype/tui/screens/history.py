@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from bartype.core.labels import best_label, shorten
+from bartype.core.progress import average_of_last, per_day
 from bartype.tui.safe import foreign
 from bartype.tui.widgets.chart import SpeedChart
 
@@ -60,12 +63,37 @@ def load_history(path: Path | None, limit: int = 500) -> tuple[list[Any], dict[A
         return history.recent(limit), history.personal_bests()
 
 
+def _choices(values: Iterable[str | None]) -> list[str | None]:
+    """A filter's settings: everything (``ALL``), then each value seen, most frequent first."""
+    counts = Counter(values)
+    return [ALL, *sorted(counts, key=lambda v: (-counts[v], v or ""))]
+
+
+ALL = "\0all"
+"""The filter setting that keeps every result (no mode or language is named so)."""
+
+
+def load_result(path: Path | None, result_id: int) -> Any:
+    """One result with its keystroke log (thread)."""
+    if path is None:
+        raise KeyError(result_id)
+    from bartype.storage.history import History
+
+    with History(path) as history:
+        return history.get(result_id)
+
+
 class HistoryScreen(Screen[None]):
-    """The local history; ``s`` cycles the sort column, a header click sorts too."""
+    """The local history; ``s`` cycles the sort column, a header click sorts too; ``m`` and
+    ``l`` filter by mode and language, ``d`` shows the trend per day; Enter reopens a result."""
 
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "back"),
+        Binding("enter", "open", "open", priority=True),
         Binding("s", "cycle_sort", "sort"),
+        Binding("m", "cycle_filter('mode')", "mode"),
+        Binding("l", "cycle_filter('language')", "language"),
+        Binding("d", "toggle_per_day", "per day"),
         Binding("tab", "app.new_test", "new text", priority=True),
         Binding("ctrl+c", "app.quit", "quit", priority=True),
     ]
@@ -79,6 +107,11 @@ class HistoryScreen(Screen[None]):
         self.sort_reverse = True
         self.best_ids: set[int] = set()
         """Results that are the personal best of their test (the same rule as the results')."""
+        self.all_results: list[Any] = []
+        self.bests: dict[Any, Any] = {}
+        self.filters: dict[str, str | None] = {"mode": ALL, "language": ALL}
+        self.per_day = False
+        """The trend shows the mean WPM of each day rather than each test."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history-column"):
@@ -86,7 +119,7 @@ class HistoryScreen(Screen[None]):
             with Horizontal(id="history-top"):
                 yield Static("", id="history-bests")
                 with Vertical(id="history-trend-box"):
-                    yield Static("wpm of the last tests, oldest first", id="trend-title")
+                    yield Static("", id="trend-title")
                     yield SpeedChart(unit="", id="history-trend")
             yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -111,9 +144,22 @@ class HistoryScreen(Screen[None]):
         self.show(results, bests)
 
     def show(self, results: list[Any], bests: dict[Any, Any]) -> None:
-        """Fill the table, the bests and the trend."""
-        self.results = results
+        """Show these results (newest first) and bests, through the filters."""
+        self.all_results = results
+        self.bests = bests
         self.best_ids = {r.id for r in bests.values()}
+        self._apply_filters()
+
+    def _kept(self, r: Any) -> bool:
+        return all(
+            wanted == ALL or getattr(r, name) == wanted for name, wanted in self.filters.items()
+        )
+
+    def _apply_filters(self) -> None:
+        """Fill the table, the bests, the averages and the trend with what the filters keep."""
+        results = [r for r in self.all_results if self._kept(r)]
+        bests = {key: r for key, r in self.bests.items() if self._kept(r)}
+        self.results = results
         self._fill()
         best_text = Text()
         best_text.append("personal bests\n", "bold")
@@ -132,10 +178,32 @@ class HistoryScreen(Screen[None]):
             best_text.append(f"+{len(ordered) - BESTS_SHOWN} more: ★ in the table", "dim")
         best_text.rstrip()
         self.query_one("#history-bests", Static).update(best_text)
-        recent = [r.wpm for r in reversed(results) if r.valid][-60:]
-        self.query_one(SpeedChart).set_data(recent, [], [])
-        if not results:
-            self.query_one("#trend-title", Static).update("no results yet")
+        oldest_first = results[::-1]
+        if self.per_day:
+            trend = [day.wpm for day in per_day(oldest_first)][-60:]
+        else:
+            trend = [r.wpm for r in oldest_first if r.valid][-60:]
+        self.query_one(SpeedChart).set_data(trend, [], [])
+        self.query_one("#trend-title", Static).update(self._averages(oldest_first))
+
+    def _averages(self, oldest_first: list[Any]) -> Text:
+        """The line above the trend: what it shows, the mean of the last 10, today's mean."""
+        if not self.all_results:
+            return Text("no results yet")
+        if not oldest_first:
+            return Text("no result of this mode and language")
+        line = Text("wpm per day" if self.per_day else "wpm per test", "dim")
+        last = average_of_last(oldest_first, 10)
+        if last is not None:
+            wpm, accuracy, n = last
+            line.append(f"   last {n}: ", "dim")
+            line.append(f"{wpm:.0f} wpm {accuracy:.0f}%")
+        days = per_day(oldest_first)
+        now = self.now or dt.datetime.now()
+        if days and days[-1].day == now.date():
+            line.append("   today: ", "dim")
+            line.append(f"{days[-1].wpm:.0f} wpm ({days[-1].tests})")
+        return line
 
     def _fill(self) -> None:
         table = self.query_one(DataTable)
@@ -161,9 +229,49 @@ class HistoryScreen(Screen[None]):
                 key=str(r.id),
             )
         arrow = "▼" if self.sort_reverse else "▲"
-        self.query_one("#history-title", Static).update(
-            Text.assemble(("History", "bold"), (f"   sorted by {key} {arrow}   (s: sort)", "dim"))
-        )
+        title = Text.assemble(("History", "bold"), (f"   sorted by {key} {arrow}", "dim"))
+        for name, wanted in self.filters.items():
+            title.append(f"   {name}: ", "dim")
+            title.append(foreign("all" if wanted == ALL else (wanted or "none"), limit=20))
+        self.query_one("#history-title", Static).update(title)
+
+    def action_cycle_filter(self, name: str) -> None:
+        """Keep only the results of the next mode (or language) seen; after the last, all."""
+        choices = _choices(getattr(r, name) for r in self.all_results)
+        current = self.filters[name]
+        at = choices.index(current) if current in choices else 0
+        self.filters[name] = choices[(at + 1) % len(choices)]
+        self._apply_filters()
+
+    def action_toggle_per_day(self) -> None:
+        """Switch the trend between each test's WPM and each day's mean."""
+        self.per_day = not self.per_day
+        self._apply_filters()
+
+    def action_open(self) -> None:
+        """Reopen the result under the cursor (also what Enter on a row does)."""
+        table = self.query_one(DataTable)
+        if table.row_count:
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            self.open_result(int(str(row_key.value)))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.open_result(int(str(event.row_key.value)))
+
+    @work(exclusive=True, group="history-open")
+    async def open_result(self, result_id: int) -> None:
+        """Load the result with its keystroke log (thread) and show it on the results screen."""
+        import asyncio
+
+        from bartype.tui.screens.past_result import PastResultScreen
+
+        try:
+            stored = await asyncio.to_thread(load_result, self.history_path, result_id)
+        except Exception as error:
+            self.app.notify(f"cannot open that result: {error}", severity="warning")
+            return
+        self.app.push_screen(PastResultScreen(stored, result_id in self.best_ids))
 
     def action_cycle_sort(self) -> None:
         """Sort by the next column (newest, fastest, most accurate...)."""
