@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="adaptive practice: lessons of the letters you have unlocked, most of your weakest",
     )
+    mode.add_argument(
+        "--bigrams",
+        action="store_true",
+        help="a drill of words holding your slowest bigrams (see bartype stats)",
+    )
     play.add_argument("--language", metavar="NAME", help="word list language (english, ...)")
     play.add_argument(
         "--punctuation", action=argparse.BooleanOptionalAction, default=None, help="add punctuation"

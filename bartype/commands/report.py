@@ -196,6 +196,10 @@ def sparkline(values: Sequence[float]) -> str:
     return "".join(SPARK[round((v - low) / (high - low) * top)] for v in values)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _duration(seconds: float) -> str:
     minutes = round(seconds / 60)
     if seconds < 60:
@@ -306,8 +310,8 @@ def render(report: Report, width: int) -> RenderableType:
     period = "" if report.since is None else f" since {report.since.isoformat()}"
     head = Text.assemble(
         (f"BARtype progress{period}\n", "bold"),
-        f"{p.tests} tests ({p.valid_tests} valid) · {_duration(p.seconds)} typed · "
-        f"{len(p.days)} days practised · streak {p.streak(report.until)} days",
+        f"{_count(p.tests, 'test')} ({p.valid_tests} valid) · {_duration(p.seconds)} typed · "
+        f"{_count(len(p.days), 'day')} practised · streak {_count(p.streak(report.until), 'day')}",
     )
     parts: list[RenderableType] = [head, Text()]
     if p.trends:

@@ -49,6 +49,8 @@ class Mode(StrEnum):
     """Type code snippets, line breaks and all."""
     ADAPTIVE = "adaptive"
     """Practise the letters the tutor chose from the typist's profile (docs/tutor.md)."""
+    BIGRAMS = "bigrams"
+    """Practise words holding the typist's slowest bigrams, from the local history."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,9 @@ class ModeRules:
     finish_line: bool
     """The test ends where its text ends (so it can be raced)."""
     from_profile: bool = False
-    """Its text is made by the client from the typist's own tutor profile, per language:
-    the language applies, and the text is one typist's, not one to race on."""
+    """Its text is made by the client from the typist's own data (the tutor's profile, the
+    history's slowest bigrams), per language: the language applies, and the text is one
+    typist's, not one to race on."""
 
 
 MODE_RULES: dict[Mode, ModeRules] = {
@@ -77,6 +80,9 @@ MODE_RULES: dict[Mode, ModeRules] = {
     Mode.CODE: ModeRules(generated_words=False, needs_text=False, savable=True, finish_line=True),
     Mode.ADAPTIVE: ModeRules(
         generated_words=False, needs_text=True, savable=True, finish_line=True, from_profile=True
+    ),
+    Mode.BIGRAMS: ModeRules(
+        generated_words=False, needs_text=True, savable=False, finish_line=True, from_profile=True
     ),
 }
 

@@ -31,6 +31,7 @@ from bartype.tui.screens.typing import TypingScreen
 
 if TYPE_CHECKING:
     from bartype.core.tutor import Tutor, TutorState
+    from bartype.storage.drills import DrillSource
     from bartype.storage.tutor_profiles import LoadedTutor
     from bartype.tui.screens.menu import MenuChoice
 
@@ -136,6 +137,8 @@ class BartypeApp(App[int]):
         """Adaptive practice's tutor for the language in use, loaded on the first lesson."""
         self.lessons_skipped = 0
         """Lessons made since the tutor last learnt one: the next is another variant."""
+        self._drill_sources: dict[str, DrillSource] = {}
+        """What bigram drills are made from, per language, read on the first drill."""
         self.connection = "connecting" if remote else "local"
         self.tests_started = 0
         self.exit_message: str | None = None
@@ -281,7 +284,12 @@ class BartypeApp(App[int]):
             return
         options = self.session_options(spec)
         tutor = None
-        if spec.rules.from_profile:
+        if spec.mode == "bigrams" and options.text is None:
+            drill = await self._bigram_drill(spec, options.seed)
+            if drill is None:
+                return
+            options = replace(options, text=drill)
+        elif spec.rules.from_profile:
             tutor = await self._tutor_for(spec)
             if tutor is None:
                 return
@@ -342,6 +350,37 @@ class BartypeApp(App[int]):
             self.notify(f"{loaded.problem}: a new profile starts.", severity="warning")
         self.tutor = loaded.tutor
         return loaded.tutor
+
+    async def _bigram_drill(self, spec: TestSpec, seed: int | None) -> str | None:
+        """A drill of the typist's slowest bigrams (None: none yet, and the text view says so).
+        The history is read once per language; each drill is new (its seed)."""
+        import random
+
+        from bartype.core.drills import bigram_drill
+        from bartype.storage.corpus import TextLibrary, default_texts_root
+        from bartype.storage.drills import load_drill_source
+
+        source = self._drill_sources.get(spec.language)
+        if source is None:
+            library = TextLibrary(default_texts_root())
+            try:
+                source = await asyncio.to_thread(
+                    load_drill_source, self.history_path, library, spec.language
+                )
+            except Exception as error:  # an unknown language, an unusable history...
+                self.typing_screen.text_view.show(
+                    None, f"Cannot make a bigram drill: {error} Press esc for the menu."
+                )
+                return None
+            self._drill_sources[spec.language] = source
+        drill = bigram_drill(source.words, source.bigrams, random.Random(seed))
+        if drill is None:
+            self.typing_screen.text_view.show(
+                None,
+                "No slow bigrams to drill yet: type a few tests first (bartype stats shows "
+                "them once they are measured). Press esc for the menu.",
+            )
+        return drill
 
     def _load_tutor(self, language: str, layout: str, seed: int | None) -> LoadedTutor:
         """Read the language's words and its stored profile (thread)."""

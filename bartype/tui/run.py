@@ -38,6 +38,8 @@ def spec_from_args(args: argparse.Namespace, settings: Settings, text: str | Non
         spec = replace(spec, mode="code", code=args.code)
     elif getattr(args, "adaptive", False):
         spec = replace(spec, mode="adaptive")
+    elif getattr(args, "bigrams", False):
+        spec = replace(spec, mode="bigrams")
     elif text is not None:
         spec = replace(spec, mode="custom", text=text)
     if getattr(args, "language", None):
@@ -101,7 +103,8 @@ def check_text_options(args: argparse.Namespace) -> str | None:
     """Why the command line's language or code language has no texts (None if fine)."""
     language = getattr(args, "language", None)
     code = getattr(args, "code", None)
-    adaptive = getattr(args, "adaptive", False)  # its lessons are made here, server or not
+    # Lessons and drills are made here, server or not.
+    adaptive = getattr(args, "adaptive", False) or getattr(args, "bigrams", False)
     if (not language and not code) or (getattr(args, "server", None) and not adaptive):
         return None  # a server has its own texts: it answers for them
     from bartype.storage.corpus import TextLibrary, default_texts_root
@@ -129,6 +132,7 @@ MODE_FLAGS = {
     "custom": "--file",
     "code": "--code",
     "adaptive": "--adaptive",
+    "bigrams": "--bigrams",
 }
 
 
@@ -152,7 +156,7 @@ def option_problem(args: argparse.Namespace, spec: TestSpec) -> str | None:
     if not given:
         return None
     flag = MODE_FLAGS.get(spec.mode, spec.mode)
-    if not any(getattr(args, name, None) for name in ("quote", "zen", "file", "code", "adaptive")):
+    if not any(getattr(args, name, None) for name in ("file", *MODE_FLAGS)):
         flag = f"the saved mode ({spec.mode})"
     why = " (quotes are in English)" if spec.mode == "quote" and language else ""
     they, them = ("they change", "them") if len(given) > 1 else ("it changes", "it")

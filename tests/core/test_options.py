@@ -105,3 +105,15 @@ def test_adaptive_practice_brings_its_text_and_is_not_raced() -> None:
     assert rules.needs_text and rules.savable and rules.finish_line and rules.from_profile
     assert "adaptive mode needs the text" in " ".join(TestOptions(mode="adaptive").problems())
     assert "adaptive" not in RACE_MODES and "custom" in RACE_MODES
+
+
+def test_bigram_drills_bring_their_text_are_filed_by_language_and_not_raced() -> None:
+    """A bigram drill is made by the client from its typist's history: it needs its text,
+    is not a default to save, is filed under its language, and is not raced on."""
+    from bartype.protocol.messages import RACE_MODES
+
+    rules = MODE_RULES[Mode.BIGRAMS]
+    assert rules.needs_text and not rules.savable and rules.from_profile
+    options = TestOptions(mode="bigrams", language="german", text="über")
+    assert options.label_for("custom") == TestLabel("bigrams", "", "german", "custom", "")
+    assert "bigrams" not in RACE_MODES

@@ -1,0 +1,47 @@
+"""What a bigram drill is made from: the typist's slowest bigrams and the language's words.
+
+``bartype play --bigrams`` reads them once (``load_drill_source``) and makes each
+drill with ``bartype.core.drills.bigram_drill``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+from bartype.core.options import DEFAULT_LANGUAGE
+from bartype.core.progress import progress
+from bartype.storage.corpus import TextLibrary
+from bartype.storage.history import History
+from bartype.storage.tutor_profiles import practice_words, profile_language
+
+
+class DrillSource(NamedTuple):
+    """The words of the language (most common first) and the slowest bigrams, slowest first,
+    each with its mean time in ms."""
+
+    words: list[str]
+    bigrams: list[tuple[str, float]]
+
+
+def load_drill_source(
+    history_path: Path | None, library: TextLibrary, language: str
+) -> DrillSource:
+    """Read the bigrams of the results typed in ``language`` (and, for English, of quotes and
+    texts, which are English) and the language's words.
+
+    Raises:
+        TextError: the library has no word list for this language.
+    """
+    words = practice_words(library, language)
+    base = profile_language(language)
+    results = []
+    if history_path is not None and history_path.exists():
+        with History(history_path) as history:
+            results = [
+                r
+                for r in history.results()
+                if (profile_language(r.language) if r.language else DEFAULT_LANGUAGE) == base
+            ]
+    slowest = progress(results).slowest_bigrams
+    return DrillSource(words, [(f.key, f.mean_ms) for f in slowest])
