@@ -24,6 +24,12 @@ still open). Scenarios:
   256 keys a second (its largest reply is reported too);
 - ``idle-connections``: 1,000 WebSocket connections that never send anything;
 - ``half-open``: 500 TCP connections that send half a handshake and stall.
+
+``--busy N`` reproduces a loaded machine: the server is pinned to CPU 0 and
+shares it with N busy loops (at the bench's own priority: run the whole bench
+under ``nice``), so it gets about a third of a core with ``--busy 2``; the
+abuser and the typist run on the other CPUs. Compare figures only within one
+run and one ``--busy``.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
+import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,7 +52,7 @@ from typing import Any
 
 from hostile import HonestTypist, percentile, rss_mb, server_exceptions, start_server, stop_server
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage, InvalidStatus
 
 Codes = Counter[str]
 
@@ -57,7 +66,9 @@ async def _open(url: str, codes: Codes, **kwargs: Any) -> ClientConnection | Non
         return await connect(url, open_timeout=20, **kwargs)
     except InvalidStatus as exc:
         codes[f"HTTP {exc.response.status_code}"] += 1
-    except (OSError, TimeoutError) as exc:
+    except InvalidMessage:
+        codes["closed unanswered"] += 1  # the server closed before any HTTP response
+    except (OSError, TimeoutError, InvalidHandshake) as exc:
         codes[type(exc).__name__] += 1
     return None
 
@@ -237,6 +248,21 @@ SCENARIOS: dict[str, Callable[[str, float, Codes, dict[str, Any]], Awaitable[Non
 }
 
 
+BUSY_CPU = 0
+
+
+def _pin() -> None:
+    os.sched_setaffinity(0, {BUSY_CPU})
+
+
+def _busy_loops(n: int) -> list[subprocess.Popen[bytes]]:
+    """``n`` processes spinning on ``BUSY_CPU``: the load other work puts on a shared machine."""
+    return [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"], preexec_fn=_pin)
+        for _ in range(n)
+    ]
+
+
 def _abuse(name: str, url: str, stop: float, results: Any) -> None:
     """The abuse, in a process of its own; its codes and findings go to ``results``."""
     abuse = SCENARIOS[name]
@@ -249,10 +275,12 @@ def _abuse(name: str, url: str, stop: float, results: Any) -> None:
     results.put((codes, info))
 
 
-async def run(name: str, window: float) -> dict[str, Any]:
+async def run(name: str, window: float, busy: int) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="bartype-abuse-"))
     log = tmp / "server.log"
-    proc, port = start_server(tmp / "abuse.sqlite3", log, "--log-level", "warning")
+    core = BUSY_CPU if busy else None
+    proc, port = start_server(tmp / "abuse.sqlite3", log, "--log-level", "warning", core=core)
+    loops = _busy_loops(busy)
     url = f"ws://127.0.0.1:{port}/ws"
     codes: Codes = Counter()
     info: dict[str, Any] = {}
@@ -284,7 +312,12 @@ async def run(name: str, window: float) -> dict[str, Any]:
             codes, info = await asyncio.to_thread(results.get, True, 60)
             abuser.join(10)
     finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
         stop_server(proc)
+        exceptions = len(server_exceptions(log))
+        shutil.rmtree(tmp, ignore_errors=True)
     return {
         "name": name,
         "p50": percentile(honest.latencies, 50),
@@ -297,7 +330,7 @@ async def run(name: str, window: float) -> dict[str, Any]:
         "errors": info.get("errors", Counter()),
         "max_reply": info.get("max_reply", 0),
         "accepted": info.get("accepted"),
-        "exceptions": len(server_exceptions(log)),
+        "exceptions": exceptions,
     }
 
 
@@ -305,6 +338,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--window", type=float, default=12.0, help="seconds per scenario")
     parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument(
+        "--busy", type=int, default=0, help="busy loops sharing the server's CPU (a loaded machine)"
+    )
     args = parser.parse_args()
     names = [n for n in args.only.split(",") if n] or list(SCENARIOS)
     print(
@@ -312,7 +348,7 @@ def main() -> None:
     )
     worst = 0.0
     for name in names:
-        r = asyncio.run(run(name, args.window))
+        r = asyncio.run(run(name, args.window, args.busy))
         worst = max(worst, r["p99"])
         ended = ", ".join(f"{c} ×{n}" for c, n in r["codes"].most_common()) or "-"
         if r["errors"]:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
@@ -61,6 +61,13 @@ from bartype.protocol.messages import (
 )
 from bartype.protocol.stores import ResultStore
 from bartype.protocol.textgen import LibraryTexts, TextSource
+from bartype.server.admission import (
+    HANDSHAKE_BURST,
+    HANDSHAKE_RATE,
+    Admission,
+    Refusals,
+    Stage,
+)
 from bartype.server.discovery import start_advertising
 from bartype.server.page import page_response
 from bartype.storage.corpus import TextLibrary, default_texts_root
@@ -102,6 +109,11 @@ class ServerConfig:
     """Token-bucket size for the message rate (default: twice the rate, at least 20)."""
     max_connections: int = 2000
     max_per_ip: int = 200
+    """TCP connections one address may hold (waiting, in handshake, open); more get ``429``."""
+    handshake_rate: float = HANDSHAKE_RATE
+    """Handshakes one address may start per second; its other connections wait their turn."""
+    handshake_burst: float = HANDSHAKE_BURST
+    """Handshakes one address may start at once."""
     session_ttl_s: float = 600.0
     ping_interval_s: float | None = 10.0
     outbox_bytes: int = OUTBOX_BYTES
@@ -170,7 +182,175 @@ _MESSAGE_END = frozenset({Opcode.TEXT, Opcode.BINARY, Opcode.CONT})
 """Opcodes whose final frame completes a message in the queue."""
 
 
-class FastConnection(ServerConnection):
+LINGER_S = 10.0
+"""A refused connection is kept this long at most for its client to send its request and
+read the refusal (a loaded client can take seconds); an address may have at most
+``--max-per-ip`` of them, and one more is closed at once, unanswered."""
+PER_ADDRESS_FULL = "Too many connections from your address; close some first."
+REFUSAL_LOG_S = 10.0
+"""Refusals of one address are logged once, then counted in one line per this period."""
+
+
+class Gate:
+    """Admits connections by address when TCP accepts them (see ``bartype.server.admission``)."""
+
+    def __init__(self, config: ServerConfig, server_header: str) -> None:
+        self.admission: Admission[GatedConnection] = Admission(
+            config.max_per_ip, config.handshake_rate, config.handshake_burst
+        )
+        self.refusals = Refusals(server_header)
+        self._unlogged: dict[str, int] = {}
+        """Per address refused in this period: the first is logged, the others counted."""
+        self._logged_at = time.monotonic()
+        self._lingering: dict[str, int] = {}
+        """Per address: refused connections not yet closed."""
+
+    def refuse(self, conn: GatedConnection, transport: asyncio.Transport, message: str) -> None:
+        """Answer ``429`` to the request's first bytes, unparsed; close once it is read."""
+        peer = conn.peer
+        lingering = self._lingering.get(peer, 0)
+        if lingering >= self.admission.max_held:
+            transport.abort()
+            return
+        self._lingering[peer] = lingering + 1
+        if peer in self._unlogged:
+            self._unlogged[peer] += 1
+        else:
+            self._unlogged[peer] = 0
+            log.warning("refused a connection from %s: %s", peer, message)
+        conn.refusal = self.refusals.response(HTTPStatus.TOO_MANY_REQUESTS, message, time.time())
+        conn.refused = transport
+        # The answer goes out when the request arrives (a client may not expect one before it
+        # has sent it), and the request is read and dropped: closing with it unread would reset
+        # the connection, and the client could lose the answer.
+        transport.resume_reading()
+        conn.linger = asyncio.get_running_loop().call_later(LINGER_S, transport.abort)
+        if conn.early:  # its request came in while it waited
+            conn.answer()
+
+    def refused_left(self, conn: GatedConnection) -> None:
+        """A refused connection closed."""
+        left = self._lingering.get(conn.peer, 1) - 1
+        if left > 0:
+            self._lingering[conn.peer] = left
+        else:
+            self._lingering.pop(conn.peer, None)
+
+    def tick(self, now: float) -> None:
+        """Start the connections whose turn came; log the period's refusals."""
+        for conn in self.admission.due(now):
+            conn.start()
+        if now - self._logged_at >= REFUSAL_LOG_S:
+            self.admission.forget_idle(now)
+            for peer, more in self._unlogged.items():
+                if more:
+                    log.warning(
+                        "refused %d more connections from %s in %.0f s",
+                        more,
+                        peer,
+                        now - self._logged_at,
+                    )
+            self._unlogged.clear()
+            self._logged_at = now
+
+    def close_waiting(self) -> None:
+        """At shutdown: drop the connections still waiting for their turn."""
+        for conn in self.admission.waiting():
+            if conn.waiting is not None:
+                conn.waiting.abort()
+
+
+class GatedConnection(ServerConnection):
+    """A server connection that its ``Gate`` starts, delays or refuses before parsing a byte.
+
+    websockets starts a connection's handshake in ``connection_made``; here that
+    happens only once the gate lets the address start one more. A waiting
+    connection has its reading paused and no task; a refused one gets a canned
+    ``429`` and never reaches websockets' parser.
+    """
+
+    gate: Gate | None = None
+    peer = "?"
+    refused: asyncio.Transport | None = None
+    """The transport of a refused connection; ``refusal`` is its answer, until sent."""
+    refusal = b""
+    started = False
+    """``ServerConnection.connection_made`` ran: websockets owns the connection."""
+    waiting: asyncio.Transport | None = None
+    """The transport, while the connection waits for its turn."""
+    early = b""
+    """What a waiting connection received before its reading stopped (uvloop starts
+    reading after ``connection_made`` even when it paused it)."""
+    linger: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        gate = self.gate
+        if gate is None:
+            self.started = True
+            super().connection_made(transport)
+            return
+        transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        address = transport.get_extra_info("peername")
+        self.peer = str(address[0]) if isinstance(address, tuple) and address else "?"
+        stage = gate.admission.arrive(self, self.peer, time.monotonic())
+        if stage is Stage.STARTED:
+            self.started = True
+            super().connection_made(transport)
+        elif stage is Stage.WAITING:
+            transport.pause_reading()
+            self.waiting = transport
+        else:
+            gate.refuse(self, transport, PER_ADDRESS_FULL)
+
+    def start(self) -> None:
+        """Its turn came: hand the waiting connection to websockets."""
+        transport, self.waiting = self.waiting, None
+        if transport is None:
+            return
+        self.started = True
+        super().connection_made(transport)
+        early, self.early = self.early, b""
+        if early:
+            super().data_received(early)
+        transport.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        if self.started:
+            super().data_received(data)
+        elif self.waiting is not None:
+            self.waiting.pause_reading()
+            self.early += data
+        elif self.refused is not None:
+            self.answer()
+
+    def answer(self) -> None:
+        """Send a refused connection its refusal (once), and end the sending side."""
+        transport = self.refused
+        if transport is None or not self.refusal:
+            return
+        transport.write(self.refusal)
+        self.refusal = b""
+        if transport.can_write_eof():
+            transport.write_eof()
+
+    def eof_received(self) -> None:
+        if self.started:
+            super().eof_received()
+        # Refused: returning None lets the transport close.
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.linger is not None:
+            self.linger.cancel()
+            if self.gate is not None:
+                self.gate.refused_left(self)
+        self.waiting = None
+        if self.gate is not None:
+            self.gate.admission.left(self)
+        if self.started:
+            super().connection_lost(exc)
+
+
+class FastConnection(GatedConnection):
     """A server connection that hands complete text frames straight to ``on_text``.
 
     websockets normally queues each frame and wakes the connection's task to
@@ -283,6 +463,7 @@ class BartypeServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._bugs: set[str] = set()
         self._completes: dict[int, tuple[Outgoing, str]] = {}
+        self._gate = Gate(config, f"bartype/{__version__}")
 
     # -- lifecycle --------------------------------------------------------
 
@@ -302,7 +483,7 @@ class BartypeServer:
             close_timeout=2,
             process_request=self._process_request,
             server_header=f"bartype/{__version__}",
-            create_connection=FastConnection if self.fast_path else ServerConnection,
+            create_connection=self._connection_factory(),
         )
         sockets = list(self._server.sockets)
         if sockets:
@@ -321,6 +502,18 @@ class BartypeServer:
             type(asyncio.get_running_loop()).__module__.split(".")[0],
         )
 
+    def _connection_factory(self) -> type[ServerConnection]:
+        """websockets' connections, each given this server's gate."""
+        base = FastConnection if self.fast_path else GatedConnection
+        gate = self._gate
+
+        def create(*args: Any, **kwargs: Any) -> GatedConnection:
+            connection = base(*args, **kwargs)
+            connection.gate = gate
+            return connection
+
+        return cast(type[ServerConnection], create)
+
     async def stop(self) -> None:
         """Stop accepting, close every client with 1001, flush storage."""
         if self._server is None:
@@ -333,6 +526,7 @@ class BartypeServer:
         notice = encode(error(ErrorCode.SERVER_SHUTDOWN, message))
         broadcast([c.ws for c in self._conns.values()], notice)
         server.close(close_connections=True, code=CloseCode.GOING_AWAY, reason="Server stopping")
+        self._gate.close_waiting()
         try:
             await asyncio.wait_for(server.wait_closed(), SHUTDOWN_TIMEOUT_S)
         except TimeoutError:
@@ -397,7 +591,9 @@ class BartypeServer:
         while True:
             await asyncio.sleep(TICK_INTERVAL_S)
             try:
-                self.handler.tick(time.monotonic())
+                now = time.monotonic()
+                self._gate.tick(now)
+                self.handler.tick(now)
                 self._pump()
             except Exception as exc:  # keep ticking: one bad session must not stop the clock
                 report_bug(log, self._bugs, exc, "in the session tick")
@@ -443,14 +639,6 @@ class BartypeServer:
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 {"error": "Too many connections; try again later."},
             )
-        peer = _peer(connection)
-        if self._per_ip.get(peer, 0) >= self.config.max_per_ip:
-            log.warning("refused a connection from %s: per-address limit", peer)
-            return self._json_response(
-                connection,
-                HTTPStatus.TOO_MANY_REQUESTS,
-                {"error": "Too many connections from your address; close some first."},
-            )
         return None
 
     # -- WebSocket side ---------------------------------------------------
@@ -464,9 +652,9 @@ class BartypeServer:
         # Any resume query is a resume: an empty or missing id matches no session (4001).
         resume = "sessionId" in query or "token" in query
         session_id = query.get("sessionId", [""])[0] if resume else None
-        if self._per_ip.get(peer, 0) >= self.config.max_per_ip or (
-            len(self._conns) >= self.config.max_connections
-        ):
+        # The gate holds each address to --max-per-ip at accept; the total can still be
+        # passed by handshakes that ran at once.
+        if len(self._conns) >= self.config.max_connections:
             await ws.close(CloseCode.TRY_AGAIN_LATER, "Too many connections")
             return
         channel = self.handler.open(time.monotonic(), session_id, token, peer)
