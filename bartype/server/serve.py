@@ -184,8 +184,10 @@ _MESSAGE_END = frozenset({Opcode.TEXT, Opcode.BINARY, Opcode.CONT})
 
 LINGER_S = 10.0
 """A refused connection is kept this long at most for its client to send its request and
-read the refusal (a loaded client can take seconds); an address may have at most
-``--max-per-ip`` of them, and one more is closed at once, unanswered."""
+read the refusal (a loaded client can take seconds)."""
+LINGERING_PER_ADDRESS = 1000
+"""Refused connections of one address waiting for their answer; one more is closed at
+once, unanswered (an fd and a few hundred bytes each, for at most ``LINGER_S``)."""
 PER_ADDRESS_FULL = "Too many connections from your address; close some first."
 REFUSAL_LOG_S = 10.0
 """Refusals of one address are logged once, then counted in one line per this period."""
@@ -209,7 +211,7 @@ class Gate:
         """Answer ``429`` to the request's first bytes, unparsed; close once it is read."""
         peer = conn.peer
         lingering = self._lingering.get(peer, 0)
-        if lingering >= self.admission.max_held:
+        if lingering >= LINGERING_PER_ADDRESS:
             transport.abort()
             return
         self._lingering[peer] = lingering + 1
