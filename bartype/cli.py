@@ -141,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-per-ip", type=_positive_int, default=200, metavar="N", help="clients per address"
     )
     serve.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let browser pages from ORIGIN (e.g. https://club.example) use /ws; repeatable",
+    )
+    serve.add_argument(
         "--session-ttl",
         type=_positive_float,
         default=600.0,

@@ -88,18 +88,23 @@ def needs_escape(ch: str) -> bool:
     return unicodedata.category(ch) in _ESCAPED_CATEGORIES and ch not in _JOINERS
 
 
-def visible(text: str, limit: int) -> str:
-    """Text that is not ours (from the network, a file) made safe to show in a terminal.
+def visible(text: str, limit: int | None = None, *, lines: bool = False) -> str:
+    """Text that is not ours (from the network, a file) made safe to show in a terminal or log.
 
     Control and formatting characters become Python-style escapes
     (``"\\x1b[2J"`` shows as ``\\x1b[2J``), so nothing reaches the terminal
-    but printable text, and the result is cut to ``limit`` characters
-    (the last one then an ellipsis). Render it as ``rich.text.Text``: Rich
-    markup in it (``[red]``) stays literal.
+    but printable text; with ``lines`` line breaks stay line breaks. The
+    result is cut to ``limit`` characters (the last one then an ellipsis).
+    Render it as ``rich.text.Text``: Rich markup in it (``[red]``) stays literal.
     """
-    shown = "".join(
-        ch.encode("unicode_escape").decode("ascii") if needs_escape(ch) else ch for ch in text
-    )
-    if len(shown) > limit:
+    if lines:
+        shown = "\n".join(visible(line) for line in text.split("\n"))
+    elif text.isprintable():  # the fast path: isprintable() is False for all of them
+        shown = text
+    else:
+        shown = "".join(
+            ch.encode("unicode_escape").decode("ascii") if needs_escape(ch) else ch for ch in text
+        )
+    if limit is not None and len(shown) > limit:
         shown = shown[: max(0, limit - 1)] + "…"
     return shown

@@ -41,6 +41,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import Event
 
 from bartype import __version__
+from bartype.core.normalize import visible
 from bartype.protocol.codec import encode
 from bartype.protocol.handler import (
     Channel,
@@ -128,6 +129,8 @@ class ServerConfig:
     in code never announces itself) or ``None``: when bound to a LAN address (the CLI's)."""
     name: str | None = None
     """The advertised server name (default: the host name)."""
+    allowed_origins: tuple[str, ...] = ()
+    """Browser origins besides the server's own whose pages may open ``/ws``."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ServerConfig:
@@ -148,6 +151,7 @@ class ServerConfig:
             handler=handler,
             advertise=args.advertise,
             name=args.name,
+            allowed_origins=tuple(o.rstrip("/").lower() for o in args.allow_origin),
         )
 
 
@@ -634,6 +638,14 @@ class BartypeServer:
                 HTTPStatus.NOT_FOUND,
                 {"error": f"Unknown path {path!r}; the WebSocket endpoint is {WS_PATH}."},
             )
+        origin = request.headers.get("Origin")
+        if origin is not None and not self._origin_allowed(origin, request.headers.get("Host")):
+            log.warning("refused a connection from %s: Origin %s", _peer(connection), origin)
+            return self._json_response(
+                connection,
+                HTTPStatus.FORBIDDEN,
+                {"error": "WebSocket connections from other sites' pages are refused."},
+            )
         if len(self._conns) >= self.config.max_connections:
             log.warning("refused a connection: %d open (limit)", len(self._conns))
             return self._json_response(
@@ -642,6 +654,25 @@ class BartypeServer:
                 {"error": "Too many connections; try again later."},
             )
         return None
+
+    def _origin_allowed(self, origin: str, host: str | None) -> bool:
+        """A browser page may use ``/ws`` if it is the server's own, or its origin is allowed.
+
+        Browsers send ``Origin`` with every WebSocket handshake and let any site's
+        script open one: without this check a page anywhere could use the server
+        with its visitor's network position. Clients that are not browsers send no
+        ``Origin`` and are not affected.
+        """
+        origin = origin.rstrip("/").lower()
+        if origin in self.config.allowed_origins:
+            return True
+        parts = urlsplit(origin)
+        return (
+            parts.scheme in ("http", "https")
+            and host is not None
+            and parts.netloc == host.lower()
+            and not parts.path
+        )
 
     # -- WebSocket side ---------------------------------------------------
 
@@ -987,10 +1018,6 @@ async def serve_until_stopped(
 
 _QUERY_PARAM = re.compile(r"([?&;])([^=&;\s]*)=([^&;\s#]*)")
 _JSON_TOKEN = re.compile(r'("token"\s*:\s*")[^"]*')
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
-)
-"""Control characters (C0, DEL, C1), bidi controls, invisible characters, lone surrogates."""
 REDACTED = "<redacted>"
 
 
@@ -998,11 +1025,6 @@ def _redact_param(match: re.Match[str]) -> str:
     if unquote(match.group(2)).lower() != "token":
         return match.group()
     return f"{match.group(1)}{match.group(2)}={REDACTED}"
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def log_safe(text: str, *, lines: bool = False) -> str:
@@ -1013,9 +1035,7 @@ def log_safe(text: str, *, lines: bool = False) -> str:
     With ``lines`` (a traceback), line breaks are kept.
     """
     text = _JSON_TOKEN.sub(rf"\g<1>{REDACTED}", _QUERY_PARAM.sub(_redact_param, text))
-    if lines:
-        return "\n".join(_UNSAFE.sub(_escape_char, line) for line in text.split("\n"))
-    return _UNSAFE.sub(_escape_char, text)
+    return visible(text, lines=lines)
 
 
 class SafeLogFilter(logging.Filter):

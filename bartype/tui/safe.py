@@ -31,16 +31,8 @@ def visible(text: object, limit: int = MAX_SHOWN, *, lines: bool = False) -> str
     breaks. The result is cut to ``limit`` characters (the last one then ``…``).
     Printable text comes back unchanged.
     """
-    text = str(text)[: limit + 1]  # an escape is never shorter than its character
-    if text.isprintable():  # the fast path: isprintable() is False for all of them
-        shown = text
-    elif lines:
-        shown = "\n".join(normalize.visible(line, limit) for line in text.split("\n"))
-    else:
-        shown = normalize.visible(text, limit)
-    if len(shown) > limit:
-        shown = shown[: max(0, limit - 1)] + "…"
-    return shown
+    # An escape is never shorter than its character: the rest would be cut anyway.
+    return normalize.visible(str(text)[: limit + 1], limit, lines=lines)
 
 
 def foreign(text: object, style: str = "", *, limit: int = MAX_SHOWN) -> Text:

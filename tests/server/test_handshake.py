@@ -1,5 +1,5 @@
-"""The edges of a connection: the resume query, invalid UTF-8, and what the server logs
-about a request."""
+"""The edges of a connection: the resume query, invalid UTF-8, the Origin of browser pages,
+and what the server logs about a request."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ import re
 import socket
 from pathlib import Path
 
+import pytest
 from support import TIMEOUT_FACTOR, start_server, stop_server
 from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
 
 from bartype.protocol.messages import CloseCode
-from bartype.server.serve import BartypeServer
+from bartype.server.serve import BartypeServer, ServerConfig, log_safe
+from bartype.storage.history import History
 
 T = 5 * TIMEOUT_FACTOR
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
@@ -95,3 +99,44 @@ async def test_debug_logs_hold_no_token_and_no_control_byte(tmp_path: Path) -> N
     bad = [c for c in log if (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F]
     assert bad == [] and "\u202e" not in log
     assert "\\x1b" in log  # shown escaped
+
+
+async def test_a_browser_page_of_another_site_is_refused(server: BartypeServer) -> None:
+    """A handshake with another site's ``Origin`` gets 403; the server's own page and
+    clients without ``Origin`` connect."""
+    url = f"ws://127.0.0.1:{server.port}/ws"
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(url, origin=Origin("http://evil.example"), open_timeout=T)
+    assert refused.value.response.status_code == 403
+    assert "other sites" in json.loads(refused.value.response.body)["error"]
+    own = Origin(f"http://127.0.0.1:{server.port}")
+    for kwargs in ({"origin": own}, {}):
+        async with connect(url, open_timeout=T, **kwargs) as ws:  # type: ignore[arg-type]
+            await ws.send('{"type":"HELLO","data":{"version":1}}')
+            assert json.loads(await ws.recv())["type"] == "WELCOME"
+
+
+async def test_an_allowed_origin_connects(tmp_path: Path) -> None:
+    """An origin given with ``--allow-origin`` may use ``/ws`` from its pages."""
+    server = BartypeServer(
+        ServerConfig(port=0, allowed_origins=("https://club.example",)),
+        history=History(tmp_path / "origin.sqlite3"),
+    )
+    await server.start()
+    try:
+        url = f"ws://127.0.0.1:{server.port}/ws"
+        async with connect(url, origin=Origin("https://club.example"), open_timeout=T) as ws:
+            await ws.send('{"type":"HELLO","data":{"version":1}}')
+            assert json.loads(await ws.recv())["type"] == "WELCOME"
+        with pytest.raises(InvalidStatus):
+            await connect(url, origin=Origin("https://other.example"), open_timeout=T)
+    finally:
+        await server.stop()
+
+
+def test_logs_escape_what_the_terminal_would_obey() -> None:
+    """``log_safe`` shows control, bidi and surrogate characters as the TUI does, and drops
+    tokens."""
+    raw = "GET /ws?sessionId=a&token=secret \x1b]0;x\x07 \u202e \ud800"
+    assert log_safe(raw) == "GET /ws?sessionId=a&token=<redacted> \\x1b]0;x\\x07 \\u202e \\ud800"
+    assert log_safe("a\x1b\nb", lines=True) == "a\\x1b\nb"
