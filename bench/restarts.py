@@ -11,7 +11,7 @@ WebSockets and resuming as docs/protocol.md says (reconnect with
 ``?sessionId=&token=``, read ``SESSION_ATTACHED``, resend every batch after
 its ``ack``, in order).
 
-- **SIGKILL**: ``--clients`` typists finish short custom tests back to back
+- **SIGKILL**: ``--clients`` typists finish 10-character custom tests back to back
   while the server is killed ``--kills`` times, each 0.5 – 1.5 s after it
   came up, and started again at once. After each kill the database file gets
   ``PRAGMA integrity_check``; at the end every result a typist was sent a
@@ -20,7 +20,8 @@ its ``ack``, in order).
   as documented); their typists start a new test.
 - **SIGTERM**: for each downtime, ``--clients`` typists are in the middle of
   a 60-character test when the server is stopped cleanly; it starts again
-  after the downtime. The typists keep typing meanwhile (their keys queue
+  after the downtime (the stop comes halfway through their typing, 6.2 s at
+  ``--step-ms 100``). The typists keep typing meanwhile (their keys queue
   unsent), reconnect every 0.25 s, and finish. Every result must be the same
   session resumed, valid, stored, and equal (every metric) to the result of
   the same keys on a server that never stopped (a reference run, first).
@@ -49,7 +50,9 @@ from hostile import start_server
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-SHORT_TEXT = "a quick test of crashes"
+SHORT_TEXT = "crash test"
+"""Typed at 8 ms a key (not a fair test, but stored like any): a completion every few
+tens of milliseconds per typist, so that kills land among them."""
 LONG_TEXT = "the typist keeps on typing while the server is away for a bit"
 RECONNECT_S = 0.25
 GIVE_UP_S = 40.0
@@ -232,7 +235,7 @@ async def kills(tmp: Path, n: int, clients: int, seed: int) -> bool:
     rng = random.Random(seed)
     db, log, port = tmp / "kills.sqlite3", tmp / "kills.log", free_port()
     url = f"ws://127.0.0.1:{port}/ws"
-    typists = [Typist(url, SHORT_TEXT, 45.0) for _ in range(clients)]
+    typists = [Typist(url, SHORT_TEXT, 8.0) for _ in range(clients)]
     proc = start(db, log, port)
     until = time.perf_counter() + 3600
     running = [asyncio.ensure_future(t.run(until)) for t in typists]
@@ -276,12 +279,12 @@ async def kills(tmp: Path, n: int, clients: int, seed: int) -> bool:
     return not missing and not different and not bad
 
 
-async def reference(tmp: Path) -> dict[str, Any]:
+async def reference(tmp: Path, step_ms: float) -> dict[str, Any]:
     """The long test's result on a server that never stops."""
     db, log, port = tmp / "reference.sqlite3", tmp / "reference.log", free_port()
     proc = start(db, log, port)
     try:
-        typist = Typist(f"ws://127.0.0.1:{port}/ws", LONG_TEXT, 100.0)
+        typist = Typist(f"ws://127.0.0.1:{port}/ws", LONG_TEXT, step_ms)
         outcome = await typist.one_test(time.perf_counter() + 30)
     finally:
         proc.terminate()
@@ -290,18 +293,22 @@ async def reference(tmp: Path) -> dict[str, Any]:
     return outcome.complete
 
 
-async def restart(tmp: Path, downtime: float, clients: int, ref: dict[str, Any]) -> bool:
+async def restart(
+    tmp: Path, downtime: float, clients: int, ref: dict[str, Any], step_ms: float
+) -> bool:
     db, log, port = tmp / f"term{downtime:g}.sqlite3", tmp / f"term{downtime:g}.log", free_port()
     url = f"ws://127.0.0.1:{port}/ws"
     proc = start(db, log, port)
-    typists = [Typist(url, LONG_TEXT, 100.0) for _ in range(clients)]
+    typists = [Typist(url, LONG_TEXT, step_ms) for _ in range(clients)]
+    stagger = 0.05  # seconds between the typists' starts
+    typing_s = len(LONG_TEXT) * step_ms / 1000
 
     async def staggered(typist: Typist, delay: float) -> Outcome | None:
         await asyncio.sleep(delay)
         return await typist.one_test(time.perf_counter() + 10)
 
-    tests = [asyncio.ensure_future(staggered(t, 0.3 * i)) for i, t in enumerate(typists)]
-    await asyncio.sleep(3.0)  # every typist mid-test (a test takes about 6 s)
+    tests = [asyncio.ensure_future(staggered(t, stagger * i)) for i, t in enumerate(typists)]
+    await asyncio.sleep(typing_s / 2)  # every typist mid-test
     stopped = time.perf_counter()
     proc.terminate()
     await asyncio.to_thread(proc.wait)
@@ -350,9 +357,9 @@ async def main_async(args: argparse.Namespace) -> bool:
         ok &= await kills(tmp, args.kills, args.clients, args.seed)
     downtimes = [float(d) for d in args.downtimes.split(",") if d]
     if downtimes:
-        ref = await reference(tmp)
+        ref = await reference(tmp, args.step_ms)
         for downtime in downtimes:
-            ok &= await restart(tmp, downtime, args.term_clients, ref)
+            ok &= await restart(tmp, downtime, args.term_clients, ref, args.step_ms)
     return ok
 
 
@@ -362,6 +369,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="typists during the kills")
     parser.add_argument("--downtimes", default="1,6,20", help="SIGTERM downtimes, seconds")
     parser.add_argument("--term-clients", type=int, default=6, help="typists per SIGTERM")
+    parser.add_argument(
+        "--step-ms", type=float, default=100.0, help="ms per key of the SIGTERM typists"
+    )
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     sys.exit(0 if asyncio.run(main_async(args)) else 1)
