@@ -9,13 +9,18 @@ skipped with the reason. The namespaces are deleted whatever happens.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
 import queue
 import re
+import select
 import shutil
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from collections.abc import Iterator
@@ -182,3 +187,56 @@ def test_a_client_finds_a_server_on_the_lan_until_it_stops(lan: Lan, tmp_path: P
     assert "withdrew the LAN advertisement" in err
 
     assert _servers_json(lan, 1.0) == (1, [])
+
+
+_CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+
+
+def _read_screen(fd: int, output: bytearray, text: str) -> str:
+    """Read a terminal until ``text`` shows in what it was sent (escape sequences removed)."""
+    deadline = time.monotonic() + T
+    while time.monotonic() < deadline:
+        shown = _CSI.sub("", output.decode("utf-8", "replace"))
+        if text in shown:
+            return shown
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                output += os.read(fd, 65536)
+            except OSError:  # the process closed the terminal
+                break
+    raise AssertionError(f"{text!r} never showed; the screen: {shown[-2000:]!r}")
+
+
+def test_bartype_race_finds_the_server_on_the_lan_and_races_there(lan: Lan, tmp_path: Path) -> None:
+    """`bartype race` with no --server, in a terminal in the other namespace, lists the
+    server found by mDNS (its name literally, its address), and Enter takes the racer
+    into a new room there."""
+    name = "Lab [red]2[/]"
+    server = lan.run(
+        lan.server_ns, "serve", "--host", SERVER_IP, "--port", "0", "--name", name,
+        "--db", str(tmp_path / "a.sqlite3"),
+    )  # fmt: skip
+    port = int(Lines(server).wait_for(rf"ws://{re.escape(SERVER_IP)}:(\d+)/ws").group(1))
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "BARTYPE_HOME": str(tmp_path / "home")}
+    racer = subprocess.Popen(
+        ["ip", "netns", "exec", lan.client_ns, sys.executable, "-m", "bartype", "race",
+         "--name", "ann"],
+        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
+    )  # fmt: skip
+    lan._procs.append(racer)
+    os.close(slave)
+    output = bytearray()
+    try:
+        _read_screen(master, output, "choose a server")
+        _read_screen(master, output, f"ws://{SERVER_IP}:{port}")
+        assert name in _read_screen(master, output, name)
+        os.write(master, b"\r")
+        _read_screen(master, output, "1/50 players")
+        _read_screen(master, output, "ann (you)")
+        os.write(master, b"\x03")  # Ctrl+C
+        assert racer.wait(timeout=T) == 0
+    finally:
+        os.close(master)
