@@ -276,6 +276,29 @@ def _login_name() -> str:
     return name or "racer"
 
 
+def _race(args: argparse.Namespace) -> int:
+    """``bartype race``: on a server (or one chosen on the LAN), or against a ghost."""
+    from bartype.transport.race import RaceConnection
+    from bartype.tui.race_app import run_race
+
+    args.name = args.name or _login_name()
+    if args.ghost is not None:
+        return _race_ghost(args)
+    server = args.server
+    return run_race(args, (lambda: RaceConnection.connect(server)) if server else None)
+
+
+def _after_play(play: argparse.Namespace, what: str) -> int:
+    """What ``bartype play`` hands over to: ``race`` on the LAN (on its ``--server`` if it
+    has one), or ``ghost``, your best on the test just taken."""
+    argv = ["race", "--ghost"] if what == "ghost" else ["race"]
+    if what != "ghost" and play.server:
+        argv += ["--server", play.server]
+    if play.data_dir is not None:
+        argv += ["--data-dir", str(play.data_dir)]
+    return _race(build_parser().parse_args(argv))
+
+
 def _race_ghost(args: argparse.Namespace) -> int:
     """``bartype race --ghost``: a room on an in-process handler, the racer and a recording."""
     from bartype.core.ghost import GhostError
@@ -342,20 +365,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = build_parser().parse_args(["play", *(argv or sys.argv[1:])])
         from bartype.tui.run import run_play
 
-        return run_play(args, open_client)
+        play_args = args
+        return run_play(args, open_client, then=lambda what: _after_play(play_args, what))
     if command == "serve":
         from bartype.server.serve import run_serve
 
         return run_serve(args)
     if command == "race":
-        from bartype.transport.race import RaceConnection
-        from bartype.tui.race_app import run_race
-
-        args.name = args.name or _login_name()
-        if args.ghost is not None:
-            return _race_ghost(args)
-        server = args.server
-        return run_race(args, (lambda: RaceConnection.connect(server)) if server else None)
+        return _race(args)
     if command == "servers":
         from bartype.transport.discovery import run_servers
 

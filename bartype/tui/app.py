@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from bartype.core.ghost import RACEABLE_MODES
 from bartype.storage.settings import Settings, save_settings
 from bartype.transport.base import ChannelClosed, ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
@@ -142,6 +143,8 @@ class BartypeApp(App[int]):
         self.connection = "connecting" if remote else "local"
         self.tests_started = 0
         self.exit_message: str | None = None
+        self.then: str | None = None
+        """What to run once the app has closed: ``race`` (on the LAN) or ``ghost``."""
         self._notice_until_online = False
         self._pending_notice: tuple[str, str, SeverityLevel, float] | None = None
         self._shown_at = clock()
@@ -615,7 +618,9 @@ class BartypeApp(App[int]):
         self.result = view
         from bartype.tui.screens.results import ResultsScreen
 
-        self._show(ResultsScreen(view, self.clock, progress))
+        # A text typed to its end can be raced as a ghost (adaptive lessons are one-offs).
+        ghost = natural and attempt.spec.mode in RACEABLE_MODES
+        self._show(ResultsScreen(view, self.clock, progress, ghost=ghost))
 
     def _save_locally(self, attempt: Attempt, mode: str, mode2: str) -> bool:
         """Keep a result typed against a server in the local history (thread).
@@ -791,6 +796,17 @@ class BartypeApp(App[int]):
             self.action_help()
         elif choice.action == "quit":
             self.run_worker(self.action_quit())
+        elif choice.action == "race":
+            self.action_hand_over("race")
+
+    def action_hand_over(self, what: str) -> None:
+        """Close, for ``bartype race`` to open (``race``: on the LAN; ``ghost``)."""
+        self.then = what
+        self.run_worker(self.action_quit())
+
+    def action_race_ghost(self) -> None:
+        """Race your best on the test just taken (``bartype race --ghost``)."""
+        self.action_hand_over("ghost")
 
     def apply_settings(self, choice: MenuChoice, restart: bool) -> None:
         """Take the menu's choice: save what the typist changed and, if asked, start a

@@ -184,12 +184,18 @@ def terminal_problem() -> str | None:
     )
 
 
-def run_play(args: argparse.Namespace, open_client: OpenClient | None = None) -> int:
+def run_play(
+    args: argparse.Namespace,
+    open_client: OpenClient | None = None,
+    then: Callable[[str], int] | None = None,
+) -> int:
     """Run the typing tutor; return the exit status.
 
     Problems the command line can fix (an unreadable ``--file``, an unknown
     language) are reported in one line before the UI starts, with status 2; so
     is a missing terminal (Textual would read an empty stdin in a busy loop).
+    When the app hands over to a race (``app.then``: ``race``, ``ghost``), ``then``
+    runs it, and the tutor opens again afterwards.
     """
     from bartype.core.texts import TextError
 
@@ -207,6 +213,10 @@ def run_play(args: argparse.Namespace, open_client: OpenClient | None = None) ->
         print(f"bartype: {problem}", file=sys.stderr)
         return 2
     app.run()
+    while app.then is not None and then is not None and not app.exit_message:
+        then(app.then)
+        app = build_app(args, open_client=open_client)
+        app.run()
     if app.exit_message:
         print(app.exit_message, file=sys.stderr)
     code = app.return_code

@@ -17,7 +17,8 @@ HELP = """\
 [b]After a test[/b]
   tab / enter     new text          ctrl+r   same text again
   esc             menu
-  after 1 s without typing: n new text, r same text, h history
+  after 1 s without typing: n new text, r same text, h history,
+                  g race your ghost (a text typed to its end)
 [b]Anywhere[/b]
   ctrl+t          dark / light theme
   ctrl+c          quit

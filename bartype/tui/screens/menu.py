@@ -26,6 +26,7 @@ WORD_COUNTS = (10, 25, 50, 100)
 ACTIONS = (
     ("start", "start a test with these settings"),
     ("history", "history"),
+    ("race", "race on the LAN"),
     ("help", "keys"),
     ("quit", "quit"),
 )
@@ -37,7 +38,7 @@ class MenuChoice:
 
     settings: Settings
     """The settings shown when it closed: those of the next test."""
-    action: str  # "resume" | "start" | "history" | "help" | "quit"
+    action: str  # "resume" | "start" | "history" | "race" | "help" | "quit"
     changed: frozenset[str] = frozenset()
     """The settings the typist changed here: only these become the saved defaults
     (the others may be the command line's, which apply to one run)."""

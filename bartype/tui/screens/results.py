@@ -50,6 +50,7 @@ class ResultsScreen(Screen[None]):
         Binding("h", "letter('history')", "history"),
         Binding("n", "letter('new_test')", "new text", show=False),
         Binding("r", "letter('retry')", "same text", show=False),
+        Binding("g", "letter('race_ghost')", "race your ghost"),
         Binding("ctrl+c", "app.quit", "quit", priority=True),
     ]
 
@@ -61,12 +62,16 @@ class ResultsScreen(Screen[None]):
         view: ResultView,
         clock: Callable[[], float] = time.monotonic,
         tutor: tuple[TutorState, TutorState | None] | None = None,
+        *,
+        ghost: bool = False,
     ) -> None:
         super().__init__()
         self.view = view
         self.clock = clock
         self.tutor = tutor
         """Adaptive practice: the tutor's state after this test, and before it."""
+        self.ghost = ghost
+        """Whether the test can be raced as a ghost (it reached the end of its text)."""
         self.last_key_at = clock()
         """When the last key arrived (the results appearing counts as one)."""
 
@@ -89,12 +94,14 @@ class ResultsScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters are hidden (and do nothing) while the typist is still typing."""
         if action == "letter":
+            if parameters == ("race_ghost",) and not self.ghost:
+                return None  # a timed test, zen, or one ended early: no finish line
             return self.letters_act()
         return True
 
     def on_key(self, event: events.Key) -> None:
         """Any key but a command restarts the quiet pause the letters wait for."""
-        if event.key in ("h", "n", "r") and self.letters_act():
+        if event.key in ("h", "n", "r", "g") and self.letters_act():
             return  # a command: its binding runs next
         event.stop()
         event.prevent_default()
