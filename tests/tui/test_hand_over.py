@@ -62,7 +62,7 @@ async def test_results_offer_the_ghost_of_a_finished_text(tmp_path: Path, clock:
         clock.advance(2)
         results = await wait_for_results(pilot, timed, tries=300)
         assert not results.ghost
-        assert results.check_action("letter", ("race_ghost",)) is None
+        assert results.check_action("letter", ("race_ghost",)) is False
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ class ResultsScreen(Screen[None]):
         """Letters are hidden (and do nothing) while the typist is still typing."""
         if action == "letter":
             if parameters == ("race_ghost",) and not self.ghost:
-                return None  # a timed test, zen, or one ended early: no finish line
+                return False  # a timed test, zen, one ended early: no finish line to race to
             return self.letters_act()
         return True
 
