@@ -36,6 +36,23 @@ def ws_url(url: str, session_id: str | None = None, token: str | None = None) ->
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+_ERRNO_WORDS: dict[type[OSError], str] = {
+    ConnectionResetError: "the connection was reset",
+    ConnectionAbortedError: "the connection was aborted",
+    BrokenPipeError: "the connection was closed",
+}
+"""Words for errors that reach us without a message of their own."""
+
+
+def _no_tls(where: str, reason: str) -> str:
+    """The TLS handshake failed: ``bartype serve`` speaks plain WebSocket only."""
+    plain = "ws:" + where.removeprefix("wss:").removesuffix("/ws")
+    return (
+        f"Cannot reach {where}: the TLS handshake failed ({reason}). bartype serve speaks "
+        f"plain WebSocket, without TLS: use {plain}, or put a TLS proxy in front of it."
+    )
+
+
 class WebSocketChannel:
     """A ``ClientChannel`` over one WebSocket connection."""
 
@@ -118,12 +135,12 @@ class WebSocketConnector:
                 f"{where} did not complete the WebSocket handshake ({exc})."
             ) from None
         except ssl.SSLError as exc:
-            raise ConnectionFailed(
-                f"Cannot reach {where} (TLS failed: {exc.reason or exc}). "
-                "bartype serve speaks plain ws://, not wss://."
-            ) from None
+            raise ConnectionFailed(_no_tls(where, str(exc.reason or exc))) from None
         except OSError as exc:
-            reason = exc.strerror or str(exc) or type(exc).__name__
+            reason = exc.strerror or str(exc) or _ERRNO_WORDS.get(type(exc), "network error")
+            if where.startswith("wss:"):
+                # A plain server drops a TLS hello at once: a reset, not an SSL error.
+                raise ConnectionFailed(_no_tls(where, reason)) from None
             raise ConnectionFailed(f"Cannot reach {where} ({reason}). {hint}") from None
         return WebSocketChannel(ws)
 
