@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bartype import __version__
-from bartype.core.options import QUOTE_LENGTHS
+from bartype.core.options import DEFAULT_DURATION_S, DEFAULT_LANGUAGE, QUOTE_LENGTHS
 
 if TYPE_CHECKING:
     from bartype.protocol.handler import HandlerConfig
@@ -66,24 +66,90 @@ def _server_name(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help that gives every option's default (argparse itself lists choices as {a,b})."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or not action.option_strings
+            or default in (None, False, argparse.SUPPRESS)
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose help shows defaults; its subcommands' parsers are too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _bundled_names() -> tuple[str, str]:
+    """The word-list languages and the code languages of the bundled texts, for help."""
+    from bartype.storage.corpus import TextLibrary, default_texts_root
+
+    try:
+        library = TextLibrary(default_texts_root())
+        return ", ".join(library.languages()), ", ".join(library.code_languages())
+    except OSError:  # help must not fail over a missing folder
+        return "see bartype texts", "see bartype texts"
+
+
+def _default_dirs() -> tuple[str, str]:
+    """Where history and settings go when no folder is given, for help."""
+    from bartype.storage import paths
+
+    return str(paths.data_dir()), str(paths.config_dir())
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="bartype",
         description="A terminal typing tutor with an optional LAN server.",
     )
     parser.add_argument("--version", action="version", version=f"bartype {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    languages, code_languages = _bundled_names()
+    data_dir, config_dir = _default_dirs()
+    saved = "default: the saved setting, at first"
     play = commands.add_parser(
-        "play", help="type in the terminal (default)", description="Open the typing tutor."
+        "play",
+        help="type in the terminal (default)",
+        description="Open the typing tutor. Options apply to this run only; the menu (Esc) "
+        "changes the saved settings.",
+        epilog=f"With no mode option the test is the one saved in the menu, at first a "
+        f"{DEFAULT_DURATION_S:g} s timed test of {DEFAULT_LANGUAGE} words.",
     )
     mode = play.add_mutually_exclusive_group()
-    mode.add_argument("--time", type=_SECONDS, metavar="SECONDS", help="timed test (1-3600)")
-    mode.add_argument("--words", type=_WORDS, metavar="N", help="type N words (1-1000)")
-    mode.add_argument("--quote", choices=QUOTE_LENGTHS, help="type a quote of this length")
-    mode.add_argument("--zen", action="store_true", help="free typing until you press Esc")
-    mode.add_argument("--file", type=Path, metavar="PATH", help="type the text of a file")
-    mode.add_argument("--code", metavar="LANG", help="type code snippets (python, rust, ...)")
+    mode.add_argument(
+        "--time",
+        type=_SECONDS,
+        metavar="SECONDS",
+        help=f"timed test of 1-3600 s (default test: {DEFAULT_DURATION_S:g} s)",
+    )
+    mode.add_argument(
+        "--words", type=_WORDS, metavar="N", help="type N words, 1-1000 (default: timed test)"
+    )
+    mode.add_argument(
+        "--quote", choices=QUOTE_LENGTHS, help="type a quote of this length (default: timed test)"
+    )
+    mode.add_argument(
+        "--zen", action="store_true", help="free typing until you press Esc (default: off)"
+    )
+    mode.add_argument(
+        "--file", type=Path, metavar="PATH", help="type the text of a file (default: none)"
+    )
+    mode.add_argument(
+        "--code",
+        metavar="LANG",
+        help=f"type code snippets in LANG: {code_languages} (default: timed test)",
+    )
     mode.add_argument(
         "--adaptive",
         action="store_true",
@@ -94,24 +160,57 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a drill of words holding your slowest bigrams (see bartype stats)",
     )
-    play.add_argument("--language", metavar="NAME", help="word list language (english, ...)")
     play.add_argument(
-        "--punctuation", action=argparse.BooleanOptionalAction, default=None, help="add punctuation"
+        "--language",
+        metavar="NAME",
+        help=f"word list language: {languages} ({saved} {DEFAULT_LANGUAGE})",
     )
     play.add_argument(
-        "--numbers", action=argparse.BooleanOptionalAction, default=None, help="add numbers"
+        "--punctuation",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"add punctuation ({saved} off)",
     )
-    play.add_argument("--seed", type=_SEED, help="seed for the text generator (reproducible text)")
-    play.add_argument("--server", metavar="URL", help="use a bartype server (ws://HOST:PORT)")
-    play.add_argument("--data-dir", type=Path, metavar="DIR", help="where history is kept")
-    play.add_argument("--config-dir", type=Path, metavar="DIR", help="where settings are kept")
+    play.add_argument(
+        "--numbers",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"add numbers ({saved} off)",
+    )
+    play.add_argument(
+        "--seed",
+        type=_SEED,
+        help="seed for the text generator, for a reproducible text (default: random)",
+    )
+    play.add_argument(
+        "--server",
+        metavar="URL",
+        help="use a bartype server, ws://HOST:PORT (default: none, offline in this process)",
+    )
+    play.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"where history is kept (default: {data_dir}, or $BARTYPE_HOME/data)",
+    )
+    play.add_argument(
+        "--config-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"where settings are kept (default: {config_dir}, or $BARTYPE_HOME/config)",
+    )
 
     serve = commands.add_parser(
         "serve", help="host typing sessions for a club or LAN", description="Run a server."
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for a LAN)")
     serve.add_argument("--port", type=_PORT, default=8765, help="port (0 picks a free one)")
-    serve.add_argument("--db", type=Path, metavar="PATH", help="SQLite file for results")
+    serve.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help=f"SQLite file for results (default: {Path(data_dir) / 'server.sqlite3'})",
+    )
     serve.add_argument(
         "--advertise",
         action=argparse.BooleanOptionalAction,
@@ -121,7 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--name", type=_server_name, help="the name the LAN sees (default: the host name)"
     )
-    serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=("debug", "info", "warning", "error"),
+        help="what the log shows",
+    )
     serve.add_argument(
         "--loop",
         default="auto",
@@ -200,9 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         metavar="RESULT",
         help="race a recording, offline: your best on the test you took last, "
-        "or the result with this id",
+        "or the result with this id (default: a live race on --server)",
     )
-    race.add_argument("--data-dir", type=Path, metavar="DIR", help="where history is kept")
+    race.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"where history is kept (default: {data_dir}, or $BARTYPE_HOME/data)",
+    )
 
     from bartype.commands import history, stats
 
@@ -222,7 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
 
-    texts = commands.add_parser("texts", help="list the bundled texts")
+    texts = commands.add_parser(
+        "texts", help="list the bundled texts", description="List the bundled texts."
+    )
     texts.add_argument("--root", type=Path, help="texts folder (default: the bundled one)")
     return parser
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,42 @@ def test_race_ghost_says_what_it_cannot_race(tmp_path: Path) -> None:
     result = run_cli("race", "--ghost", "--server", "ws://127.0.0.1:1")
     assert result.returncode == 2 and "races offline" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    found = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(found[0].choices)
+
+
+FLAG_ACTIONS = (argparse._HelpAction, argparse._VersionAction, argparse._StoreTrueAction)
+
+
+@pytest.mark.parametrize("command", sorted(_subcommands()))
+def test_help_gives_every_default_and_choice(command: str) -> None:
+    """Each option of each command says its default in `--help`, and lists its choices."""
+    sub = _subcommands()[command]
+    shown = " ".join(sub.format_help().split())
+    formatter = sub._get_formatter()
+    for action in sub._actions:
+        if isinstance(action, FLAG_ACTIONS) or not action.option_strings or action.required:
+            continue
+        text = " ".join(formatter._expand_help(action).split())
+        assert text in shown, action.option_strings
+        assert "default" in text, f"{command} {action.option_strings[0]} gives no default"
+        for choice in action.choices or ():
+            assert str(choice) in shown, (action.option_strings, choice)
+
+
+def test_help_names_the_bundled_languages_and_the_concrete_defaults() -> None:
+    """`play --help` lists the languages --language and --code take; `serve --help` its port."""
+    from bartype.storage.corpus import TextLibrary, default_texts_root
+
+    library = TextLibrary(default_texts_root())
+    play = run_cli("play", "--help").stdout
+    flat = " ".join(play.split())
+    for name in [*library.languages(), *library.code_languages()]:
+        assert name in flat
+    assert "default test: 30 s" in flat
+    serve = " ".join(run_cli("serve", "--help").stdout.split())
+    assert "(default: 8765)" in serve and "(default: 127.0.0.1)" in serve

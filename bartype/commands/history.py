@@ -35,7 +35,12 @@ def add_arguments(history: argparse.ArgumentParser) -> None:
     )
     load.add_argument("file", metavar="FILE", help="the exported file (- for stdin)")
     for parser in (export, load):
-        parser.add_argument("--data-dir", type=Path, metavar="DIR", help="where history is kept")
+        parser.add_argument(
+            "--data-dir",
+            type=Path,
+            metavar="DIR",
+            help="where history is kept (default: as bartype play keeps it)",
+        )
 
 
 def run_history(args: argparse.Namespace) -> int:

@@ -36,7 +36,10 @@ def parse_day(value: str) -> dt.date:
 def add_arguments(stats: argparse.ArgumentParser) -> None:
     """The options of ``bartype stats``."""
     stats.add_argument(
-        "--since", type=parse_day, metavar="DAY", help="from this day on (2026-11-01, 30d)"
+        "--since",
+        type=parse_day,
+        metavar="DAY",
+        help="from this day on (2026-11-01, 30d; default: the first result)",
     )
     stats.add_argument(
         "--until", type=parse_day, metavar="DAY", help="up to this day (default: today)"
@@ -51,7 +54,12 @@ def add_arguments(stats: argparse.ArgumentParser) -> None:
         metavar="TABLE",
         help=f"print one table as CSV: {', '.join(CSV_TABLES)} (default: trend)",
     )
-    stats.add_argument("--data-dir", type=Path, metavar="DIR", help="where history is kept")
+    stats.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="where history is kept (default: as bartype play keeps it)",
+    )
 
 
 def run_stats(args: argparse.Namespace, out: IO[str] | None = None) -> int:

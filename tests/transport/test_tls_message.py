@@ -12,7 +12,7 @@ from bartype.transport.client import SessionClient
 
 
 async def test_wss_to_a_plain_server_says_to_use_ws(tmp_path: Path) -> None:
-    """wss:// to `bartype serve` (plain WebSocket) says TLS is not spoken and gives the ws:// address."""
+    """wss:// to `bartype serve` (plain WebSocket) says it has no TLS and gives the ws:// URL."""
     async with running_server(tmp_path) as server:
         port = server.port
         with pytest.raises(ConnectionFailed) as caught:
