@@ -740,10 +740,10 @@ class BartypeApp(App[int]):
         """Type the same text again."""
         attempt = self.attempt
         text = attempt.text if attempt is not None else None
-        if text is None:
+        if attempt is None or text is None:
             self.action_new_test()
             return
-        self.start_test(replace(self.spec, text=text))
+        self.start_test(replace(attempt.spec, text=text))  # its settings, not the menu's since
 
     def action_escape(self) -> None:
         """Esc while typing: zen ends; a test in progress is dropped (as Tab drops it,
@@ -789,7 +789,15 @@ class BartypeApp(App[int]):
     def _menu_closed(self, choice: Any) -> None:
         if choice is None:
             return
-        self.apply_settings(choice, restart=choice.action == "start")
+        from bartype.tui.screens.results import ResultsScreen
+
+        if choice.action == "back" and isinstance(self.screen, ResultsScreen):
+            # Back to the results: the new settings wait for the next test (Tab).
+            self.apply_settings(choice, restart=False)
+            self.spec = spec_from_settings(choice.settings, seed=self.spec.seed)
+            self.notify(f"The next test is {self.spec.label}.", title="settings", timeout=3)
+            return
+        self.apply_settings(choice, restart=choice.action in ("start", "back"))
         if choice.action == "history":
             self.action_history()
         elif choice.action == "help":

@@ -1,7 +1,8 @@
 """The menu: the next test's settings, the theme, and the way to other screens.
 
 Arrow keys move and change values; Enter starts a test with the settings shown;
-Esc goes back (starting a new test only if a test setting changed).
+Esc goes back; if a test setting changed, the app starts a test with it, or, over
+the results of a test, keeps it for the next one.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class MenuChoice:
 
     settings: Settings
     """The settings shown when it closed: those of the next test."""
-    action: str  # "resume" | "start" | "history" | "race" | "help" | "quit"
+    action: str  # "resume" | "back" (Esc after a change) | "start" | "history" | "race"
+    # | "help" | "quit"
     changed: frozenset[str] = frozenset()
     """The settings the typist changed here: only these become the saved defaults
     (the others may be the command line's, which apply to one run)."""
@@ -200,7 +202,7 @@ class MenuScreen(ModalScreen[MenuChoice]):
         changed = any(
             getattr(self.settings, name) != getattr(self.original, name) for name in test_fields
         )
-        self.dismiss(self.choice("start" if changed else "resume"))
+        self.dismiss(self.choice("back" if changed else "resume"))
 
     def theme_switched(self, theme: str) -> None:
         """Ctrl+T switched (and saved) the theme while the menu is open: show it."""

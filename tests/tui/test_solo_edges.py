@@ -1,0 +1,50 @@
+"""The solo rough edges: the menu over the results, zen's keys, headings, notices, code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support import FakeClock
+
+from bartype.storage.settings import load_settings
+from bartype.tui.attempt import TestSpec
+from bartype.tui.screens.results import ResultsScreen
+
+from .helpers import make_app, press_all, wait_for_results, wait_until
+
+WORDS = TestSpec(mode="words", words=10, seed=1)
+
+
+def _keys(text: str) -> list[str]:
+    return [{" ": "space", "\n": "enter", "\t": "tab"}.get(c, c) for c in text]
+
+
+async def _finish(pilot, app, clock: FakeClock) -> ResultsScreen:  # type: ignore[no-untyped-def]
+    await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
+    await press_all(pilot, clock, _keys(app.attempt.text))
+    return await wait_for_results(pilot, app)  # type: ignore[no-any-return]
+
+
+async def test_esc_from_a_menu_over_the_results_returns_to_them(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """A setting changed in the menu opened from the results is saved, Esc goes back to the
+    same results (no new test), and the next test takes the new setting."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test() as pilot:
+        results = await _finish(pilot, app, clock)
+        attempt = app.attempt
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await pilot.press("right")  # mode: words -> quote
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.screen is results
+        assert app.attempt is attempt  # no test was started under the results
+        await pilot.press("tab")
+        await wait_until(
+            pilot, lambda: app.attempt is not attempt and app.attempt is not None, "no new test"
+        )
+        assert app.attempt is not None and app.attempt.spec.mode == "quote"
+    settings, _ = load_settings(tmp_path / "config" / "settings.toml")
+    assert settings.mode == "quote"
