@@ -502,7 +502,9 @@ class BartypeApp(App[int]):
         screen.show_connection(self.connection)
         hint = "start typing" if self.attempt is not None and not self.attempt.started else ""
         if spec.mode == "zen" and self.attempt is not None:
-            hint = "start typing; esc ends the test" if not self.attempt.started else "esc ends"
+            # Esc opens the menu until there is something to end (the footer says the same).
+            started = self.attempt.started
+            hint = "esc ends the test" if started else "start typing; esc now opens the menu"
         screen.show_hint(hint)
         self._update_stats()
 
@@ -620,7 +622,11 @@ class BartypeApp(App[int]):
 
         # A text typed to its end can be raced as a ghost (adaptive lessons are one-offs).
         ghost = natural and attempt.spec.mode in RACEABLE_MODES
-        self._show(ResultsScreen(view, self.clock, progress, ghost=ghost))
+        self._show(
+            ResultsScreen(
+                view, self.clock, progress, ghost=ghost, same_text=attempt.text is not None
+            )
+        )
 
     def _save_locally(self, attempt: Attempt, mode: str, mode2: str) -> bool:
         """Keep a result typed against a server in the local history (thread).

@@ -48,3 +48,50 @@ async def test_esc_from_a_menu_over_the_results_returns_to_them(
         assert app.attempt is not None and app.attempt.spec.mode == "quote"
     settings, _ = load_settings(tmp_path / "config" / "settings.toml")
     assert settings.mode == "quote"
+
+
+def _footer_keys(screen) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The keys the footer offers now, with their descriptions."""
+    return {
+        key: active.binding.description
+        for key, active in screen.active_bindings.items()
+        if active.binding.show and active.enabled
+    }
+
+
+def _hint(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.typing_screen.query_one("#typing-hint").render())
+
+
+async def test_zen_hint_and_footer_agree_about_esc(tmp_path: Path, clock: FakeClock) -> None:
+    """Before the first key Esc opens the menu, and both the hint and the footer say so;
+    once typing, both say that Esc ends the test."""
+    app = make_app(tmp_path, TestSpec(mode="zen"), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no zen test")
+        await pilot.pause(0.05)
+        assert _footer_keys(app.screen)["escape"] == "menu"
+        assert "esc" in _hint(app) and "menu" in _hint(app) and "ends" not in _hint(app)
+        await press_all(pilot, clock, ["h", "i"])
+        await pilot.pause(0.05)
+        assert _footer_keys(app.screen)["escape"] == "end test"
+        assert "esc ends" in _hint(app)
+
+
+async def test_zen_results_offer_no_same_text(tmp_path: Path, clock: FakeClock) -> None:
+    """Zen has no text to type again: its results offer no "same text", and r does nothing."""
+    app = make_app(tmp_path, TestSpec(mode="zen"), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no zen test")
+        await press_all(pilot, clock, _keys("just some words typed freely"))
+        await pilot.press("escape")
+        results = await wait_for_results(pilot, app)
+        attempt = app.attempt
+        clock.advance(2.0)
+        await pilot.pause(0.05)
+        offered = _footer_keys(results).values()
+        assert "same text" not in offered and "new text" in offered
+        await pilot.press("r")
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.1)
+        assert app.screen is results and app.attempt is attempt

@@ -45,7 +45,7 @@ class ResultsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("tab,enter", "app.new_test", "new text", priority=True),
-        Binding("ctrl+r", "app.retry", "same text", priority=True),
+        Binding("ctrl+r", "retry", "same text", priority=True),
         Binding("escape", "app.menu", "menu", priority=True),
         Binding("h", "letter('history')", "history"),
         Binding("n", "letter('new_test')", "new text", show=False),
@@ -64,6 +64,7 @@ class ResultsScreen(Screen[None]):
         tutor: tuple[TutorState, TutorState | None] | None = None,
         *,
         ghost: bool = False,
+        same_text: bool = True,
     ) -> None:
         super().__init__()
         self.view = view
@@ -72,6 +73,8 @@ class ResultsScreen(Screen[None]):
         """Adaptive practice: the tutor's state after this test, and before it."""
         self.ghost = ghost
         """Whether the test can be raced as a ghost (it reached the end of its text)."""
+        self.same_text = same_text
+        """Whether there is a text to type again (zen has none)."""
         self.last_key_at = clock()
         """When the last key arrived (the results appearing counts as one)."""
 
@@ -92,12 +95,20 @@ class ResultsScreen(Screen[None]):
             self._offer_letters_later()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Letters are hidden (and do nothing) while the typist is still typing."""
+        """Letters are hidden (and do nothing) while the typist is still typing; "same
+        text" is not offered where there was no text."""
+        if action == "retry" or (action == "letter" and parameters == ("retry",)):
+            if not self.same_text:
+                return False
         if action == "letter":
             if parameters == ("race_ghost",) and not self.ghost:
                 return False  # a timed test, zen, one ended early: no finish line to race to
             return self.letters_act()
         return True
+
+    def action_retry(self) -> None:
+        """Type the same text again."""
+        self.app.action_retry()  # type: ignore[attr-defined]
 
     def on_key(self, event: events.Key) -> None:
         """Any key but a command restarts the quiet pause the letters wait for."""
