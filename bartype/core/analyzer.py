@@ -22,7 +22,7 @@ from enum import Enum
 from typing import NamedTuple
 
 from bartype.core.keystrokes import KeyKind, Keystroke
-from bartype.core.normalize import SEPARATORS, normalize_text, split_words
+from bartype.core.normalize import INDENT, SEPARATORS, normalize_text, split_words
 
 EXTRA_LIMIT = 20
 """Characters typed past a word's end beyond this many are dropped, as in Monkeytype."""
@@ -254,7 +254,10 @@ class IncrementalAnalyzer:
     any separator on a non-empty word commits it; Backspace on an empty word
     re-enters the previous word only if that word is wrong (dropping its
     separator); Ctrl+Backspace clears the word in progress, or a wrong
-    previous word; at most ``EXTRA_LIMIT`` characters past a word's end. In
+    previous word; at most ``EXTRA_LIMIT`` characters past a word's end.
+    Indentation (code): a line break typed before an indented line types that
+    line's tabs too, as an editor indents (Monkeytype's code mode does the same),
+    and Ctrl+Backspace keeps them; a tab typed where one belongs is right. In
     zen mode (``text=None``) every character is correct, any previous word
     may be re-entered, and a word holds at most ``ZEN_WORD_LIMIT`` characters.
     """
@@ -334,7 +337,11 @@ class IncrementalAnalyzer:
                 self.targets.append(word)
                 target = word
             self._committed += count_chars(word, target, False)
-            inputs.append("")
+            following = "" if zen else self.targets[i + 1]
+            if ch == "\n" and following[:1] == INDENT:
+                inputs.append(following[: len(following) - len(following.lstrip(INDENT))])
+            else:
+                inputs.append("")
             return KeyOutcome(Effect.COMMITTED, correct, expected, False)
         word += ch
         inputs[i] = word
@@ -347,7 +354,11 @@ class IncrementalAnalyzer:
         i = self.index
         word = self.inputs[i]
         if word:
-            self.inputs[i] = "" if whole_word else word[:-1]
+            if whole_word:
+                indent = word[: len(word) - len(word.lstrip(INDENT))]
+                self.inputs[i] = indent if indent != word and not self.zen else ""
+            else:
+                self.inputs[i] = word[:-1]
             return _DELETED
         if i == 0:
             return _NOOP

@@ -2,8 +2,10 @@
 
 A typing target is a sequence of words separated by exactly one separator
 character: a space, or a newline where the text has a line break. Typists
-cannot see the difference between one space and three, or type indentation
-they cannot see the width of, so both are normalised away here, once.
+cannot see the difference between one space and three, so runs of spaces are
+one space. Indentation is kept, as one tab per level at the start of a line
+(code must keep its shape): the analyzer types it after a line break, as an
+editor indents, and the Tab key types a tab.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters other than tab, LF and CR: nobody can type them."""
 
 _HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
+INDENT = "\t"
+"""One level of indentation in a normalised text."""
+TAB_SPACES = 4
+"""Spaces a tab stands for when a line mixes them (Python's and most editors' width)."""
 
 
 def normalize_key(text: str) -> str:
@@ -48,16 +53,31 @@ def normalize_text(text: str) -> str:
     """Return ``text`` as a typing target.
 
     Drops bidi controls and zero-width characters (``INVISIBLE``),
-    NFC-normalises, turns CRLF/CR into LF, drops indentation and trailing
-    spaces, collapses runs of spaces (tabs, no-break spaces...) into one
-    space and runs of blank lines into one line break, and strips the ends.
+    NFC-normalises, turns CRLF/CR into LF, drops blank lines and trailing
+    spaces, and collapses runs of spaces (tabs, no-break spaces...) inside a
+    line into one space. Indentation becomes one ``INDENT`` per level (the
+    smallest indentation of the text is one level), less what every line
+    shares; the first line starts at the margin.
     """
     text = text.translate(_DROP_INVISIBLE)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n")]
-    text = "\n".join(lines)
-    text = _BLANK_LINES.sub("\n", text)
-    return text.strip()
+    lines: list[tuple[int, str]] = []  # (indentation in columns, the line's words)
+    for line in text.split("\n"):
+        words = _HORIZONTAL_SPACE.sub(" ", line).strip()
+        if words:
+            lead = line[: len(line) - len(line.lstrip())]
+            lines.append((len(lead.expandtabs(TAB_SPACES)), words))
+    if not lines:
+        return ""
+    indents = [indent for indent, _ in lines]
+    if "\t" in text and all(i % TAB_SPACES == 0 for i in indents):
+        step = TAB_SPACES  # tab-indented (or as wide as tabs): one tab a level
+    else:
+        step = min((i - min(indents) for i in indents if i > min(indents)), default=1)
+    base = min(indents)
+    out = [lines[0][1]]
+    out.extend(INDENT * ((indent - base) // step) + words for indent, words in lines[1:])
+    return "\n".join(out)
 
 
 def split_words(text: str) -> list[str]:

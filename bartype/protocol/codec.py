@@ -461,9 +461,10 @@ def _start(data: dict[str, Any]) -> StartSession:
 
 _INPUT_FIELDS = frozenset({"seq", "keys"})
 _KEY_FIELDS = frozenset({"key", "t"})
-_KEY_CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]").search
-"""A control character other than LF and CR (Enter): typed by nobody, scored as nothing."""
-_NO_CONTROL = 'typed text without control characters (Enter is "\\n")'
+_KEY_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]").search
+"""A control character other than tab, LF and CR (Tab indents code; Enter breaks a line):
+typed by nobody, scored as nothing."""
+_NO_CONTROL = 'typed text without control characters (Enter is "\\n", Tab "\\t")'
 _LEGACY_FIELDS = frozenset({"input"})
 
 

@@ -92,6 +92,12 @@ MAX_SERVER_TEXT = 100_000
 """Longest text taken from a server (this server's own limit is 20,000 characters)."""
 
 
+def _line_break_or_indent(value: str, i: int) -> bool:
+    """Is ``value[i]`` a line break, or a tab of indentation (at the start of a line)?"""
+    ch = value[i]
+    return ch == "\n" or (ch == "\t" and i > 0 and value[i - 1] in "\n\t")
+
+
 def _check_shown(where: str, value: str, limit: int, lines: bool) -> None:
     """Refuse a string that cannot be shown as it is: too long, or holding a control,
     bidi, zero-width or separator character (which a terminal obeys or hides, and a
@@ -103,7 +109,7 @@ def _check_shown(where: str, value: str, limit: int, lines: bool) -> None:
     if value.isprintable():  # the fast path: False whenever there is such a character
         return
     for i, ch in enumerate(value):
-        if needs_escape(ch) and not (lines and ch == "\n"):
+        if needs_escape(ch) and not (lines and _line_break_or_indent(value, i)):
             raise ProtocolError(
                 ErrorCode.BAD_MESSAGE,
                 f"{where} holds U+{ord(ch):04X} at character {i + 1:,}, a control or "

@@ -324,6 +324,7 @@ class BartypeApp(App[int]):
         self._shown_at = self.clock()
         view = self.typing_screen.text_view
         view.set_class(bool(created.text) and "\n" in created.text, "-code")
+        self.typing_screen.set_tab_types(self.attempt.indented)
         view.show(self.attempt.analyzer)
         state = tutor.state() if tutor is not None else None
         view.set_focus_letter(state.focus if state is not None else None)
@@ -501,6 +502,8 @@ class BartypeApp(App[int]):
         screen.show_label("  ·  ".join(parts))
         screen.show_connection(self.connection)
         hint = "start typing" if self.attempt is not None and not self.attempt.started else ""
+        if hint and self.attempt is not None and self.attempt.indented:
+            hint = "start typing; enter indents, tab types a tab"
         if spec.mode == "zen" and self.attempt is not None:
             # Esc opens the menu until there is something to end (the footer says the same).
             started = self.attempt.started

@@ -55,6 +55,11 @@ class Attempt:
         return self.session.analyzer
 
     @property
+    def indented(self) -> bool:
+        """The text has indentation (code): Tab types it rather than restarting."""
+        return self.text is not None and "\n\t" in self.text
+
+    @property
     def started(self) -> bool:
         return self.session.state is not SessionState.CREATED
 

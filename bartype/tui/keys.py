@@ -36,6 +36,8 @@ def keystroke_name(key: str, character: str | None) -> str | None:
         return DELETE_WORD_NAME
     if key in ENTER_KEYS:
         return "\n"  # a separator: it ends a word like space, and is the line break in code
+    if key == "tab":
+        return "\t"  # indentation, where the text has some (elsewhere Tab is a binding)
     if not character or not character.isprintable():
         return None
     if key.startswith(("ctrl+", "super+", "hyper+", "meta+")):

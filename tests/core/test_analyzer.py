@@ -16,6 +16,7 @@ from bartype.core.analyzer import (
     word_states,
 )
 from bartype.core.keystrokes import KeyKind, Keystroke
+from bartype.core.normalize import normalize_text
 
 C, U, WRONG, X, M = (
     CharState.CORRECT,
@@ -288,3 +289,54 @@ def test_delete_and_retype_leaves_counts_unchanged(text: str, items: list[str], 
         analyzer.apply(Keystroke(KeyKind.CHAR, 0, ch))
     assert analyzer.typed == before_typed
     assert (analyzer.counts(False), analyzer.counts(True), analyzer.snapshot()) == before
+
+
+# --- indentation (code) -----------------------------------------------------------
+
+CODE = "if x:\n\treturn 1\nelse:\n\t\tpass"
+
+
+def test_enter_types_the_next_lines_indentation() -> None:
+    """After Enter, the indentation of the next line is typed for the typist, as an editor
+    would: the caret sits on its first letter and the tabs count as typed right."""
+    analyzer = run(CODE, "if x:\n")
+    assert analyzer.inputs[-1] == "\t"
+    assert run(CODE, "if x:\n", "return 1\n", "else:\n").inputs[-1] == "\t\t"
+    done = run(CODE, "if x:\n", "return 1\n", "else:\n", "pass")
+    assert done.finished and done.counts(False).incorrect == 0
+
+
+def test_a_space_where_the_line_breaks_gets_no_indentation() -> None:
+    """Only a typed line break indents: after a space the tabs are the typist's to type."""
+    analyzer = run(CODE, "if x: ")
+    assert analyzer.inputs[-1] == ""
+    outcome = analyzer.apply(Keystroke(KeyKind.CHAR, 9, "\t"))
+    assert outcome.correct and outcome.expected == "\t"
+
+
+def test_ctrl_backspace_keeps_the_indentation() -> None:
+    """Deleting a word on an indented line leaves its indentation, as in an editor; a second
+    one clears the line."""
+    analyzer = run(CODE, "if x:\n", "retun")
+    analyzer.apply(Keystroke.delete_word(9))
+    assert analyzer.inputs[-1] == "\t"
+    analyzer.apply(Keystroke.delete_word(10))
+    assert analyzer.inputs[-1] == ""
+
+
+INDENTED_TEXT = st.lists(
+    st.tuples(WORD, st.sampled_from([" ", "\n", "\n\t", "\n\t\t"])), min_size=1, max_size=8
+).map(lambda pairs: normalize_text("".join(word + sep for word, sep in pairs)))
+KEY_OR_TAB = st.one_of(KEY, st.just("\t"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(INDENTED_TEXT, st.lists(KEY_OR_TAB, max_size=60), st.booleans())
+def test_incremental_equals_full_with_indentation(
+    text: str, items: list[str], partial: bool
+) -> None:
+    """With indented lines too, the incremental analysis equals the full one of what is typed."""
+    analyzer = IncrementalAnalyzer(text)
+    for key in keys(*items):
+        analyzer.apply(key)
+        _states_equal(analyzer, text, partial)

@@ -62,3 +62,33 @@ def test_nothing_invisible_survives(text: str, limit: int) -> None:
     shown = visible(text, limit)
     assert len(shown) <= limit
     assert not any(needs_escape(ch) for ch in shown)
+
+
+def test_indentation_is_kept_as_one_tab_a_level() -> None:
+    """Leading spaces or tabs become one tab per level (the text's smallest step), so
+    code keeps its shape; blank lines and trailing spaces still go."""
+    python = "def f(x):\n    if x:\n        return 1\n\n    return 2  \n"
+    assert normalize_text(python) == "def f(x):\n\tif x:\n\t\treturn 1\n\treturn 2"
+    two = "fn main() {\n  let x = 1;\n  if x {\n    go();\n  }\n}"
+    assert normalize_text(two) == "fn main() {\n\tlet x = 1;\n\tif x {\n\t\tgo();\n\t}\n}"
+    assert normalize_text("a\n\tb\n\t\tc") == "a\n\tb\n\t\tc"
+
+
+def test_a_block_indented_as_a_whole_is_dedented() -> None:
+    """Indentation common to every line goes, and the first line starts at the margin
+    (a test cannot start on a tab)."""
+    assert normalize_text("    a\n        b\n    c") == "a\n\tb\nc"
+    assert normalize_text("      x\n  y\n    z") == "x\ny\n\tz"
+
+
+def test_spaces_inside_a_line_still_collapse() -> None:
+    """Only leading whitespace is indentation: runs of spaces or tabs inside a line are a space."""
+    assert normalize_text("a  =\t\t1\n    b   c") == "a = 1\n\tb c"
+
+
+@given(st.text(alphabet=" \t\nab", max_size=40))
+def test_normalising_twice_changes_nothing(text: str) -> None:
+    """A normalised text is its own normal form (the handler and the analyzer both normalise)."""
+    once = normalize_text(text)
+    assert normalize_text(once) == once
+    assert not once.startswith(("\t", " ", "\n"))

@@ -424,10 +424,11 @@ def test_pick_code_never_repeats_a_snippet_twice_in_a_row() -> None:
 
 
 def test_custom_text_is_normalised(tmp_path: Path) -> None:
-    """A good file comes back normalised: CRLF, tabs, indentation and a BOM are handled."""
+    """A good file comes back normalised: CRLF, tabs and a BOM are handled, and the
+    indentation (beyond what every line shares) is kept as a tab a level."""
     path = tmp_path / "mine.txt"
     path.write_bytes("\ufeff  Hello\tworld!\r\n\r\n\r\n    déjà vu  \r\n".encode())
-    assert load_custom_text(path) == "Hello world!\ndéjà vu"
+    assert load_custom_text(path) == "Hello world!\n\tdéjà vu"
 
 
 def test_custom_text_loses_bidi_controls_and_zero_width_characters(tmp_path: Path) -> None:

@@ -61,10 +61,10 @@ def test_any_other_protocol_version_is_a_version_mismatch() -> None:
         assert _code(json.dumps({"type": "HELLO", "data": {"version": bad}})) == "BAD_MESSAGE"
 
 
-@pytest.mark.parametrize("key", ["\b", "\t", "\x1b", "\x00", "\x7f", "\x9b", "a\x1b[2J"])
+@pytest.mark.parametrize("key", ["\b", "\x1b", "\x00", "\x7f", "\x9b", "a\x1b[2J"])
 def test_control_characters_in_keys_are_refused(key: str) -> None:
     """A raw control character is not a typed character: BAD_MESSAGE, nothing applied;
-    ``\\n`` and ``\\r`` (Enter) are keys."""
+    ``\\n`` and ``\\r`` (Enter) and ``\\t`` (Tab, indentation) are keys."""
     d = Driver()
     channel, _ = d.started()
     out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": [{"key": key, "t": 0}]})
@@ -163,3 +163,15 @@ def test_metrics_update_correct_is_the_credited_count() -> None:
     out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys("thx qu")})
     metrics = out[-1].data["metrics"]
     assert metrics["correct"] == 2 and metrics["keypresses"] == 6 and metrics["errors"] == 1
+
+
+def test_a_tab_is_a_key() -> None:
+    """Tab (indentation in code) is typed text, on the fast path and the legacy input too."""
+    d = Driver()
+    channel, _ = d.started()
+    out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": [{"key": "\t", "t": 0}]})
+    assert "ERROR" not in types(out)
+    frame = json.dumps(
+        {"type": "INPUT_UPDATE", "data": {"seq": 2, "keys": [{"key": "\t", "t": 1}]}}
+    )
+    assert parse_key_batch(frame) is not None

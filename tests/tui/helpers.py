@@ -95,7 +95,7 @@ def typo_script(text: str, *, stop_after_words: int | None = None) -> Script:
     script = Script()
     for i, word in enumerate(split_words(normalize_text(text))):
         sep = word[-1] if word[-1] in " \n" else ""
-        body = word[: len(word) - len(sep)]
+        body = word[: len(word) - len(sep)].lstrip("\t")  # Enter typed the indentation
         if i == 1 and len(body) >= 2:
             script.text(body[0]).add("x" if body[1] != "x" else "y", "backspace").text(body[1:])
         elif i == 2 and len(body) >= 2:

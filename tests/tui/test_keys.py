@@ -56,7 +56,12 @@ def test_control_shortcuts_do_not_type() -> None:
     """Ctrl+letter shortcuts are not characters, even if the terminal sends one."""
     assert keystroke_name("ctrl+a", "\x01") is None
     assert keystroke_name("ctrl+x", "x") is None
-    assert keystroke_name("tab", "\t") is None
+    assert keystroke_name("shift+tab", None) is None
+
+
+def test_tab_types_a_tab() -> None:
+    """Tab types the indentation of code (where it is not the new-text key)."""
+    assert keystroke_name("tab", "\t") == "\t"
 
 
 def test_an_ime_commit_of_several_characters_is_typed_whole() -> None:

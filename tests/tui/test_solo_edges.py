@@ -95,3 +95,55 @@ async def test_zen_results_offer_no_same_text(tmp_path: Path, clock: FakeClock) 
         await pilot.press("ctrl+r")
         await pilot.pause(0.1)
         assert app.screen is results and app.attempt is attempt
+
+
+CODE = TestSpec(mode="code", code="python", seed=3)
+
+
+async def test_code_keeps_its_indentation_and_tab_types_it(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """A code test shows its indentation; Enter indents the next line as an editor does,
+    Tab types a tab instead of restarting, shift+Tab is the new-text key (in the footer),
+    and typing the text as it stands gives a clean result equal to the core's."""
+    app = make_app(tmp_path, CODE, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no code text")
+        attempt = app.attempt
+        assert attempt is not None and attempt.text is not None and "\n\t" in attempt.text
+        await pilot.pause(0.05)
+        footer = _footer_keys(app.screen)
+        assert footer.get("shift+tab") == "new text" and "tab" not in footer
+        shown = app.typing_screen.text_view.visible_text()
+        indented = next(line for line in attempt.text.split("\n") if line.startswith("\t"))
+        depth = len(indented) - len(indented.lstrip("\t"))
+        assert " " * 4 * depth + indented.lstrip("\t").split(" ")[0] in "\n".join(shown)
+        # Type each line's words; the indentation comes with Enter.
+        presses = _keys("".join(line.lstrip("\t") + "\n" for line in attempt.text.split("\n")))
+        await press_all(pilot, clock, presses[:-1])
+        results = await wait_for_results(pilot, app)
+        assert results.view.valid and results.view.incorrect == 0 and results.view.missed == 0
+        assert app.attempt is attempt
+
+
+async def test_tab_in_code_types_where_the_line_was_not_indented(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """After a space where the line breaks (an error) there is no automatic indentation:
+    Tab types it, right, and the test goes on (no restart)."""
+    app = make_app(tmp_path, CODE, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no code text")
+        attempt = app.attempt
+        assert attempt is not None and attempt.text is not None
+        lines = attempt.text.split("\n")
+        k = next(k for k in range(len(lines)) if lines[k + 1].startswith("\t"))
+        before = "\n".join(line.lstrip("\t") for line in lines[: k + 1])
+        depth = len(lines[k + 1]) - len(lines[k + 1].lstrip("\t"))
+        await press_all(pilot, clock, [*_keys(before), "space", *["tab"] * depth])
+        assert app.attempt is attempt
+        analyzer = attempt.analyzer
+        assert analyzer.inputs[-1] == "\t" * depth
+        assert analyzer.counts(True).incorrect == 1  # the space; the tabs are right
+        await pilot.press("shift+tab")
+        await wait_until(pilot, lambda: app.attempt is not attempt, "shift+tab did not restart")

@@ -13,7 +13,9 @@ HELP = """\
   tab             new text          ctrl+r   same text again
   esc             menu; drops a test in progress (zen: ends it)
   ctrl+backspace  delete a word (or ctrl+w, alt+backspace)
-  enter           like space (in code: a line break)
+  enter           like space (in code: a line break, and the next
+                  line's indentation is typed for you)
+  code: tab types a tab; shift+tab is new text
 [b]After a test[/b]
   tab / enter     new text          ctrl+r   same text again
   esc             menu

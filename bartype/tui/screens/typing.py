@@ -48,7 +48,10 @@ class TypingScreen(Screen[None]):
         """A few times a second while the screen is up: time for the countdown."""
 
     BINDINGS = [
-        Binding("tab", "app.new_test", "new text", priority=True),
+        # Tab types indentation in a text that has some (code): shift+Tab is then the
+        # new-text key, as in Monkeytype.
+        Binding("tab", "new_test('tab')", "new text", priority=True),
+        Binding("shift+tab", "new_test('shift+tab')", "new text", priority=True),
         Binding("escape", "escape('menu')", "menu", priority=True),
         Binding("escape", "escape('end')", "end test", priority=True),
         Binding("ctrl+r", "app.retry", "same text", show=False, priority=True),
@@ -59,6 +62,8 @@ class TypingScreen(Screen[None]):
 
     zen_running = False
     """Set by the app: a zen test is running, so Esc ends it rather than opening the menu."""
+    tab_types = False
+    """Set by the app: the text is indented, so Tab types a tab and shift+Tab restarts."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="typing-column"):
@@ -77,11 +82,23 @@ class TypingScreen(Screen[None]):
             self.zen_running = running
             self.refresh_bindings()
 
+    def set_tab_types(self, types: bool) -> None:
+        """Tab types a tab (the text is indented) or starts a new text; the footer says which."""
+        if types != self.tab_types:
+            self.tab_types = types
+            self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Show "end test" for Esc while a zen test runs, "menu" otherwise."""
+        """Show "end test" for Esc while a zen test runs, "menu" otherwise; the new-text
+        key is Tab, or shift+Tab where Tab types (a disabled Tab reaches ``on_key``)."""
         if action == "escape" and parameters:
             return (parameters[0] == "end") == self.zen_running
+        if action == "new_test" and parameters:
+            return (parameters[0] == "shift+tab") == self.tab_types
         return True
+
+    def action_new_test(self, key: str) -> None:
+        self.app.action_new_test()  # type: ignore[attr-defined]
 
     def action_escape(self, what: str) -> None:
         self.post_message(self.EscapePressed())

@@ -1,7 +1,8 @@
 """The text to type, each character coloured by its state, with a block caret.
 
 Lines wrap on word boundaries (a word longer than a line is cut into pieces)
-and a newline in the text ends a line. The view shows as many lines as the
+and a newline in the text ends a line. A tab of indentation takes ``TAB_CELLS``
+cells (blank, or an arrow where it was mistyped). The view shows as many lines as the
 widget is high and scrolls by whole lines so the caret stays on the second
 line: the text never jumps. Layout is computed lazily from the top and redone
 only from the line of a word whose width changed; a key press repaints only the
@@ -17,6 +18,12 @@ from textual.widget import Widget
 
 from bartype.core.analyzer import CharState, IncrementalAnalyzer
 from bartype.tui.safe import cell, visible
+
+TAB_CELLS = 4
+"""Cells one level of indentation takes."""
+_TAB_FILL = ""
+"""The cells of a tab after its first (drawn blank)."""
+_WRONG = frozenset({CharState.INCORRECT, CharState.MISSED, CharState.EXTRA})
 
 Piece = tuple[int, int, int]
 """(word index, first cell, end cell) of a word, or of a part of a long word, on a line."""
@@ -142,18 +149,40 @@ class TypingText(Widget):
             self._truncate_layout(len(self._lines) - 1)
 
     def _states(self, i: int) -> list[tuple[str, CharState]]:
+        """The cells of word ``i``: its characters' states, a tab of indentation widened."""
         cells = self._cells.get(i)
         if cells is None:
             assert self.analyzer is not None
-            cells = self._cells[i] = self.analyzer.word(i).states()
+            cells = self.analyzer.word(i).states()
+            if cells and cells[0][0] == "\t":
+                lead = self._lead(i)
+                widened: list[tuple[str, CharState]] = []
+                for ch, state in cells[:lead]:
+                    widened.append((ch, state))
+                    widened.extend([(_TAB_FILL, state)] * (TAB_CELLS - 1))
+                cells = widened + cells[lead:]
+            self._cells[i] = cells
         return cells
+
+    def _lead(self, i: int) -> int:
+        """How many tabs of indentation word ``i``'s target starts with."""
+        assert self.analyzer is not None
+        target = self.analyzer.word(i).target
+        return len(target) - len(target.lstrip("\t"))
+
+    def _cell_of(self, i: int, pos: int) -> int:
+        """The cell of character ``pos`` of word ``i`` (tabs of indentation are wider)."""
+        states = self._states(i)
+        if not states or states[0][0] != "\t":
+            return pos
+        return pos + (TAB_CELLS - 1) * min(pos, self._lead(i))
 
     def _word_cells(self, i: int) -> int:
         """Cells word ``i`` takes, including its caret cell when the caret sits past its end."""
         n = len(self._states(i))
         analyzer = self.analyzer
         if analyzer is not None and i == analyzer.index:
-            n = max(n, len(analyzer.word(i).typed) + 1)
+            n = max(n, self._cell_of(i, len(analyzer.word(i).typed)) + 1)
         return n
 
     def _word_shape(self, i: int) -> tuple[int, bool]:
@@ -238,7 +267,9 @@ class TypingText(Widget):
         if line >= len(self._lines):
             return Strip.blank(width, base)
         caret_word = analyzer.index
-        caret_pos = len(analyzer.word(caret_word).typed) if not analyzer.finished else -1
+        caret_pos = -1
+        if not analyzer.finished:
+            caret_pos = self._cell_of(caret_word, len(analyzer.word(caret_word).typed))
         styles = {
             state: base + self.get_component_rich_style(cls) for state, cls in _STATE_CLASS.items()
         }
@@ -251,7 +282,9 @@ class TypingText(Widget):
             states = self._states(i)
             # A word left wrong is marked as a whole (as Monkeytype underlines it).
             word = analyzer.word(i) if i < caret_word else None
-            wrong_until = len(word.target.rstrip(" \n")) if word and not word.is_correct else 0
+            wrong_until = 0
+            if word and not word.is_correct:
+                wrong_until = self._cell_of(i, len(word.target.rstrip(" \n")))
             for pos in range(a, b):
                 if pos < len(states):
                     ch, state = states[pos]
@@ -262,6 +295,10 @@ class TypingText(Widget):
                         style = style + focus_style
                     if ch == "\n":
                         ch = "⏎"
+                    elif ch == "\t":
+                        ch = "→" if state in _WRONG else " "  # a tab mistyped, or typed extra
+                    elif ch == _TAB_FILL:
+                        ch = " "
                     elif ch == " " and state is CharState.INCORRECT:
                         ch = "·"
                     else:
