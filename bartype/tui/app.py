@@ -26,6 +26,7 @@ from bartype.core.ghost import RACEABLE_MODES
 from bartype.storage.settings import Settings, save_settings
 from bartype.transport.base import ChannelClosed, ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
+from bartype.tui.heading import heading_for, quote_source
 from bartype.tui.result_view import ResultView, from_complete, from_result
 from bartype.tui.safe import visible
 from bartype.tui.screens.typing import TypingScreen
@@ -145,6 +146,9 @@ class BartypeApp(App[int]):
         self.exit_message: str | None = None
         self.then: str | None = None
         """What to run once the app has closed: ``race`` (on the LAN) or ``ghost``."""
+        self.text_name: str | None = None
+        """The file a custom text came from, for the headings (set by ``run``)."""
+        self._sources: dict[str, str] = {}  # quote text -> its source, for a retry's heading
         self._notice_until_online = False
         self._pending_notice: tuple[str, str, SeverityLevel, float] | None = None
         self._shown_at = clock()
@@ -490,16 +494,7 @@ class BartypeApp(App[int]):
         if not screen.is_mounted:
             return
         spec = self.spec
-        parts = [spec.label]
-        if spec.rules.from_profile:
-            parts.append(spec.language)
-        if spec.rules.generated_words:
-            parts.append(spec.language)
-            if spec.punctuation:
-                parts.append("punctuation")
-            if spec.numbers:
-                parts.append("numbers")
-        screen.show_label("  ·  ".join(parts))
+        screen.show_label(heading_for(spec, file_name=self.text_name))
         screen.show_connection(self.connection)
         hint = "start typing" if self.attempt is not None and not self.attempt.started else ""
         if hint and self.attempt is not None and self.attempt.indented:
@@ -600,10 +595,18 @@ class BartypeApp(App[int]):
             return  # a new test started meanwhile
         attempt.final = data
         result = attempt.session.result
+        # A quote's source from our own texts (a server's quote ids may not be ours).
+        source = None if self.remote else await asyncio.to_thread(quote_source, attempt.text_id)
+        if attempt.text is not None:  # "same text" sends the quote as a text: keep its source
+            if source:
+                self._sources[attempt.text] = source
+            else:
+                source = self._sources.get(attempt.text)
+        label = heading_for(attempt.spec, source=source, file_name=self.text_name)
         if data is not None and data.get("metrics"):
-            view = from_complete(attempt.spec.label, data)
+            view = from_complete(label, data)
         elif result is not None:
-            view = from_result(attempt.spec.label, result)
+            view = from_result(label, result)
         else:
             self.start_test(replace(attempt.spec))
             return

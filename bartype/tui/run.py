@@ -87,7 +87,7 @@ def build_app(
         return await open_client(url, history_file)
 
     extra: dict[str, Any] = {} if clock is None else {"clock": clock}
-    return BartypeApp(
+    app = BartypeApp(
         spec,
         connect,
         settings=settings,
@@ -97,6 +97,9 @@ def build_app(
         warnings=warnings,
         **extra,
     )
+    if text is not None:
+        app.text_name = Path(args.file).name
+    return app
 
 
 def check_text_options(args: argparse.Namespace) -> str | None:

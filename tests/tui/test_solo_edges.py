@@ -147,3 +147,55 @@ async def test_tab_in_code_types_where_the_line_was_not_indented(
         assert analyzer.counts(True).incorrect == 1  # the space; the tabs are right
         await pilot.press("shift+tab")
         await wait_until(pilot, lambda: app.attempt is not attempt, "shift+tab did not restart")
+
+
+async def test_results_heading_names_what_was_typed(tmp_path: Path, clock: FakeClock) -> None:
+    """The results of a quote name its source; those of a words test its language."""
+    from bartype.tui.heading import quote_source
+
+    app = make_app(tmp_path, TestSpec(mode="quote", quote_length="short", seed=2), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        results = await _finish(pilot, app, clock)
+        source = quote_source(app.attempt.text_id)  # type: ignore[union-attr]
+        assert source and source in results.view.label
+        assert source[:20] in str(results.query_one("#results-title").render())
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        results = await _finish(pilot, app, clock)
+        assert results.view.label == "words 10  ·  english"
+
+
+async def test_results_heading_names_the_file(tmp_path: Path, clock: FakeClock) -> None:
+    """`bartype play --file notes.txt`: the typing screen and the results name the file."""
+    from bartype.cli import build_parser, local_client
+    from bartype.protocol.handler import HandlerConfig
+    from bartype.tui.run import build_app
+
+    path = tmp_path / "notes.txt"
+    path.write_text("a short text of mine to type\n", encoding="utf-8")
+    args = build_parser().parse_args(
+        ["play", "--file", str(path), "--data-dir", str(tmp_path / "d")]
+    )
+
+    async def open_client(url, history):  # type: ignore[no-untyped-def]
+        return local_client(history, config=HandlerConfig(future_tolerance_ms=None))
+
+    app = build_app(args, clock=clock, open_client=open_client)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no text")
+        await pilot.pause(0.05)
+        assert "notes.txt" in str(app.typing_screen.query_one("#test-label").render())
+        results = await _finish(pilot, app, clock)
+        assert results.view.label == "custom  ·  notes.txt"
+
+
+async def test_a_quote_typed_again_keeps_its_source(tmp_path: Path, clock: FakeClock) -> None:
+    """Same text on a quote's results types the quote again, still headed by its source."""
+    app = make_app(tmp_path, TestSpec(mode="quote", quote_length="short", seed=2), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        first = await _finish(pilot, app, clock)
+        attempt = app.attempt
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.attempt is not attempt and app.attempt is not None)
+        again = await _finish(pilot, app, clock)
+        assert again is not first and again.view.label == first.view.label

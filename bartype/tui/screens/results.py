@@ -161,7 +161,7 @@ class ResultsScreen(Screen[None]):
         yield Footer()
 
     def _headline(self) -> Text:
-        return foreign(self.view.label, "bold")
+        return foreign(self.view.label, "bold")  # one row, cut with an ellipsis (app.tcss)
 
     def _verdict(self) -> Text:
         v = self.view
