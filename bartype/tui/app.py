@@ -149,6 +149,8 @@ class BartypeApp(App[int]):
         self.text_name: str | None = None
         """The file a custom text came from, for the headings (set by ``run``)."""
         self._sources: dict[str, str] = {}  # quote text -> its source, for a retry's heading
+        self._dropped_note = ""
+        """Said under a new text until typing starts: why the test before went."""
         self._notice_until_online = False
         self._pending_notice: tuple[str, str, SeverityLevel, float] | None = None
         self._shown_at = clock()
@@ -206,6 +208,9 @@ class BartypeApp(App[int]):
 
     def on_typing_screen_ticked(self, message: TypingScreen.Ticked) -> None:
         self.tick()
+
+    def on_typing_screen_pasted(self, message: TypingScreen.Pasted) -> None:
+        self.notify("Pasting does not type: a test is typed key by key.", title="paste", timeout=4)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.check_size)
@@ -452,9 +457,17 @@ class BartypeApp(App[int]):
             self._update_stats()
             return
         self._send_unsent(attempt)
+        was_fast = attempt.too_fast
         sent, finished = attempt.type_key(name, t)
         if not sent:
             return
+        if attempt.too_fast and not was_fast:
+            self.notify(
+                "Keys came faster than anyone types (a paste?): this test will not count.",
+                title="too fast",
+                severity="warning",
+                timeout=6,
+            )
         if len(name) == 1 and not finished:
             attempt.unsent = (name, t)  # a combining mark may follow in the same write
         elif self.client is not None:
@@ -464,6 +477,7 @@ class BartypeApp(App[int]):
         if was_started:
             self._update_stats()
         else:
+            self._dropped_note = ""  # typing again: the note on the test before has served
             self.refresh_typing()
         if finished:
             self.finish(by_user=False)
@@ -497,6 +511,8 @@ class BartypeApp(App[int]):
         screen.show_label(heading_for(spec, file_name=self.text_name))
         screen.show_connection(self.connection)
         hint = "start typing" if self.attempt is not None and not self.attempt.started else ""
+        if hint and self._dropped_note:
+            hint = f"{self._dropped_note}; start typing"
         if hint and self.attempt is not None and self.attempt.indented:
             hint = "start typing; enter indents, tab types a tab"
         if spec.mode == "zen" and self.attempt is not None:
@@ -561,10 +577,12 @@ class BartypeApp(App[int]):
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(client.end(attempt.local_end_t), END_TIMEOUT_S)
             self.notify(
-                "No key for a minute: the test was dropped. Idle tests are not kept.",
-                title="test abandoned",
-                timeout=6,
+                "No key for a minute: the test was dropped, and a new one is ready. "
+                "Idle tests are not kept.",
+                title="test dropped",
+                timeout=8,
             )
+            self._dropped_note = "the test before was dropped after a minute without a key"
             if attempt is self.attempt:
                 self.start_test(replace(attempt.spec))
             return

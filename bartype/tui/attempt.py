@@ -10,16 +10,22 @@ typing screen was shown, as the transport expects.
 from __future__ import annotations
 
 import unicodedata
+from collections import deque
 from typing import Any
 
 from bartype.core.analyzer import IncrementalAnalyzer
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.metrics import LiveMetrics
 from bartype.core.options import TestOptions
+from bartype.core.race import CheatRules
 from bartype.core.session import SessionState, TypingSession, config_for_options, replay
 
 TestSpec = TestOptions
 """The options of the test the app runs (the same value the protocol sends)."""
+
+_BURST = CheatRules()
+"""The handler flags a result whose characters come faster than a person types (the
+same 20 characters in under 400 ms as a race's rule); the typist hears of it at once."""
 
 
 class Attempt:
@@ -44,6 +50,9 @@ class Attempt:
         self.keys: list[tuple[str, float]] = []
         self.final: dict[str, Any] | None = None
         self.local_end_t: float | None = None
+        self._char_times: deque[float] = deque(maxlen=_BURST.burst_chars)
+        self.too_fast = False
+        """Characters came faster than a person types (a paste): the result will not count."""
         self.unsent: tuple[str, float] | None = None
         """The last character typed, held back from the handler until the next key
         or tick: a combining mark in the same write still joins it (``compose``)."""
@@ -129,6 +138,11 @@ class Attempt:
             if not self.session.state.is_open:
                 break
             self.session.apply(stroke)
+            if stroke.char:
+                self._char_times.append(t)
+        times = self._char_times
+        if len(times) == times.maxlen and t - times[0] < _BURST.burst_min_ms:
+            self.too_fast = True
         self.keys.append((name, t))
         return True, not self.session.state.is_open
 

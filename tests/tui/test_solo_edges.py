@@ -199,3 +199,54 @@ async def test_a_quote_typed_again_keeps_its_source(tmp_path: Path, clock: FakeC
         await wait_until(pilot, lambda: app.attempt is not attempt and app.attempt is not None)
         again = await _finish(pilot, app, clock)
         assert again is not first and again.view.label == first.view.label
+
+
+def _notices(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_a_paste_is_said_not_to_type(tmp_path: Path, clock: FakeClock) -> None:
+    """A bracketed paste types nothing, and a notice says that pasting does not type."""
+    from textual import events
+
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no text")
+        app.screen.post_message(events.Paste(app.attempt.text or ""))  # type: ignore[union-attr]
+        await pilot.pause(0.1)
+        assert not app.attempt.started  # type: ignore[union-attr]
+        assert any("Pasting does not type" in n for n in _notices(app))
+
+
+async def test_keys_faster_than_a_person_are_said_at_once(tmp_path: Path, clock: FakeClock) -> None:
+    """A terminal without bracketed paste types a paste as keys: a notice says at once that
+    the result will not count, and the results say why in words."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no text")
+        text = app.attempt.text or ""  # type: ignore[union-attr]
+        await press_all(pilot, clock, _keys(text[:30]), step=0.005)
+        await pilot.pause(0.05)
+        assert any("faster than anyone types" in n for n in _notices(app))
+        await press_all(pilot, clock, _keys(text[30:]), step=0.25)
+        results = await wait_for_results(pilot, app)
+        assert "inhuman burst" in results.view.invalid_reasons
+        verdict = str(results.query_one("#results-verdict").render())
+        assert "too fast for a person" in verdict
+
+
+async def test_an_idle_test_says_it_was_dropped(tmp_path: Path, clock: FakeClock) -> None:
+    """A test left a minute without a key is replaced, and the new one's hint says why
+    until the typist starts again."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no text")
+        first = app.attempt
+        await press_all(pilot, clock, list((first.text or "").split(" ")[0]))  # type: ignore[union-attr]
+        clock.advance(61)
+        await wait_until(pilot, lambda: app.attempt is not first and app.attempt is not None)
+        await pilot.pause(0.05)
+        assert any("minute" in n for n in _notices(app))
+        assert "dropped" in _hint(app) and "minute" in _hint(app)
+        await press_all(pilot, clock, [(app.attempt.text or "x")[0]])  # type: ignore[union-attr]
+        assert "dropped" not in _hint(app)

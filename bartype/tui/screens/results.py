@@ -35,6 +35,13 @@ def _big_figure(label: str, value: str) -> Vertical:
     return Vertical(Static(Text(label, "dim")), Digits(value), classes="figure big")
 
 
+REASON_WORDS = {
+    "inhuman burst": "too fast for a person (a paste?)",
+    "timing mismatch": "its time is shorter than the keys took to arrive",
+}
+"""Invalid reasons the handler adds, in a typist's words (the others read as they are)."""
+
+
 class ResultsScreen(Screen[None]):
     """What the test came to, and keys to go on.
 
@@ -166,7 +173,8 @@ class ResultsScreen(Screen[None]):
     def _verdict(self) -> Text:
         v = self.view
         if not v.valid:
-            reasons = ", ".join(v.invalid_reasons) or "not a fair test"
+            said = (REASON_WORDS.get(reason, reason) for reason in v.invalid_reasons)
+            reasons = ", ".join(said) or "not a fair test"
             return foreign(f"invalid: {reasons}", "bold")
         if v.personal_best:
             return Text("★ new personal best", style="bold")

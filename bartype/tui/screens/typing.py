@@ -47,6 +47,9 @@ class TypingScreen(Screen[None]):
     class Ticked(Message):
         """A few times a second while the screen is up: time for the countdown."""
 
+    class Pasted(Message):
+        """The terminal pasted text (bracketed paste): it is not typed."""
+
     BINDINGS = [
         # Tab types indentation in a text that has some (code): shift+Tab is then the
         # new-text key, as in Monkeytype.
@@ -144,6 +147,7 @@ class TypingScreen(Screen[None]):
         self.post_message(self.KeyPressed(name))
 
     def on_paste(self, event: events.Paste) -> None:
-        """A paste is not typing."""
+        """A paste is not typing (the app says so)."""
         event.stop()
         event.prevent_default()
+        self.post_message(self.Pasted())
