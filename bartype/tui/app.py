@@ -42,6 +42,7 @@ MIN_HEIGHT = 18
 NARROW_WIDTH = 80
 WIDE_WIDTH = 140
 TALL_HEIGHT = 36
+SHORT_HEIGHT = 24
 COMPLETE_TIMEOUT_S = 1.5
 """How long to wait for the handler to finish a test by itself before ending it."""
 END_TIMEOUT_S = 5.0
@@ -225,6 +226,7 @@ class BartypeApp(App[int]):
         # Large terminals get a wider results column and a taller chart (see app.tcss).
         self.set_class(width >= WIDE_WIDTH, "-wide")
         self.set_class(height >= TALL_HEIGHT, "-tall")
+        self.set_class(height < SHORT_HEIGHT, "-short")  # History gives its table more rows
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         covered = isinstance(self.screen, TooSmallScreen)
         if small and not covered:

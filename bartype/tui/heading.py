@@ -18,7 +18,8 @@ def heading_for(
     parts = [spec.label]
     if spec.rules.generated_words or spec.rules.from_profile:
         parts.append(spec.language)
-        parts.extend(spec.text_options.split())
+        if spec.text_options:
+            parts.append(", ".join(spec.text_options.split()))
     elif spec.mode == "quote" and source:
         parts.append(source)
     elif spec.mode == "custom" and file_name:

@@ -9,7 +9,7 @@ from bartype.tui.heading import heading_for, quote_source
 def test_generated_words_name_their_language_and_options() -> None:
     """A words or time test names its word list and text options in full words."""
     spec = TestSpec(mode="words", words=25, language="german", punctuation=True, numbers=True)
-    assert heading_for(spec) == "words 25  ·  german  ·  punctuation  ·  numbers"
+    assert heading_for(spec) == "words 25  ·  german  ·  punctuation, numbers"
     assert heading_for(TestSpec(mode="time", duration=30)) == "time 30  ·  english"
 
 
