@@ -584,7 +584,7 @@ class BartypeApp(App[int]):
                 title="test dropped",
                 timeout=8,
             )
-            self._dropped_note = "the test before was dropped after a minute without a key"
+            self._dropped_note = "the last test was dropped (a minute idle)"
             if attempt is self.attempt:
                 self.start_test(replace(attempt.spec))
             return

@@ -13,9 +13,8 @@ HELP = """\
   tab             new text          ctrl+r   same text again
   esc             menu; drops a test in progress (zen: ends it)
   ctrl+backspace  delete a word (or ctrl+w, alt+backspace)
-  enter           like space (in code: a line break, and the next
-                  line's indentation is typed for you)
-  code: tab types a tab; shift+tab is new text
+  enter           like space (code: line break and indent)
+  in code         tab types a tab; shift+tab new text
 [b]After a test[/b]
   tab / enter     new text          ctrl+r   same text again
   esc             menu
