@@ -513,10 +513,10 @@ class BartypeApp(App[int]):
         screen.show_label(heading_for(spec, file_name=self.text_name))
         screen.show_connection(self.connection)
         hint = "start typing" if self.attempt is not None and not self.attempt.started else ""
-        if hint and self._dropped_note:
-            hint = f"{self._dropped_note}; start typing"
         if hint and self.attempt is not None and self.attempt.indented:
             hint = "start typing; enter indents, tab types a tab"
+        if hint and self._dropped_note:
+            hint = f"{self._dropped_note}; start typing"
         if spec.mode == "zen" and self.attempt is not None:
             # Esc opens the menu until there is something to end (the footer says the same).
             started = self.attempt.started
