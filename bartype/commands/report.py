@@ -247,7 +247,7 @@ def _bests_table(bests: Sequence[Any]) -> Table:
     table.add_column("day")
     for r in bests:
         table.add_row(
-            _data(best_label(r.mode, r.mode2, r.language, r.options, r.text), 28),
+            _data(best_label(r.mode, r.mode2, r.language, r.options, r.text, short=True), 28),
             f"{r.wpm:.0f}",
             f"{r.accuracy:.0f}%",
             local_date(r.created_at, None).isoformat(),

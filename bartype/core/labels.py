@@ -10,8 +10,21 @@ def mode_label(mode: str, mode2: str) -> str:
     return mode
 
 
-def best_label(mode: str, mode2: str, language: str | None, options: str, text: str | None) -> str:
-    """A test as a person names it: "words 25 ger", "quote #12", "text 'Hello th…'"."""
+SHORT_OPTIONS = {"punctuation": "punct.", "numbers": "num."}
+"""Text options as a narrow column names them (the full words where there is room)."""
+
+
+def best_label(
+    mode: str,
+    mode2: str,
+    language: str | None,
+    options: str,
+    text: str | None,
+    *,
+    short: bool = False,
+) -> str:
+    """A test as a person names it: "words 25 · german · punctuation", "quote #12",
+    "text “Hello th…”"; ``short``: "words 25 german punct." (narrow columns)."""
     if mode == "quote":
         label = f"quote #{mode2}" if mode2 else "quote"
     elif mode == "custom":
@@ -19,10 +32,11 @@ def best_label(mode: str, mode2: str, language: str | None, options: str, text: 
         label = f"text “{shorten(words, 12)}”" if words else "text"
     else:
         label = mode_label(mode, mode2)
-    if language and language != "english":
-        label += f" {language.split('_')[0][:3]}"
-    label += "".join(f" {name[:5]}." for name in options.split())  # " punct.", " numbe."
-    return label
+    parts = [label]
+    if language and language.split("_")[0] != "english":
+        parts.append(language.split("_")[0])
+    parts.extend(SHORT_OPTIONS.get(name, name) if short else name for name in options.split())
+    return (" " if short else " · ").join(parts)
 
 
 def shorten(text: str, width: int) -> str:

@@ -250,3 +250,41 @@ async def test_an_idle_test_says_it_was_dropped(tmp_path: Path, clock: FakeClock
         assert "dropped" in _hint(app) and "minute" in _hint(app)
         await press_all(pilot, clock, [(app.attempt.text or "x")[0]])  # type: ignore[union-attr]
         assert "dropped" not in _hint(app)
+
+
+def test_history_labels_are_words() -> None:
+    """History names a test in words: the language and text options spelled out, or
+    abbreviated in a common way where the table is narrow (never "numbe.")."""
+    from bartype.core.labels import best_label
+
+    full = best_label("words", "25", "german_1k", "punctuation numbers", None)
+    assert full == "words 25 · german · punctuation · numbers"
+    short = best_label("words", "25", "german_1k", "punctuation numbers", None, short=True)
+    assert short == "words 25 german punct. num."
+    assert best_label("time", "30", "english", "", None) == "time 30"
+
+
+async def test_history_at_60x18_shows_rows_and_fits(tmp_path: Path, clock: FakeClock) -> None:
+    """At 60x18 the History table shows several results, and each row fits the width
+    (no column is cut off: raw, consistency and time give way)."""
+    from textual.widgets import DataTable
+
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test(size=(60, 18)) as pilot:
+        for _ in range(4):
+            await _finish(pilot, app, clock)
+            await pilot.press("tab")
+            await wait_until(pilot, lambda: type(app.screen).__name__ == "TypingScreen")
+        clock.advance(2)
+        app.action_history()
+        await wait_until(
+            pilot,
+            lambda: type(app.screen).__name__ == "HistoryScreen" and app.screen.query(DataTable),
+        )
+        table = app.screen.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 4, "history rows")
+        await pilot.pause(0.1)
+        assert table.region.height - 1 >= 4  # the header and every result are on screen
+        keys = [str(column.key.value) for column in table.ordered_columns]
+        assert keys == ["when", "test", "wpm", "acc", "ok"]
+        assert table.virtual_size.width <= table.size.width

@@ -47,9 +47,18 @@ BESTS_SHOWN = 7
 """Bests listed beside the trend (its height); the table marks every best with ★."""
 
 
-def _verdict(r: Any, best: bool) -> Text:
+NARROW_WIDTH = 80
+NARROW_DROPPED = frozenset({"raw", "cons", "time"})
+"""Columns a narrow terminal goes without (the results screen has them); below 90
+columns raw alone."""
+FULL_LABEL_WIDTH = 120
+"""Labels spell the text options out from this width up (the table has room)."""
+SHORT_BESTS_SHOWN = 2
+
+
+def _verdict(r: Any, best: bool, width: int = 22) -> Text:
     if not r.valid:
-        return foreign(shorten("✕ " + ", ".join(r.invalid_reasons), 22))
+        return foreign(shorten("✕ " + ", ".join(r.invalid_reasons), width))
     return Text("★ best" if best else "✓")
 
 
@@ -124,11 +133,33 @@ class HistoryScreen(Screen[None]):
             yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
+    @property
+    def narrow(self) -> bool:
+        """Below 80 columns the table drops raw, consistency and time (below 90, raw)."""
+        return self.app.size.width < NARROW_WIDTH
+
+    def _columns(self) -> list[tuple[str, str]]:
+        width = self.app.size.width
+        dropped = NARROW_DROPPED if self.narrow else {"raw"} if width < 90 else set()
+        return [c for c in COLUMNS if c[0] not in dropped]
+
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
+        self._add_columns()
         self.load()
+
+    def _add_columns(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for key, label in self._columns():
+            table.add_column(label, key=key)
+
+    def on_resize(self) -> None:
+        """The columns and labels that fit depend on the width."""
+        if not self.query(DataTable):
+            return  # not composed yet: ``on_mount`` adds them
+        self._add_columns()
+        if self.results:
+            self._fill()
 
     @work(exclusive=True, group="history")
     async def load(self) -> None:
@@ -170,12 +201,14 @@ class HistoryScreen(Screen[None]):
             bests.items(),
             key=lambda kv: (kv[0][0] in ("quote", "custom"), kv[0][0], -kv[1].created_at),
         )
-        for (mode, mode2, language, options, _), r in ordered[:BESTS_SHOWN]:
-            label = best_label(mode, mode2, language, options, r.text)
+        # A short terminal (the app's "-short", see app.tcss) gives the bests 4 lines.
+        room = SHORT_BESTS_SHOWN if self.app.has_class("-short") else BESTS_SHOWN
+        for (mode, mode2, language, options, _), r in ordered[:room]:
+            label = best_label(mode, mode2, language, options, r.text, short=True)
             best_text.append(foreign(f"{shorten(label, 17):<17}"))
             best_text.append(f"{r.wpm:>4.0f} wpm {r.accuracy:>3.0f}%\n")
-        if len(ordered) > BESTS_SHOWN:
-            best_text.append(f"+{len(ordered) - BESTS_SHOWN} more: ★ in the table", "dim")
+        if len(ordered) > room:
+            best_text.append(f"+{len(ordered) - room} more: ★ in the table", "dim")
         best_text.rstrip()
         self.query_one("#history-bests", Static).update(best_text)
         oldest_first = results[::-1]
@@ -214,20 +247,23 @@ class HistoryScreen(Screen[None]):
             self.results, key=lambda r: (getattr(r, field), r.created_at), reverse=self.sort_reverse
         )
         now = self.now or dt.datetime.now()
+        shown = [key for key, _ in self._columns()]
+        short = self.app.size.width < FULL_LABEL_WIDTH
         for r in ordered:
             when = dt.datetime.fromtimestamp(r.created_at)
             stamp = when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%d %b")
-            table.add_row(
-                stamp,
-                foreign(best_label(r.mode, r.mode2, r.language, r.options, r.text)),
-                f"{r.wpm:.0f}",
-                f"{r.raw:.0f}",
-                f"{r.accuracy:.0f}%",
-                f"{r.consistency:.0f}%",
-                f"{r.duration_s:.1f}s",
-                _verdict(r, r.id in self.best_ids),
-                key=str(r.id),
-            )
+            label = best_label(r.mode, r.mode2, r.language, r.options, r.text, short=short)
+            cells = {
+                "when": stamp,
+                "test": foreign(label),
+                "wpm": f"{r.wpm:.0f}",
+                "raw": f"{r.raw:.0f}",
+                "acc": f"{r.accuracy:.0f}%",
+                "cons": f"{r.consistency:.0f}%",
+                "time": f"{r.duration_s:.1f}s",
+                "ok": _verdict(r, r.id in self.best_ids, 9 if self.narrow else 22),
+            }
+            table.add_row(*(cells[key] for key in shown), key=str(r.id))
         arrow = "▼" if self.sort_reverse else "▲"
         title = Text.assemble(("History", "bold"), (f"   sorted by {key} {arrow}", "dim"))
         for name, wanted in self.filters.items():
