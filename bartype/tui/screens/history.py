@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from bartype.core.labels import best_label, shorten
 from bartype.core.progress import average_of_last, per_day
+from bartype.core.race import ordinal
 from bartype.tui.safe import foreign
 from bartype.tui.widgets.chart import SpeedChart
 
@@ -45,6 +46,14 @@ SORT_FIELDS = {
 
 BESTS_SHOWN = 7
 """Bests listed beside the trend (its height); the table marks every best with ★."""
+
+
+def _test_cell(r: Any) -> Text:
+    """The test, and for a race result "race" with the place: "words 25 · race 2nd of 4"."""
+    cell = foreign(best_label(r.mode, r.mode2, r.language, r.options, r.text))
+    if r.race is not None:
+        cell.append(f" · race {ordinal(r.race.place)} of {r.race.racers}", "cyan")
+    return cell
 
 
 def _verdict(r: Any, best: bool) -> Text:
@@ -219,7 +228,7 @@ class HistoryScreen(Screen[None]):
             stamp = when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%d %b")
             table.add_row(
                 stamp,
-                foreign(best_label(r.mode, r.mode2, r.language, r.options, r.text)),
+                _test_cell(r),
                 f"{r.wpm:.0f}",
                 f"{r.raw:.0f}",
                 f"{r.accuracy:.0f}%",
