@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bartype import __version__
+from bartype.core.layouts import LAYOUTS
+from bartype.core.lessons import LessonKind
 from bartype.core.options import QUOTE_LENGTHS
 
 if TYPE_CHECKING:
@@ -94,12 +96,24 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a drill of words holding your slowest bigrams (see bartype stats)",
     )
+    mode.add_argument(
+        "--lesson",
+        type=_in_range(int, 1, len(LessonKind)),
+        metavar="N",
+        help=f"type lesson N (1-{len(LessonKind)}) for your keyboard layout (see the menu)",
+    )
     play.add_argument("--language", metavar="NAME", help="word list language (english, ...)")
     play.add_argument(
         "--punctuation", action=argparse.BooleanOptionalAction, default=None, help="add punctuation"
     )
     play.add_argument(
         "--numbers", action=argparse.BooleanOptionalAction, default=None, help="add numbers"
+    )
+    play.add_argument(
+        "--layout",
+        type=str.casefold,
+        choices=tuple(LAYOUTS),
+        help="your keyboard layout, for this run (lessons, live keyboard, heat map)",
     )
     play.add_argument("--seed", type=_SEED, help="seed for the text generator (reproducible text)")
     play.add_argument("--server", metavar="URL", help="use a bartype server (ws://HOST:PORT)")
