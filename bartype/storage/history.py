@@ -253,6 +253,16 @@ def _v9(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE results ADD COLUMN racers INTEGER")
 
 
+def _v10(db: sqlite3.Connection) -> None:
+    """Lesson progress per layout and lesson: attempts, bests, and when it was first passed."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS lesson_progress (layout TEXT NOT NULL, "
+        "lesson INTEGER NOT NULL, attempts INTEGER NOT NULL, best_wpm REAL NOT NULL, "
+        "best_accuracy REAL NOT NULL, "
+        "passed_at REAL, last_at REAL NOT NULL, PRIMARY KEY (layout, lesson))"
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1,
     _v2,
@@ -263,6 +273,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v7,
     _v8,
     _v9,
+    _v10,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -403,6 +414,22 @@ def _create_private(path: Path) -> None:
     except FileExistsError:
         return
     os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class LessonRecord:
+    """How a typist has done on one lesson of one layout."""
+
+    lesson: int
+    attempts: int
+    best_wpm: float
+    best_accuracy: float
+    passed_at: float | None
+    """When it was first passed (Unix time); ``None``: not passed yet."""
+
+    @property
+    def passed(self) -> bool:
+        return self.passed_at is not None
 
 
 class KeptSession(NamedTuple):
@@ -718,6 +745,39 @@ class History:
         except (ValueError, RecursionError):
             return None  # damaged: the tutor starts a new profile rather than fail
         return data if isinstance(data, dict) else None
+
+    # -- lessons -------------------------------------------------------------
+
+    def record_lesson(
+        self,
+        layout: str,
+        lesson: int,
+        *,
+        wpm: float,
+        accuracy: float,
+        passed: bool,
+        at: float | None = None,
+    ) -> LessonRecord:
+        """Count one finished attempt at a lesson; a pass is kept for good."""
+        now = time.time() if at is None else at
+        self._db.execute(
+            "INSERT INTO lesson_progress VALUES (?, ?, 1, ?, ?, ?, ?) "
+            "ON CONFLICT(layout, lesson) DO UPDATE SET attempts = attempts + 1, "
+            "best_wpm = MAX(best_wpm, excluded.best_wpm), "
+            "best_accuracy = MAX(best_accuracy, excluded.best_accuracy), "
+            "passed_at = COALESCE(passed_at, excluded.passed_at), last_at = excluded.last_at",
+            (layout, lesson, wpm, accuracy, now if passed else None, now),
+        )
+        return self.lesson_progress(layout)[lesson]
+
+    def lesson_progress(self, layout: str) -> dict[int, LessonRecord]:
+        """Every lesson of ``layout`` tried so far, by number."""
+        rows = self._db.execute(
+            "SELECT lesson, attempts, best_wpm, best_accuracy, passed_at FROM lesson_progress "
+            "WHERE layout = ? ORDER BY lesson",
+            (layout,),
+        )
+        return {row[0]: LessonRecord(*row) for row in rows}
 
     # -- sessions across a server restart ----------------------------------
 

@@ -357,3 +357,29 @@ def test_migration_to_version_9_adds_race_columns_and_can_run_again(tmp_path: Pa
         "place",
         "racers",
     ]
+
+
+def test_lesson_progress_round_trip_and_idempotent_migration(tmp_path: Path) -> None:
+    """Lesson attempts are counted per layout on a real file, bests kept, a pass kept for
+    good (a later failure does not undo it); the migration that adds them can run twice."""
+    from bartype.storage.history import _v10
+
+    path = tmp_path / "history.db"
+    with History(path) as history:
+        assert history.lesson_progress("dvorak") == {}
+        first = history.record_lesson("dvorak", 1, wpm=18, accuracy=97, passed=False, at=10.0)
+        assert not first.passed and first.attempts == 1
+        history.record_lesson("dvorak", 1, wpm=24, accuracy=96, passed=True, at=20.0)
+        history.record_lesson("dvorak", 1, wpm=12, accuracy=80, passed=False, at=30.0)
+        history.record_lesson("qwerty", 2, wpm=40, accuracy=99, passed=True, at=40.0)
+    with History(path) as history:
+        dvorak = history.lesson_progress("dvorak")
+        assert list(dvorak) == [1]
+        record = dvorak[1]
+        assert (record.attempts, record.best_wpm, record.best_accuracy) == (3, 24, 97)
+        assert record.passed and record.passed_at == 20.0
+        assert history.lesson_progress("qwerty")[2].passed
+    db = sqlite3.connect(path, isolation_level=None)
+    _v10(db)  # again: nothing lost, nothing raised
+    assert db.execute("SELECT COUNT(*) FROM lesson_progress").fetchone()[0] == 2
+    db.close()
