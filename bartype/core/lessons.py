@@ -17,6 +17,7 @@ accuracy). Nothing here reads a file or a clock.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ class LessonKind(Enum):
     TOP = "top row"
     BOTTOM = "bottom row"
     NUMBERS = "numbers"
-    SYMBOLS = "punctuation and symbols"
+    SYMBOLS = "punctuation, symbols"
     CAPITALS = "capitals"
     WORDS = "real words"
 
@@ -69,17 +70,12 @@ class PassRule:
         return completed and wpm >= self.min_wpm and accuracy >= self.min_accuracy
 
     def verdict(self, wpm: float, accuracy: float, completed: bool = True) -> str:
-        """The outcome in words: "passed", or what was missing."""
+        """The outcome in words: "passed ✓", or what it needs against what it had."""
         if not completed:
-            return "not passed: the lesson was not finished"
+            return "not passed (not finished)"
         if self.passed(wpm, accuracy):
-            return "passed"
-        missing = []
-        if wpm < self.min_wpm:
-            missing.append(f"{self.min_wpm:g} wpm (this time {wpm:.0f})")
-        if accuracy < self.min_accuracy:
-            missing.append(f"{self.min_accuracy:g}% accuracy (this time {accuracy:.0f}%)")
-        return "not passed: it needs " + " and ".join(missing)
+            return "passed ✓"
+        return f"not passed: needs {self} (had {wpm:.0f} wpm, {math.floor(accuracy)}%)"
 
     def __str__(self) -> str:
         return f"{self.min_wpm:g} wpm, {self.min_accuracy:g}%"

@@ -104,12 +104,10 @@ def test_pass_rule_passes_and_fails() -> None:
     assert not rule.passed(19.9, 99)
     assert not rule.passed(30, 94.9)
     assert not rule.passed(30, 99, completed=False)
-    assert rule.verdict(30, 99) == "passed"
-    assert rule.verdict(17, 99) == "not passed: it needs 20 wpm (this time 17)"
-    assert rule.verdict(17, 90) == (
-        "not passed: it needs 20 wpm (this time 17) and 95% accuracy (this time 90%)"
-    )
-    assert "not finished" in rule.verdict(30, 99, completed=False)
+    assert rule.verdict(30, 99) == "passed ✓"
+    assert rule.verdict(17, 99.5) == "not passed: needs 20 wpm, 95% (had 17 wpm, 99%)"
+    assert rule.verdict(30, 94.99) == "not passed: needs 20 wpm, 95% (had 30 wpm, 94%)"
+    assert rule.verdict(30, 99, completed=False) == "not passed (not finished)"
 
 
 def test_next_lesson_is_the_first_not_passed() -> None:
