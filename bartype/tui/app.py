@@ -857,6 +857,8 @@ class BartypeApp(App[int]):
                 **{name: getattr(shown, name) for name in choice.changed}
             )
             self.save_settings()
+        if "layout" in choice.changed:  # the keyboard under this text too, and its lessons
+            self.spec = replace(self.spec, layout=shown.layout)
         if restart:
             self.start_test(spec_from_settings(shown, seed=self.spec.seed))
 
@@ -893,7 +895,8 @@ class BartypeApp(App[int]):
 
     def on_lessons_screen_chosen(self, message: Any) -> None:
         """Type the lesson chosen on the lessons screen."""
-        self.start_test(replace(self.spec, mode="lesson", lesson=message.number, text=None))
+        lesson = replace(self.spec, mode="lesson", lesson=message.number, layout=message.layout)
+        self.start_test(replace(lesson, text=None))
 
     def action_history(self) -> None:
         from bartype.tui.screens.history import HistoryScreen

@@ -78,16 +78,20 @@ async def test_a_slow_lesson_is_not_passed_and_stays_next(tmp_path: Path) -> Non
 
 
 async def test_lessons_screen_from_the_menu_starts_the_chosen_lesson(tmp_path: Path) -> None:
-    """Menu → lessons lists the seven lessons of the saved layout (Colemak); Enter on the
-    third starts Colemak's bottom-row lesson."""
+    """A QWERTY typist picks Colemak in the menu, then lessons: the screen lists Colemak's
+    seven lessons, Enter on the third starts Colemak's bottom-row lesson, and the layout
+    is saved."""
     clock = FakeClock()
-    app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=1, layout="colemak"), clock)
+    app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=1), clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: app.attempt is not None)
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MenuScreen))
         menu = app.screen
         assert isinstance(menu, MenuScreen)
+        menu.selected = [key for key, _, _ in menu.rows()].index("layout")
+        await pilot.press("right", "right")
+        assert menu.settings.layout == "colemak"
         menu.selected = [key for key, _, _ in menu.rows()].index("lessons")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, LessonsScreen))
@@ -95,6 +99,8 @@ async def test_lessons_screen_from_the_menu_starts_the_chosen_lesson(tmp_path: P
         await pilot.press("down", "down", "enter")
         await wait_until(pilot, lambda: app.spec.mode == "lesson" and app.attempt is not None)
         assert (app.spec.layout, app.spec.lesson) == ("colemak", 3)
+    saved = tomllib.loads((tmp_path / "config" / "settings.toml").read_text())
+    assert saved["layout"] == "colemak"
 
 
 async def test_live_keyboard_lights_the_next_key_then_backspace(tmp_path: Path) -> None:

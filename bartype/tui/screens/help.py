@@ -14,6 +14,7 @@ HELP = """\
   esc             menu; drops a test in progress (zen: ends it)
   ctrl+backspace  delete a word (or ctrl+w, alt+backspace)
   enter           like space (in code: a line break)
+  ctrl+k          live keyboard: the next key and its finger
 [b]After a test[/b]
   tab / enter     new text          ctrl+r   same text again
   esc             menu

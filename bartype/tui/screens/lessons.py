@@ -96,9 +96,10 @@ class LessonsScreen(Screen[None]):
     class Chosen(Message):
         """The typist chose a lesson to type."""
 
-        def __init__(self, number: int) -> None:
+        def __init__(self, number: int, layout: str) -> None:
             super().__init__()
             self.number = number
+            self.layout = layout
 
     def __init__(self, layout_name: str, history_path: Path | None) -> None:
         super().__init__()
@@ -191,4 +192,4 @@ class LessonsScreen(Screen[None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row: type that lesson."""
-        self.post_message(self.Chosen(int(str(event.row_key.value))))
+        self.post_message(self.Chosen(int(str(event.row_key.value)), self.board.name))

@@ -164,7 +164,7 @@ class MenuScreen(ModalScreen[MenuChoice]):
         if rules.generated_words:
             rows.append(("punctuation", "punctuation", "on" if s.punctuation else "off"))
             rows.append(("numbers", "numbers", "on" if s.numbers else "off"))
-        rows.append(("layout", "keyboard layout", s.layout))
+        rows.append(("layout", "layout", s.layout))
         rows.append(("keyboard", "live keyboard", "on" if s.keyboard else "off"))
         rows.append(("theme", "theme", s.theme))
         rows.extend((key, label, None) for key, label in ACTIONS)
