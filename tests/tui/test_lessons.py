@@ -114,6 +114,7 @@ async def test_live_keyboard_lights_the_next_key_then_backspace(tmp_path: Path) 
         await pilot.pause()
         board = app.screen.query_one(LiveKeyboard)
         text = app.attempt.text or ""  # type: ignore[union-attr]
+        await wait_until(pilot, lambda: board.size.height == 7, "the board is not laid out")
         assert board.display and board.key == text[0]
         drawn = str(board.render())
         assert "a   o   e   u   i   d   h   t   n   s" in drawn
@@ -136,7 +137,8 @@ async def test_live_keyboard_shrinks_to_one_line_at_60x18(tmp_path: Path) -> Non
         await wait_until(pilot, lambda: app.attempt is not None)
         await pilot.pause()
         board = app.screen.query_one(LiveKeyboard)
-        assert board.has_class("-compact") and board.size.height == 1
+        await wait_until(pilot, lambda: board.size.height == 1, "the board did not shrink")
+        assert board.has_class("-compact")
         assert "finger" in str(board.render())
         assert app.typing_screen.text_view.size.height == 3
 
@@ -153,7 +155,9 @@ async def test_heat_map_uses_the_layout_and_ignores_a_pause(tmp_path: Path) -> N
         clock.advance(4.0)  # a pause: "o" comes 4.25 s after the space
         await press_all(pilot, clock, ["o", "n"])
         screen = await wait_for_results(pilot, app)
-        drawn = str(screen.query_one(KeyHeatmap).render())
+        heatmap = screen.query_one(KeyHeatmap)
+        await wait_until(pilot, lambda: heatmap.size.height == 6, "the heat map is not laid out")
+        drawn = str(heatmap.render())
     assert "'   ,   .   p   y" in drawn.replace("\u00a0", " ")
     assert "quick" in drawn and "mistyped" in drawn and "not typed" in drawn
     slowest = drawn.split("slowest keys (ms)")[1].splitlines()[1]
