@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bartype import __version__
+from bartype.core.layouts import LAYOUTS
+from bartype.core.lessons import LessonKind
 from bartype.core.options import DEFAULT_DURATION_S, DEFAULT_LANGUAGE, QUOTE_LENGTHS
 
 if TYPE_CHECKING:
@@ -160,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a drill of words holding your slowest bigrams (see bartype stats)",
     )
+    mode.add_argument(
+        "--lesson",
+        type=_in_range(int, 1, len(LessonKind)),
+        metavar="N",
+        help=f"type lesson N (1-{len(LessonKind)}) for your keyboard layout (see the menu)",
+    )
     play.add_argument(
         "--language",
         metavar="NAME",
@@ -198,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="DIR",
         help=f"where settings are kept (default: {config_dir}, or $BARTYPE_HOME/config)",
+    )
+    play.add_argument(
+        "--layout",
+        type=str.casefold,
+        choices=tuple(LAYOUTS),
+        help="your keyboard layout for this run: lessons, live keyboard, heat map (default: saved)",
     )
 
     serve = commands.add_parser(

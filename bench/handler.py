@@ -48,7 +48,9 @@ class Typist:
         self.chars = chars
         self.rng = rng
         self.clock = 0.0
-        self.channel: Channel = handler.open(0.0)
+        # Each typist from its own address, as on a real server (one address may hold
+        # only so many sessions: HandlerConfig.budget).
+        self.channel: Channel = handler.open(0.0, peer=f"typist-{id(self)}")
         hello = {"version": 1, "metricsMs": None} if lean else {"version": 1}
         handler.receive_text(self.channel, encode_message("HELLO", hello), 0.0)
         self._new_test()

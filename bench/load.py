@@ -121,8 +121,12 @@ ACK_HEADS = ('{"type":"METRICS_UPDATE"', '{"type":"INPUT_ACK"', '{"type":"ACK"')
 class Typist:
     """One simulated typist on its own connection."""
 
-    def __init__(self, case: Case, rng: random.Random, stats: Stats) -> None:
+    def __init__(self, case: Case, rng: random.Random, stats: Stats, number: int = 0) -> None:
         self.case = case
+        # Each typist from its own loopback address (127.0.x.y), as typists behind their
+        # own links are: the server's per-address limits (sessions, bytes/s) then apply to
+        # one typist each, not to the whole crowd.
+        self.address = f"127.0.{1 + number // 250}.{1 + number % 250}"
         self.rng = rng
         self.stats = stats
         self.text = make_text(case.chars, rng)
@@ -188,7 +192,13 @@ class Typist:
     async def run(self, url: str, ramp_s: float, stop_at: float) -> None:
         await asyncio.sleep(self.rng.uniform(0, ramp_s))
         try:
-            ws = await connect(url, compression=None, ping_interval=None, max_size=2**20)
+            ws = await connect(
+                url,
+                compression=None,
+                ping_interval=None,
+                max_size=2**20,
+                local_addr=(self.address, 0),
+            )
         except OSError as exc:
             print("  connect failed:", exc, file=sys.stderr)
             self.stats.disconnects += 1
@@ -247,7 +257,9 @@ async def drive(case: Case, url: str, pid: int, warmup: float, measure: float) -
     rng = random.Random(1)
     start = time.monotonic()
     stop_at = start + warmup + measure
-    typists = [Typist(case, random.Random(rng.random()), stats) for _ in range(case.typists)]
+    typists = [
+        Typist(case, random.Random(rng.random()), stats, number) for number in range(case.typists)
+    ]
     tasks = [asyncio.create_task(t.run(url, warmup * 0.6, stop_at)) for t in typists]
     await asyncio.sleep(warmup)
     stats.measuring = True

@@ -20,15 +20,41 @@ a busy machine disturbs both alike. Reported, for ``--seconds`` of racing a roun
   computed, encoded and queued for every member);
 * frames out per second, against racers × 10 Hz (one lane update per member
   per tick at most, whatever the typing rate).
+
+With ``--find-limit`` it looks for how many racers one core holds (rooms of
+``--racers``): race rounds of ``--seconds`` with twice as many racers each time
+until the tick's p99 passes ``--limit-ms`` (50), then halving the step between
+the last round under it and the first over it, ``--steps`` times. Each round
+prints its racers, tick median and p99, and the solo per-key cost of the same
+moment (the machine's speed then, to compare runs).
+
+With ``--slow-readers N`` it runs over sockets instead: a real ``bartype serve``
+and ``--rooms`` rooms of ``--racers`` racers, one typing at 100 WPM, the others
+reading everything; in every room of the second round, ``N`` of those racers
+also type but read one message every half second (the server sends 10 to 20
+a second), behind a 4 KiB receive buffer. The first round (no
+slow reader) is the baseline. Reported per round: how late the honest racers'
+lane updates arrive (arrival against the server's clock at the tick, one
+machine: one monotonic clock), p50 and p99; the server's peak memory; and for
+the slow readers, whether they are still connected, then (reading all at last)
+how many lane updates they got against an honest racer's, and whether their
+last lanes are the honest racers' last.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import gc
 import json
+import socket
 import statistics
+import tempfile
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from bartype.protocol.codec import encode
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
@@ -140,7 +166,19 @@ def main() -> None:
     parser.add_argument("--racers", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--slow-readers", type=int, default=0, metavar="N", help="over sockets, N a room"
+    )
+    parser.add_argument("--find-limit", action="store_true", help="racers per core, see above")
+    parser.add_argument("--limit-ms", type=float, default=50.0)
+    parser.add_argument("--steps", type=int, default=3)
     args = parser.parse_args()
+    if args.find_limit:
+        limit_main(args)
+        return
+    if args.slow_readers:
+        slow_main(args)
+        return
     racers = args.rooms * args.racers
     solo_us: list[float] = []
     race_us: list[float] = []
@@ -171,6 +209,207 @@ def main() -> None:
         f"  lane frames out: {lanes_per_s:,.0f}/s for racers x 10 Hz = {racers * 10:,}/s "
         f"({lanes_per_s / (racers * 10):.2f}x)"
     )
+
+
+# -- over sockets, with slow readers ---------------------------------------------
+
+
+@dataclass(eq=False)
+class SocketRoom:
+    """One room over sockets: its host (who types), the honest readers, the never-readers."""
+
+    code: str
+    host: Any
+    slow: list[tuple[Any, list[dict[str, Any]]]]
+    """Each slow reader and the lane updates it read."""
+    starts_ms: float = 0.0
+    lanes: list[dict[str, Any]] = field(default_factory=list)
+    """Every lane update the host got."""
+
+
+async def socket_round(
+    url: str, pid: int, rooms: int, racers: int, slow: int, seconds: float
+) -> dict[str, Any]:
+    """One round of ``rooms`` rooms over ``url``; ``slow`` never-readers in each."""
+    from hostile import percentile, rss_mb
+    from websockets.asyncio.client import connect
+
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    delays: list[float] = []
+    tasks: list[asyncio.Task[None]] = []
+    made: list[SocketRoom] = []
+    peak = 0.0
+
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def member(**kwargs: Any) -> Any:
+            ws = await stack.enter_async_context(connect(url, compression=None, **kwargs))
+            await ws.send(json.dumps({"type": "HELLO", "data": {"version": 1}}))
+            await ws.recv()
+            return ws
+
+        async def read(ws: Any, room: SocketRoom, keep: list[dict[str, Any]]) -> None:
+            with contextlib.suppress(Exception):
+                async for text in ws:
+                    now = time.monotonic() * 1000
+                    message = json.loads(text)
+                    if message["type"] == "RACE_PROGRESS":
+                        keep.append(message["data"])
+                        delays.append(now - room.starts_ms - message["data"]["elapsedMs"])
+
+        async def read_slowly(ws: Any, keep: list[dict[str, Any]]) -> None:
+            """One message every half second (the server sends 10 to 20 a second)."""
+            with contextlib.suppress(Exception):
+                while True:
+                    await asyncio.sleep(0.5)
+                    message = json.loads(await ws.recv())
+                    if message["type"] == "RACE_PROGRESS":
+                        keep.append(message["data"])
+
+        for _ in range(rooms):
+            host = await member()
+            create = {"name": "p0", "options": {"mode": "custom", "text": TEXT}, "countdownS": 1}
+            await host.send(json.dumps({"type": "CREATE_ROOM", "data": create}))
+            room = SocketRoom(json.loads(await host.recv())["data"]["code"], host, [])
+            honest = []
+            for i in range(1, racers):
+                if i >= racers - slow:
+                    sock = socket.socket()
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                    sock.connect(("127.0.0.1", port))
+                    sock.setblocking(False)
+                    ws = await member(sock=sock, max_queue=1)
+                    room.slow.append((ws, []))
+                else:
+                    ws = await member()
+                    honest.append(ws)
+                join = {"code": room.code, "name": f"p{i}"}
+                await ws.send(json.dumps({"type": "JOIN_ROOM", "data": join}))
+            tasks += [asyncio.create_task(read(ws, room, [])) for ws in honest]
+            tasks += [asyncio.create_task(read_slowly(ws, got)) for ws, got in room.slow]
+            await host.send('{"type":"START_RACE"}')
+            while (message := json.loads(await host.recv()))["type"] != "RACE_COUNTDOWN":
+                pass
+            room.starts_ms = float(message["data"]["startsAt"])
+            tasks.append(asyncio.create_task(read(host, room, room.lanes)))
+            made.append(room)
+        await asyncio.sleep(1.2)  # the last countdown
+        begin = time.monotonic()
+        for k in range(int(seconds * 1000 / INTERVAL_MS)):
+            await asyncio.sleep(max(0.0, begin + k * INTERVAL_MS / 1000 - time.monotonic()))
+            peak = max(peak, rss_mb(pid)) if k % 2 == 0 else peak
+            for room in made:
+                key = {
+                    "key": TEXT[k % len(TEXT)],
+                    "t": round(time.monotonic() * 1000 - room.starts_ms, 1),
+                }
+                batch = json.dumps({"type": "RACE_INPUT", "data": {"seq": k + 1, "keys": [key]}})
+                for ws in (room.host, *(ws for ws, _ in room.slow)):
+                    with contextlib.suppress(Exception):  # closed: counted below
+                        await ws.send(batch)
+        for room in made:  # the last tick, and the host's reader caught up with it
+            seen = -1
+            while seen != len(room.lanes):
+                seen = len(room.lanes)
+                await asyncio.sleep(0.5)
+        for task in tasks:
+            task.cancel()
+        never = [(ws, mine, room) for room in made for ws, mine in room.slow]
+        still_open = sum(1 for ws, _, _ in never if ws.close_code is None)
+        shares: list[float] = []
+        same_last = 0
+        for ws, mine, room in never:  # reading it all at last
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(30):
+                    while not mine or mine[-1]["tick"] < room.lanes[-1]["tick"]:
+                        message = json.loads(await ws.recv())
+                        if message["type"] == "RACE_PROGRESS":
+                            mine.append(message["data"])
+            shares.append(len(mine) / max(1, len(room.lanes)))
+            same_last += bool(mine) and mine[-1] == room.lanes[-1]
+    return {
+        "p50": percentile(delays, 50),
+        "p99": percentile(delays, 99),
+        "updates": len(delays),
+        "rss": peak,
+        "slow": len(never),
+        "open": still_open,
+        "share": statistics.mean(shares) if shares else 0.0,
+        "same_last": same_last,
+    }
+
+
+def limit_round(rooms: int, racers: int, seconds: float) -> tuple[float, float, float]:
+    """One race round and a solo one as large: (tick median ms, tick p99 ms, solo µs/key)."""
+    solo, solo_channels = solo_setup(rooms * racers)
+    solo_us = run(solo, solo_channels, "INPUT_UPDATE", min(seconds, 2.0), ticks=False)[0]
+    del solo, solo_channels
+    race, channels = race_setup(rooms, racers)
+    _, ticks, _ = run(race, channels, "RACE_INPUT", seconds, True)
+    p99 = statistics.quantiles(ticks, n=100)[98] if len(ticks) >= 100 else max(ticks)
+    return statistics.median(ticks), p99, solo_us
+
+
+def limit_main(args: argparse.Namespace) -> None:
+    """Racers per core until the tick's p99 passes ``--limit-ms``."""
+    per_room = args.racers
+    under, over = 0, 0
+    rooms = max(1, args.rooms // 8)
+    print(f"rooms of {per_room} racers at 100 WPM, {args.seconds:g} s a round:")
+
+    def measure(rooms: int) -> bool:
+        median, p99, solo_us = limit_round(rooms, per_room, args.seconds)
+        ok = p99 <= args.limit_ms
+        print(
+            f"  {rooms * per_room:>6,} racers: tick median {median:6.1f} ms, p99 {p99:6.1f} ms "
+            f"({'under' if ok else 'over'} {args.limit_ms:g}); solo {solo_us:.1f} us/key"
+        )
+        return ok
+
+    while measure(rooms):
+        under, rooms = rooms, rooms * 2
+    over = rooms
+    for _ in range(args.steps):
+        if over - under <= 1:
+            break
+        middle = (under + over) // 2
+        if measure(middle):
+            under = middle
+        else:
+            over = middle
+    print(
+        f"  one core holds {under * per_room:,} racers (p99 over {args.limit_ms:g} ms at "
+        f"{over * per_room:,})"
+    )
+
+
+def slow_main(args: argparse.Namespace) -> None:
+    from hostile import start_server, stop_server
+
+    for slow in (0, args.slow_readers):
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, port = start_server(Path(tmp) / "db.sqlite3", Path(tmp) / "log.txt")
+            try:
+                url = f"ws://127.0.0.1:{port}/ws"
+                r = asyncio.run(
+                    socket_round(url, proc.pid, args.rooms, args.racers, slow, args.seconds)
+                )
+            finally:
+                stop_server(proc)
+        print(
+            f"{args.rooms} rooms x {args.racers} racers, {slow} slow-reading racers a room, "
+            f"{args.seconds:g} s:"
+        )
+        print(
+            f"  honest lane updates late by p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms "
+            f"({r['updates']:,} updates); server peak {r['rss']:.0f} MB"
+        )
+        if slow:
+            print(
+                f"  slow readers still connected: {r['open']}/{r['slow']}; reading all at last, "
+                f"they got {r['share']:.2f}x an honest racer's lane updates, "
+                f"{r['same_last']}/{r['slow']} ending on the same last lanes"
+            )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def mode_label(mode: str, mode2: str) -> str:
     """ "time 30", "words 25", "code python"; other modes by their name alone."""
-    if mode in ("time", "words", "code") and mode2:
+    if mode in ("time", "words", "code", "lesson") and mode2:
         return f"{mode} {mode2}"
     return mode
 

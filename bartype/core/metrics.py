@@ -33,6 +33,9 @@ _COMMITTED = Effect.COMMITTED
 _EPSILON = sys.float_info.epsilon
 AFK_INTERVALS = 5
 """A test whose last this-many sample intervals hold no typed character is AFK."""
+PAUSE_MS = 3000.0
+"""A longer interval before a key is a pause, not the time it took to find the key:
+it is not timed in the per-key statistics (the tutor uses the same rule)."""
 
 
 def round_to_2(value: float) -> float:
@@ -228,7 +231,7 @@ class MetricsCalculator:
         stat.presses += 1
         if not correct:
             stat.errors += 1
-        elif previous_t is not None:
+        elif previous_t is not None and t - previous_t <= PAUSE_MS:
             stat.interval_total_ms += t - previous_t
             stat.interval_count += 1
 

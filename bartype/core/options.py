@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_CODE",
     "DEFAULT_DURATION_S",
     "DEFAULT_LANGUAGE",
+    "DEFAULT_LAYOUT",
     "DEFAULT_QUOTE_LENGTH",
     "DEFAULT_WORDS",
     "MAX_DURATION_S",
@@ -51,6 +52,8 @@ class Mode(StrEnum):
     """Practise the letters the tutor chose from the typist's profile (docs/tutor.md)."""
     BIGRAMS = "bigrams"
     """Practise words holding the typist's slowest bigrams, from the local history."""
+    LESSON = "lesson"
+    """Type a lesson's drill for a keyboard layout (``bartype.core.lessons``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,9 @@ MODE_RULES: dict[Mode, ModeRules] = {
     Mode.BIGRAMS: ModeRules(
         generated_words=False, needs_text=True, savable=False, finish_line=True, from_profile=True
     ),
+    Mode.LESSON: ModeRules(
+        generated_words=False, needs_text=False, savable=False, finish_line=True
+    ),
 }
 
 MODES: tuple[str, ...] = tuple(mode.value for mode in Mode)
@@ -100,6 +106,7 @@ DEFAULT_DURATION_S = 30.0
 DEFAULT_WORDS = 25
 DEFAULT_LANGUAGE = "english"
 DEFAULT_CODE = "python"
+DEFAULT_LAYOUT = "qwerty"
 DEFAULT_QUOTE_LENGTH = "medium"
 """What the menu offers first; a request that names no length gets any quote."""
 
@@ -127,9 +134,11 @@ class TestLabel:
 class TestOptions:
     """The options of one test: ``CREATE_SESSION``'s fields, with their defaults.
 
-    ``None`` for ``duration``, ``words``, ``quote_length`` and ``code`` means "the default"
-    (see :attr:`duration_s`, :attr:`word_count`); ``text`` overrides generation in any mode
-    but zen; ``seed`` makes a generated text reproducible.
+    ``None`` for ``duration``, ``words``, ``quote_length``, ``code`` and ``lesson`` means
+    "the default" (see :attr:`duration_s`, :attr:`word_count`); ``text`` overrides
+    generation in any mode but zen; ``seed`` makes a generated text reproducible.
+    ``layout`` is the typist's keyboard layout and ``lesson`` the number of the lesson
+    a lesson test drills.
     """
 
     __test__ = False  # not a test class, whatever pytest thinks of the name
@@ -144,6 +153,8 @@ class TestOptions:
     seed: int | None = None
     code: str | None = None
     text: str | None = None
+    layout: str = DEFAULT_LAYOUT
+    lesson: int | None = None
 
     @property
     def rules(self) -> ModeRules:
@@ -159,6 +170,11 @@ class TestOptions:
     def word_count(self) -> int:
         """The length of a words test, in words."""
         return DEFAULT_WORDS if self.words is None else self.words
+
+    @property
+    def lesson_number(self) -> int:
+        """The lesson a lesson test drills (the first by default)."""
+        return 1 if self.lesson is None else self.lesson
 
     @property
     def code_language(self) -> str:
@@ -187,6 +203,8 @@ class TestOptions:
             return f"quote {self.quote_length or 'any'}"
         if self.mode == Mode.CODE:
             return f"code {self.code_language}"
+        if self.mode == Mode.LESSON:
+            return f"lesson {self.lesson_number} {self.layout}"
         return str(self.mode)
 
     def label_for(self, text_id: str | None, word_count: int | None = None) -> TestLabel:
@@ -204,6 +222,8 @@ class TestOptions:
             mode2 = (text_id or "").removeprefix("quote:")
         elif mode is Mode.CODE:
             mode2 = self.code or ""
+        elif mode is Mode.LESSON:
+            mode2 = f"{self.layout} {self.lesson_number}"
         else:
             mode2 = ""
         rules = self.rules

@@ -21,10 +21,19 @@ Places are 1, 2, 3, ... without gaps or shared places.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from bartype.core.session import MIN_RESULT_DURATION_S
+from bartype.core.normalize import split_words
+from bartype.core.session import (
+    MIN_RESULT_DURATION_S,
+    Result,
+    SessionConfig,
+    config_for,
+    text_options,
+)
 
 LANE_MIN_TYPING_MS = MIN_RESULT_DURATION_S * 1000
 """A lane shows no WPM until its racer has typed this long (first key to latest).
@@ -34,6 +43,8 @@ rate is thousands of WPM and means nothing; a final figure over less is "too sho
 FLAG_PASTED = "pasted input"
 FLAG_BURST = "inhuman burst"
 FLAG_TIME = "claimed time shorter than the server saw"
+NOT_FINISHED = "did not finish"
+"""Why a DNF racer's result (what they typed) is kept but invalid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +126,52 @@ def cheat_flags(
     if time_flagged:
         flags.append(FLAG_TIME)
     return tuple(flags)
+
+
+@dataclass(frozen=True, slots=True)
+class RacePlace:
+    """Where a result was typed in a race: the room's code, the race's number in that
+    room, and the final place among how many racers."""
+
+    room: str
+    race_id: int
+    place: int
+    racers: int
+
+
+def race_config(mode: str, text: str) -> SessionConfig:
+    """How a race's text is typed (the server's rules, and a racer's replay of their keys):
+    to its end, whatever the room's mode."""
+    return config_for(mode, word_count=len(split_words(text)))
+
+
+def history_labels(mode: str, room_options: Mapping[str, Any]) -> tuple[str | None, str]:
+    """``(language, text options)`` a race result is kept under, from the room's options
+    (``ROOM_STATE.options``): only generated words have a language and text options."""
+    if mode not in ("time", "words"):
+        return None, ""
+    options = text_options(
+        mode, bool(room_options.get("punctuation")), bool(room_options.get("numbers"))
+    )
+    language = room_options.get("language")
+    return (language if isinstance(language, str) else None), options
+
+
+def kept_result(result: Result, flags: Sequence[str], finished: bool) -> Result:
+    """A racer's result as history keeps it: the race's flags, and not finishing, are
+    reasons it is invalid, so that it is never a personal best (a clean finish counts
+    like any result of its test: the same engine, timed from the first key)."""
+    reasons = [*result.invalid_reasons]
+    for reason in (*flags, *(() if finished else (NOT_FINISHED,))):
+        if reason not in reasons:
+            reasons.append(reason)
+    return dataclasses.replace(result, invalid_reasons=tuple(reasons))
+
+
+def ordinal(place: int) -> str:
+    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, ... 21st."""
+    suffix = "th" if 10 <= place % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
+    return f"{place}{suffix}"
 
 
 @dataclass(frozen=True, slots=True)

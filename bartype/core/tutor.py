@@ -50,6 +50,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from bartype.core import metrics
 from bartype.core.analyzer import Effect, IncrementalAnalyzer
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.ngram import LetterModel, practice_form
@@ -72,7 +73,7 @@ PRESS_ALPHA = 0.05
 """The same filter applied once per timed press: the speed the policy decides with."""
 ACCURACY_DECAY = 0.01
 """Per press: accuracy remembers about the last 50 presses of a key."""
-PAUSE_MS = 3000.0
+PAUSE_MS = metrics.PAUSE_MS
 """A longer interval is a pause, not the time it took to find the key."""
 MIN_TIMED = 5
 """A letter needs this many timed presses before it can count as ready."""

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from json.encoder import encode_basestring
 from typing import Any
 
+from bartype.core.layouts import LAYOUTS
+from bartype.core.lessons import LessonKind
 from bartype.core.normalize import find_control
 from bartype.core.options import MODE_RULES, Mode
 from bartype.protocol.messages import (
@@ -409,6 +411,8 @@ _CREATE_FIELDS = frozenset(
         "seed",
         "code",
         "text",
+        "layout",
+        "lesson",
     }
 )
 
@@ -436,6 +440,10 @@ def _create(data: dict[str, Any], t: str = CREATE_SESSION) -> CreateSession:
             "character (only tabs and line breaks are allowed)",
         )
     seed = _int(t, data, "seed", 0, MAX_SEED)
+    layout = data.get("layout", "qwerty")
+    if layout not in LAYOUTS:
+        raise _bad(t, "layout", f"one of {list(LAYOUTS)}")
+    lesson = _int(t, data, "lesson", 1, len(LessonKind))
     if mode == "code" and code is None and text is None:
         raise _bad(t, "code", "a language name in code mode (python, rust, ...)")
     if MODE_RULES[Mode(mode)].needs_text and text is None:
@@ -451,6 +459,8 @@ def _create(data: dict[str, Any], t: str = CREATE_SESSION) -> CreateSession:
         seed=seed,
         code=code,
         text=text,
+        layout=layout,
+        lesson=lesson,
     )
 
 
@@ -633,6 +643,10 @@ def create_session_data(options: CreateSession) -> dict[str, Any]:
         data["quoteLength"] = options.quote_length
     if options.mode == "code" and options.code is not None:
         data["code"] = options.code
+    if options.mode == "lesson":
+        data["layout"] = options.layout
+        if options.lesson is not None:
+            data["lesson"] = options.lesson
     if options.seed is not None:
         data["seed"] = options.seed
     if options.text is not None:

@@ -101,7 +101,7 @@ class SessionHandler:
         self._next_channel = 0
         self._next_expiry = 0.0
         self.connections = 0
-        self.races = RaceHandler(self.texts, self._emit)
+        self.races = RaceHandler(self.texts, self._emit, results=history)
         """Rooms and races (``bartype.protocol.race_handler``)."""
 
     @property

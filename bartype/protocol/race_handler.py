@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bartype.core.normalize import normalize_text, split_words
-from bartype.core.session import config_for
+from bartype.core.race import RacePlace, history_labels, kept_result, race_config
 from bartype.protocol.messages import (
     MAX_TEXT_CHARS,
     Action,
@@ -37,6 +37,8 @@ from bartype.protocol.messages import (
 )
 from bartype.protocol.rooms import (
     InMemoryRooms,
+    Race,
+    RacerStatus,
     RaceText,
     Room,
     RoomConfig,
@@ -44,6 +46,7 @@ from bartype.protocol.rooms import (
     RoomRegistry,
     normalize_code,
 )
+from bartype.protocol.stores import ResultSink
 from bartype.protocol.textgen import TextSource, TextUnavailable
 
 
@@ -80,8 +83,11 @@ class RaceHandler:
         config: RoomConfig | None = None,
         max_rooms: int = DEFAULT_MAX_ROOMS,
         new_seed: Callable[[], int] | None = None,
+        results: ResultSink | None = None,
     ) -> None:
         self.texts = texts
+        self.results = results
+        """Every racer's result is kept here when their race is over (``None``: not kept)."""
         self._emit = emit
         self.registry: RoomRegistry = (
             registry if registry is not None else InMemoryRooms(random.Random(secrets.randbits(64)))
@@ -254,10 +260,8 @@ class RaceHandler:
         text = normalize_text(raw or "")
         if not text or len(text) > MAX_TEXT_CHARS:
             raise TextUnavailable(f"the text must have 1 to {MAX_TEXT_CHARS} characters")
-        words = len(split_words(text))
-        mode2 = options.label_for(text_id, word_count=words).mode2
-        config = config_for(options.mode, word_count=words)
-        return RaceText(text, config, options.mode, mode2, text_id)
+        mode2 = options.label_for(text_id, word_count=len(split_words(text))).mode2
+        return RaceText(text, race_config(options.mode, text), options.mode, mode2, text_id)
 
     def _open_rooms(self) -> int:
         return sum(1 for _ in self.registry.rooms())
@@ -296,6 +300,33 @@ class RaceHandler:
     def _deliver(self, room: Room) -> None:
         for to, message in room.take_outbox():
             self.registry.publish(room.code, message, to)
+        for race in room.take_finished():
+            if self.results is not None:
+                self._keep(room, race, self.results)
+
+    def _keep(self, room: Room, race: Race, results: ResultSink) -> None:
+        """Save the result of every racer who typed, with the room, the race and the place."""
+        mode = race.text.mode
+        language, options = history_labels(mode, room.options)
+        for standing in race.standings or ():
+            racer = race.racers[standing["id"]]
+            result = racer.session.result
+            if result is None:
+                continue  # nothing typed
+            finished = racer.status is RacerStatus.FINISHED
+            try:
+                results.save(
+                    kept_result(result, racer.flags, finished),
+                    text=race.text.text,
+                    text_id=race.text.text_id,
+                    language=language,
+                    mode=mode,
+                    mode2=race.text.mode2,
+                    options=options,
+                    race=RacePlace(room.code, race.id, standing["place"], len(race.racers)),
+                )
+            except Exception:  # the history is not the race: the others are served all the same
+                log.exception("could not keep a result of room %s", room.code)
 
     @property
     def open_rooms(self) -> int:

@@ -304,8 +304,14 @@ class Room:
         self._next_slot = 0
         self._races = 0
         self._outbox: list[tuple[str | None, Outgoing]] = []
+        self._over: list[Race] = []
 
     # -- output --------------------------------------------------------------
+
+    def take_finished(self) -> list[Race]:
+        """The races that ended since the last call (their standings final), to keep."""
+        over, self._over = self._over, []
+        return over
 
     def take_outbox(self) -> list[tuple[str | None, Outgoing]]:
         """The messages to deliver since the last call: ``(member id or None for all, message)``."""
@@ -745,6 +751,7 @@ class Room:
                 self._send_result(race, racer, place)
         self._send(None, RACE_STANDINGS, self._standings_data(race))
         self._room_state()
+        self._over.append(race)
 
     def _standings_data(self, race: Race) -> dict[str, Any]:
         return {"raceId": race.id, "length": race.length, "standings": race.standings}

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from bartype.core.race import RacePlace
 from bartype.core.session import Result
 
 
@@ -33,7 +34,10 @@ class ResultSink(Protocol):
         mode: str | None = None,
         mode2: str | None = None,
         options: str = "",
-    ) -> int: ...
+        race: RacePlace | None = None,
+    ) -> int:
+        """Store ``result``; ``race``: where it was typed, for a race result."""
+        ...
 
     def is_personal_best(
         self,

@@ -12,6 +12,8 @@ import random
 from dataclasses import dataclass
 from typing import Protocol
 
+from bartype.core.layouts import layout
+from bartype.core.lessons import lesson, lesson_text
 from bartype.core.normalize import normalize_text
 from bartype.core.texts import Corpus, TextError, pick_code, pick_quote, random_words
 from bartype.protocol.messages import (
@@ -61,17 +63,20 @@ class LibraryTexts:
         self._corpus = corpus
         self._words: dict[str, list[str]] = {}
 
+    def _word_list(self, language: str) -> list[str]:
+        words = self._words.get(language)
+        if words is None:
+            words = self._words[language] = self._corpus.words(language)
+        return words
+
     def make(self, options: CreateSession, rng: random.Random) -> MadeText:
         """Generate the text for ``options`` (which has no explicit text)."""
         if options.mode == "zen":
             return MadeText(None)
         try:
             if options.mode in ("time", "words"):
-                words = self._words.get(options.language)
-                if words is None:
-                    words = self._words[options.language] = self._corpus.words(options.language)
                 text = random_words(
-                    words,
+                    self._word_list(options.language),
                     words_for(options),
                     rng,
                     punctuation=options.punctuation,
@@ -82,6 +87,10 @@ class LibraryTexts:
                 length = None if options.quote_length in (None, "any") else options.quote_length
                 quote = pick_quote(self._corpus.quotes(), length, rng)
                 return MadeText(quote.text, f"quote:{quote.id}")
+            if options.mode == "lesson":
+                item = lesson(layout(options.layout), options.lesson_number)
+                text = lesson_text(item, self._word_list(options.language), rng)
+                return MadeText(text, f"lesson:{item.id}")
             if options.mode == "code":
                 lang = options.code or "python"
                 snippets = pick_code(self._corpus.code(lang), rng, CODE_SNIPPETS)

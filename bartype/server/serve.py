@@ -7,9 +7,12 @@ shutdown. All typing logic is in ``bartype.protocol``.
 
 Each connection has a bounded outbox. While the socket keeps up, messages
 are written at once; when it does not, they queue, a newer ``METRICS_UPDATE``
-replaces an unsent older one, a ``SESSION_COMPLETE`` already waiting is not
-queued again, and a client that lets more than ``OUTBOX_BYTES`` pile up is
-closed with 4008. One slow or abusive client never holds up the others.
+replaces an unsent older one, a newer ``RACE_PROGRESS`` or ``RACE_METRICS``
+takes the place of the one of its kind still waiting (so a slow racer gets the
+latest lanes, not a backlog of stale ones), a ``SESSION_COMPLETE`` already
+waiting is not queued again, and a client that lets more than ``OUTBOX_BYTES``
+pile up is closed with 4008. One slow or abusive client never holds up the
+others.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ from bartype.protocol.messages import (
     INPUT_ACK,
     METRICS_UPDATE,
     PROTOCOL_VERSION,
+    RACE_METRICS,
+    RACE_PROGRESS,
     SESSION_COMPLETE,
     Close,
     CloseCode,
@@ -83,6 +88,13 @@ WRITE_HIGH_WATER = 64 * 1024
 OUTBOX_BYTES = 256 * 1024
 """Queued bytes beyond this close the connection (4008 "Client too slow"); a message
 that arrives when nothing is queued is always taken, however large."""
+KERNEL_UNSENT = 16 * 1024
+"""Unsent bytes a connection's socket buffer may hold: left to itself the kernel holds
+megabytes for a slow reader, where nothing can replace a stale lane update by a newer
+one; past this they wait in the outbox, which can."""
+LATEST_ONLY = frozenset({RACE_PROGRESS, RACE_METRICS})
+"""Messages a newer one of the same type makes stale (every lane; the latest ``ack`` and
+figures): at most one of each waits in an outbox, the newest, after what came before it."""
 COMPLETE_CACHE = 16
 """Encoded ``SESSION_COMPLETE`` frames kept, for clients that ask for theirs again."""
 SHUTDOWN_TIMEOUT_S = 3.0
@@ -693,6 +705,7 @@ class BartypeServer:
         channel = self.handler.open(time.monotonic(), session_id, token, peer)
         conn = Connection(ws, channel, peer, self._burst)
         self._conns[channel.id] = conn
+        _hold_unsent_here(ws)
         self._per_ip[peer] = self._per_ip.get(peer, 0) + 1
         log.info(
             "connection %d from %s%s",
@@ -882,6 +895,8 @@ class BartypeServer:
                 conn.queued += size - _size(last[1])
                 outbox[-1] = (type_, text)
                 return
+        if outbox and type_ in LATEST_ONLY:
+            _drop_waiting(conn, type_)
         if outbox and conn.queued + size > self.config.outbox_bytes:
             log.warning(
                 "connection %d from %s is too slow (%d bytes unsent); closing it",
@@ -929,6 +944,27 @@ class BartypeServer:
 def _size(text: str) -> int:
     """Bytes of ``text`` in UTF-8 (without encoding it when it is ASCII)."""
     return len(text) if text.isascii() else len(text.encode())
+
+
+def _hold_unsent_here(ws: ServerConnection) -> None:
+    """Let the kernel hold at most ``KERNEL_UNSENT`` unsent bytes of this connection
+    (``TCP_NOTSENT_LOWAT``, where the system has it); the rest waits in the outbox."""
+    option = getattr(socket, "TCP_NOTSENT_LOWAT", None)
+    sock = ws.transport.get_extra_info("socket")
+    if option is not None and sock is not None:
+        with contextlib.suppress(OSError, AttributeError):
+            sock.setsockopt(socket.IPPROTO_TCP, option, KERNEL_UNSENT)
+
+
+def _drop_waiting(conn: Connection, type_: str) -> None:
+    """Take the message of ``type_`` waiting in ``conn``'s outbox out (there is one at most)."""
+    outbox = conn.outbox
+    for i in range(len(outbox) - 1, -1, -1):
+        item = outbox[i]
+        if not isinstance(item, Close) and item[0] == type_:
+            conn.queued -= _size(item[1])
+            del outbox[i]
+            return
 
 
 def _sessions(n: int) -> str:

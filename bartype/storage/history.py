@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.metrics import KeyStat, SecondSeries
 from bartype.core.options import Mode
+from bartype.core.race import RacePlace
 from bartype.core.session import Result, SessionConfig
 
 
@@ -63,6 +64,8 @@ class StoredResult:
     word_count: int | None = None
     options: str = ""
     """Text options the test had, space-separated: "punctuation", "numbers"."""
+    race: RacePlace | None = None
+    """The room, race and place, for a result typed in a race."""
     keystrokes: tuple[Keystroke, ...] | None = field(default=None, repr=False)
 
     def session_config(self) -> SessionConfig:
@@ -240,6 +243,26 @@ def _v8(db: sqlite3.Connection) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS results_uid ON results(uid)")
 
 
+def _v9(db: sqlite3.Connection) -> None:
+    """Race results: the room's code, the race's number in it, the place, how many raced."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+    for name, kind in (("room", "TEXT"), ("race_id", "INTEGER"), ("place", "INTEGER")):
+        if name not in columns:
+            db.execute(f"ALTER TABLE results ADD COLUMN {name} {kind}")
+    if "racers" not in columns:
+        db.execute("ALTER TABLE results ADD COLUMN racers INTEGER")
+
+
+def _v10(db: sqlite3.Connection) -> None:
+    """Lesson progress per layout and lesson: attempts, bests, and when it was first passed."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS lesson_progress (layout TEXT NOT NULL, "
+        "lesson INTEGER NOT NULL, attempts INTEGER NOT NULL, best_wpm REAL NOT NULL, "
+        "best_accuracy REAL NOT NULL, "
+        "passed_at REAL, last_at REAL NOT NULL, PRIMARY KEY (layout, lesson))"
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1,
     _v2,
@@ -249,6 +272,8 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v6,
     _v7,
     _v8,
+    _v9,
+    _v10,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -326,7 +351,8 @@ def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
 _COLUMNS = (
     "id, created_at, mode, mode2, language, wpm, raw, accuracy, consistency, duration_s, "
     "correct, incorrect, extra, missed, valid, invalid_reasons, state, text, series, keys, "
-    "text_id, key_consistency, keypresses, errors, afk, duration_limit_s, word_count, options"
+    "text_id, key_consistency, keypresses, errors, afk, duration_limit_s, word_count, options, "
+    "room, race_id, place, racers"
 )
 
 
@@ -360,6 +386,7 @@ def _row_to_result(row: tuple[Any, ...], keystrokes: tuple[Keystroke, ...] | Non
         duration_limit_s=row[25],
         word_count=row[26],
         options=row[27],
+        race=None if row[28] is None else RacePlace(row[28], row[29], row[30], row[31]),
         keystrokes=keystrokes,
     )
 
@@ -387,6 +414,22 @@ def _create_private(path: Path) -> None:
     except FileExistsError:
         return
     os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class LessonRecord:
+    """How a typist has done on one lesson of one layout."""
+
+    lesson: int
+    attempts: int
+    best_wpm: float
+    best_accuracy: float
+    passed_at: float | None
+    """When it was first passed (Unix time); ``None``: not passed yet."""
+
+    @property
+    def passed(self) -> bool:
+        return self.passed_at is not None
 
 
 class KeptSession(NamedTuple):
@@ -440,12 +483,14 @@ class History:
         mode: str | None = None,
         mode2: str | None = None,
         options: str = "",
+        race: RacePlace | None = None,
     ) -> int:
         """Store a result with its keystroke log; committed when this returns.
 
         ``mode``/``mode2`` override the labels taken from ``result.config``
         (e.g. ``"code"``/``"python"`` for a code test run as a custom text);
-        ``options`` names the text options (``bartype.core.session.text_options``).
+        ``options`` names the text options (``bartype.core.session.text_options``);
+        ``race`` is where a race result was typed.
         """
         m = result.metrics
         config = result.config
@@ -459,8 +504,8 @@ class History:
                 "INSERT INTO results (created_at, mode, mode2, language, text_id, text, state, "
                 "duration_limit_s, word_count, wpm, raw, accuracy, consistency, key_consistency, "
                 "duration_s, correct, incorrect, extra, missed, keypresses, errors, afk, valid, "
-                "invalid_reasons, series, keys, options, text_key, uid) "
-                f"VALUES ({', '.join('?' * 29)})",
+                "invalid_reasons, series, keys, options, text_key, uid, room, race_id, place, "
+                f"racers) VALUES ({', '.join('?' * 33)})",
                 (
                     created_at,
                     mode,
@@ -491,6 +536,11 @@ class History:
                     options,
                     text_key(mode, text),
                     result_uid(created_at, mode, mode2, text, log),
+                    *(
+                        (None, None, None, None)
+                        if race is None
+                        else (race.room, race.race_id, race.place, race.racers)
+                    ),
                 ),
             )
             result_id = int(cursor.lastrowid or 0)
@@ -554,6 +604,13 @@ class History:
             del record["id"]
             yield record, row[-1]
 
+    def set_race_place(self, result_id: int, place: int, racers: int) -> None:
+        """The final place of a race result saved before the race was over."""
+        self._db.execute(
+            "UPDATE results SET place = ?, racers = ? WHERE id = ? AND room IS NOT NULL",
+            (place, racers, result_id),
+        )
+
     # -- reading ----------------------------------------------------------
 
     def recent(self, limit: int = 200) -> list[StoredResult]:
@@ -595,7 +652,8 @@ class History:
         A test is its mode, mode2, language, text options and, for a custom
         text, its content (``BestKey``): German words are not English words,
         punctuation makes any text slower to type, each quote and each file is
-        a text of its own.
+        a text of its own. A race result is a result of its test like any other
+        (its flags, or not finishing, made it invalid when it was kept).
         """
         rows = self._db.execute(
             f"SELECT {_COLUMNS}, text_key FROM results r WHERE valid = 1 AND id = ("
@@ -687,6 +745,39 @@ class History:
         except (ValueError, RecursionError):
             return None  # damaged: the tutor starts a new profile rather than fail
         return data if isinstance(data, dict) else None
+
+    # -- lessons -------------------------------------------------------------
+
+    def record_lesson(
+        self,
+        layout: str,
+        lesson: int,
+        *,
+        wpm: float,
+        accuracy: float,
+        passed: bool,
+        at: float | None = None,
+    ) -> LessonRecord:
+        """Count one finished attempt at a lesson; a pass is kept for good."""
+        now = time.time() if at is None else at
+        self._db.execute(
+            "INSERT INTO lesson_progress VALUES (?, ?, 1, ?, ?, ?, ?) "
+            "ON CONFLICT(layout, lesson) DO UPDATE SET attempts = attempts + 1, "
+            "best_wpm = MAX(best_wpm, excluded.best_wpm), "
+            "best_accuracy = MAX(best_accuracy, excluded.best_accuracy), "
+            "passed_at = COALESCE(passed_at, excluded.passed_at), last_at = excluded.last_at",
+            (layout, lesson, wpm, accuracy, now if passed else None, now),
+        )
+        return self.lesson_progress(layout)[lesson]
+
+    def lesson_progress(self, layout: str) -> dict[int, LessonRecord]:
+        """Every lesson of ``layout`` tried so far, by number."""
+        rows = self._db.execute(
+            "SELECT lesson, attempts, best_wpm, best_accuracy, passed_at FROM lesson_progress "
+            "WHERE layout = ? ORDER BY lesson",
+            (layout,),
+        )
+        return {row[0]: LessonRecord(*row) for row in rows}
 
     # -- sessions across a server restart ----------------------------------
 

@@ -13,10 +13,12 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from bartype.core.layouts import LAYOUTS
 from bartype.core.options import (
     DEFAULT_CODE,
     DEFAULT_DURATION_S,
     DEFAULT_LANGUAGE,
+    DEFAULT_LAYOUT,
     DEFAULT_QUOTE_LENGTH,
     DEFAULT_WORDS,
     MAX_DURATION_S,
@@ -45,6 +47,10 @@ class Settings:
     punctuation: bool = False
     numbers: bool = False
     theme: str = "textual-dark"
+    layout: str = DEFAULT_LAYOUT
+    """The typist's keyboard layout: lessons, the live keyboard and the heat map use it."""
+    keyboard: bool = False
+    """Show the live keyboard under the text."""
 
     def with_changes(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""
@@ -62,6 +68,7 @@ class Settings:
             punctuation=self.punctuation,
             numbers=self.numbers,
             seed=seed,
+            layout=self.layout,
         )
 
 
@@ -75,7 +82,9 @@ def _valid(name: str, value: Any) -> bool:
         return number and MIN_DURATION_S <= value <= MAX_DURATION_S
     if name == "words":
         return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_WORDS
-    if name in ("punctuation", "numbers"):
+    if name == "layout":
+        return value in LAYOUTS
+    if name in ("punctuation", "numbers", "keyboard"):
         return isinstance(value, bool)
     return isinstance(value, str) and bool(value)
 

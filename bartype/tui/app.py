@@ -30,6 +30,7 @@ from bartype.tui.heading import heading_for, quote_source
 from bartype.tui.result_view import ResultView, from_complete, from_result
 from bartype.tui.safe import visible
 from bartype.tui.screens.typing import TypingScreen
+from bartype.tui.widgets.keyboard import next_key
 
 if TYPE_CHECKING:
     from bartype.core.tutor import Tutor, TutorState
@@ -155,6 +156,8 @@ class BartypeApp(App[int]):
         self._notice_until_online = False
         self._pending_notice: tuple[str, str, SeverityLevel, float] | None = None
         self._shown_at = clock()
+        self.lesson_next: int | None = None
+        """The lesson Tab goes on to from the results, once one was passed."""
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
 
@@ -290,6 +293,7 @@ class BartypeApp(App[int]):
         self.spec = spec
         self.attempt = None
         self.result = None
+        self.lesson_next = None
         self.typing_screen.text_view.show(None, "…")
         if not behind:
             self._back_to_typing()
@@ -527,6 +531,9 @@ class BartypeApp(App[int]):
     def _update_stats(self) -> None:
         attempt = self.attempt
         screen = self.typing_screen
+        if screen.is_mounted:
+            keyboard = self.spec.layout if self.settings.keyboard else None
+            screen.show_keyboard(keyboard, next_key(attempt.analyzer if attempt else None))
         if attempt is None:
             if screen.is_mounted:
                 screen.set_zen_running(False)
@@ -640,6 +647,9 @@ class BartypeApp(App[int]):
             view = replace(view, personal_best=best and view.valid)
         else:
             view = replace(view, personal_best=bool(data.get("personalBest")) and view.valid)
+        view = replace(view, layout=attempt.spec.layout)
+        if attempt.spec.mode == "lesson":
+            view = await self._judge_lesson(attempt, view)
         progress = await self._learn(attempt) if view.worth_saving else None
         if attempt is not self.attempt:
             return
@@ -653,6 +663,29 @@ class BartypeApp(App[int]):
                 view, self.clock, progress, ghost=ghost, same_text=attempt.text is not None
             )
         )
+
+    async def _judge_lesson(self, attempt: Attempt, view: ResultView) -> ResultView:
+        """Count a finished lesson in the local history; its verdict heads the results."""
+        from bartype.core.session import SessionState
+        from bartype.tui.screens.lessons import record_lesson_result
+
+        spec = attempt.spec
+        try:
+            outcome = await asyncio.to_thread(
+                record_lesson_result,
+                self.history_path,
+                spec.layout,
+                spec.lesson_number,
+                wpm=view.wpm,
+                accuracy=view.accuracy,
+                completed=attempt.session.state is SessionState.COMPLETED,
+            )
+        except Exception as error:
+            self.notify(f"could not keep the lesson's progress: {error}", severity="warning")
+            return view
+        if outcome.next is not None:
+            self.lesson_next = outcome.next.number
+        return replace(view, label=f"{view.label}  ·  {outcome.headline}")
 
     def _save_locally(self, attempt: Attempt, mode: str, mode2: str) -> bool:
         """Keep a result typed against a server in the local history (thread).
@@ -766,6 +799,8 @@ class BartypeApp(App[int]):
 
     def _new_text_spec(self) -> TestSpec:
         spec = self.spec
+        if spec.mode == "lesson" and self.lesson_next is not None:
+            return replace(spec, lesson=self.lesson_next, text=None)  # passed: the next one
         return spec if spec.mode == "custom" else replace(spec, text=None)
 
     def action_retry(self) -> None:
@@ -803,6 +838,7 @@ class BartypeApp(App[int]):
         spec = self.spec
         changes: dict[str, Any] = {
             "language": spec.language,
+            "layout": spec.layout,
             "punctuation": spec.punctuation,
             "numbers": spec.numbers,
         }
@@ -834,6 +870,8 @@ class BartypeApp(App[int]):
             self.action_history()
         elif choice.action == "help":
             self.action_help()
+        elif choice.action == "lessons":
+            self.action_lessons()
         elif choice.action == "quit":
             self.run_worker(self.action_quit())
         elif choice.action == "race":
@@ -859,6 +897,8 @@ class BartypeApp(App[int]):
                 **{name: getattr(shown, name) for name in choice.changed}
             )
             self.save_settings()
+        if "layout" in choice.changed:  # the keyboard under this text too, and its lessons
+            self.spec = replace(self.spec, layout=shown.layout)
         if restart:
             self.start_test(spec_from_settings(shown, seed=self.spec.seed))
 
@@ -881,6 +921,22 @@ class BartypeApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, MenuScreen):
                 screen.theme_switched(theme)
+
+    def action_toggle_keyboard(self) -> None:
+        """Show or hide the live keyboard (and keep the choice)."""
+        self.settings = self.settings.with_changes(keyboard=not self.settings.keyboard)
+        self.save_settings()
+        self._update_stats()
+
+    def action_lessons(self) -> None:
+        from bartype.tui.screens.lessons import LessonsScreen
+
+        self._show(LessonsScreen(self.spec.layout, self.history_path))
+
+    def on_lessons_screen_chosen(self, message: Any) -> None:
+        """Type the lesson chosen on the lessons screen."""
+        lesson = replace(self.spec, mode="lesson", lesson=message.number, layout=message.layout)
+        self.start_test(replace(lesson, text=None))
 
     def action_history(self) -> None:
         from bartype.tui.screens.history import HistoryScreen

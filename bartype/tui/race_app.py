@@ -17,8 +17,11 @@ servers on the LAN); leaving the room goes back there.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -26,6 +29,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from bartype.core.options import TestOptions
+from bartype.core.race import ordinal
 from bartype.protocol.client_events import Status, StatusChanged
 from bartype.protocol.race_client import (
     CountdownStarted,
@@ -47,6 +51,7 @@ from bartype.transport.base import TransportError
 from bartype.transport.ghost import GhostRacer
 from bartype.transport.race import RaceConnection
 from bartype.tui.attempt import Attempt
+from bartype.tui.race_results import RaceToKeep, keep_race
 from bartype.tui.safe import foreign, visible
 from bartype.tui.screens.discovery import Browse, DiscoveryScreen
 from bartype.tui.screens.race import LobbyScreen, RaceScreen, StandingsScreen
@@ -85,6 +90,7 @@ class RaceApp(App[int]):
         browse: Browse | None = None,
         ghost: GhostRacer | None = None,
         ghost_note: str = "",
+        history_path: Path | None = None,
     ) -> None:
         """``connect`` reaches the server; ``None`` shows the discovery screen first,
         whose choice is reached with ``connect_to`` (``browse`` makes its browser).
@@ -95,6 +101,10 @@ class RaceApp(App[int]):
         self.ghost_note = ghost_note
         self._ghost_race: int = -1
         """The last race (its ``raceId`` before it, 0 for none) a start was asked for."""
+        self.history_path = history_path
+        """Each race result is kept in this history (``None``: not kept)."""
+        self.to_keep: RaceToKeep | None = None
+        """The race result waiting for the final standings (its place) to be kept."""
         self.connect = connect
         self.connect_to = connect_to
         self.discovery = None if connect is not None else DiscoveryScreen(browse, room=code)
@@ -175,6 +185,7 @@ class RaceApp(App[int]):
         self.discovery.start_browsing()
 
     async def action_quit(self) -> None:
+        await self._keep_race()  # leaving before the standings: the place as it stood
         race = self.race
         if race is not None:
             race.on_event = None  # closing is not news: nothing more to show
@@ -262,9 +273,10 @@ class RaceApp(App[int]):
             )
         elif isinstance(event, ResultReceived):
             result = event.result
+            self._hold_result(result)
             if result.status == "finished" and result.time_ms is not None:
                 self._status(
-                    f"You finished {_ordinal(result.place)} in {result.time_ms / 1000:.2f} s"
+                    f"You finished {ordinal(result.place)} in {result.time_ms / 1000:.2f} s"
                 )
             else:
                 self._status(f"Did not finish (place {result.place})")
@@ -273,6 +285,9 @@ class RaceApp(App[int]):
             you = None if race is None else race.client.player_id
             s = event.standings
             self.standings_screen.show_standings(s.standings, s.length, you)
+            mine = next((row for row in s.standings if row.id == you), None)
+            if mine is not None:
+                self.run_worker(self._keep_race(mine.place, len(s.standings)), group="history")
         elif isinstance(event, Joined):
             self._status("")
         elif isinstance(event, Left):
@@ -383,6 +398,38 @@ class RaceApp(App[int]):
             )
         self.race_screen.show_lanes(tuple(lanes))
 
+    # -- the local history ---------------------------------------------------------
+
+    def _hold_result(self, result: Any) -> None:
+        race, attempt = self.race, self.attempt
+        if self.history_path is None or race is None or attempt is None:
+            return
+        client = race.client
+        if client.race is None or client.code is None or client.room is None:
+            return
+        self.to_keep = RaceToKeep(
+            client.code,
+            client.race,
+            client.room.options,
+            tuple(attempt.session.log),
+            result,
+            len(client.race.racers),
+        )
+
+    async def _keep_race(self, place: int | None = None, racers: int | None = None) -> None:
+        """Keep the held race result in the local history (with its final place)."""
+        held, self.to_keep = self.to_keep, None
+        if held is None or self.history_path is None:
+            return
+        if racers is not None:
+            held = replace(held, racers=racers)
+        try:
+            await asyncio.to_thread(keep_race, self.history_path, held, place)
+        except Exception as error:  # the race is not lost for want of a history
+            self.notify(
+                f"could not save to the local history: {visible(error)}", severity="warning"
+            )
+
     # -- helpers -----------------------------------------------------------------
 
     def _leave_with(self, message: str, code: int) -> None:
@@ -410,14 +457,10 @@ class RaceApp(App[int]):
             screen.show_status(text)
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def run_race(args: argparse.Namespace, connect: Connect | None, **app: Any) -> int:
     """Run ``bartype race``; return the exit status. ``connect`` ``None``: the servers
     on the LAN are shown to choose from; ``app``: more of ``RaceApp``'s options."""
+    from bartype.storage import paths
     from bartype.tui.run import terminal_problem
 
     problem = terminal_problem()
@@ -425,6 +468,7 @@ def run_race(args: argparse.Namespace, connect: Connect | None, **app: Any) -> i
         print(f"bartype: {problem}", file=sys.stderr)
         return 2
     app.setdefault("options", {"mode": "words", "words": args.words})
+    app.setdefault("history_path", paths.history_path(getattr(args, "data_dir", None)))
     race_app = RaceApp(connect, player=args.name, code=args.room, **app)
     race_app.run()
     if race_app.exit_message:

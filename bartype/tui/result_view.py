@@ -40,6 +40,8 @@ class ResultView:
     keys: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     keypresses: int = 0
     personal_best: bool = False
+    layout: str = "qwerty"
+    """The typist's keyboard layout, for the heat map."""
 
     @property
     def chars(self) -> str:

@@ -40,10 +40,14 @@ def spec_from_args(args: argparse.Namespace, settings: Settings, text: str | Non
         spec = replace(spec, mode="adaptive")
     elif getattr(args, "bigrams", False):
         spec = replace(spec, mode="bigrams")
+    elif getattr(args, "lesson", None) is not None:
+        spec = replace(spec, mode="lesson", lesson=int(args.lesson))
     elif text is not None:
         spec = replace(spec, mode="custom", text=text)
     if getattr(args, "language", None):
         spec = replace(spec, language=args.language)
+    if getattr(args, "layout", None):
+        spec = replace(spec, layout=args.layout)
     if getattr(args, "punctuation", None) is not None:
         spec = replace(spec, punctuation=bool(args.punctuation))
     if getattr(args, "numbers", None) is not None:
@@ -136,6 +140,7 @@ MODE_FLAGS = {
     "code": "--code",
     "adaptive": "--adaptive",
     "bigrams": "--bigrams",
+    "lesson": "--lesson",
 }
 
 
@@ -154,7 +159,8 @@ def option_problem(args: argparse.Namespace, spec: TestSpec) -> str | None:
     ]
     language = getattr(args, "language", None)
     english_quote = spec.mode == "quote" and language and _list_language(language) == "english"
-    if language and not english_quote and not spec.rules.from_profile:
+    lesson = spec.mode == "lesson"  # a lesson's real words are in the language
+    if language and not english_quote and not spec.rules.from_profile and not lesson:
         given.insert(0, f"--language {language}")
     if not given:
         return None

@@ -172,3 +172,17 @@ def test_example_g_the_last_sample_point_is_the_exact_end(
     assert m.consistency == consistency
     if last == 4519.0:
         assert m.series.wpm == (72, 66, 64, 63, 69)
+
+
+def test_a_pause_is_not_timed_for_the_key_after_it() -> None:
+    """A 4 s pause before a key counts the press but not its time: the key's mean interval
+    is that of its quick presses only (intervals over PAUSE_MS are pauses)."""
+    from bartype.core.metrics import PAUSE_MS
+
+    times = [0, 200, 400, 1400 + PAUSE_MS, 1600 + PAUSE_MS, 1800 + PAUSE_MS]
+    keys = timed_keys(list(zip(times, "an nan", strict=True)))
+    session = replay(SessionConfig(Mode.WORDS, word_count=2), "an nan", keys)
+    assert session.result is not None
+    n = session.result.metrics.keys["n"]
+    assert n.presses == 3 and n.interval_count == 2
+    assert n.mean_interval_ms == 200

@@ -58,6 +58,10 @@ def test_defaults_fill_in_what_was_not_given() -> None:
             TestOptions(mode="adaptive", language="german", punctuation=True, text="ein"),
             TestLabel("adaptive", "", "german", "custom", ""),
         ),
+        (
+            TestOptions(mode="lesson", layout="dvorak", lesson=3, language="german"),
+            TestLabel("lesson", "dvorak 3", None, None, ""),
+        ),
     ],
 )
 def test_results_are_labelled_by_what_makes_them_comparable(

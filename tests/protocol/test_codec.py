@@ -52,6 +52,8 @@ def frame(type_: str, data: Any) -> str:
         (frame("CREATE_SESSION", {"punctuation": 1}), "BAD_MESSAGE"),
         (frame("CREATE_SESSION", {"quoteLength": "huge"}), "BAD_MESSAGE"),
         (frame("CREATE_SESSION", {"seed": -1}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"mode": "lesson", "layout": "hcesar"}), "BAD_MESSAGE"),
+        (frame("CREATE_SESSION", {"mode": "lesson", "lesson": 8}), "BAD_MESSAGE"),
         (frame("INPUT_UPDATE", {"seq": 0, "keys": [{"key": "a", "t": 1}]}), "BAD_MESSAGE"),
         (frame("INPUT_UPDATE", {"seq": 1, "keys": []}), "BAD_MESSAGE"),
         (frame("INPUT_UPDATE", {"seq": 1, "keys": [{"key": "", "t": 1}]}), "BAD_MESSAGE"),

@@ -414,3 +414,20 @@ def test_pending_leaves_other_channels_listed_when_the_caller_stops() -> None:
     assert all(actions[0].type == "WELCOME" for actions in rest.values())
     handler.receive_text(channels[0], "{", 0.0)  # and the first one is listed again when due
     assert [c.id for c, _ in handler.pending()] == [channels[0].id]
+
+
+def test_lesson_session_is_labelled_with_layout_and_lesson(history: History) -> None:
+    """CREATE_SESSION in lesson mode: the server makes the drill, and the result is kept
+    under mode "lesson" and mode2 "colemak 2" (each lesson of each layout its own test)."""
+    d = Driver(history)
+    channel = d.open()
+    created = d.send(
+        channel, "CREATE_SESSION", {"mode": "lesson", "layout": "colemak", "lesson": 2, "seed": 1}
+    )[0].data
+    assert (created["mode"], created["mode2"]) == ("lesson", "colemak 2")
+    assert created["textId"] == "lesson:colemak 2"
+    d.send(channel, "START_SESSION")
+    out = d.send(channel, "INPUT_UPDATE", {"seq": 1, "keys": keys(created["text"])})
+    assert out[-1].type == "SESSION_COMPLETE" and out[-1].data["state"] == "completed"
+    stored = history.recent()[0]
+    assert (stored.mode, stored.mode2, stored.text) == ("lesson", "colemak 2", created["text"])

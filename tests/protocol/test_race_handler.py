@@ -34,9 +34,9 @@ TEXT = "the quick brown fox"
 class Frames:
     """One handler, frames in, each channel's messages collected; the clock is ``now``."""
 
-    def __init__(self) -> None:
+    def __init__(self, history: Any = None) -> None:
         texts = LibraryTexts(TextLibrary(default_texts_root()))
-        self.handler = SessionHandler(texts, None, config=HandlerConfig())
+        self.handler = SessionHandler(texts, history, config=HandlerConfig())
         self.now = 0.0
         self.out: dict[int, list[Outgoing]] = {}
 
@@ -335,3 +335,29 @@ def test_a_broadcast_is_encoded_once_for_all_members(monkeypatch: Any) -> None:
     frames = {codec.encode(m) for c in channels for m in f.out[c.id] if m.type == "RACE_PROGRESS"}
     assert len(frames) == 1 and calls == ["RACE_PROGRESS"]
     assert codec.encode(Outgoing(progress.type, dict(progress.data))) in frames  # equal, new
+
+
+def test_race_results_are_kept_with_room_race_and_final_place(tmp_path: Path) -> None:
+    """When a race is over each racer who typed is saved: the room, the race, the place;
+    a DNF is kept as invalid (never a best)."""
+    from bartype.core.race import NOT_FINISHED, RacePlace
+    from bartype.storage.history import History
+
+    with History(tmp_path / "server.sqlite3") as history:
+        f = Frames(history)  # the handler keeps results: its rooms do too
+        code, (ann, bob, cat) = room_with(f, "Ann", "Bob", "Cat")
+        f.send(ann, "START_RACE")
+        f.at(3.0)
+        f.now = 6.0
+        keys = [{"key": ch, "t": 100 + i * 100} for i, ch in enumerate(TEXT)]
+        f.send(bob, "RACE_INPUT", {"seq": 1, "keys": keys})
+        f.send(ann, "RACE_INPUT", {"seq": 1, "keys": keys[:5]})
+        assert history.count() == 0  # kept when the race is over, with the final places
+        f.send(ann, "LEAVE_ROOM")
+        f.send(cat, "LEAVE_ROOM")
+        stored = {r.race: r for r in history.recent()}
+    assert set(stored) == {RacePlace(code, 1, 1, 3), RacePlace(code, 1, 2, 3)}  # Cat typed nothing
+    bob_kept, ann_kept = stored[RacePlace(code, 1, 1, 3)], stored[RacePlace(code, 1, 2, 3)]
+    assert (bob_kept.mode, bob_kept.text, bob_kept.valid) == ("custom", TEXT, True)
+    assert bob_kept.wpm == f.last(bob, "RACE_RESULT")["metrics"]["wpm"]
+    assert not ann_kept.valid and NOT_FINISHED in ann_kept.invalid_reasons

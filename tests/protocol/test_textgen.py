@@ -54,3 +54,17 @@ def test_unknown_language_is_unavailable() -> None:
         .text
         is None
     )
+
+
+def test_lesson_mode_gets_the_layouts_drill() -> None:
+    """A lesson test gets a drill of that layout's lesson keys, reproducible from its seed."""
+    from bartype.core.layouts import layout
+    from bartype.core.lessons import lesson
+
+    source = LibraryTexts(TextLibrary(default_texts_root()))
+    options = CreateSession(mode="lesson", layout="dvorak", lesson=1)
+    made = source.make(options, random.Random(4))
+    assert made.text_id == "lesson:dvorak 1"
+    assert made.text and set(made.text) <= set("aoeuidhtns ")
+    assert made == source.make(options, random.Random(4))
+    assert lesson(layout("dvorak"), 1).keys == frozenset("aoeuidhtns")

@@ -14,14 +14,22 @@ import pytest
 from support import TIMEOUT_FACTOR, start_server, stop_server
 from websockets.asyncio.client import ClientConnection, connect
 
+from bartype.core.race import RacePlace
+from bartype.storage.history import History
+
 T = 5 * TIMEOUT_FACTOR
 TEXT = "the quick brown fox"
 
 
 @pytest.fixture(scope="module")
-def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's history file."""
+    return tmp_path_factory.mktemp("races") / "server.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def port(db: Path) -> Iterator[int]:
     """One `bartype serve --port 0` for the module; each test makes its own rooms."""
-    db: Path = tmp_path_factory.mktemp("races") / "server.sqlite3"
     proc, bound = start_server(db)
     try:
         yield bound
@@ -93,8 +101,9 @@ async def type_text(c: Client, countdown: dict[str, Any], step_ms: float, seq: i
         await c.send("RACE_INPUT", {"seq": seq + batch, "keys": part})
 
 
-async def test_a_race_from_lobby_to_rematch(port: int) -> None:
-    """Two racers and a watcher: countdown, same text, live lanes, standings, rematch."""
+async def test_a_race_from_lobby_to_rematch(port: int, db: Path) -> None:
+    """Two racers and a watcher: countdown, same text, live lanes, standings, rematch;
+    the server keeps both results with the room, the race and the place."""
     async with client(port) as ann, client(port) as bob, client(port) as screen:
         code = await create(ann)
         await bob.send("JOIN_ROOM", {"code": code.lower(), "name": "Bob"})
@@ -125,6 +134,13 @@ async def test_a_race_from_lobby_to_rematch(port: int) -> None:
         await ann.send("REMATCH")
         lobby = await bob.expect("ROOM_STATE", lambda d: d["state"] == "lobby")
         assert not any(p["ready"] for p in lobby["players"])
+    with History(db) as history:  # beside the running server (WAL)
+        kept = [(r.race, r.wpm) for r in history.recent() if r.race and r.race.room == code]
+    kept.sort(key=lambda k: k[0].place)  # type: ignore[union-attr]
+    assert kept == [
+        (RacePlace(code, 1, 1, 2), standings[0]["wpm"]),
+        (RacePlace(code, 1, 2, 2), standings[1]["wpm"]),
+    ]
 
 
 async def test_join_mid_race_spectates_and_a_leaver_is_dnf(port: int) -> None:

@@ -148,8 +148,8 @@ def test_migration_from_version_1_backfills_key_stats(tmp_path: Path) -> None:
     with History(tmp_path / "tmp.sqlite3") as history:
         history.save(result, text=TEXT)
     src = sqlite3.connect(tmp_path / "tmp.sqlite3")
-    # Columns as version 1 had them: ``options`` came with version 3, ``text_key``, ``uid`` later.
-    later = {"options", "text_key", "uid"}
+    # Columns as version 1 had them: ``options`` came with version 3, the others later.
+    later = {"options", "text_key", "uid", "room", "race_id", "place", "racers"}
     cols = [d[0] for d in src.execute("SELECT * FROM results").description if d[0] not in later]
     row = src.execute(f"SELECT {', '.join(cols)} FROM results").fetchone()
     src.close()
@@ -312,3 +312,74 @@ def test_tutor_profile_round_trip(tmp_path: Path) -> None:
     restored = Tutor.from_json(data, words)
     assert restored.state() == tutor.state()
     assert Tutor.from_json(other, words).lessons == 0
+
+
+def test_race_results_keep_room_race_and_place_and_count_for_bests(tmp_path: Path) -> None:
+    """A race result reads back with its room, race and place; its final place can follow;
+    a valid one is a best of its test like any other, a flagged one never."""
+    from dataclasses import replace
+
+    from bartype.core.race import FLAG_PASTED, RacePlace
+
+    path = tmp_path / "h.sqlite3"
+    with History(path) as history:
+        solo = history.save(finished(interval=150.0), text=TEXT)
+        race = RacePlace("YJNZ", 3, 2, 4)
+        raced = history.save(finished(interval=120.0), text=TEXT, race=race)
+        history.set_race_place(raced, 1, 4)  # the standings came after the result
+        history.set_race_place(solo, 1, 4)  # a solo result has no place to change
+        flagged = replace(finished(interval=90.0), invalid_reasons=(FLAG_PASTED,))
+        history.save(flagged, text=TEXT, race=RacePlace("YJNZ", 4, 1, 4))
+    with History(path) as history:  # from the file again
+        assert history.get(solo).race is None
+        assert history.get(raced).race == RacePlace("YJNZ", 3, 1, 4)
+        (best,) = history.personal_bests().values()
+        assert best.id == raced
+        assert [r.race for r in history.recent()][0] == RacePlace("YJNZ", 4, 1, 4)
+
+
+def test_migration_to_version_9_adds_race_columns_and_can_run_again(tmp_path: Path) -> None:
+    """A version 8 file gets the race columns, its results none; the step is idempotent."""
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, target=8)
+    db.close()
+    with History(path) as history:  # migrates to the latest
+        rid = history.save(finished(), text=TEXT)
+        assert history.get(rid).race is None
+    db = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[8](db)  # again: nothing to add, nothing fails
+    columns = [row[1] for row in db.execute("PRAGMA table_info(results)")]
+    db.close()
+    assert [c for c in columns if c in ("room", "race_id", "place", "racers")] == [
+        "room",
+        "race_id",
+        "place",
+        "racers",
+    ]
+
+
+def test_lesson_progress_round_trip_and_idempotent_migration(tmp_path: Path) -> None:
+    """Lesson attempts are counted per layout on a real file, bests kept, a pass kept for
+    good (a later failure does not undo it); the migration that adds them can run twice."""
+    from bartype.storage.history import _v10
+
+    path = tmp_path / "history.db"
+    with History(path) as history:
+        assert history.lesson_progress("dvorak") == {}
+        first = history.record_lesson("dvorak", 1, wpm=18, accuracy=97, passed=False, at=10.0)
+        assert not first.passed and first.attempts == 1
+        history.record_lesson("dvorak", 1, wpm=24, accuracy=96, passed=True, at=20.0)
+        history.record_lesson("dvorak", 1, wpm=12, accuracy=80, passed=False, at=30.0)
+        history.record_lesson("qwerty", 2, wpm=40, accuracy=99, passed=True, at=40.0)
+    with History(path) as history:
+        dvorak = history.lesson_progress("dvorak")
+        assert list(dvorak) == [1]
+        record = dvorak[1]
+        assert (record.attempts, record.best_wpm, record.best_accuracy) == (3, 24, 97)
+        assert record.passed and record.passed_at == 20.0
+        assert history.lesson_progress("qwerty")[2].passed
+    db = sqlite3.connect(path, isolation_level=None)
+    _v10(db)  # again: nothing lost, nothing raised
+    assert db.execute("SELECT COUNT(*) FROM lesson_progress").fetchone()[0] == 2
+    db.close()

@@ -83,7 +83,12 @@ async def test_servers_on_the_lan_are_listed_live_and_one_is_chosen(tmp_path: Pa
                 assert app.race is not None
                 code = app.race.client.code
                 assert code is not None and code != other.client.code
-                await until(pilot, lambda: app.lobby.query_one(RoomCode).code == code, "code")
+
+                def shown_code() -> str | None:  # the lobby may still be composing
+                    found = app.lobby.query(RoomCode)
+                    return found.first().code if found else None
+
+                await until(pilot, lambda: shown_code() == code, "code")
                 assert screen.browser is None  # no more looking while in a room
 
                 await pilot.press("q")

@@ -45,9 +45,13 @@ async def test_racing_the_best_of_the_last_test(
         await until(pilot, lambda: app.shown == "race", "the countdown")
         assert app.race is not None and app.race.client.race is not None
         assert app.race.client.race.text == TEXT
-        status = app.race_screen.query_one("#race-status", TextLine)
-        await until(pilot, lambda: "sets off with your first key" in status.text, "the note")
-        assert f"#{result_id} words 10" in status.text
+
+        def status() -> str:  # the screen may still be composing its widgets
+            found = app.race_screen.query("#race-status")
+            return found.first(TextLine).text if found else ""
+
+        await until(pilot, lambda: "sets off with your first key" in status(), "the note")
+        assert f"#{result_id} words 10" in status()
         await until(pilot, lambda: app.race.client.state is State.RACING, "the start")  # type: ignore[union-attr]
         lanes = app.race_screen.query_one(RaceLanes)
         for ch in TEXT[:10]:
@@ -63,6 +67,7 @@ async def test_racing_the_best_of_the_last_test(
             app.post_message(_key_event(ch))
             await pilot.pause(0.03)
         await until(pilot, lambda: app.shown == "standings", "the standings")
+        await until(pilot, lambda: bool(app.standings_screen.query("#standings")), "the table")
         table = app.standings_screen.query_one("#standings")
         await until(pilot, lambda: table.row_count == 2, "two rows")  # type: ignore[attr-defined]
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(2)]  # type: ignore[attr-defined]

@@ -10,7 +10,9 @@ from typing import Any
 from support import TIMEOUT_FACTOR
 from support.servers import running_server
 
+from bartype.core.race import RacePlace
 from bartype.protocol.race_client import State
+from bartype.storage.history import History
 from bartype.transport.race import RaceConnection
 from bartype.tui.race_app import RaceApp
 from bartype.tui.widgets.line import TextLine
@@ -39,7 +41,9 @@ def rendered(widget: Any) -> str:
 
 
 async def test_a_race_in_the_app_from_lobby_to_standings(tmp_path: Path) -> None:
-    """Lobby with the code and literal names, countdown, typing with lanes, standings."""
+    """Lobby with the code and literal names, countdown, typing with lanes, standings;
+    the result is kept in the local history with the room, the race and the place."""
+    local = tmp_path / "local.sqlite3"
     async with running_server(tmp_path) as server:
         url = f"ws://127.0.0.1:{server.port}"
         app = RaceApp(
@@ -47,6 +51,7 @@ async def test_a_race_in_the_app_from_lobby_to_standings(tmp_path: Path) -> None
             player="[red]x[/]",
             options={"mode": "custom", "text": TEXT},
             room={"countdownS": 0.3},
+            history_path=local,
         )
         async with app.run_test(size=(80, 24)) as pilot:
             await until(
@@ -81,9 +86,16 @@ async def test_a_race_in_the_app_from_lobby_to_standings(tmp_path: Path) -> None
                 assert first[:2] == ["1", "[red]x[/]"]
                 status = app.standings_screen.query_one("#standings-status", TextLine).text
                 assert "You finished 1st" in status or "finished" in status
+                standings = app.race.client.standings  # type: ignore[union-attr]
+                assert standings is not None
+                await app.workers.wait_for_complete()
             finally:
                 await bob.close()
             await app.action_quit()
+    with History(local) as history:
+        (kept,) = history.recent()
+    assert kept.race == RacePlace(code, 1, 1, 2)
+    assert (kept.mode, kept.text, kept.wpm) == ("custom", TEXT, standings.standings[0].wpm)
 
 
 async def test_ten_racers_fit_at_80_by_24(tmp_path: Path) -> None:
@@ -126,3 +138,39 @@ async def test_ten_racers_fit_at_80_by_24(tmp_path: Path) -> None:
                 for other in others:
                     await other.close()
             await app.action_quit()
+
+
+async def test_the_history_screen_labels_race_results_with_their_place(tmp_path: Path) -> None:
+    """A race result in the SQLite history reads "race 2nd of 3" beside its test; a solo
+    result has no such label."""
+    from bartype.core.keystrokes import type_text
+    from bartype.core.race import race_config
+    from bartype.core.session import replay
+    from bartype.tui.attempt import TestSpec
+    from bartype.tui.screens.history import HistoryScreen
+
+    from .helpers import make_app
+
+    text = "one two three four five six seven eight nine ten"
+    session = replay(race_config("words", text), text, type_text(text, interval=150.0))
+    assert session.result is not None
+    app = make_app(tmp_path, TestSpec(mode="words", words=10))
+    assert app.history_path is not None
+    with History(app.history_path) as history:
+        history.save(session.result, text=text, created_at=1.0)
+        history.save(session.result, text=text, created_at=2.0, race=RacePlace("QQQQ", 4, 2, 3))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        app.action_history()
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, HistoryScreen) and len(app.screen.query("DataTable")) > 0
+            ),
+            "history",
+        )
+        table = app.screen.query_one("DataTable")
+        await until(pilot, lambda: table.row_count == 2, "rows")  # type: ignore[attr-defined]
+        tests = [str(table.get_row_at(i)[1]) for i in range(2)]  # type: ignore[attr-defined]
+        assert tests == ["words 10 · race 2nd of 3", "words 10"]  # newest first
+        await app.action_quit()

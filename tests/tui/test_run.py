@@ -51,6 +51,28 @@ def test_each_mode_flag(argv: tuple[str, ...], mode: str) -> None:
     assert spec_from_args(_args(*argv), Settings(), None).mode == mode
 
 
+def test_lesson_and_layout_flags() -> None:
+    """--lesson 3 --layout Dvorak types Dvorak's lesson 3, whatever layout is saved; the
+    saved layout applies without --layout."""
+    spec = spec_from_args(_args("--lesson", "3", "--layout", "Dvorak"), Settings(), None)
+    assert (spec.mode, spec.lesson, spec.layout, spec.label) == (
+        "lesson",
+        3,
+        "dvorak",
+        "lesson 3 dvorak",
+    )
+    assert spec_from_args(_args(), Settings(layout="colemak"), None).layout == "colemak"
+
+
+def test_unknown_layout_and_lesson_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """--layout hcesar and --lesson 9 exit 2 naming the choices."""
+    for argv, said in ((("--layout", "hcesar"), "dvorak"), (("--lesson", "9"), "1 to 7")):
+        with pytest.raises(SystemExit) as info:
+            _args(*argv)
+        assert info.value.code == 2
+        assert said in capsys.readouterr().err
+
+
 def test_file_mode_uses_the_text() -> None:
     """--file runs a custom test on the file's text."""
     spec = spec_from_args(_args("--file", "x.txt"), Settings(), "some text")

@@ -13,7 +13,7 @@ from support import FakeClock
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.results import ResultsScreen
 
-from .helpers import make_app, press_all, typo_script
+from .helpers import Script, make_app, press_all, typo_script
 
 
 @pytest.fixture(autouse=True)
@@ -175,3 +175,42 @@ def test_adaptive_results_screen(  # type: ignore[no-untyped-def]
         await pilot.pause(0.05)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_lessons_screen_dvorak(tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """Dvorak's seven lessons at 80x24: home row passed with its best, top row tried
+    twice and marked next (the cursor on it), the new keys and what each needs to pass."""
+    from bartype.storage.history import History
+
+    with History(tmp_path / "data" / "history.sqlite3") as history:
+        history.record_lesson("dvorak", 1, wpm=31, accuracy=98, passed=True, at=1.0)
+        history.record_lesson("dvorak", 2, wpm=17, accuracy=96, passed=False, at=2.0)
+        history.record_lesson("dvorak", 2, wpm=19, accuracy=91, passed=False, at=3.0)
+    spec = TestSpec(mode="words", words=10, seed=42, layout="dvorak")
+    app = make_app(tmp_path, spec, FakeClock())
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _ready(pilot)
+        app.action_lessons()
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_live_keyboard_dvorak(tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """Dvorak's home-row lesson at 80x30 with the live keyboard: two words typed, the
+    Dvorak board under the text with the next letter lit in the accent colour, the other
+    keys of its finger tinted, and the line naming that finger."""
+    from bartype.storage.settings import Settings
+
+    clock = FakeClock()
+    spec = TestSpec(mode="lesson", lesson=1, layout="dvorak", seed=42)
+    app = make_app(tmp_path, spec, clock, settings=Settings(keyboard=True))
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _ready(pilot)
+        words = (app.attempt.text or "").split(" ")  # type: ignore[union-attr]
+        await press_all(pilot, clock, Script().text(" ".join(words[:2]) + " ").presses)
+        await pilot.pause(0.05)
+
+    assert snap_compare(app, terminal_size=(80, 30), run_before=run_before)

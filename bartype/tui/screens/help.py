@@ -15,6 +15,7 @@ HELP = """\
   ctrl+backspace  delete a word (or ctrl+w, alt+backspace)
   enter           like space (code: line break and indent)
   in code         tab types a tab; shift+tab new text
+  ctrl+k          live keyboard: the next key and its finger
 [b]After a test[/b]
   tab / enter     new text          ctrl+r   same text again
   esc             menu

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from bartype.core.labels import best_label, shorten
 from bartype.core.progress import average_of_last, per_day
+from bartype.core.race import ordinal
 from bartype.tui.safe import foreign
 from bartype.tui.widgets.chart import SpeedChart
 
@@ -54,6 +55,14 @@ columns raw alone."""
 FULL_LABEL_WIDTH = 120
 """Labels spell the text options out from this width up (the table has room)."""
 SHORT_BESTS_SHOWN = 2
+
+
+def _test_cell(r: Any, short: bool = False) -> Text:
+    """The test, and for a race result "race" with the place: "words 25 · race 2nd of 4"."""
+    cell = foreign(best_label(r.mode, r.mode2, r.language, r.options, r.text, short=short))
+    if r.race is not None:
+        cell.append(f" · race {ordinal(r.race.place)} of {r.race.racers}", "cyan")
+    return cell
 
 
 def _verdict(r: Any, best: bool, width: int = 22) -> Text:
@@ -252,10 +261,9 @@ class HistoryScreen(Screen[None]):
         for r in ordered:
             when = dt.datetime.fromtimestamp(r.created_at)
             stamp = when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%d %b")
-            label = best_label(r.mode, r.mode2, r.language, r.options, r.text, short=short)
             cells = {
                 "when": stamp,
-                "test": foreign(label),
+                "test": _test_cell(r, short),
                 "wpm": f"{r.wpm:.0f}",
                 "raw": f"{r.raw:.0f}",
                 "acc": f"{r.accuracy:.0f}%",

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from bartype.core.layouts import LAYOUTS
 from bartype.core.options import MODE_RULES, QUOTE_LENGTHS, Mode
 from bartype.storage.settings import MODES, Settings
 from bartype.tui.safe import foreign, visible
@@ -26,6 +27,7 @@ DURATIONS = (15.0, 30.0, 60.0, 120.0)
 WORD_COUNTS = (10, 25, 50, 100)
 ACTIONS = (
     ("start", "start a test with these settings"),
+    ("lessons", "lessons for your keyboard layout"),
     ("history", "history"),
     ("race", "race on the LAN"),
     ("help", "keys"),
@@ -138,8 +140,10 @@ class MenuScreen(ModalScreen[MenuChoice]):
             return sorted({*self.code_languages, s.code})
         if key == "language":
             return sorted({*self.languages, s.language})
-        if key in ("punctuation", "numbers"):
+        if key in ("punctuation", "numbers", "keyboard"):
             return [False, True]
+        if key == "layout":
+            return list(LAYOUTS)
         if key == "theme":
             return sorted({*self.themes, s.theme})
         return []
@@ -162,6 +166,8 @@ class MenuScreen(ModalScreen[MenuChoice]):
         if rules.generated_words:
             rows.append(("punctuation", "punctuation", "on" if s.punctuation else "off"))
             rows.append(("numbers", "numbers", "on" if s.numbers else "off"))
+        rows.append(("layout", "layout", s.layout))
+        rows.append(("keyboard", "live keyboard", "on" if s.keyboard else "off"))
         rows.append(("theme", "theme", s.theme))
         rows.extend((key, label, None) for key, label in ACTIONS)
         return rows
@@ -198,7 +204,8 @@ class MenuScreen(ModalScreen[MenuChoice]):
         self.dismiss(self.choice(key))
 
     def action_close(self) -> None:
-        test_fields = [f.name for f in fields(Settings) if f.name != "theme"]
+        # Only the test's own settings start a new one: not how the app looks.
+        test_fields = [f.name for f in fields(Settings) if f.name not in ("theme", "keyboard")]
         changed = any(
             getattr(self.settings, name) != getattr(self.original, name) for name in test_fields
         )

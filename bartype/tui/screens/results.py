@@ -164,7 +164,7 @@ class ResultsScreen(Screen[None]):
                 ),
                 id="chart-legend",
             )
-            yield KeyHeatmap(v.keys, id="results-heatmap")
+            yield KeyHeatmap(v.keys, layout_name=v.layout, id="results-heatmap")
         yield Footer()
 
     def _headline(self) -> Text:

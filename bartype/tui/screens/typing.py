@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from bartype.tui.keys import keystroke_name
+from bartype.tui.widgets.keyboard import BOARD_HEIGHT, LiveKeyboard, board_width
 from bartype.tui.widgets.line import TextLine
 from bartype.tui.widgets.stats_bar import StatsBar
 from bartype.tui.widgets.status import ConnectionStatus
@@ -58,6 +59,7 @@ class TypingScreen(Screen[None]):
         Binding("escape", "escape('menu')", "menu", priority=True),
         Binding("escape", "escape('end')", "end test", priority=True),
         Binding("ctrl+r", "app.retry", "same text", show=False, priority=True),
+        Binding("ctrl+k", "app.toggle_keyboard", "keyboard", priority=True),
         Binding("ctrl+c", "app.quit", "quit", priority=True),
     ]
 
@@ -77,6 +79,7 @@ class TypingScreen(Screen[None]):
             yield TypingText(id="text")
             yield TutorProgress(id="typing-progress")
             yield TextLine(id="typing-hint")
+            yield LiveKeyboard(id="keyboard")
         yield Footer()
 
     def set_zen_running(self, running: bool) -> None:
@@ -117,6 +120,25 @@ class TypingScreen(Screen[None]):
     def show_connection(self, status: str) -> None:
         """The server link's state, for the indicator (empty offline)."""
         self.query_one("#connection", ConnectionStatus).set_status(status)
+
+    def show_keyboard(self, layout: str | None, key: str | None) -> None:
+        """The live keyboard on ``layout`` with ``key`` lit; ``None`` hides it. With too
+        little room for the board, only its line naming the key and finger is shown."""
+        board = self.query_one("#keyboard", LiveKeyboard)
+        board.display = layout is not None
+        if layout is not None:
+            board.show(layout, key)
+            self._fit_keyboard()
+
+    def _fit_keyboard(self) -> None:
+        board = self.query_one("#keyboard", LiveKeyboard)
+        width, height = self.size
+        # The rest of the screen takes about 11 rows; the column has 2 cells of padding a side.
+        roomy = height >= BOARD_HEIGHT + 11 + 4 and width >= board_width(board.board) + 4
+        board.set_class(not roomy, "-compact")
+
+    def on_resize(self) -> None:
+        self._fit_keyboard()
 
     @property
     def progress(self) -> TutorProgress:

@@ -1,8 +1,11 @@
 """A keyboard picture coloured by how hard each key was, with the worst keys listed.
 
-Keys are the characters the text asked for; capitals and shifted symbols count
-towards their physical key. Mistyped keys are coloured by error rate, the other
-keys by how long they took compared with the rest.
+The keyboard is the typist's layout (``bartype.core.layouts``). Keys are the
+characters the text asked for; capitals and shifted symbols count towards
+their physical key, an accented letter typed through a dead key towards its
+base letter. Mistyped keys are coloured by error rate, the other keys by how
+long they took compared with the rest (pauses are not timed: see
+``bartype.core.metrics.PAUSE_MS``), and a legend says which colour is which.
 """
 
 from __future__ import annotations
@@ -16,11 +19,10 @@ from rich.text import Text
 from textual.color import Color
 from textual.widget import Widget
 
+from bartype.core.layouts import Layout, layout
 from bartype.tui.safe import visible
 
-ROWS = ("1234567890-=", "qwertyuiop[]", "asdfghjkl;'", "zxcvbnm,./")
 OFFSETS = (0, 1, 2, 3)
-SHIFTED = dict(zip('!@#$%^&*()_+{}:"<>?~|', "1234567890-=[];',./`\\", strict=True))
 
 
 @dataclass(frozen=True)
@@ -37,20 +39,28 @@ class KeyFigure:
         return self.errors / self.presses if self.presses else 0.0
 
 
-def physical_key(char: str) -> str:
-    """The key a character is typed with on a US layout (letters lower-cased)."""
+def physical_key(char: str, board: Layout | None = None) -> str:
+    """The key a character is typed with on ``board`` (QWERTY by default), named by its
+    unshifted character; a character the board lacks is lower-cased."""
     if char == " ":
         return "space"
-    return SHIFTED.get(char, char.lower())
+    board = board or layout("qwerty")
+    strokes = board.strokes(char)
+    pos = board.position(strokes[-1]) if strokes else None
+    if pos is None:
+        return char.lower()
+    return board.rows[pos.row.value][pos.column]
 
 
-def key_figures(keys: Mapping[str, Mapping[str, Any]]) -> dict[str, KeyFigure]:
-    """Fold the result's per-character figures into per-key figures."""
+def key_figures(
+    keys: Mapping[str, Mapping[str, Any]], board: Layout | None = None
+) -> dict[str, KeyFigure]:
+    """Fold the result's per-character figures into per-key figures of ``board``."""
     totals: dict[str, list[float]] = {}
     for char, stat in keys.items():
         if char == "\n":
             continue
-        key = physical_key(char)
+        key = physical_key(char, board)
         presses = int(stat.get("presses", 0))
         errors = int(stat.get("errors", 0))
         mean = stat.get("meanIntervalMs")
@@ -81,21 +91,23 @@ class KeyHeatmap(Widget):
     """The keyboard with hot keys coloured, and the slowest and most mistyped keys listed."""
 
     DEFAULT_CSS = """
-    KeyHeatmap { height: 5; }
+    KeyHeatmap { height: 6; }
     """
 
     def __init__(
         self,
         keys: Mapping[str, Mapping[str, Any]] | None = None,
         *,
+        layout_name: str = "qwerty",
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
-        self.figures = key_figures(keys or {})
+        self.board = layout(layout_name)
+        self.figures = key_figures(keys or {}, self.board)
 
     def set_keys(self, keys: Mapping[str, Mapping[str, Any]]) -> None:
-        self.figures = key_figures(keys)
+        self.figures = key_figures(keys, self.board)
         self.refresh()
 
     def _colours(self) -> tuple[Color, Color, Color, Color]:
@@ -112,18 +124,26 @@ class KeyHeatmap(Widget):
         )
 
     def _key_style(self, figure: KeyFigure | None, slow: tuple[float, float]) -> Style:
-        surface, error, warning, foreground = self._colours()
         if figure is None or figure.presses == 0:
+            return self._style(None)
+        if figure.errors:
+            return self._style(None, error_rate=figure.error_rate)
+        if figure.mean_ms is not None and slow[1] > slow[0]:
+            return self._style((figure.mean_ms - slow[0]) / (slow[1] - slow[0]))
+        return self._style(0.0)
+
+    def _style(self, heat: float | None, error_rate: float | None = None) -> Style:
+        """A key's colours: by ``heat`` (0 quickest, 1 slowest), by ``error_rate`` if
+        mistyped, or faint when neither (not typed)."""
+        surface, error, warning, foreground = self._colours()
+        if error_rate is not None:
+            background = surface.blend(error, min(1.0, 0.35 + error_rate * 1.3))
+        elif heat is not None:
+            background = surface.blend(warning, 0.15 + 0.75 * heat)
+        else:
             return Style(
                 color=foreground.blend(surface, 0.6).rich_color, bgcolor=surface.rich_color
             )
-        if figure.errors:
-            background = surface.blend(error, min(1.0, 0.35 + figure.error_rate * 1.3))
-        elif figure.mean_ms is not None and slow[1] > slow[0]:
-            heat = (figure.mean_ms - slow[0]) / (slow[1] - slow[0])
-            background = surface.blend(warning, 0.15 + 0.75 * heat)
-        else:
-            background = surface.blend(warning, 0.15)
         return Style(
             color=background.get_contrast_text().rich_color,
             bgcolor=background.rich_color,
@@ -135,24 +155,25 @@ class KeyHeatmap(Widget):
         means = [f.mean_ms for f in figures.values() if f.mean_ms is not None and f.key != "space"]
         slow = (min(means), max(means)) if means else (0.0, 0.0)
         board_lines: list[Text] = []
-        for row, offset in zip(ROWS, OFFSETS, strict=True):
+        for row, offset in zip(self.board.rows, OFFSETS, strict=True):
             line = Text(" " * offset)
             for key in row:
-                line.append(f" {key} ", self._key_style(figures.get(key), slow))
+                line.append(f" {visible(key, 1)} ", self._key_style(figures.get(key), slow))
                 line.append(" ")
             board_lines.append(line)
         space = Text(" " * 8)
         space.append("      space      ", self._key_style(figures.get("space"), slow))
         board_lines.append(space)
+        board_lines.append(self._legend())
+        board_width = max(line.cell_len for line in board_lines)
+        room = self.size.width - board_width - 2
         notes = [
             Text("slowest keys (ms)", style="bold"),
-            Text("  " + self._list(slowest(figures, 4), False)),
+            Text("  " + self._list(slowest(figures, 4), False, room - 2)),
             Text("most mistyped", style="bold"),
-            Text("  " + self._list(most_errors(figures), True)),
+            Text("  " + self._list(most_errors(figures), True, room - 2)),
         ]
-        board_width = max(line.cell_len for line in board_lines)
         text = Text(no_wrap=True, overflow="ellipsis")
-        room = self.size.width - board_width - 2
         for y, line in enumerate(board_lines[: max(1, self.size.height)]):
             text.append_text(line)
             if room >= 14 and y < len(notes):
@@ -164,13 +185,33 @@ class KeyHeatmap(Widget):
         text.rstrip()
         return text
 
+    def _legend(self) -> Text:
+        """Which colour is which: quick to slow, mistyped, not typed."""
+        legend = Text()
+        legend.append(" quick ", self._style(0.0))
+        legend.append(" → ", "dim")
+        legend.append(" slow ", self._style(1.0))
+        legend.append("  ")
+        legend.append(" mistyped ", self._style(None, error_rate=0.5))
+        legend.append("  ")
+        legend.append(" not typed ", self._style(None))
+        return legend
+
     @staticmethod
-    def _list(figures: list[KeyFigure], errors: bool) -> str:
+    def _list(figures: list[KeyFigure], errors: bool, room: int) -> str:
+        """The keys with their figures, as many as fit in ``room`` cells (at least one)."""
         if not figures:
             return "none"
         if errors:
-            return "  ".join(f"{_label(f.key)} {f.errors}/{f.presses}" for f in figures)
-        return "  ".join(f"{_label(f.key)} {f.mean_ms:.0f}" for f in figures)
+            items = [f"{_label(f.key)} {f.errors}/{f.presses}" for f in figures]
+        else:
+            items = [f"{_label(f.key)} {f.mean_ms:.0f}" for f in figures]
+        shown = items[:1]
+        for item in items[1:]:
+            if len("  ".join([*shown, item])) > room:
+                break
+            shown.append(item)
+        return "  ".join(shown)
 
 
 def _label(key: str) -> str:

@@ -1,0 +1,66 @@
+"""A race result kept in the local history: the racer's own keys replayed, with the place.
+
+The server computes a racer's figures from the keys they sent; the race app
+sent exactly the keys its local session took, at the same times, so replaying
+that log through the core under the race's rules gives the server's figures
+(as ``bartype play`` keeps a result typed against a server). Runs in a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bartype.core.keystrokes import Keystroke
+from bartype.core.race import RacePlace, history_labels, kept_result, race_config
+from bartype.core.session import replay
+from bartype.protocol.race_messages import RaceCountdown, RaceResult
+
+
+@dataclass(frozen=True, slots=True)
+class RaceToKeep:
+    """What a racer's history needs of one race, as their race ended."""
+
+    room: str
+    race: RaceCountdown
+    options: Mapping[str, Any]
+    """The room's text options (``ROOM_STATE.options``)."""
+    keys: tuple[Keystroke, ...]
+    """The keys the local session took (and sent), race times in ms."""
+    result: RaceResult
+    racers: int
+
+
+def keep_race(history_path: Path, race: RaceToKeep, place: int | None = None) -> int | None:
+    """Save the race result (``place``: the final one, else the one of ``RACE_RESULT``).
+
+    Returns the result's id, or ``None`` when nothing was typed.
+
+    Raises:
+        HistoryError: the history cannot be written.
+    """
+    from bartype.storage.history import History
+
+    countdown, outcome = race.race, race.result
+    session = replay(race_config(countdown.mode, countdown.text), countdown.text, list(race.keys))
+    if session.state.is_open:
+        session.end()  # did not finish: what was typed, up to the last key
+    result = session.result
+    if result is None:
+        return None
+    language, options = history_labels(countdown.mode, race.options)
+    with History(history_path) as history:
+        return history.save(
+            kept_result(result, outcome.flags, outcome.status == "finished"),
+            text=countdown.text,
+            text_id=countdown.text_id,
+            language=language,
+            mode=countdown.mode,
+            mode2=countdown.mode2,
+            options=options,
+            race=RacePlace(
+                race.room, countdown.race_id, outcome.place if place is None else place, race.racers
+            ),
+        )
