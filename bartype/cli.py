@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--lesson",
         type=_in_range(int, 1, len(LessonKind)),
         metavar="N",
-        help=f"type lesson N (1-{len(LessonKind)}) for your keyboard layout (see the menu)",
+        help=f"type lesson N (1-{len(LessonKind)}) of your layout (default: none; see the menu)",
     )
     play.add_argument(
         "--language",
