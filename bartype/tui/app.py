@@ -355,6 +355,12 @@ class BartypeApp(App[int]):
             return None
         if loaded.problem is not None:
             self.notify(f"{loaded.problem}: a new profile starts.", severity="warning")
+        if loaded.past_tests:
+            self.notify(
+                f"Your {language} profile starts from {loaded.past_tests} "
+                f"test{'s' if loaded.past_tests > 1 else ''} you typed before.",
+                timeout=6,
+            )
         self.tutor = loaded.tutor
         return loaded.tutor
 

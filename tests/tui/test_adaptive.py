@@ -151,3 +151,21 @@ async def test_tab_skips_to_another_lesson(tmp_path: Path) -> None:
         assert app.attempt is not None and app.attempt.text != first.text
         assert app.attempt.text == Tutor(_words(), seed=11).next_text(1)
         assert app.tutor is not None and app.tutor.lessons == 0
+
+
+async def test_a_new_profile_starts_from_the_tests_typed_before(tmp_path: Path) -> None:
+    """After a words test in English, the first adaptive lesson's profile has learnt from
+    it, and a notice says so."""
+    clock = FakeClock()
+    app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=3), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
+        text = app.attempt.text
+        assert text
+        await press_all(pilot, clock, Script().text(text).presses, 0.25)
+        await wait_for_results(pilot, app)
+        app.start_test(SPEC)
+        await wait_until(pilot, lambda: app.tutor is not None and app.attempt is not None)
+        assert app.tutor is not None and app.tutor.lessons == 1
+        notes = [n.message for n in app._notifications]
+        assert any("english profile starts from 1 test you typed before" in n for n in notes)
