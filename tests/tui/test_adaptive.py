@@ -96,6 +96,9 @@ async def test_a_finished_lesson_is_learnt_saved_and_continued(tmp_path: Path) -
             pilot, lambda: app.attempt is not None and app.attempt is not first, "no new lesson"
         )
         assert app.attempt is not None and app.attempt.text == expected
+        # Let the typing screen come back up before the app closes.
+        await wait_until(pilot, lambda: app.screen is app.typing_screen, "results still up")
+        await pilot.pause(0.05)
     again = make_app(tmp_path, SPEC, FakeClock())
     async with again.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: again.attempt is not None, "no lesson arrived")
