@@ -23,6 +23,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from bartype.core.ghost import RACEABLE_MODES
+from bartype.core.options import Mode
 from bartype.storage.settings import Settings, save_settings
 from bartype.transport.base import ChannelClosed, ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
@@ -296,7 +297,7 @@ class BartypeApp(App[int]):
             if drill is None:
                 return
             options = replace(options, text=drill)
-        elif spec.rules.from_profile:
+        elif spec.mode == Mode.ADAPTIVE:
             tutor = await self._tutor_for(spec)
             if tutor is None:
                 return
@@ -413,7 +414,7 @@ class BartypeApp(App[int]):
         saved; returns its state after and before (None if this was no lesson)."""
         tutor = self.tutor
         spec = attempt.spec
-        if tutor is None or not spec.rules.from_profile or not attempt.text:
+        if tutor is None or spec.mode != Mode.ADAPTIVE or not attempt.text:
             return None
         from bartype.storage.tutor_profiles import profile_language
 

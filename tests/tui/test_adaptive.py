@@ -172,3 +172,23 @@ async def test_a_new_profile_starts_from_the_tests_typed_before(tmp_path: Path) 
         assert app.tutor is not None and app.tutor.lessons == 1
         notes = [n.message for n in app._notifications]
         assert any("english profile starts from 1 test you typed before" in n for n in notes)
+
+
+async def test_a_bigram_drill_is_no_adaptive_lesson(tmp_path: Path) -> None:
+    """A bigram drill typed again after a lesson (its text given) shows no tutor progress,
+    and the adaptive profile does not learn it as a lesson."""
+    clock = FakeClock()
+    app = make_app(tmp_path, SPEC, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _lesson_typed(pilot, clock, 0.3)
+        assert app.tutor is not None and app.tutor.lessons == 1
+        app.start_test(TestSpec(mode="bigrams", text="then than"))
+        await wait_until(
+            pilot, lambda: app.attempt is not None and app.attempt.spec.mode == "bigrams"
+        )
+        assert not app.typing_screen.progress.display
+        await press_all(pilot, clock, Script().text("then than").presses, 0.3)
+        results = await wait_for_results(pilot, app)
+        assert results.tutor is None
+        assert app.tutor.lessons == 1
+        await pilot.pause(0.05)
