@@ -42,11 +42,33 @@ def practice_words(library: TextLibrary, language: str) -> list[str]:
     return library.words(max(lists, key=list_size) if lists else language)
 
 
+PAST_TESTS = 100
+"""A new profile starts from at most this many of the latest tests in its language."""
+
+
 class LoadedTutor(NamedTuple):
-    """A tutor to practise with, and why the stored profile was not used (if it was not)."""
+    """A tutor to practise with, why the stored profile was not used (if it was not),
+    and how many past tests a new profile learnt from."""
 
     tutor: Tutor
     problem: str | None = None
+    past_tests: int = 0
+
+
+def learn_past_tests(history: History, tutor: Tutor, limit: int = PAST_TESTS) -> int:
+    """Let a new profile learn from the tests already stored in its language (word
+    tests and lessons, oldest first, from their keystroke logs); return how many."""
+    language = tutor.language
+    latest = [
+        r
+        for r in history.recent(limit * 5)
+        if r.language and r.text and profile_language(r.language) == language
+    ][:limit]
+    for stored in reversed(latest):
+        full = history.get(stored.id)
+        if full.text and full.keystrokes:
+            tutor.record(full.text, [(k.name, k.t) for k in full.keystrokes])
+    return len(latest)
 
 
 def load_tutor(
@@ -61,9 +83,11 @@ def load_tutor(
 
     ``words`` is the language's word list, most common first. A stored profile
     that no longer fits (damaged, an older format, another word list) is set
-    aside for a new one rather than stop practice, and ``problem`` says why;
-    ``seed`` seeds a new profile's lessons (a random one when ``None``; a
-    stored profile keeps its own).
+    aside for a new one rather than stop practice, and ``problem`` says why. A
+    new profile learns from the tests already typed in the language
+    (``learn_past_tests``), so a typist who already knows the keys does not
+    start from six letters; ``seed`` seeds its lessons (a random one when
+    ``None``; a stored profile keeps its own).
     """
     data = history.tutor_profile(language, layout)
     problem = None
@@ -74,7 +98,8 @@ def load_tutor(
             problem = f"the stored {language} profile could not be used ({error})"
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
-    return LoadedTutor(Tutor(words, language=language, layout=layout, seed=seed), problem)
+    tutor = Tutor(words, language=language, layout=layout, seed=seed)
+    return LoadedTutor(tutor, problem, learn_past_tests(history, tutor))
 
 
 def save_tutor(history: History, tutor: Tutor) -> None:

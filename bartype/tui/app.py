@@ -23,6 +23,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from bartype.core.ghost import RACEABLE_MODES
+from bartype.core.options import Mode
 from bartype.storage.settings import Settings, save_settings
 from bartype.transport.base import ChannelClosed, ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
@@ -307,7 +308,7 @@ class BartypeApp(App[int]):
             if drill is None:
                 return
             options = replace(options, text=drill)
-        elif spec.rules.from_profile:
+        elif spec.mode == Mode.ADAPTIVE:
             tutor = await self._tutor_for(spec)
             if tutor is None:
                 return
@@ -367,6 +368,12 @@ class BartypeApp(App[int]):
             return None
         if loaded.problem is not None:
             self.notify(f"{loaded.problem}: a new profile starts.", severity="warning")
+        if loaded.past_tests:
+            self.notify(
+                f"Your {language} profile starts from {loaded.past_tests} "
+                f"test{'s' if loaded.past_tests > 1 else ''} you typed before.",
+                timeout=6,
+            )
         self.tutor = loaded.tutor
         return loaded.tutor
 
@@ -419,7 +426,7 @@ class BartypeApp(App[int]):
         saved; returns its state after and before (None if this was no lesson)."""
         tutor = self.tutor
         spec = attempt.spec
-        if tutor is None or not spec.rules.from_profile or not attempt.text:
+        if tutor is None or spec.mode != Mode.ADAPTIVE or not attempt.text:
             return None
         from bartype.storage.tutor_profiles import profile_language
 

@@ -62,3 +62,33 @@ def test_a_language_is_practised_from_its_largest_list() -> None:
     assert profile_language("german") == "german"
     assert (default_layout("german_1k"), default_layout("french")) == ("qwertz", "azerty")
     assert default_layout("spanish") == "qwerty"
+
+
+def _store_test(history: History, text: str, language: str, interval: float) -> None:
+    """A words test of ``text`` typed right, ``interval`` ms a key, kept in the history."""
+    from bartype.core.keystrokes import type_text
+    from bartype.core.options import Mode
+    from bartype.core.session import SessionConfig, replay
+
+    config = SessionConfig(Mode.WORDS, word_count=len(text.split()))
+    session = replay(config, text, type_text(text, interval=interval))
+    assert session.result is not None
+    history.save(session.result, text=text, language=language)
+
+
+def test_a_new_profile_learns_from_the_tests_already_typed(tmp_path: Path) -> None:
+    """A typist with fast English word tests in the history starts adaptive practice with
+    more than the six first letters; tests in another language are not learnt from, and
+    a stored profile is not learnt into again."""
+    words = practice_words(LIBRARY, "english")
+    text = " ".join(words[:40])
+    with History(tmp_path / "history.sqlite3") as history:
+        for _ in range(3):
+            _store_test(history, text, "english_1k", 150)
+        _store_test(history, "ein zwei drei vier", "german", 150)
+        loaded = load_tutor(history, words, language="english", layout="qwerty", seed=1)
+        assert loaded.past_tests == 3 and loaded.tutor.lessons == 3
+        assert len(loaded.tutor.unlocked) > 6
+        save_tutor(history, loaded.tutor)
+        again = load_tutor(history, words, language="english", layout="qwerty", seed=1)
+    assert again.past_tests == 0 and again.tutor.lessons == 3

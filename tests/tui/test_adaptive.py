@@ -96,6 +96,9 @@ async def test_a_finished_lesson_is_learnt_saved_and_continued(tmp_path: Path) -
             pilot, lambda: app.attempt is not None and app.attempt is not first, "no new lesson"
         )
         assert app.attempt is not None and app.attempt.text == expected
+        # Let the typing screen come back up before the app closes.
+        await wait_until(pilot, lambda: app.screen is app.typing_screen, "results still up")
+        await pilot.pause(0.05)
     again = make_app(tmp_path, SPEC, FakeClock())
     async with again.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: again.attempt is not None, "no lesson arrived")
@@ -151,3 +154,41 @@ async def test_tab_skips_to_another_lesson(tmp_path: Path) -> None:
         assert app.attempt is not None and app.attempt.text != first.text
         assert app.attempt.text == Tutor(_words(), seed=11).next_text(1)
         assert app.tutor is not None and app.tutor.lessons == 0
+
+
+async def test_a_new_profile_starts_from_the_tests_typed_before(tmp_path: Path) -> None:
+    """After a words test in English, the first adaptive lesson's profile has learnt from
+    it, and a notice says so."""
+    clock = FakeClock()
+    app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=3), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
+        text = app.attempt.text
+        assert text
+        await press_all(pilot, clock, Script().text(text).presses, 0.25)
+        await wait_for_results(pilot, app)
+        app.start_test(SPEC)
+        await wait_until(pilot, lambda: app.tutor is not None and app.attempt is not None)
+        assert app.tutor is not None and app.tutor.lessons == 1
+        notes = [n.message for n in app._notifications]
+        assert any("english profile starts from 1 test you typed before" in n for n in notes)
+
+
+async def test_a_bigram_drill_is_no_adaptive_lesson(tmp_path: Path) -> None:
+    """A bigram drill typed again after a lesson (its text given) shows no tutor progress,
+    and the adaptive profile does not learn it as a lesson."""
+    clock = FakeClock()
+    app = make_app(tmp_path, SPEC, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _lesson_typed(pilot, clock, 0.3)
+        assert app.tutor is not None and app.tutor.lessons == 1
+        app.start_test(TestSpec(mode="bigrams", text="then than"))
+        await wait_until(
+            pilot, lambda: app.attempt is not None and app.attempt.spec.mode == "bigrams"
+        )
+        assert not app.typing_screen.progress.display
+        await press_all(pilot, clock, Script().text("then than").presses, 0.3)
+        results = await wait_for_results(pilot, app)
+        assert results.tutor is None
+        assert app.tutor.lessons == 1
+        await pilot.pause(0.05)
