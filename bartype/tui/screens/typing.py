@@ -128,10 +128,15 @@ class TypingScreen(Screen[None]):
         board.display = layout is not None
         if layout is not None:
             board.show(layout, key)
-            self._fit_keyboard()
+            if self._fitted_board is not board.board:  # a layout has its own width; on_resize
+                self._fit_keyboard()  # refits on a resize, so a keystroke need not
+
+    _fitted_board: object = None
+    """The board ``_fit_keyboard`` last sized the keyboard for."""
 
     def _fit_keyboard(self) -> None:
         board = self.query_one("#keyboard", LiveKeyboard)
+        self._fitted_board = board.board
         width, height = self.size
         # The rest of the screen takes about 11 rows; the column has 2 cells of padding a side.
         roomy = height >= BOARD_HEIGHT + 11 + 4 and width >= board_width(board.board) + 4
