@@ -20,13 +20,13 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import Worker
 
 from bartype.core.options import TestOptions
 from bartype.core.race import ordinal
@@ -51,7 +51,7 @@ from bartype.transport.base import TransportError
 from bartype.transport.ghost import GhostRacer
 from bartype.transport.race import RaceConnection
 from bartype.tui.attempt import Attempt
-from bartype.tui.race_results import RaceToKeep, keep_race
+from bartype.tui.race_results import RaceToKeep, keep_race, set_final_place
 from bartype.tui.safe import foreign, visible
 from bartype.tui.screens.discovery import Browse, DiscoveryScreen
 from bartype.tui.screens.race import LobbyScreen, RaceScreen, StandingsScreen
@@ -103,8 +103,9 @@ class RaceApp(App[int]):
         """The last race (its ``raceId`` before it, 0 for none) a start was asked for."""
         self.history_path = history_path
         """Each race result is kept in this history (``None``: not kept)."""
-        self.to_keep: RaceToKeep | None = None
-        """The race result waiting for the final standings (its place) to be kept."""
+        self.saving: Worker[int | None] | None = None
+        """Keeping the race result just received (at once: a crash before the standings
+        must not lose it); its place is corrected when the standings come."""
         self.connect = connect
         self.connect_to = connect_to
         self.discovery = None if connect is not None else DiscoveryScreen(browse, room=code)
@@ -185,7 +186,8 @@ class RaceApp(App[int]):
         self.discovery.start_browsing()
 
     async def action_quit(self) -> None:
-        await self._keep_race()  # leaving before the standings: the place as it stood
+        if self.saving is not None:  # leaving before the standings: the place as it stood
+            await self.saving.wait()
         race = self.race
         if race is not None:
             race.on_event = None  # closing is not news: nothing more to show
@@ -286,8 +288,9 @@ class RaceApp(App[int]):
             s = event.standings
             self.standings_screen.show_standings(s.standings, s.length, you)
             mine = next((row for row in s.standings if row.id == you), None)
-            if mine is not None:
-                self.run_worker(self._keep_race(mine.place, len(s.standings)), group="history")
+            if mine is not None and self.saving is not None:
+                saving = self.saving
+                self.run_worker(self._final_place(saving, mine.place, len(s.standings)))
         elif isinstance(event, Joined):
             self._status("")
         elif isinstance(event, Left):
@@ -327,6 +330,7 @@ class RaceApp(App[int]):
 
     def _countdown(self, event: CountdownStarted) -> None:
         self.deadline = None
+        self.saving = None  # a new race: the last one's result is kept already
         race = event.race
         if event.racing:
             self.attempt = Attempt(TestOptions(mode="custom", text=race.text), race.text)
@@ -401,13 +405,14 @@ class RaceApp(App[int]):
     # -- the local history ---------------------------------------------------------
 
     def _hold_result(self, result: Any) -> None:
+        """Keep the racer's result in the local history as soon as the server sends it."""
         race, attempt = self.race, self.attempt
         if self.history_path is None or race is None or attempt is None:
             return
         client = race.client
         if client.race is None or client.code is None or client.room is None:
             return
-        self.to_keep = RaceToKeep(
+        held = RaceToKeep(
             client.code,
             client.race,
             client.room.options,
@@ -415,20 +420,27 @@ class RaceApp(App[int]):
             result,
             len(client.race.racers),
         )
+        self.saving = self.run_worker(self._keep_race(self.history_path, held), group="history")
 
-    async def _keep_race(self, place: int | None = None, racers: int | None = None) -> None:
-        """Keep the held race result in the local history (with its final place)."""
-        held, self.to_keep = self.to_keep, None
-        if held is None or self.history_path is None:
-            return
-        if racers is not None:
-            held = replace(held, racers=racers)
+    async def _keep_race(self, history_path: Path, held: RaceToKeep) -> int | None:
+        """Save the result with the place it had when the racer's race ended."""
         try:
-            await asyncio.to_thread(keep_race, self.history_path, held, place)
+            return await asyncio.to_thread(keep_race, history_path, held)
         except Exception as error:  # the race is not lost for want of a history
             self.notify(
                 f"could not save to the local history: {visible(error)}", severity="warning"
             )
+            return None
+
+    async def _final_place(self, saving: Worker[int | None], place: int, racers: int) -> None:
+        """The standings came: the saved result gets its final place and field."""
+        kept = await saving.wait()
+        if kept is None or self.history_path is None:
+            return
+        try:
+            await asyncio.to_thread(set_final_place, self.history_path, kept, place, racers)
+        except Exception as error:
+            self.notify(f"could not save the final place: {visible(error)}", severity="warning")
 
     # -- helpers -----------------------------------------------------------------
 

@@ -33,8 +33,9 @@ class RaceToKeep:
     racers: int
 
 
-def keep_race(history_path: Path, race: RaceToKeep, place: int | None = None) -> int | None:
-    """Save the race result (``place``: the final one, else the one of ``RACE_RESULT``).
+def keep_race(history_path: Path, race: RaceToKeep) -> int | None:
+    """Save the race result, with the place of its ``RACE_RESULT`` (the standings may
+    change it: ``set_final_place``).
 
     Returns the result's id, or ``None`` when nothing was typed.
 
@@ -60,7 +61,17 @@ def keep_race(history_path: Path, race: RaceToKeep, place: int | None = None) ->
             mode=countdown.mode,
             mode2=countdown.mode2,
             options=options,
-            race=RacePlace(
-                race.room, countdown.race_id, outcome.place if place is None else place, race.racers
-            ),
+            race=RacePlace(race.room, countdown.race_id, outcome.place, race.racers),
         )
+
+
+def set_final_place(history_path: Path, result_id: int, place: int, racers: int) -> None:
+    """Give a kept race result the place and the number of racers of the final standings.
+
+    Raises:
+        HistoryError: the history cannot be written.
+    """
+    from bartype.storage.history import History
+
+    with History(history_path) as history:
+        history.set_race_place(result_id, place, racers)

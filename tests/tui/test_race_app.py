@@ -42,7 +42,8 @@ def rendered(widget: Any) -> str:
 
 async def test_a_race_in_the_app_from_lobby_to_standings(tmp_path: Path) -> None:
     """Lobby with the code and literal names, countdown, typing with lanes, standings;
-    the result is kept in the local history with the room, the race and the place."""
+    the result is kept in the local history with the room, the race and the place as
+    soon as the racer finishes, and once only."""
     local = tmp_path / "local.sqlite3"
     async with running_server(tmp_path) as server:
         url = f"ws://127.0.0.1:{server.port}"
@@ -73,6 +74,11 @@ async def test_a_race_in_the_app_from_lobby_to_standings(tmp_path: Path) -> None
                 for ch in TEXT:
                     app.post_message(_key_event(ch))  # to the focused screen, as a terminal would
                     await pilot.pause(0.03)
+                await until(pilot, lambda: app.saving is not None, "own result")
+                await app.saving.wait()  # type: ignore[union-attr]
+                with History(local) as history:  # kept before the standings: a crash loses nothing
+                    (early,) = history.recent()
+                assert early.race == RacePlace(code, 1, 1, 2)
                 for ch in TEXT:
                     bob.send_key(ch)
                     await asyncio.sleep(0.03)
