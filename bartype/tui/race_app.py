@@ -29,7 +29,7 @@ from textual.binding import Binding
 from textual.worker import Worker
 
 from bartype.core.options import TestOptions
-from bartype.core.race import ordinal
+from bartype.core.race import LANE_MIN_TYPING_MS, ordinal
 from bartype.protocol.client_events import Status, StatusChanged
 from bartype.protocol.race_client import (
     CountdownStarted,
@@ -251,7 +251,7 @@ class RaceApp(App[int]):
         after = attempt.analyzer.index
         self.race_screen.text_view.words_changed(min(before, after), max(before, after))
         live = attempt.live(t)
-        self.race_screen.show_stats(f"{live.wpm:.0f} wpm  {live.accuracy:.0f}% acc")
+        self.race_screen.show_stats(stats_line(live.wpm, live.accuracy, live.elapsed_s))
 
     # -- events from the connection ----------------------------------------------
 
@@ -266,7 +266,9 @@ class RaceApp(App[int]):
             self._countdown(event)
         elif isinstance(event, MetricsReceived):
             figures = event.metrics.update.metrics
-            self.race_screen.show_stats(f"{figures.wpm:.0f} wpm  {figures.accuracy:.0f}% acc")
+            self.race_screen.show_stats(
+                stats_line(figures.wpm, figures.accuracy, figures.elapsed_s)
+            )
         elif isinstance(event, RacerDone):
             self.deadline = event.deadline
             name = self._name_of(event.finished.id)
@@ -467,6 +469,13 @@ class RaceApp(App[int]):
     def _status(self, text: Text | str) -> None:
         for screen in (self.lobby, self.race_screen, self.standings_screen):
             screen.show_status(text)
+
+
+def stats_line(wpm: float, accuracy: float, elapsed_s: float) -> str:
+    """The racer's own figures, with the lanes' rule: no WPM before a second of typing
+    (two quick keys would read as a burst of several hundred)."""
+    shown = "–" if elapsed_s * 1000 < LANE_MIN_TYPING_MS else f"{wpm:.0f}"
+    return f"{shown} wpm  {accuracy:.0f}% acc"
 
 
 def run_race(args: argparse.Namespace, connect: Connect | None, **app: Any) -> int:

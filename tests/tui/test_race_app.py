@@ -14,7 +14,7 @@ from bartype.core.race import RacePlace
 from bartype.protocol.race_client import State
 from bartype.storage.history import History
 from bartype.transport.race import RaceConnection
-from bartype.tui.race_app import RaceApp
+from bartype.tui.race_app import RaceApp, stats_line
 from bartype.tui.widgets.line import TextLine
 from bartype.tui.widgets.race_lanes import PlayerList, RaceLanes, RoomCode
 
@@ -180,3 +180,10 @@ async def test_the_history_screen_labels_race_results_with_their_place(tmp_path:
         tests = [str(table.get_row_at(i)[1]) for i in range(2)]  # type: ignore[attr-defined]
         assert tests == ["words 10 · race 2nd of 3", "words 10"]  # newest first
         await app.action_quit()
+
+
+def test_the_racers_own_wpm_waits_for_a_second_of_typing_like_the_lanes() -> None:
+    """Two quick keys are no 600 WPM burst on the racer's stats line: a dash until a
+    second of typing, the figure after."""
+    assert stats_line(600.0, 100.0, 0.2) == "– wpm  100% acc"
+    assert stats_line(61.4, 96.4, 1.5) == "61 wpm  96% acc"
