@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bartype import __version__
+from bartype.commands.arguments import (
+    PORT,
+    SECONDS,
+    SEED,
+    WORDS,
+    Parser,
+    bundled_names,
+    default_dirs,
+    in_range,
+    positive_float,
+    positive_int,
+    server_name,
+)
 from bartype.core.layouts import LAYOUTS
 from bartype.core.lessons import LessonKind
 from bartype.core.options import DEFAULT_DURATION_S, DEFAULT_LANGUAGE, QUOTE_LENGTHS
@@ -23,102 +36,16 @@ if TYPE_CHECKING:
     from bartype.transport.client import SessionClient
 
 
-def _positive_float(value: str) -> float:
-    number = float(value)
-    if not 0 < number < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {value}")
-    return number
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {value}")
-    return number
-
-
-def _in_range(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], Any]:
-    """An argument type accepting numbers from ``low`` to ``high`` (the protocol's limits)."""
-
-    def parse(value: str) -> int | float:
-        try:
-            number = kind(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a number, not {value!r}") from None
-        if not low <= number <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g}, not {value}")
-        return number
-
-    return parse
-
-
-# The same limits as the protocol's CREATE_SESSION (bartype/protocol/messages.py).
-_SECONDS = _in_range(float, 1, 3600)
-_WORDS = _in_range(int, 1, 1000)
-_SEED = _in_range(int, 0, 2**63 - 1)
-_PORT = _in_range(int, 0, 65535)
-
-
-def _server_name(value: str) -> str:
-    from bartype.protocol.discovery import check_server_name
-
-    try:
-        return check_server_name(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-class _HelpFormatter(argparse.HelpFormatter):
-    """Help that gives every option's default (argparse itself lists choices as {a,b})."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        text = action.help or ""
-        default = action.default
-        if (
-            "default" in text
-            or not action.option_strings
-            or default in (None, False, argparse.SUPPRESS)
-        ):
-            return text
-        return f"{text} (default: %(default)s)"
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose help shows defaults; its subcommands' parsers are too."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        super().__init__(*args, **kwargs)
-
-
-def _bundled_names() -> tuple[str, str]:
-    """The word-list languages and the code languages of the bundled texts, for help."""
-    from bartype.storage.corpus import TextLibrary, default_texts_root
-
-    try:
-        library = TextLibrary(default_texts_root())
-        return ", ".join(library.languages()), ", ".join(library.code_languages())
-    except OSError:  # help must not fail over a missing folder
-        return "see bartype texts", "see bartype texts"
-
-
-def _default_dirs() -> tuple[str, str]:
-    """Where history and settings go when no folder is given, for help."""
-    from bartype.storage import paths
-
-    return str(paths.data_dir()), str(paths.config_dir())
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="bartype",
         description="A terminal typing tutor with an optional LAN server.",
     )
     parser.add_argument("--version", action="version", version=f"bartype {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    languages, code_languages = _bundled_names()
-    data_dir, config_dir = _default_dirs()
+    languages, code_languages = bundled_names()
+    data_dir, config_dir = default_dirs()
     saved = "default: the saved setting, at first"
     play = commands.add_parser(
         "play",
@@ -131,12 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     mode = play.add_mutually_exclusive_group()
     mode.add_argument(
         "--time",
-        type=_SECONDS,
+        type=SECONDS,
         metavar="SECONDS",
         help=f"timed test of 1-3600 s (default test: {DEFAULT_DURATION_S:g} s)",
     )
     mode.add_argument(
-        "--words", type=_WORDS, metavar="N", help="type N words, 1-1000 (default: timed test)"
+        "--words", type=WORDS, metavar="N", help="type N words, 1-1000 (default: timed test)"
     )
     mode.add_argument(
         "--quote", choices=QUOTE_LENGTHS, help="type a quote of this length (default: timed test)"
@@ -164,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mode.add_argument(
         "--lesson",
-        type=_in_range(int, 1, len(LessonKind)),
+        type=in_range(int, 1, len(LessonKind)),
         metavar="N",
         help=f"type lesson N (1-{len(LessonKind)}) of your layout (default: none; see the menu)",
     )
@@ -187,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     play.add_argument(
         "--seed",
-        type=_SEED,
+        type=SEED,
         help="seed for the text generator, for a reproducible text (default: random)",
     )
     play.add_argument(
@@ -218,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="host typing sessions for a club or LAN", description="Run a server."
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for a LAN)")
-    serve.add_argument("--port", type=_PORT, default=8765, help="port (0 picks a free one)")
+    serve.add_argument("--port", type=PORT, default=8765, help="port (0 picks a free one)")
     serve.add_argument(
         "--db",
         type=Path,
@@ -232,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="announce the server on the LAN with mDNS (default: when --host is a LAN address)",
     )
     serve.add_argument(
-        "--name", type=_server_name, help="the name the LAN sees (default: the host name)"
+        "--name", type=server_name, help="the name the LAN sees (default: the host name)"
     )
     serve.add_argument(
         "--log-level",
@@ -247,16 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="event loop (auto: uvloop where installed)",
     )
     serve.add_argument(
-        "--max-frame", type=_positive_int, default=65536, metavar="BYTES", help="largest frame"
+        "--max-frame", type=positive_int, default=65536, metavar="BYTES", help="largest frame"
     )
     serve.add_argument(
-        "--rate", type=_positive_float, default=50.0, metavar="MSGS", help="messages/s per client"
+        "--rate", type=positive_float, default=50.0, metavar="MSGS", help="messages/s per client"
     )
     serve.add_argument(
-        "--max-connections", type=_positive_int, default=2000, metavar="N", help="total clients"
+        "--max-connections", type=positive_int, default=2000, metavar="N", help="total clients"
     )
     serve.add_argument(
-        "--max-per-ip", type=_positive_int, default=200, metavar="N", help="clients per address"
+        "--max-per-ip", type=positive_int, default=200, metavar="N", help="clients per address"
     )
     serve.add_argument(
         "--allow-origin",
@@ -267,14 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--session-ttl",
-        type=_positive_float,
+        type=positive_float,
         default=600.0,
         metavar="SECONDS",
         help="forget sessions idle this long",
     )
     serve.add_argument(
         "--ping-interval",
-        type=_positive_float,
+        type=positive_float,
         default=10.0,
         metavar="SECONDS",
         help="keepalive ping interval",
@@ -287,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     servers.add_argument(
         "--timeout",
-        type=_in_range(float, 0.5, 60),
+        type=in_range(float, 0.5, 60),
         default=3.0,
         metavar="S",
         help="seconds to look",
@@ -309,13 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     race.add_argument("--room", metavar="CODE", help="join this room (default: create one)")
     race.add_argument("--name", default=None, help="your name in the room (default: your login)")
     race.add_argument(
-        "--words", type=_in_range(int, 1, 1000), default=25, metavar="N", help="words per race"
+        "--words", type=in_range(int, 1, 1000), default=25, metavar="N", help="words per race"
     )
     race.add_argument(
         "--ghost",
         nargs="?",
         const=0,
-        type=_positive_int,
+        type=positive_int,
         metavar="RESULT",
         help="race a recording, offline: your best on the test you took last, "
         "or the result with this id (default: a live race on --server)",
