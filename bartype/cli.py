@@ -183,7 +183,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-connections", type=positive_int, default=2000, metavar="N", help="total clients"
     )
     serve.add_argument(
-        "--max-per-ip", type=positive_int, default=200, metavar="N", help="clients per address"
+        "--max-per-ip",
+        type=positive_int,
+        default=200,
+        metavar="N",
+        help="TCP connections per address (an IPv6 /64 is one address)",
+    )
+    serve.add_argument(
+        "--handshake-rate",
+        type=positive_float,
+        default=50.0,
+        metavar="PER_S",
+        help="handshakes an address may start per second; the others wait their turn",
+    )
+    serve.add_argument(
+        "--handshake-burst",
+        type=positive_int,
+        default=20,
+        metavar="N",
+        help="handshakes an address may start at once",
     )
     serve.add_argument(
         "--allow-origin",

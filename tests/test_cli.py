@@ -58,6 +58,36 @@ def test_out_of_range_numbers_are_refused(args: tuple[str, ...], message: str) -
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--handshake-rate", "0"), "--handshake-rate: must be a positive number, not '0'"),
+        (("--handshake-rate", "fast"), "--handshake-rate: must be a positive number, not 'fast'"),
+        (("--handshake-burst", "0.5"), "--handshake-burst: must be a positive whole number"),
+        (("--handshake-burst", "-3"), "--handshake-burst: must be a positive whole number"),
+    ],
+)
+def test_bad_handshake_pacing_is_a_usage_error(
+    args: tuple[str, ...], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A handshake rate or burst that is not positive is refused in one line, naming it."""
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["serve", *args])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_handshake_pacing_reaches_the_server_config() -> None:
+    """`serve --handshake-rate 5 --handshake-burst 3` configures the admission gate so."""
+    from bartype.server.serve import ServerConfig
+
+    args = build_parser().parse_args(["serve", "--handshake-rate", "5", "--handshake-burst", "3"])
+    config = ServerConfig.from_args(args)
+    assert (config.handshake_rate, config.handshake_burst) == (5.0, 3)
+    defaults = ServerConfig.from_args(build_parser().parse_args(["serve"]))
+    assert (defaults.handshake_rate, defaults.handshake_burst) == (50.0, 20)
+
+
 def test_too_long_file_is_refused(tmp_path: Path) -> None:
     """A custom text longer than a session takes is refused before the app starts."""
     path = tmp_path / "long.txt"
@@ -151,3 +181,4 @@ def test_help_names_the_bundled_languages_and_the_concrete_defaults() -> None:
     assert "default test: 30 s" in flat
     serve = " ".join(run_cli("serve", "--help").stdout.split())
     assert "(default: 8765)" in serve and "(default: 127.0.0.1)" in serve
+    assert "--handshake-rate PER_S" in serve and "(default: 50.0)" in serve

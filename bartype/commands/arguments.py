@@ -12,16 +12,22 @@ from typing import Any
 
 
 def positive_float(value: str) -> float:
-    number = float(value)
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
     if not 0 < number < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {value}")
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {value!r}")
     return number
 
 
 def positive_int(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
     if number <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {value}")
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {value!r}")
     return number
 
 

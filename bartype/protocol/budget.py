@@ -4,7 +4,8 @@ A session costs memory for its text and for its keystroke log (about 30 to
 100 bytes a key), and it is held until it expires, finished or not. The
 handler counts both per session and per client address (the address that
 created the session), so that no client, and no crowd of connections from one
-address, can take the server's memory: see docs/protocol.md, "Limits".
+address, can take the server's memory: see docs/protocol.md, "Limits". An
+address is its ``address_key`` (an IPv6 host by its /64), made by the server.
 """
 
 from __future__ import annotations

@@ -84,6 +84,7 @@ class Channel:
 
     id: int
     peer: str = ""
+    """The client's address as the per-address limits count it (``address_key``: IPv6 by /64)."""
     session: LiveSession | None = None
     hello: bool = False
     closed: bool = False
@@ -163,7 +164,7 @@ class LiveSession:
     restored_at: float | None = None
     """When a restart restored the test, until its typist reconnects."""
     peer: str = ""
-    """The address that created the session: its ``Usage`` counts this session."""
+    """The address key (``address_key``) that created the session: its ``Usage`` counts it."""
     usage: Usage | None = None
     """Its address's ``Usage`` while the session is held (``None`` once it is not)."""
     keys_held: int = 0

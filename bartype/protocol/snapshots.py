@@ -17,6 +17,7 @@ from typing import Any
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.options import Mode
 from bartype.core.session import SessionConfig, replay
+from bartype.protocol.addresses import address_key
 from bartype.protocol.live import LiveSession, phase_of
 from bartype.protocol.messages import SESSION_COMPLETE, Outgoing
 
@@ -105,7 +106,7 @@ def restore(snap: dict[str, Any], then: float) -> LiveSession:
         last_key_at=0.0 if last_key_at is None else last_key_at,
         first_key_at=at(snap["firstKeyAgoS"]),
         paused_s=float(snap.get("pausedS", 0.0)),
-        peer=str(snap.get("peer", "")),
+        peer=address_key(str(snap.get("peer", ""))),
         flags=set(snap["flags"]),
         burst=deque(float(t) for t in snap["burst"]),
         complete=done,

@@ -29,6 +29,8 @@ Stages of one connection (``Stage``)::
 
 Pure bookkeeping: time is passed in, and the connections are any hashable
 objects; ``bartype.server.serve`` starts, pauses and refuses the transports.
+The peer it is given is the address's key (``bartype.protocol.addresses``:
+an IPv6 host is counted by its /64, like every other per-address limit).
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ class Admission(Generic[T]):
         rate: float = HANDSHAKE_RATE,
         burst: float = HANDSHAKE_BURST,
     ) -> None:
+        if not rate > 0:
+            raise ValueError(f"the handshake rate must be positive, not {rate}")
+        if not burst >= 1:  # below one token no handshake could ever start
+            raise ValueError(f"the handshake burst must be at least 1, not {burst}")
         self.max_held = max_held
         self.rate = rate
         self.burst = burst

@@ -45,6 +45,7 @@ from websockets.protocol import Event
 
 from bartype import __version__
 from bartype.core.normalize import visible
+from bartype.protocol.addresses import peer_key
 from bartype.protocol.codec import encode
 from bartype.protocol.handler import (
     Channel,
@@ -158,6 +159,8 @@ class ServerConfig:
             rate=args.rate,
             max_connections=args.max_connections,
             max_per_ip=args.max_per_ip,
+            handshake_rate=args.handshake_rate,
+            handshake_burst=args.handshake_burst,
             session_ttl_s=args.session_ttl,
             ping_interval_s=args.ping_interval,
             handler=handler,
@@ -308,8 +311,7 @@ class GatedConnection(ServerConnection):
             super().connection_made(transport)
             return
         transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-        address = transport.get_extra_info("peername")
-        self.peer = str(address[0]) if isinstance(address, tuple) and address else "?"
+        self.peer = peer_key(transport.get_extra_info("peername"))
         stage = gate.admission.arrive(self, self.peer, time.monotonic())
         if stage is Stage.STARTED:
             self.started = True
@@ -972,10 +974,7 @@ def _sessions(n: int) -> str:
 
 
 def _peer(connection: ServerConnection) -> str:
-    address = connection.remote_address
-    if isinstance(address, tuple) and address:
-        return str(address[0])
-    return str(address or "?")
+    return peer_key(connection.remote_address)
 
 
 def default_db_path() -> Path:

@@ -10,6 +10,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+import pytest
 from support import TEST_HANDLER, TIMEOUT_FACTOR
 from websockets.asyncio.client import connect
 
@@ -76,6 +77,14 @@ def test_an_address_cannot_refill_its_bucket_by_leaving() -> None:
     gate.left("c")
     gate.forget_idle(10.0)
     assert gate.held("p") == 0 and not gate._addresses
+
+
+def test_a_pacing_that_could_never_start_a_handshake_is_refused() -> None:
+    """A rate that is not positive, or a burst below one token, is a ValueError naming it."""
+    with pytest.raises(ValueError, match="rate must be positive"):
+        Admission(max_held=4, rate=0.0)
+    with pytest.raises(ValueError, match="burst must be at least 1"):
+        Admission(max_held=4, burst=0.5)
 
 
 def test_the_canned_refusal_is_a_complete_http_response() -> None:
