@@ -23,6 +23,9 @@ from bartype.core.session import SessionState, TypingSession, config_for_options
 TestSpec = TestOptions
 """The options of the test the app runs (the same value the protocol sends)."""
 
+PAUSE_MS = 1000.0
+"""Keys closer together than this are typing, not a pause (``Attempt.live``)."""
+
 _BURST = CheatRules()
 """The handler flags a result whose characters come faster than a person types (the
 same 20 characters in under 400 ms as a race's rule); the typist hears of it at once."""
@@ -104,12 +107,16 @@ class Attempt:
         return self.analyzer.index
 
     def live(self, now_t: float | None = None) -> LiveMetrics:
-        """The live figures; with ``now_t``, as of that time rather than the last key,
-        so a pause shows as the speed falling while the clock runs (as Monkeytype's)."""
+        """The live figures; with ``now_t`` in a pause (no key for ``PAUSE_MS``), as of
+        that time rather than the last key, so the speed falls while the clock runs (as
+        Monkeytype's). While keys come the figures are those of the last key: a tick
+        between two keys then changes nothing, and draws no frame a key would wait behind."""
         session = self.session
         if now_t is None or not self.open or session.start_t is None:
             return session.live()
         elapsed = max(session.elapsed_ms, session.relative(now_t))
+        if elapsed - session.elapsed_ms < PAUSE_MS:
+            return session.live()
         limit = self.time_limit_ms
         if limit is not None:
             elapsed = min(elapsed, limit)

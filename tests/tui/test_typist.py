@@ -254,7 +254,8 @@ async def test_a_decomposed_letter_in_one_write_is_the_letter(
 async def test_live_wpm_falls_while_the_clock_runs_without_keys(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    """In a pause the live WPM goes down with the timer, not only on the next key."""
+    """In a pause the live WPM goes down with the timer, not only on the next key; less
+    than a second between keys is no pause, and the ticks leave the WPM as it was."""
     app = make_app(tmp_path, TestSpec(mode="time", duration=30, seed=5), clock)
     async with app.run_test() as pilot:
         await _ready(pilot, app)
@@ -263,11 +264,15 @@ async def test_live_wpm_falls_while_the_clock_runs_without_keys(
         stats = app.screen.query_one("#stats")
         await pilot.pause(0.15)
         before = str(stats.render())
-        clock.advance(4)
+        clock.advance(0.5)
         await pilot.pause(0.3)  # a few ticks
+        between = str(stats.render())
+        clock.advance(3.5)
+        await pilot.pause(0.3)
         after = str(stats.render())
-        wpm = [int(s.split("wpm")[0].split()[-1]) for s in (before, after) if "wpm" in s]
-        assert len(wpm) == 2 and wpm[1] < wpm[0] * 0.7, (before, after)
+        shown = (before, between, after)
+        wpm = [int(s.split("wpm")[0].split()[-1]) for s in shown if "wpm" in s]
+        assert len(wpm) == 3 and wpm[1] == wpm[0] and wpm[2] < wpm[0] * 0.7, shown
 
 
 async def test_the_menu_lists_each_language_once(tmp_path: Path, clock: FakeClock) -> None:
