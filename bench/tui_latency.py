@@ -7,7 +7,12 @@ by default: 300 WPM). Closer keys share a frame: Textual draws at most 60 frames
 a second and, after a frame, waits for the next tick of its frame timer, so a
 key 25 ms after the previous one may wait up to 16 ms for that tick; that is
 pacing, not work. The long text is typed nearly to its end first, so the
-measured keys come after the whole layout before them.
+measured keys come after the whole layout before them. The app reaches its
+handler as ``bartype play`` does (in process, asking for no METRICS_UPDATE).
+
+The same keys go to a bare Textual app (one line showing the last key, and a
+footer) in the same run: Textual's own cost per key on this machine, the
+baseline the figures are read against when the machine is slower or shared.
 
     python bench/tui_latency.py            # 100 vs 5,000 characters
     python bench/tui_latency.py --keys 600 --gap 25   # see the frame pacing
@@ -66,10 +71,37 @@ def key_event(char: str) -> Any:
     return events.Key(char if char.isalnum() else _character_to_key(char), char)
 
 
-async def measure(chars: int, keys: int, gap_ms: float, seed: int) -> list[float]:
-    """Latencies (ms) of ``keys`` key presses near the end of a ``chars``-character text."""
+async def timed_keys(app: Any, keys: list[str], gap_ms: float) -> list[float]:
+    """Post ``keys`` to the running ``app`` one by one; each one's ms to its next frame."""
     from textual._compositor import CompositorUpdate
 
+    latencies: list[float] = []
+    frame = asyncio.Event()
+    pending: dict[str, float] = {}
+    original = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        if isinstance(renderable, CompositorUpdate):
+            renderable.render_segments(app.console)  # the bytes a terminal would get
+        original(screen, renderable)
+        t0 = pending.pop("t0", None)
+        if t0 is not None:
+            latencies.append((time.perf_counter() - t0) * 1000)
+            frame.set()
+
+    app._display = display
+    for key in keys:
+        await asyncio.sleep(gap_ms / 1000)
+        frame.clear()
+        pending["t0"] = time.perf_counter()
+        app.post_message(key_event(key))
+        await asyncio.wait_for(frame.wait(), 2)
+    app._display = original
+    return latencies
+
+
+async def measure(chars: int, keys: int, gap_ms: float, seed: int) -> list[float]:
+    """Latencies (ms) of ``keys`` key presses near the end of a ``chars``-character text."""
     from bartype.cli import local_client
     from bartype.protocol.handler import HandlerConfig
     from bartype.tui.app import BartypeApp
@@ -78,10 +110,11 @@ async def measure(chars: int, keys: int, gap_ms: float, seed: int) -> list[float
     text = make_text(chars, seed)
 
     async def connect() -> Any:
-        return local_client(None, config=HandlerConfig(future_tolerance_ms=None))
+        # As `bartype play` connects (bartype.cli.open_client): no METRICS_UPDATE asked for.
+        config = HandlerConfig(future_tolerance_ms=None)
+        return local_client(None, config=config, metrics_ms=None)
 
     app = BartypeApp(TestSpec(mode="custom", text=text), connect)
-    latencies: list[float] = []
     async with app.run_test(size=(80, 24)) as pilot:
         while app.attempt is None:
             await pilot.pause(0.01)
@@ -90,28 +123,39 @@ async def measure(chars: int, keys: int, gap_ms: float, seed: int) -> list[float
         for ch in text[:start]:
             app.post_message(key_event(ch))
         await pilot.pause(0.2)
-        frame = asyncio.Event()
-        pending: dict[str, float] = {}
-        original = app._display
+        return await timed_keys(app, script(text, start, keys, seed), gap_ms)
 
-        def display(screen: Any, renderable: Any) -> None:
-            if isinstance(renderable, CompositorUpdate):
-                renderable.render_segments(app.console)  # the bytes a terminal would get
-            original(screen, renderable)
-            t0 = pending.pop("t0", None)
-            if t0 is not None:
-                latencies.append((time.perf_counter() - t0) * 1000)
-                frame.set()
 
-        app._display = display  # type: ignore[method-assign]
-        for key in script(text, start, keys, seed):
-            await asyncio.sleep(gap_ms / 1000)
-            frame.clear()
-            pending["t0"] = time.perf_counter()
-            app.post_message(key_event(key))
-            await asyncio.wait_for(frame.wait(), 2)
-        app._display = original  # type: ignore[method-assign]
-    return latencies
+async def measure_bare(keys: int, gap_ms: float, seed: int) -> list[float]:
+    """The baseline: the same keys into a bare Textual app that shows the last key."""
+    from textual.app import App, ComposeResult
+    from textual.widget import Widget
+    from textual.widgets import Footer
+
+    class LastKey(Widget):
+        DEFAULT_CSS = "LastKey { height: 1; }"
+        key = ""
+
+        def render(self) -> str:
+            return self.key
+
+    class Bare(App[None]):
+        BINDINGS = [("ctrl+q", "quit", "quit")]
+
+        def compose(self) -> ComposeResult:
+            yield LastKey()
+            yield Footer()
+
+        def on_key(self, event: Any) -> None:
+            line = self.query_one(LastKey)
+            line.key = event.key
+            line.refresh()  # one line repainted, as bartype's lines are
+
+    app = Bare()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        text = make_text(keys * 2, seed)
+        return await timed_keys(app, script(text, 0, keys, seed), gap_ms)
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -137,6 +181,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     results = {}
+    bare = summary(asyncio.run(measure_bare(args.keys, args.gap, args.seed)))
+    print(
+        f" bare Textual app: n={bare['n']:.0f} mean={bare['mean']:.2f} ms p50={bare['p50']:.2f} "
+        f"p90={bare['p90']:.2f} p99={bare['p99']:.2f} max={bare['max']:.2f}"
+    )
     for chars in (100, 5000):
         values: list[float] = []
         rounds = 0
@@ -155,6 +204,12 @@ def main() -> int:
     ratio = results[5000]["p99"] / results[100]["p99"]
     mean_ratio = results[5000]["mean"] / results[100]["mean"]
     print(f"ratio 5000/100: p99 {ratio:.2f}, mean {mean_ratio:.2f}")
+    for chars in (100, 5000):
+        s = results[chars]
+        print(
+            f"ratio {chars}/bare: mean {s['mean'] / bare['mean']:.2f}, "
+            f"p50 {s['p50'] / bare['p50']:.2f}, p99 {s['p99'] / bare['p99']:.2f}"
+        )
     ok = results[5000]["p99"] < 4 and results[100]["p99"] < 4 and ratio < 1.5
     print("PASS" if ok else "FAIL", "(p99 < 4 ms, ratio < 1.5)")
     return 0 if ok else 1
