@@ -11,23 +11,15 @@ import random
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from bartype.core.layouts import LANGUAGE_LAYOUTS
 from bartype.core.texts import list_size
 from bartype.core.tutor import Tutor, TutorError
 from bartype.storage.corpus import TextLibrary
 from bartype.storage.history import History
 
-DEFAULT_LAYOUT = "qwerty"
-
 
 def profile_language(language: str) -> str:
     """The language a profile is kept under: a word list's ("english_200" is English)."""
     return language.strip().casefold().rpartition("_")[0] or language.strip().casefold()
-
-
-def default_layout(language: str) -> str:
-    """The keyboard layout a language's profile is kept under (QWERTZ for German...)."""
-    return LANGUAGE_LAYOUTS.get(profile_language(language), DEFAULT_LAYOUT)
 
 
 def practice_words(library: TextLibrary, language: str) -> list[str]:

@@ -352,9 +352,10 @@ class BartypeApp(App[int]):
     async def _tutor_for(self, spec: TestSpec) -> Tutor | None:
         """The tutor of the test's language, from the local history (None: it cannot be had,
         and the text view says why)."""
-        from bartype.storage.tutor_profiles import default_layout, profile_language
+        from bartype.storage.tutor_profiles import profile_language
 
-        language, layout = profile_language(spec.language), default_layout(spec.language)
+        # One profile per language and the typist's own layout (a Dvorak typist's is Dvorak's).
+        language, layout = profile_language(spec.language), spec.layout
         tutor = self.tutor
         if tutor is not None and (tutor.language, tutor.layout) == (language, layout):
             return tutor
@@ -430,7 +431,7 @@ class BartypeApp(App[int]):
             return None
         from bartype.storage.tutor_profiles import profile_language
 
-        if tutor.language != profile_language(spec.language):
+        if (tutor.language, tutor.layout) != (profile_language(spec.language), spec.layout):
             return None
         before = tutor.state()
         tutor.record(attempt.text, attempt.keys)

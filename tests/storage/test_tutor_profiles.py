@@ -8,7 +8,6 @@ from bartype.core.tutor import Tutor
 from bartype.storage.corpus import TextLibrary, default_texts_root
 from bartype.storage.history import History
 from bartype.storage.tutor_profiles import (
-    default_layout,
     load_tutor,
     practice_words,
     profile_language,
@@ -54,14 +53,12 @@ def test_a_damaged_profile_gives_a_new_one_and_says_why(tmp_path: Path) -> None:
 
 
 def test_a_language_is_practised_from_its_largest_list() -> None:
-    """Lessons use the language's biggest word list whatever list was named, the
-    profile is the language's, and German and French keep theirs on their layouts."""
+    """Lessons use the language's biggest word list whatever list was named, and the
+    profile is the language's."""
     assert practice_words(LIBRARY, "english") == LIBRARY.words("english_1k")
     assert practice_words(LIBRARY, "english_200") == LIBRARY.words("english_1k")
     assert profile_language("English_200") == "english"
     assert profile_language("german") == "german"
-    assert (default_layout("german_1k"), default_layout("french")) == ("qwertz", "azerty")
-    assert default_layout("spanish") == "qwerty"
 
 
 def _store_test(history: History, text: str, language: str, interval: float) -> None:

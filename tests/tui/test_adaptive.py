@@ -106,6 +106,22 @@ async def test_a_finished_lesson_is_learnt_saved_and_continued(tmp_path: Path) -
         assert again.tutor is not None and again.tutor.lessons == 1
 
 
+async def test_the_profile_is_the_typists_layouts(tmp_path: Path) -> None:
+    """A German lesson typed with the Dvorak layout chosen is kept in a German Dvorak
+    profile, not under the language's usual QWERTZ."""
+    clock = FakeClock()
+    spec = TestSpec(mode="adaptive", seed=11, language="german", layout="dvorak")
+    app = make_app(tmp_path, spec, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _lesson_typed(pilot, clock, SLOW_S)
+        assert app.tutor is not None and (app.tutor.language, app.tutor.layout) == (
+            "german",
+            "dvorak",
+        )
+        with History(_history(tmp_path)) as history:
+            assert [p[:2] for p in history.tutor_profiles()] == [("german", "dvorak")]
+
+
 async def test_a_fast_typist_unlocks_letters(tmp_path: Path) -> None:
     """A lesson typed at 240 cpm, over the target, unlocks new letters, and the results
     screen says which."""
