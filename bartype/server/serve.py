@@ -5,14 +5,12 @@ The server owns the network and nothing else: connections and their limits
 endpoint, the clock that drives ``SessionHandler.tick``, and a graceful
 shutdown. All typing logic is in ``bartype.protocol``.
 
-Each connection has a bounded outbox. While the socket keeps up, messages
-are written at once; when it does not, they queue, a newer ``METRICS_UPDATE``
-replaces an unsent older one, a newer ``RACE_PROGRESS`` or ``RACE_METRICS``
-takes the place of the one of its kind still waiting (so a slow racer gets the
-latest lanes, not a backlog of stale ones), a ``SESSION_COMPLETE`` already
-waiting is not queued again, and a client that lets more than ``OUTBOX_BYTES``
-pile up is closed with 4008. One slow or abusive client never holds up the
-others.
+This module composes the server's pieces: the gate at TCP accept
+(``gate``), each connection's websockets ``ServerProtocol`` behind an
+``asyncio.Protocol`` (``connection``), the HTTP answers (``http``), each
+client's bounded outbox (``outbox``) and the log (``logs``). A text frame is
+handed to ``BartypeServer._on_frame`` where it is parsed; the handler's
+answer is written before the next frame is read.
 """
 
 from __future__ import annotations
@@ -23,42 +21,25 @@ import contextlib
 import errno
 import functools
 import gc
-import json
 import logging
-import re
 import signal
 import socket
 import time
-from collections import deque
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field, replace
-from http import HTTPStatus
+from collections.abc import Coroutine
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
-from websockets.exceptions import ConnectionClosed
-from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
-from websockets.protocol import Event
 
 from bartype import __version__
-from bartype.core.normalize import visible
-from bartype.protocol.addresses import peer_key
 from bartype.protocol.codec import encode
-from bartype.protocol.handler import (
-    Channel,
-    HandlerConfig,
-    SessionHandler,
-    report_bug,
-)
+from bartype.protocol.handler import SessionHandler, report_bug
 from bartype.protocol.messages import (
     INPUT_ACK,
     METRICS_UPDATE,
     PROTOCOL_VERSION,
-    RACE_METRICS,
-    RACE_PROGRESS,
     SESSION_COMPLETE,
     Close,
     CloseCode,
@@ -68,384 +49,51 @@ from bartype.protocol.messages import (
 )
 from bartype.protocol.stores import ResultStore
 from bartype.protocol.textgen import LibraryTexts, TextSource
-from bartype.server.admission import (
-    HANDSHAKE_BURST,
-    HANDSHAKE_RATE,
-    Admission,
-    Refusals,
-    Stage,
-)
+from bartype.server.config import ServerConfig
+from bartype.server.connection import Message, Phase, Settings, WebSocket
 from bartype.server.discovery import start_advertising
-from bartype.server.page import page_response
+from bartype.server.gate import Gate
+from bartype.server.http import HEALTH_PATH, WS_PATH, Routes
+from bartype.server.logs import SafeLogFilter, configure_logging, log_safe
+from bartype.server.outbox import WRITE_HIGH_WATER, Connection
 from bartype.storage.corpus import TextLibrary, default_texts_root
+
+__all__ = [
+    "HEALTH_PATH",
+    "WS_PATH",
+    "BartypeServer",
+    "SafeLogFilter",
+    "ServerConfig",
+    "configure_logging",
+    "log_safe",
+    "run_loop",
+    "run_serve",
+    "serve_until_stopped",
+]
 
 log = logging.getLogger("bartype.server")
 
-WS_PATH = "/ws"
-HEALTH_PATH = "/health"
 TICK_INTERVAL_S = 0.1
-WRITE_HIGH_WATER = 64 * 1024
-"""Above this many unsent bytes a connection's messages queue in its outbox."""
-OUTBOX_BYTES = 256 * 1024
-"""Queued bytes beyond this close the connection (4008 "Client too slow"); a message
-that arrives when nothing is queued is always taken, however large."""
-KERNEL_UNSENT = 16 * 1024
-"""Unsent bytes a connection's socket buffer may hold: left to itself the kernel holds
-megabytes for a slow reader, where nothing can replace a stale lane update by a newer
-one; past this they wait in the outbox, which can."""
-LATEST_ONLY = frozenset({RACE_PROGRESS, RACE_METRICS})
-"""Messages a newer one of the same type makes stale (every lane; the latest ``ack`` and
-figures): at most one of each waits in an outbox, the newest, after what came before it."""
 COMPLETE_CACHE = 16
 """Encoded ``SESSION_COMPLETE`` frames kept, for clients that ask for theirs again."""
 SHUTDOWN_TIMEOUT_S = 3.0
-HELLO_TIMEOUT_S = 10.0
-"""A connection that has sent no well-formed message by then is closed (1008)."""
+OPEN_TIMEOUT_S = 5.0
+"""From TCP accept (or the end of its wait at the gate) to the end of the handshake."""
+CLOSE_TIMEOUT_S = 2.0
+"""A closing connection whose client does not end it by then is aborted."""
 GC_THRESHOLD = 50_000
 MESSAGE_COST = 128
 """Bytes a message counts for in the per-address rate on top of its length."""
 INPUT_ACK_PREFIX = f'{{"type":"{INPUT_ACK}"'
-_SUPERSEDES = {METRICS_UPDATE: (METRICS_UPDATE, INPUT_ACK), INPUT_ACK: (INPUT_ACK,)}
-"""An unsent message of these types is replaced by a newer one of the key's type: each
-carries the latest ``ack``, and the figures only ever replace older figures or acks."""
-
-
-@dataclass(frozen=True, slots=True)
-class ServerConfig:
-    """Everything ``bartype serve`` can be told; the defaults are the CLI's."""
-
-    host: str = "127.0.0.1"
-    port: int = 8765
-    db: Path | None = None
-    max_frame: int = 65_536
-    rate: float = 50.0
-    burst: float | None = None
-    """Token-bucket size for the message rate (default: twice the rate, at least 20)."""
-    max_connections: int = 2000
-    max_per_ip: int = 200
-    """TCP connections one address may hold (waiting, in handshake, open); more get ``429``."""
-    handshake_rate: float = HANDSHAKE_RATE
-    """Handshakes one address may start per second; its other connections wait their turn."""
-    handshake_burst: float = HANDSHAKE_BURST
-    """Handshakes one address may start at once."""
-    session_ttl_s: float = 600.0
-    ping_interval_s: float | None = 10.0
-    outbox_bytes: int = OUTBOX_BYTES
-    hello_timeout_s: float = HELLO_TIMEOUT_S
-    address_rate: float = 262_144.0
-    """Bytes a second from all the connections of one address, each message counted as
-    its length + ``MESSAGE_COST`` (bursts of twice that): what one address may make the
-    server parse and handle, whatever its number of connections."""
-    handler: HandlerConfig = field(default_factory=HandlerConfig)
-    advertise: bool | None = False
-    """Announce on the LAN (mDNS): ``True``, ``False`` (here the default, so a server built
-    in code never announces itself) or ``None``: when bound to a LAN address (the CLI's)."""
-    name: str | None = None
-    """The advertised server name (default: the host name)."""
-    allowed_origins: tuple[str, ...] = ()
-    """Browser origins besides the server's own whose pages may open ``/ws``."""
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> ServerConfig:
-        """Build the configuration from ``bartype serve`` arguments."""
-        handler = HandlerConfig(
-            session_ttl_s=args.session_ttl, max_frame=args.max_frame, rate=args.rate
-        )
-        return cls(
-            host=args.host,
-            port=args.port,
-            db=args.db,
-            max_frame=args.max_frame,
-            rate=args.rate,
-            max_connections=args.max_connections,
-            max_per_ip=args.max_per_ip,
-            handshake_rate=args.handshake_rate,
-            handshake_burst=args.handshake_burst,
-            session_ttl_s=args.session_ttl,
-            ping_interval_s=args.ping_interval,
-            handler=handler,
-            advertise=args.advertise,
-            name=args.name,
-            allowed_origins=tuple(o.rstrip("/").lower() for o in args.allow_origin),
-        )
-
-
-def fast_path_supported(connection_class: type = ServerConnection) -> bool:
-    """Does this websockets hand each parsed event to ``process_event``?
-
-    ``FastConnection`` hooks into that method, which is not public API. The
-    check runs once, at import: if a future websockets no longer routes
-    received frames through it, the server uses plain ``ServerConnection``
-    (the normal queue), which is slower but needs nothing internal.
-    """
-    try:
-        process_event = getattr(connection_class, "process_event", None)
-        data_received = getattr(connection_class, "data_received", None)
-        code = getattr(data_received, "__code__", None)
-        return (
-            callable(process_event)
-            and code is not None
-            and "process_event" in code.co_names
-            and hasattr(Opcode, "TEXT")
-            and "fin" in getattr(Frame, "__dataclass_fields__", {})
-        )
-    except Exception:  # any surprise means "no"
-        return False
-
-
-FAST_PATH = fast_path_supported()
-"""Whether ``bartype serve`` uses ``FastConnection`` (decided once, at import)."""
-
-
-_MESSAGE_END = frozenset({Opcode.TEXT, Opcode.BINARY, Opcode.CONT})
-"""Opcodes whose final frame completes a message in the queue."""
-
-
-LINGER_S = 10.0
-"""A refused connection is kept this long at most for its client to send its request and
-read the refusal (a loaded client can take seconds)."""
-LINGERING_PER_ADDRESS = 1000
-"""Refused connections of one address waiting for their answer; one more is closed at
-once, unanswered (an fd and a few hundred bytes each, for at most ``LINGER_S``)."""
-PER_ADDRESS_FULL = "Too many connections from your address; close some first."
-REFUSAL_LOG_S = 10.0
-"""Refusals of one address are logged once, then counted in one line per this period."""
-
-
-class Gate:
-    """Admits connections by address when TCP accepts them (see ``bartype.server.admission``)."""
-
-    def __init__(self, config: ServerConfig, server_header: str) -> None:
-        self.admission: Admission[GatedConnection] = Admission(
-            config.max_per_ip, config.handshake_rate, config.handshake_burst
-        )
-        self.refusals = Refusals(server_header)
-        self._unlogged: dict[str, int] = {}
-        """Per address refused in this period: the first is logged, the others counted."""
-        self._logged_at = time.monotonic()
-        self._lingering: dict[str, int] = {}
-        """Per address: refused connections not yet closed."""
-
-    def refuse(self, conn: GatedConnection, transport: asyncio.Transport, message: str) -> None:
-        """Answer ``429`` to the request's first bytes, unparsed; close once it is read."""
-        peer = conn.peer
-        lingering = self._lingering.get(peer, 0)
-        if lingering >= LINGERING_PER_ADDRESS:
-            transport.abort()
-            return
-        self._lingering[peer] = lingering + 1
-        if peer in self._unlogged:
-            self._unlogged[peer] += 1
-        else:
-            self._unlogged[peer] = 0
-            log.warning("refused a connection from %s: %s", peer, message)
-        conn.refusal = self.refusals.response(HTTPStatus.TOO_MANY_REQUESTS, message, time.time())
-        conn.refused = transport
-        # The answer goes out when the request arrives (a client may not expect one before it
-        # has sent it), and the request is read and dropped: closing with it unread would reset
-        # the connection, and the client could lose the answer.
-        transport.resume_reading()
-        conn.linger = asyncio.get_running_loop().call_later(LINGER_S, transport.abort)
-        if conn.early:  # its request came in while it waited
-            conn.answer()
-
-    def refused_left(self, conn: GatedConnection) -> None:
-        """A refused connection closed."""
-        left = self._lingering.get(conn.peer, 1) - 1
-        if left > 0:
-            self._lingering[conn.peer] = left
-        else:
-            self._lingering.pop(conn.peer, None)
-
-    def tick(self, now: float) -> None:
-        """Start the connections whose turn came; log the period's refusals."""
-        for conn in self.admission.due(now):
-            conn.start()
-        if now - self._logged_at >= REFUSAL_LOG_S:
-            self.admission.forget_idle(now)
-            for peer, more in self._unlogged.items():
-                if more:
-                    log.warning(
-                        "refused %d more connections from %s in %.0f s",
-                        more,
-                        peer,
-                        now - self._logged_at,
-                    )
-            self._unlogged.clear()
-            self._logged_at = now
-
-    def close_waiting(self) -> None:
-        """At shutdown: drop the connections still waiting for their turn."""
-        for conn in self.admission.waiting():
-            if conn.waiting is not None:
-                conn.waiting.abort()
-
-
-class GatedConnection(ServerConnection):
-    """A server connection that its ``Gate`` starts, delays or refuses before parsing a byte.
-
-    websockets starts a connection's handshake in ``connection_made``; here that
-    happens only once the gate lets the address start one more. A waiting
-    connection has its reading paused and no task; a refused one gets a canned
-    ``429`` and never reaches websockets' parser.
-    """
-
-    gate: Gate | None = None
-    peer = "?"
-    refused: asyncio.Transport | None = None
-    """The transport of a refused connection; ``refusal`` is its answer, until sent."""
-    refusal = b""
-    started = False
-    """``ServerConnection.connection_made`` ran: websockets owns the connection."""
-    waiting: asyncio.Transport | None = None
-    """The transport, while the connection waits for its turn."""
-    early = b""
-    """What a waiting connection received before its reading stopped (uvloop starts
-    reading after ``connection_made`` even when it paused it)."""
-    linger: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        gate = self.gate
-        if gate is None:
-            self.started = True
-            super().connection_made(transport)
-            return
-        transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-        self.peer = peer_key(transport.get_extra_info("peername"))
-        stage = gate.admission.arrive(self, self.peer, time.monotonic())
-        if stage is Stage.STARTED:
-            self.started = True
-            super().connection_made(transport)
-        elif stage is Stage.WAITING:
-            transport.pause_reading()
-            self.waiting = transport
-        else:
-            gate.refuse(self, transport, PER_ADDRESS_FULL)
-
-    def start(self) -> None:
-        """Its turn came: hand the waiting connection to websockets."""
-        transport, self.waiting = self.waiting, None
-        if transport is None:
-            return
-        self.started = True
-        super().connection_made(transport)
-        early, self.early = self.early, b""
-        if early:
-            super().data_received(early)
-        transport.resume_reading()
-
-    def data_received(self, data: bytes) -> None:
-        if self.started:
-            super().data_received(data)
-        elif self.waiting is not None:
-            self.waiting.pause_reading()
-            self.early += data
-        elif self.refused is not None:
-            self.answer()
-
-    def answer(self) -> None:
-        """Send a refused connection its refusal (once), and end the sending side."""
-        transport = self.refused
-        if transport is None or not self.refusal:
-            return
-        transport.write(self.refusal)
-        self.refusal = b""
-        if transport.can_write_eof():
-            transport.write_eof()
-
-    def eof_received(self) -> None:
-        if self.started:
-            super().eof_received()
-        # Refused: returning None lets the transport close.
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.linger is not None:
-            self.linger.cancel()
-            if self.gate is not None:
-                self.gate.refused_left(self)
-        self.waiting = None
-        if self.gate is not None:
-            self.gate.admission.left(self)
-        if self.started:
-            super().connection_lost(exc)
-
-
-class FastConnection(GatedConnection):
-    """A server connection that hands complete text frames straight to ``on_text``.
-
-    websockets normally queues each frame and wakes the connection's task to
-    read it; for one small frame per keystroke that hand-off costs more than
-    the typing logic. While ``on_text`` is set and no message waits in the
-    queue, a whole (unfragmented) text frame is handled right where it is
-    parsed. Anything else (fragments, binary frames, frames that arrive before
-    ``on_text`` is set, or while earlier ones are still queued) takes the
-    normal queue, so frames are always handled in order. ``queued`` counts
-    the messages put in the queue and not yet taken (``took_one``).
-    """
-
-    on_text: Callable[[str], None] | None = None
-    queued = 0
-
-    def took_one(self) -> None:
-        """The reader took one message from the queue."""
-        if self.queued > 0:
-            self.queued -= 1
-
-    def process_event(self, event: Event) -> None:
-        on_text = self.on_text
-        if type(event) is Frame:
-            if on_text is not None and event.opcode is Opcode.TEXT and event.fin:
-                if not self.queued:
-                    try:
-                        text = bytes(event.data).decode()
-                    except UnicodeDecodeError:
-                        pass  # the queue closes the connection with 1007
-                    else:
-                        try:
-                            on_text(text)
-                        except Exception:  # never let a bug break websockets' parser loop
-                            log.exception("error handling a frame")
-                        return
-            if event.fin and event.opcode in _MESSAGE_END:
-                self.queued += 1
-        super().process_event(event)
-
-
-class Connection:
-    """One client: its socket, its handler channel, its outbox and its rate bucket."""
-
-    __slots__ = (
-        "ws",
-        "channel",
-        "peer",
-        "outbox",
-        "writer",
-        "closer",
-        "tokens",
-        "stamp",
-        "closing",
-        "queued",
-        "queued_complete",
-    )
-
-    def __init__(self, ws: ServerConnection, channel: Channel, peer: str, burst: float) -> None:
-        self.ws = ws
-        self.channel = channel
-        self.peer = peer
-        self.outbox: deque[tuple[str, str] | Close] = deque()
-        self.writer: asyncio.Task[None] | None = None
-        self.closer: asyncio.Task[None] | None = None
-        self.tokens = burst
-        self.stamp = time.monotonic()
-        self.closing = False
-        self.queued = 0
-        """Bytes in ``outbox``."""
-        self.queued_complete: Outgoing | None = None
-        """The ``SESSION_COMPLETE`` waiting in ``outbox``, if one is."""
 
 
 class BartypeServer:
-    """A running (or about to run) server; ``start()``, then ``stop()``."""
+    """A running (or about to run) server; ``start()``, then ``stop()``.
+
+    It is the ``Listener`` of every connection: it answers requests (``respond``),
+    takes each opened WebSocket on as a client of the handler (``opened``) and
+    lets it go (``lost``).
+    """
 
     def __init__(
         self,
@@ -453,11 +101,8 @@ class BartypeServer:
         *,
         history: ResultStore | None = None,
         texts: TextSource | None = None,
-        fast_path: bool | None = None,
     ) -> None:
         self.config = config
-        self.fast_path = FAST_PATH if fast_path is None else fast_path and FAST_PATH
-        """Hand text frames to the handler where they are parsed (see ``FastConnection``)."""
         handler_config = replace(
             config.handler,
             session_ttl_s=config.session_ttl_s,
@@ -472,45 +117,53 @@ class BartypeServer:
         self.history = history
         self._burst = config.burst if config.burst is not None else max(20.0, config.rate * 2)
         self._conns: dict[int, Connection] = {}
+        self._clients: dict[WebSocket, Connection] = {}
+        self._sockets: set[WebSocket] = set()
+        """Every TCP connection, whatever its phase."""
         self._per_ip: dict[str, int] = {}
         self._per_ip_tokens: dict[str, list[float]] = {}
         """Per address: [tokens, when last filled], for ``ServerConfig.address_rate``."""
-        self._server: Server | None = None
+        self._server: asyncio.Server | None = None
+        self._all_lost: asyncio.Event | None = None
+        """Set once stopping and no TCP connection is left."""
         self._ticker: asyncio.Task[None] | None = None
         self._started = time.monotonic()
         self.port = config.port
         self.frames = 0
-        self._tasks: set[asyncio.Task[None]] = set()
         self._bugs: set[str] = set()
         self._completes: dict[int, tuple[Outgoing, str]] = {}
-        self._gate = Gate(config, f"bartype/{__version__}")
+        header = f"bartype/{__version__}"
+        self._gate = Gate(config.max_per_ip, config.handshake_rate, config.handshake_burst, header)
+        self._settings = Settings(
+            server_header=header,
+            max_size=config.max_frame,
+            ping_interval=config.ping_interval_s,
+            ping_timeout=config.ping_interval_s,
+            open_timeout=OPEN_TIMEOUT_S,
+            close_timeout=CLOSE_TIMEOUT_S,
+            write_high_water=WRITE_HIGH_WATER,
+        )
+        self._routes = Routes(
+            allowed_origins=config.allowed_origins,
+            max_connections=config.max_connections,
+            health=self.health,
+            connections=lambda: len(self._conns),
+            serving=lambda: self._server is not None,
+        )
 
     # -- lifecycle --------------------------------------------------------
 
     async def start(self) -> None:
         """Bind, restore the sessions a previous run here kept, and start accepting."""
         cfg = self.config
-        self._server = await serve(
-            self._serve_connection,
-            cfg.host,
-            cfg.port,
-            compression=None,
-            max_size=cfg.max_frame,
-            max_queue=16,
-            ping_interval=cfg.ping_interval_s,
-            ping_timeout=cfg.ping_interval_s,
-            open_timeout=5,
-            close_timeout=2,
-            process_request=self._process_request,
-            server_header=f"bartype/{__version__}",
-            create_connection=self._connection_factory(),
-        )
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(self._accept, cfg.host, cfg.port)
         sockets = list(self._server.sockets)
         if sockets:
             self.port = int(sockets[0].getsockname()[1])
         # Once bound (a failed start must not consume them), before any client is served.
         self._restore_sessions()
-        self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+        self._ticker = loop.create_task(self._tick_forever())
         log.info(
             "listening on ws://%s:%d%s (health: http://%s:%d%s; %s loop)",
             cfg.host,
@@ -519,20 +172,13 @@ class BartypeServer:
             cfg.host,
             self.port,
             HEALTH_PATH,
-            type(asyncio.get_running_loop()).__module__.split(".")[0],
+            type(loop).__module__.split(".")[0],
         )
 
-    def _connection_factory(self) -> type[ServerConnection]:
-        """websockets' connections, each given this server's gate."""
-        base = FastConnection if self.fast_path else GatedConnection
-        gate = self._gate
-
-        def create(*args: Any, **kwargs: Any) -> GatedConnection:
-            connection = base(*args, **kwargs)
-            connection.gate = gate
-            return connection
-
-        return cast(type[ServerConnection], create)
+    def _accept(self) -> WebSocket:
+        ws = WebSocket(self._settings, self, self._gate)
+        self._sockets.add(ws)
+        return ws
 
     async def stop(self) -> None:
         """Stop accepting, close every client with 1001, flush storage."""
@@ -544,13 +190,24 @@ class BartypeServer:
         if self.history is not None:
             message += " Tests in progress are kept: they resume if it starts again."
         notice = encode(error(ErrorCode.SERVER_SHUTDOWN, message))
-        broadcast([c.ws for c in self._conns.values()], notice)
-        server.close(close_connections=True, code=CloseCode.GOING_AWAY, reason="Server stopping")
+        server.close()
+        self._all_lost = asyncio.Event()
+        for ws in list(self._sockets):
+            if ws.opened:
+                ws.send_text(notice)
+                ws.close(CloseCode.GOING_AWAY, "Server stopping")
+            elif ws.phase is not Phase.STARTED:  # waiting at the gate, or refused
+                ws.abort()
+            # In its handshake: answered 503 if its request comes in time.
         self._gate.close_waiting()
-        try:
-            await asyncio.wait_for(server.wait_closed(), SHUTDOWN_TIMEOUT_S)
-        except TimeoutError:
-            log.warning("some connections did not close in time")
+        if self._sockets:
+            try:
+                await asyncio.wait_for(self._all_lost.wait(), SHUTDOWN_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("some connections did not close in time")
+                for ws in list(self._sockets):
+                    ws.abort()
+                await asyncio.sleep(0)  # their connection_lost
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -618,8 +275,6 @@ class BartypeServer:
             except Exception as exc:  # keep ticking: one bad session must not stop the clock
                 report_bug(log, self._bugs, exc, "in the session tick")
 
-    # -- HTTP side --------------------------------------------------------
-
     def health(self) -> dict[str, Any]:
         """The ``/health`` document."""
         return {
@@ -631,70 +286,17 @@ class BartypeServer:
             "uptimeS": round(time.monotonic() - self._started, 1),
         }
 
-    def _json_response(
-        self, connection: ServerConnection, status: HTTPStatus, body: dict[str, Any]
-    ) -> Response:
-        response = connection.respond(status, json.dumps(body) + "\n")
-        del response.headers["Content-Type"]
-        response.headers["Content-Type"] = "application/json"
-        return response
+    # -- the connections' listener ------------------------------------------
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        path = urlsplit(request.path).path
-        if path == HEALTH_PATH:
-            return self._json_response(connection, HTTPStatus.OK, self.health())
-        page = page_response(path, request.headers.get("Host"))
-        if page is not None:
-            return page
-        if path != WS_PATH:
-            return self._json_response(
-                connection,
-                HTTPStatus.NOT_FOUND,
-                {"error": f"Unknown path {path!r}; the WebSocket endpoint is {WS_PATH}."},
-            )
-        origin = request.headers.get("Origin")
-        if origin is not None and not self._origin_allowed(origin, request.headers.get("Host")):
-            log.warning("refused a connection from %s: Origin %s", _peer(connection), origin)
-            return self._json_response(
-                connection,
-                HTTPStatus.FORBIDDEN,
-                {"error": "WebSocket connections from other sites' pages are refused."},
-            )
-        if len(self._conns) >= self.config.max_connections:
-            log.warning("refused a connection: %d open (limit)", len(self._conns))
-            return self._json_response(
-                connection,
-                HTTPStatus.SERVICE_UNAVAILABLE,
-                {"error": "Too many connections; try again later."},
-            )
-        return None
+    def respond(self, ws: WebSocket, request: Request) -> Response | None:
+        """The HTTP answer to a request, or ``None`` to open the WebSocket."""
+        return self._routes.respond(ws.protocol, request, ws.peer)
 
-    def _origin_allowed(self, origin: str, host: str | None) -> bool:
-        """A browser page may use ``/ws`` if it is the server's own, or its origin is allowed.
-
-        Browsers send ``Origin`` with every WebSocket handshake and let any site's
-        script open one: without this check a page anywhere could use the server
-        with its visitor's network position. Clients that are not browsers send no
-        ``Origin`` and are not affected.
-        """
-        origin = origin.rstrip("/").lower()
-        if origin in self.config.allowed_origins:
-            return True
-        parts = urlsplit(origin)
-        return (
-            parts.scheme in ("http", "https")
-            and host is not None
-            and parts.netloc == host.lower()
-            and not parts.path
-        )
-
-    # -- WebSocket side ---------------------------------------------------
-
-    async def _serve_connection(self, ws: ServerConnection) -> None:
-        peer = _peer(ws)
-        query = parse_qs(
-            urlsplit(ws.request.path if ws.request else "").query, keep_blank_values=True
-        )
+    def opened(self, ws: WebSocket) -> None:
+        """A WebSocket opened: give it a channel of the handler, hand its frames to it."""
+        peer = ws.peer
+        path = ws.request.path if ws.request is not None else ""
+        query = parse_qs(urlsplit(path).query, keep_blank_values=True)
         token = query["token"][0] if "token" in query else None
         # Any resume query is a resume: an empty or missing id matches no session (4001).
         resume = "sessionId" in query or "token" in query
@@ -702,12 +304,13 @@ class BartypeServer:
         # The gate holds each address to --max-per-ip at accept; the total can still be
         # passed by handshakes that ran at once.
         if len(self._conns) >= self.config.max_connections:
-            await ws.close(CloseCode.TRY_AGAIN_LATER, "Too many connections")
+            ws.close(CloseCode.TRY_AGAIN_LATER, "Too many connections")
             return
-        channel = self.handler.open(time.monotonic(), session_id, token, peer)
-        conn = Connection(ws, channel, peer, self._burst)
+        now = time.monotonic()
+        channel = self.handler.open(now, session_id, token, peer)
+        conn = Connection(ws, channel, peer, self._burst, self.config.outbox_bytes)
         self._conns[channel.id] = conn
-        _hold_unsent_here(ws)
+        self._clients[ws] = conn
         self._per_ip[peer] = self._per_ip.get(peer, 0) + 1
         log.info(
             "connection %d from %s%s",
@@ -715,30 +318,22 @@ class BartypeServer:
             peer,
             " (resume)" if session_id is not None else "",
         )
+        ws.on_message = functools.partial(self._on_frame, conn)
         self._pump()
-        hello_due = asyncio.get_running_loop().call_later(
+        conn.hello_due = asyncio.get_running_loop().call_later(
             self.config.hello_timeout_s, self._hello_due, conn
         )
-        if isinstance(ws, FastConnection):
-            ws.on_text = functools.partial(self._on_frame, conn)
-        try:
-            # Frames queued before the fast path was on, fragmented and binary ones
-            # (every frame, without the fast path).
-            async for message in ws:
-                if isinstance(ws, FastConnection):
-                    ws.took_one()
-                self._on_frame(conn, message)
-                if conn.closing:
-                    break
-        except ConnectionClosed:
-            pass
-        finally:
-            hello_due.cancel()
-            if isinstance(ws, FastConnection):
-                ws.on_text = None
-            await self._drop(conn, ws)
 
-    def _on_frame(self, conn: Connection, message: str | bytes) -> None:
+    def lost(self, ws: WebSocket) -> None:
+        """A TCP connection is gone (an opened WebSocket's client leaves the handler)."""
+        self._sockets.discard(ws)
+        conn = self._clients.pop(ws, None)
+        if conn is not None:
+            self._drop(conn)
+        if self._all_lost is not None and not self._sockets:
+            self._all_lost.set()
+
+    def _on_frame(self, conn: Connection, message: Message) -> None:
         """Handle one incoming frame: rate limit, then the handler, then send what it says."""
         if conn.closing:
             return
@@ -772,7 +367,7 @@ class BartypeServer:
                 if reply is not None:
                     # A lean ack (HELLO.metricsMs) or the figures, with ack either way.
                     lean = reply.startswith(INPUT_ACK_PREFIX)
-                    self._send_text(conn, INPUT_ACK if lean else METRICS_UPDATE, reply)
+                    conn.send_text(INPUT_ACK if lean else METRICS_UPDATE, reply)
             else:
                 self._push(
                     conn,
@@ -786,8 +381,10 @@ class BartypeServer:
         if handler.has_dirty:
             self._pump()
 
-    async def _drop(self, conn: Connection, ws: ServerConnection) -> None:
+    def _drop(self, conn: Connection) -> None:
         channel = conn.channel
+        if conn.hello_due is not None:
+            conn.hello_due.cancel()
         self._conns.pop(channel.id, None)
         count = self._per_ip.get(conn.peer, 1) - 1
         if count > 0:
@@ -796,13 +393,7 @@ class BartypeServer:
             self._per_ip.pop(conn.peer, None)
             self._per_ip_tokens.pop(conn.peer, None)
         self.handler.disconnect(channel, time.monotonic())
-        for task in (conn.writer, conn.closer):
-            if task is not None and not task.done():
-                # Let queued messages and the close frame go out, briefly.
-                with contextlib.suppress(TimeoutError, ConnectionClosed):
-                    await asyncio.wait_for(asyncio.shield(task), 2.0)
-                task.cancel()
-        code = ws.close_code
+        code = conn.ws.close_code
         log.info("connection %d closed (%s)", channel.id, code if code is not None else "-")
 
     def _hello_due(self, conn: Connection) -> None:
@@ -841,32 +432,21 @@ class BartypeServer:
     def _failed(self, conn: Connection, exc: Exception, doing: str) -> None:
         """A bug while serving ``conn``: log it, close that connection (1011), serve the others."""
         report_bug(log, self._bugs, exc, f"{doing} on connection {conn.channel.id}")
-        if conn.closing:
-            return
-        conn.closing = True
-        conn.outbox.clear()
-        conn.queued = 0
-        conn.queued_complete = None
-        conn.closer = self._spawn(conn.ws.close(CloseCode.INTERNAL_ERROR, "Internal error"))
+        if not conn.closing:
+            conn.close(CloseCode.INTERNAL_ERROR, "Internal error")
 
     def _push(self, conn: Connection, action: Outgoing | Close) -> None:
         """Send now if the socket keeps up, else queue (coalescing metrics)."""
         if conn.closing:
             return
-        ws = conn.ws
         if isinstance(action, Close):
-            conn.closing = True
-            if not conn.outbox:
-                conn.closer = self._spawn(ws.close(action.code, action.reason))
-                return
-            conn.outbox.append(action)
-            return
-        if action.type == SESSION_COMPLETE:
+            conn.push_close(action)
+        elif action.type == SESSION_COMPLETE:
             if action is conn.queued_complete:
                 return  # asked again before the first one went out: once is enough
-            self._send_text(conn, SESSION_COMPLETE, self._complete_text(action), action)
-            return
-        self._send_text(conn, action.type, encode(action))
+            conn.send_text(SESSION_COMPLETE, self._complete_text(action), action)
+        else:
+            conn.send_text(action.type, encode(action))
 
     def _complete_text(self, complete: Outgoing) -> str:
         """``SESSION_COMPLETE`` encoded once, however often its client asks for it again."""
@@ -879,102 +459,9 @@ class BartypeServer:
         self._completes[id(complete)] = (complete, text)  # holding it keeps its id unique
         return text
 
-    def _send_text(
-        self, conn: Connection, type_: str, text: str, complete: Outgoing | None = None
-    ) -> None:
-        """Send an encoded message now if the socket keeps up, else queue it."""
-        if conn.closing:
-            return
-        ws = conn.ws
-        outbox = conn.outbox
-        if not outbox and ws.transport.get_write_buffer_size() < WRITE_HIGH_WATER:
-            broadcast((ws,), text)
-            return
-        size = _size(text)
-        if outbox and type_ in _SUPERSEDES:
-            last = outbox[-1]
-            if not isinstance(last, Close) and last[0] in _SUPERSEDES[type_]:
-                conn.queued += size - _size(last[1])
-                outbox[-1] = (type_, text)
-                return
-        if outbox and type_ in LATEST_ONLY:
-            _drop_waiting(conn, type_)
-        if outbox and conn.queued + size > self.config.outbox_bytes:
-            log.warning(
-                "connection %d from %s is too slow (%d bytes unsent); closing it",
-                conn.channel.id,
-                conn.peer,
-                conn.queued + size,
-            )
-            outbox.clear()
-            conn.queued = 0
-            conn.queued_complete = None
-            conn.closing = True
-            conn.closer = self._spawn(ws.close(CloseCode.TOO_SLOW, "Client too slow"))
-            return
-        outbox.append((type_, text))
-        conn.queued += size
-        if complete is not None:
-            conn.queued_complete = complete
-        if conn.writer is None or conn.writer.done():
-            conn.writer = asyncio.get_running_loop().create_task(self._write(conn))
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    async def _write(self, conn: Connection) -> None:
-        ws = conn.ws
-        outbox = conn.outbox
-        try:
-            while outbox:
-                item = outbox.popleft()
-                if isinstance(item, Close):
-                    await ws.close(item.code, item.reason)
-                    return
-                conn.queued -= _size(item[1])
-                if item[0] == SESSION_COMPLETE:
-                    conn.queued_complete = None
-                await ws.send(item[1])
-        except ConnectionClosed:
-            outbox.clear()
-            conn.queued = 0
-
-
-def _size(text: str) -> int:
-    """Bytes of ``text`` in UTF-8 (without encoding it when it is ASCII)."""
-    return len(text) if text.isascii() else len(text.encode())
-
-
-def _hold_unsent_here(ws: ServerConnection) -> None:
-    """Let the kernel hold at most ``KERNEL_UNSENT`` unsent bytes of this connection
-    (``TCP_NOTSENT_LOWAT``, where the system has it); the rest waits in the outbox."""
-    option = getattr(socket, "TCP_NOTSENT_LOWAT", None)
-    sock = ws.transport.get_extra_info("socket")
-    if option is not None and sock is not None:
-        with contextlib.suppress(OSError, AttributeError):
-            sock.setsockopt(socket.IPPROTO_TCP, option, KERNEL_UNSENT)
-
-
-def _drop_waiting(conn: Connection, type_: str) -> None:
-    """Take the message of ``type_`` waiting in ``conn``'s outbox out (there is one at most)."""
-    outbox = conn.outbox
-    for i in range(len(outbox) - 1, -1, -1):
-        item = outbox[i]
-        if not isinstance(item, Close) and item[0] == type_:
-            conn.queued -= _size(item[1])
-            del outbox[i]
-            return
-
 
 def _sessions(n: int) -> str:
     return f"{n} session" if n == 1 else f"{n} sessions"
-
-
-def _peer(connection: ServerConnection) -> str:
-    return peer_key(connection.remote_address)
 
 
 def default_db_path() -> Path:
@@ -1049,54 +536,6 @@ async def serve_until_stopped(
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(sig)
     return 0
-
-
-_QUERY_PARAM = re.compile(r"([?&;])([^=&;\s]*)=([^&;\s#]*)")
-_JSON_TOKEN = re.compile(r'("token"\s*:\s*")[^"]*')
-REDACTED = "<redacted>"
-
-
-def _redact_param(match: re.Match[str]) -> str:
-    if unquote(match.group(2)).lower() != "token":
-        return match.group()
-    return f"{match.group(1)}{match.group(2)}={REDACTED}"
-
-
-def log_safe(text: str, *, lines: bool = False) -> str:
-    """``text`` fit for a log: resume tokens left out, unsafe characters escaped.
-
-    Request lines, headers and frames are the client's bytes: written raw, an
-    escape sequence in them would reach the terminal of whoever reads the log.
-    With ``lines`` (a traceback), line breaks are kept.
-    """
-    text = _JSON_TOKEN.sub(rf"\g<1>{REDACTED}", _QUERY_PARAM.sub(_redact_param, text))
-    return visible(text, lines=lines)
-
-
-class SafeLogFilter(logging.Filter):
-    """Passes every record through ``log_safe``: message, arguments and traceback."""
-
-    _formatter = logging.Formatter()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = log_safe(record.getMessage())
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = log_safe(self._formatter.formatException(record.exc_info), lines=True)
-        return True
-
-
-def configure_logging(level: str) -> None:
-    """Readable one-line logs on stderr, with no token and no raw control character."""
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-    )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(SafeLogFilter())
-    if level != "debug":
-        logging.getLogger("websockets").setLevel(logging.WARNING)
 
 
 def run_loop(main: Coroutine[Any, Any, int], loop: str = "auto") -> int:

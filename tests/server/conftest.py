@@ -18,10 +18,10 @@ from support.servers import running_server
 from bartype.server.serve import BartypeServer
 
 
-@pytest.fixture(params=[True, False], ids=["fast-path", "queue"])
-async def server(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[BartypeServer]:
-    """A server with frames handled where they are parsed, and one with websockets' queue."""
-    async with running_server(tmp_path, fast_path=request.param) as srv:
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[BartypeServer]:
+    """The server `bartype serve` runs, on an ephemeral port."""
+    async with running_server(tmp_path) as srv:
         yield srv
 
 

@@ -12,14 +12,11 @@ from support import TEST_HANDLER
 
 
 @asynccontextmanager
-async def running_server(
-    tmp_path: Path, *, fast_path: bool | None = None
-) -> AsyncIterator[BartypeServer]:
+async def running_server(tmp_path: Path) -> AsyncIterator[BartypeServer]:
     """Start a server keeping results under ``tmp_path``; stop it for sure."""
     srv = BartypeServer(
         ServerConfig(port=0, handler=TEST_HANDLER),
         history=History(tmp_path / "server.sqlite3"),
-        fast_path=fast_path,
     )
     await srv.start()
     try:
