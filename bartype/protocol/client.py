@@ -43,13 +43,16 @@ the server has; then go START if it lacks it, every batch not acknowledged, and 
 from __future__ import annotations
 
 import enum
-from collections import deque
 from typing import Any
 
+from bartype.protocol.backoff import RECONNECT_DELAYS_S as RECONNECT_DELAYS_S
+from bartype.protocol.backoff import RECONNECT_GIVE_UP_S as RECONNECT_GIVE_UP_S
+from bartype.protocol.batcher import KeyBatcher
+from bartype.protocol.client_base import ClientBase
+from bartype.protocol.client_base import Link as Link
 from bartype.protocol.client_events import (
     ANSWERS,
     BAD_SERVER_MESSAGE,
-    ConnectionLost,
     ErrorReceived,
     Event,
     MessageRefused,
@@ -61,14 +64,12 @@ from bartype.protocol.client_events import (
     SessionReady,
     SessionResumed,
     Status,
-    StatusChanged,
     Welcomed,
 )
 from bartype.protocol.codec import create_session_data, encode_message, parse_frame
 from bartype.protocol.messages import (
     CREATE_SESSION,
     END_SESSION,
-    FATAL_CLOSE_CODES,
     HELLO,
     INPUT_UPDATE,
     PROTOCOL_VERSION,
@@ -95,9 +96,6 @@ BATCH_SIZE = 32
 """A batch is sent as soon as it has this many keys, whatever the delay."""
 FLUSH_DELAY_S = 0.3
 """How long a key may wait to share its frame (at 100 WPM, two or three keys share one)."""
-RECONNECT_DELAYS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0)
-"""Waits between reconnection attempts; the last one repeats (docs/protocol.md)."""
-RECONNECT_GIVE_UP_S = 30.0
 
 FINISHED_STATES = frozenset({"completed", "ended", "abandoned"})
 """``SESSION_ATTACHED.state`` values after which ``SESSION_COMPLETE`` follows."""
@@ -113,15 +111,6 @@ class State(enum.Enum):
     ENDING = "ending"
     COMPLETE = "complete"
     LOST = "lost"
-
-
-class Link(enum.Enum):
-    """Where the connection is; see the module docstring for the diagram."""
-
-    CLOSED = "closed"
-    GREETING = "greeting"
-    RESUMING = "resuming"
-    OPEN = "open"
 
 
 _TRANSITIONS: dict[State, frozenset[State]] = {
@@ -145,7 +134,7 @@ class ClientStateError(Exception):
     """A call the client's state does not allow (a bug in the caller, not bad input)."""
 
 
-class ClientProtocol:
+class ClientProtocol(ClientBase[Event]):
     """One typist's side of the protocol; see the module docstring."""
 
     def __init__(
@@ -159,57 +148,28 @@ class ClientProtocol:
         give_up_after: float = RECONNECT_GIVE_UP_S,
         metrics_ms: int | None = 0,
     ) -> None:
+        super().__init__(reconnect_delays, give_up_after)
         self.version = version
         self.metrics_ms = metrics_ms
         """``HELLO.metricsMs``: 0 figures with every batch, N at most every N ms, None never."""
         self.resume = resume  # resume the session on a new connection after a drop
-        self.batch_size = batch_size
-        self.flush_delay = flush_delay
-        self.reconnect_delays = reconnect_delays
-        self.give_up_after = give_up_after
         self.state = State.IDLE
-        self.link = Link.CLOSED
-        self.status = Status.OFFLINE
         self.created: SessionCreated | None = None  # the session, once SESSION_CREATED came
         self._generation = 0
         self._pending = PendingRequests()
-        self._out: list[str] = []
-        self._events: list[Event] = []
-        self._buffer: list[dict[str, Any]] = []
-        self._buffer_since: float | None = None
-        self._next_seq = 1
-        self._unacked: deque[tuple[int, str]] = deque()
+        self._keys = KeyBatcher(INPUT_UPDATE, batch_size, flush_delay)
         self._end_frame: str | None = None
         self._gap_resent: int | None = None
-        self._lost_at: float | None = None
-        self._attempts = 0
-
-    # -- output ----------------------------------------------------------------
-
-    def data_to_send(self) -> list[str]:
-        """The frames to send, in order (each returned once)."""
-        out, self._out = self._out, []
-        return out
-
-    def events_received(self) -> list[Event]:
-        """What happened since the last call, in order (each returned once)."""
-        events, self._events = self._events, []
-        return events
 
     @property
     def unacked(self) -> int:
         """Batches made but not yet acknowledged."""
-        return len(self._unacked)
+        return self._keys.unacked
 
     @property
     def buffered(self) -> int:
         """Keys waiting for their batch."""
-        return len(self._buffer)
-
-    @property
-    def wants_resume(self) -> bool:
-        """Disconnected with a session to resume: the I/O layer should reconnect."""
-        return self.link is Link.CLOSED and self._lost_at is not None
+        return self._keys.buffered
 
     # -- connection ------------------------------------------------------------
 
@@ -221,8 +181,7 @@ class ClientProtocol:
             raise ClientStateError("connection_made(resume=True) with no session to resume")
         if not resume and self.state is not State.IDLE:
             self._reset(State.IDLE)  # the server cannot find a session on a new connection
-        self._lost_at = None
-        self._attempts = 0
+        self._backoff.lost(None)
         self.link = Link.RESUMING if resume else Link.GREETING
         hello: dict[str, Any] = {"version": self.version}
         if self.metrics_ms != 0:  # the default is left out: the seed's HELLO, byte for byte
@@ -230,40 +189,15 @@ class ClientProtocol:
         self._request(Request.HELLO, encode_message(HELLO, hello))
         self._set_status(Status.CONNECTED)
 
-    def connection_lost(self, code: int, reason: str, now: float) -> None:
-        """The connection closed with WebSocket ``code`` (1006 when it dropped)."""
-        if self.link is Link.CLOSED:
-            return
-        self.link = Link.CLOSED
-        self._pending.clear()
-        described = f"connection closed ({code}{': ' + reason if reason else ''})"
-        resuming = self.resume and code not in FATAL_CLOSE_CODES and self.state in _SESSION_STATES
-        self._lost_at = now if resuming else None
-        self._attempts = 0
-        self._set_status(Status.RECONNECTING if resuming else Status.OFFLINE)
-        self._events.append(ConnectionLost(described, resuming))
+    def _resumable(self) -> bool:
+        return self.resume and self.state in _SESSION_STATES
+
+    def _link_lost(self, reason: str, resuming: bool) -> None:
+        self._pending.clear()  # nothing more will be answered on that connection
         if not resuming and self.state is State.CREATING:
             self._move(State.IDLE)
         elif not resuming and self.state in _SESSION_STATES:
-            self._lose(described)
-
-    def reconnect_delay(self, now: float) -> float | None:
-        """How long to wait before the next reconnection attempt; ``None``: do not retry.
-
-        Gives up (the session is lost) once ``give_up_after`` seconds have passed
-        since the drop and at least one attempt was made.
-        """
-        if not self.wants_resume:
-            return None
-        assert self._lost_at is not None
-        if self._attempts > 0 and now - self._lost_at >= self.give_up_after:
-            self._lost_at = None
-            self._set_status(Status.OFFLINE)
-            self._lose(f"no connection for {self.give_up_after:g} s")
-            return None
-        delay = self.reconnect_delays[min(self._attempts, len(self.reconnect_delays) - 1)]
-        self._attempts += 1
-        return delay
+            self._lose(reason)
 
     # -- the session -----------------------------------------------------------
 
@@ -287,8 +221,8 @@ class ClientProtocol:
         """Drop the session without ending it (its test was finished without the server)."""
         self.flush()  # its last keys still count there, as for create()
         self._reset(State.IDLE)
-        if self._lost_at is not None:
-            self._lost_at = None
+        if self._backoff.waiting:
+            self._backoff.lost(None)
             self._set_status(Status.OFFLINE)
 
     def send_key(self, key: str, t: float, now: float) -> bool:
@@ -296,39 +230,25 @@ class ClientProtocol:
         returns whether ``data_to_send()`` or ``deadline()`` changed: the caller's cue."""
         if self.state is not State.RUNNING and self.state is not State.STARTING:
             return False
-        buffer = self._buffer
-        buffer.append({"key": key, "t": t})
-        if len(buffer) >= self.batch_size:
+        if self._keys.add(key, t, now):
             self.flush()
-        elif len(buffer) == 1:
-            self._buffer_since = now
-        else:
-            return False
-        return True
+            return True
+        return self._keys.buffered == 1  # its wait began: a new deadline
 
     def deadline(self) -> float | None:
         """When ``tick`` must be called next to send waiting keys (``None``: none wait)."""
-        since = self._buffer_since
-        return None if since is None else since + self.flush_delay
+        return self._keys.deadline()
 
     def tick(self, now: float) -> None:
         """Let time pass: send keys that waited ``flush_delay``."""
-        deadline = self.deadline()
-        if deadline is not None and now >= deadline:
+        if self._keys.due(now):
             self.flush()
 
     def flush(self) -> None:
         """Make the waiting keys one numbered batch, and send it if the connection is open."""
-        if not self._buffer:
-            return
-        seq = self._next_seq
-        self._next_seq += 1
-        frame = encode_message(INPUT_UPDATE, {"seq": seq, "keys": self._buffer})
-        self._buffer = []
-        self._buffer_since = None
-        self._unacked.append((seq, frame))
-        if self.link is Link.OPEN:
-            self._out.append(frame)
+        batch = self._keys.flush()
+        if batch is not None and self.link is Link.OPEN:
+            self._out.append(batch[1])
 
     def end(self, t: float | None = None) -> None:
         """End the test at client time ``t`` ms (after the waiting keys); once is enough."""
@@ -396,9 +316,7 @@ class ClientProtocol:
     def _complete(self, message: SessionComplete) -> None:
         self._answered(Request.END)
         if self.state in _SESSION_STATES and message.session_id == self.session_id:
-            self._unacked.clear()
-            self._buffer = []
-            self._buffer_since = None
+            self._keys.drop()
             self._move(State.COMPLETE)
             self._events.append(SessionCompleted(message))
 
@@ -418,7 +336,7 @@ class ClientProtocol:
             assert self.created is not None
             self._move(State.RUNNING)
             self._events.append(SessionReady(self.created))
-        self._out.extend(frame for _, frame in self._unacked)
+        self._out.extend(self._keys.unacked_frames())
         if self._end_frame is not None:
             self._request(Request.END, self._end_frame)
 
@@ -430,7 +348,7 @@ class ClientProtocol:
         if error.code == ErrorCode.SEQ_GAP and in_session and error.ack != self._gap_resent:
             # Batches went missing: send every one after ack again, once per gap.
             self._gap_resent = error.ack
-            self._out.extend(frame for seq, frame in self._unacked if seq > (error.ack or 0))
+            self._out.extend(self._keys.unacked_frames(after=error.ack or 0))
         self._events.append(ErrorReceived(error, answers))
         if answers is not None:
             self._refused(answers, error.message, error.code)
@@ -479,23 +397,18 @@ class ClientProtocol:
         """Forget the session (``to`` is IDLE or CREATING, allowed from any state)."""
         self._generation += 1
         self.created = None
-        self._buffer = []
-        self._buffer_since = None
-        self._next_seq = 1
-        self._unacked.clear()
+        self._keys.reset()
         self._end_frame = None
         self._gap_resent = None
         self._move(to)
 
+    def _give_up(self, reason: str) -> None:
+        self._lose(reason)
+
     def _lose(self, reason: str, code: str | None = None) -> None:
-        self._lost_at = None
+        self._backoff.lost(None)
         self._move(State.LOST)
         self._events.append(SessionLost(reason, code))
-
-    def _set_status(self, status: Status) -> None:
-        if status is not self.status:
-            self.status = status
-            self._events.append(StatusChanged(status))
 
     def _answered(self, request: Request) -> bool:
         return self._pending.answered(request, self._generation)
@@ -505,6 +418,4 @@ class ClientProtocol:
         self._out.append(frame)
 
     def _ack(self, ack: int) -> None:
-        unacked = self._unacked
-        while unacked and unacked[0][0] <= ack:
-            unacked.popleft()
+        self._keys.ack(ack)

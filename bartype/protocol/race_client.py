@@ -17,25 +17,7 @@ shortest one seen on the connection, from ``HELLO`` to ``WELCOME`` and from each
     handle(race.events_received())         # Joined, RoomChanged, CountdownStarted, ...
     race.send_key("t", now)                # while RACING; the key's time is race_ms(now)
 
-Where this member is (``State``)::
-
-                create() / join()       ROOM_JOINED + ROOM_STATE
-        IDLE ─────────────────▶ JOINING ──────────────────────▶ LOBBY ◀──────────────┐
-         ▲  ▲  refused (ERROR)     │                              │ countdown        │ rematch
-         │  └──────────────────────┘                              ▼                  │ (ROOM_STATE
-         │                                             ┌────── COUNTDOWN             │  lobby)
-         │                                  all racers │          │ racing           │
-         │                                  left: LOBBY◀┘          ▼                  │
-         │                                                     RACING ──RACE_RESULT──▶ DONE
-         │                                                        │                    │
-         │                                                        └──▶ RESULTS ◀───────┘
-         │ ROOM_LEFT, ROOM_TAKEN_OVER,                                 (RACE_STANDINGS)
-         └── RESUME_EXPIRED, ROOM_NOT_FOUND on resume: from any state
-
-    Joining mid-race lands in COUNTDOWN or RACING as a spectator (no keys taken).
-    While the link is down the state stays, and so it does while ``RESUME_ROOM`` is
-    answered on a new connection (keys are still taken: they go after the resend);
-    the ``ROOM_STATE`` that answers it is then taken as it is, whatever it is.
+Where this member is: ``race_states.State``, with its diagram.
 
 The connection (``Link``): CLOSED → GREETING (HELLO sent) → OPEN (WELCOME).
 Calls the state does not allow raise ``RaceClientStateError`` (a bug in the
@@ -44,17 +26,15 @@ caller); server messages that do not fit the state are ignored.
 
 from __future__ import annotations
 
-import enum
-from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
-from bartype.protocol.backoff import RECONNECT_DELAYS_S, RECONNECT_GIVE_UP_S, Backoff
-from bartype.protocol.client_events import Status, StatusChanged
-from bartype.protocol.codec import encode_message
+from bartype.protocol.backoff import RECONNECT_DELAYS_S, RECONNECT_GIVE_UP_S
+from bartype.protocol.batcher import KeyBatcher
+from bartype.protocol.client_base import ClientBase, Link
+from bartype.protocol.client_events import Status, Welcomed
+from bartype.protocol.json_frames import encode_message
 from bartype.protocol.messages import (
     CREATE_ROOM,
-    FATAL_CLOSE_CODES,
     HELLO,
     JOIN_ROOM,
     LEAVE_ROOM,
@@ -66,6 +46,23 @@ from bartype.protocol.messages import (
     START_RACE,
     ErrorCode,
     ProtocolError,
+)
+from bartype.protocol.race_clock import RaceClock
+from bartype.protocol.race_events import (
+    CountdownStarted,
+    Disconnected,
+    Joined,
+    Left,
+    MetricsReceived,
+    ProgressUpdated,
+    RaceErrorReceived,
+    RaceEvent,
+    RacerDone,
+    Refused,
+    ResultReceived,
+    RoomChanged,
+    StandingsReceived,
+    Started,
 )
 from bartype.protocol.race_messages import (
     Lane,
@@ -81,7 +78,34 @@ from bartype.protocol.race_messages import (
     RoomState,
     decode_race,
 )
+from bartype.protocol.race_states import ROOM_STATES, TRANSITIONS, State
 from bartype.protocol.server_messages import ServerError, Welcome
+
+__all__ = [
+    "BATCH_SIZE",
+    "FALSE_START_RETRY_S",
+    "FALSE_START_WINDOW_S",
+    "FLUSH_DELAY_S",
+    "CountdownStarted",
+    "Disconnected",
+    "Joined",
+    "Left",
+    "Link",
+    "MetricsReceived",
+    "ProgressUpdated",
+    "RaceClient",
+    "RaceClientStateError",
+    "RaceErrorReceived",
+    "RaceEvent",
+    "RacerDone",
+    "Refused",
+    "ResultReceived",
+    "RoomChanged",
+    "StandingsReceived",
+    "Started",
+    "State",
+    "Welcomed",
+]
 
 BATCH_SIZE = 32
 FLUSH_DELAY_S = 0.1
@@ -92,45 +116,6 @@ FALSE_START_WINDOW_S = 2.0
 """... for this long after the start (later, ``NOT_RACING`` means our race is over)."""
 
 
-class State(enum.Enum):
-    """Where this member is; see the module docstring for the diagram."""
-
-    IDLE = "idle"
-    JOINING = "joining"
-    LOBBY = "lobby"
-    COUNTDOWN = "countdown"
-    RACING = "racing"
-    DONE = "done"
-    RESULTS = "results"
-
-
-class Link(enum.Enum):
-    CLOSED = "closed"
-    GREETING = "greeting"
-    OPEN = "open"
-
-
-_TRANSITIONS: dict[State, frozenset[State]] = {
-    State.IDLE: frozenset({State.JOINING}),
-    State.JOINING: frozenset(
-        {State.LOBBY, State.COUNTDOWN, State.RACING, State.DONE, State.RESULTS}
-    ),
-    State.LOBBY: frozenset({State.COUNTDOWN}),
-    State.COUNTDOWN: frozenset({State.RACING, State.LOBBY, State.RESULTS}),
-    State.RACING: frozenset({State.DONE, State.RESULTS}),
-    State.DONE: frozenset({State.RESULTS}),
-    State.RESULTS: frozenset({State.LOBBY, State.COUNTDOWN}),
-}
-"""Allowed moves besides to IDLE and JOINING (always), and any on a resume."""
-
-_ROOM_STATES = {
-    "lobby": State.LOBBY,
-    "countdown": State.COUNTDOWN,
-    "racing": State.RACING,
-    "finishing": State.RACING,
-    "results": State.RESULTS,
-}
-_IN_ROOM = frozenset(State) - {State.IDLE, State.JOINING}
 _ROOM_GONE = {ErrorCode.ROOM_TAKEN_OVER, ErrorCode.RESUME_EXPIRED}
 
 
@@ -138,127 +123,7 @@ class RaceClientStateError(Exception):
     """A call the race client's state does not allow (a bug in the caller)."""
 
 
-# -- events -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Welcomed:
-    welcome: Welcome
-
-
-@dataclass(frozen=True, slots=True)
-class Joined:
-    """In room ``code`` as ``player_id`` (``resumed`` after a dropped link)."""
-
-    code: str
-    player_id: str
-    resumed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class RoomChanged:
-    """The room changed (players, ready marks, host, state)."""
-
-    room: RoomState
-
-
-@dataclass(frozen=True, slots=True)
-class CountdownStarted:
-    """A race: its text, and its start on this client's clock (``starts_at``, seconds)."""
-
-    race: RaceCountdown
-    starts_at: float
-    racing: bool
-    """Whether this member races it (not a spectator)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Started:
-    race_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class MetricsReceived:
-    """Your live figures, as the server computed them."""
-
-    metrics: RaceMetrics
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressUpdated:
-    """Every racer's lane."""
-
-    progress: RaceProgress
-
-
-@dataclass(frozen=True, slots=True)
-class RacerDone:
-    """Someone finished; the others must by ``deadline`` (local seconds), if known."""
-
-    finished: RacerFinished
-    deadline: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class ResultReceived:
-    """Your race is over."""
-
-    result: RaceResult
-
-
-@dataclass(frozen=True, slots=True)
-class StandingsReceived:
-    standings: RaceStandings
-
-
-@dataclass(frozen=True, slots=True)
-class Left:
-    """Out of the room: ``reason`` says why (you left, it was taken over, expired, ...)."""
-
-    reason: str
-    code: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RaceErrorReceived:
-    """An ``ERROR`` from the server that is worth showing."""
-
-    error: ServerError
-
-
-@dataclass(frozen=True, slots=True)
-class Refused:
-    """A frame that is not a valid server message: ignored."""
-
-    error: ProtocolError
-
-
-@dataclass(frozen=True, slots=True)
-class Disconnected:
-    reason: str
-    resuming: bool
-
-
-RaceEvent = (
-    Welcomed
-    | Joined
-    | RoomChanged
-    | CountdownStarted
-    | Started
-    | MetricsReceived
-    | ProgressUpdated
-    | RacerDone
-    | ResultReceived
-    | StandingsReceived
-    | Left
-    | RaceErrorReceived
-    | Refused
-    | Disconnected
-    | StatusChanged
-)
-
-
-class RaceClient:
+class RaceClient(ClientBase[RaceEvent]):
     """One member's side of a room; see the module docstring."""
 
     def __init__(
@@ -269,12 +134,9 @@ class RaceClient:
         reconnect_delays: tuple[float, ...] = RECONNECT_DELAYS_S,
         give_up_after: float = RECONNECT_GIVE_UP_S,
     ) -> None:
-        self.batch_size = batch_size
-        self.flush_delay = flush_delay
-        self._backoff = Backoff(reconnect_delays, give_up_after)
+        super().__init__(reconnect_delays, give_up_after)
+        self._keys = KeyBatcher(RACE_INPUT, batch_size, flush_delay)
         self.state = State.IDLE
-        self.link = Link.CLOSED
-        self.status = Status.OFFLINE
         self.code: str | None = None
         self.player_id: str | None = None
         self.room: RoomState | None = None
@@ -285,48 +147,27 @@ class RaceClient:
         self.standings: RaceStandings | None = None
         self.result: RaceResult | None = None
         self._token: str | None = None
-        self._out: list[str] = []
-        self._events: list[RaceEvent] = []
-        self._buffer: list[dict[str, Any]] = []
-        self._buffer_since: float | None = None
         self._last_t = 0.0
-        self._next_seq = 1
-        self._unacked: deque[tuple[int, str]] = deque()
-        self._sent_at: dict[int, float] = {}
-        """Batch seq -> when it was first sent, for a round-trip sample from its ack."""
-        self._hello_at: float | None = None
-        self.rtt: float | None = None
-        """The shortest round trip seen on this connection (seconds); ``None`` before one."""
+        self._clock = RaceClock()
         self._resend_at: float | None = None
         self._resend_on_metrics = False
         self._resuming = False
         """``RESUME_ROOM`` sent on this connection, its ``ROOM_STATE`` not yet come."""
 
-    # -- output ----------------------------------------------------------------
-
-    def data_to_send(self) -> list[str]:
-        """The frames to send, in order (each returned once)."""
-        out, self._out = self._out, []
-        return out
-
-    def events_received(self) -> list[RaceEvent]:
-        """What happened since the last call, in order (each returned once)."""
-        events, self._events = self._events, []
-        return events
-
     @property
     def unacked(self) -> int:
-        return len(self._unacked)
+        """Batches made but not yet acknowledged."""
+        return self._keys.unacked
+
+    @property
+    def rtt(self) -> float | None:
+        """The shortest round trip seen on this connection (seconds); ``None`` before one."""
+        return self._clock.rtt
 
     @property
     def racing(self) -> bool:
         """Whether this member races the current race (not a spectator)."""
         return self.race is not None and self.player_id in self.race.racers
-
-    @property
-    def wants_resume(self) -> bool:
-        """Disconnected while in a room: the I/O layer should reconnect."""
-        return self.link is Link.CLOSED and self._backoff.waiting
 
     # -- connection ------------------------------------------------------------
 
@@ -338,9 +179,7 @@ class RaceClient:
         if self.link is not Link.CLOSED:
             raise RaceClientStateError(f"connection_made() while {self.link.value}")
         self.link = Link.GREETING
-        self.rtt = None  # a new connection, maybe another route
-        self._hello_at = now
-        self._sent_at.clear()
+        self._clock.connected(now)
         self._out.append(encode_message(HELLO, {"version": PROTOCOL_VERSION}))
         if self._backoff.waiting and self.code is not None and self._token is not None:
             self._resuming = True
@@ -351,41 +190,16 @@ class RaceClient:
         self._backoff.lost(None)
         self._set_status(Status.CONNECTED)
 
-    def connection_lost(self, code: int, reason: str, now: float) -> None:
-        """The connection closed with WebSocket ``code`` (1006 when it dropped)."""
-        if self.link is Link.CLOSED:
-            return
-        self.link = Link.CLOSED
-        described = f"connection closed ({code}{': ' + reason if reason else ''})"
-        resuming = (
-            code not in FATAL_CLOSE_CODES
-            and self._token is not None
-            and self.state is not State.IDLE
-        )
-        self._backoff.lost(now if resuming else None)
-        self._set_status(Status.RECONNECTING if resuming else Status.OFFLINE)
-        self._events.append(Disconnected(described, resuming))
-        if not resuming and self.state is not State.IDLE:
-            self._leave_room(described)
+    def _resumable(self) -> bool:
+        return self._token is not None and self.state is not State.IDLE
 
-    def reconnect_delay(self, now: float) -> float | None:
-        """How long to wait before the next attempt; ``None``: do not (any more)."""
-        if not self.wants_resume:
-            return None
-        delay = self._backoff.next_delay(now)
-        if delay is None:
-            self._set_status(Status.OFFLINE)
-            self._leave_room(f"no connection for {self._backoff.give_up_after:g} s")
-        return delay
+    def _link_lost(self, reason: str, resuming: bool) -> None:
+        if not resuming and self.state is not State.IDLE:
+            self._leave_room(reason)
 
     # -- requests --------------------------------------------------------------
 
-    def create(
-        self,
-        name: str,
-        options: dict[str, Any] | None = None,
-        **room: Any,
-    ) -> None:
+    def create(self, name: str, options: dict[str, Any] | None = None, **room: Any) -> None:
         """Create a room and join it as host (``room``: ``maxPlayers``, ``countdownS``, ...)."""
         data: dict[str, Any] = {"name": name, **room}
         if options is not None:
@@ -444,20 +258,14 @@ class RaceClient:
         if t < 0:
             return False
         self._last_t = t
-        self._buffer.append({"key": key, "t": t})
-        if len(self._buffer) >= self.batch_size:
+        if self._keys.add(key, t, now):
             self.flush(now)
-        elif len(self._buffer) == 1:
-            self._buffer_since = now
-        else:
-            return False
-        return True
+            return True
+        return self._keys.buffered == 1  # its wait began: a new deadline
 
     def deadline(self) -> float | None:
         """When ``tick`` must be called next (``None``: nothing waits)."""
-        times = [t for t in (self._resend_at,) if t is not None]
-        if self._buffer_since is not None:
-            times.append(self._buffer_since + self.flush_delay)
+        times = [t for t in (self._resend_at, self._keys.deadline()) if t is not None]
         if self.state is State.COUNTDOWN and self.starts_at is not None:
             times.append(self.starts_at)
         return min(times) if times else None
@@ -465,7 +273,7 @@ class RaceClient:
     def tick(self, now: float) -> None:
         """Let time pass: the start signal, keys that waited, a false start's batches again."""
         self._start_by_clock(now)
-        if self._buffer_since is not None and now >= self._buffer_since + self.flush_delay:
+        if self._keys.due(now):
             self.flush(now)
         if self._resend_at is not None and now >= self._resend_at:
             self._resend_at = None
@@ -476,18 +284,12 @@ class RaceClient:
 
         ``now``: the local time, to measure the round trip to the batch's ``RACE_METRICS``.
         """
-        if not self._buffer:
-            return
-        seq = self._next_seq
-        self._next_seq += 1
-        frame = encode_message(RACE_INPUT, {"seq": seq, "keys": self._buffer})
-        self._buffer = []
-        self._buffer_since = None
-        self._unacked.append((seq, frame))
-        if self.link is Link.OPEN and not self._resend_on_metrics:
+        batch = self._keys.flush()
+        if batch is not None and self.link is Link.OPEN and not self._resend_on_metrics:
+            seq, frame = batch
             self._out.append(frame)
             if now is not None:
-                self._sent_at[seq] = now
+                self._clock.sent(seq, now)
 
     def _start_by_clock(self, now: float) -> None:
         """The start signal passed on our clock: race, even before the server's ROOM_STATE
@@ -520,7 +322,7 @@ class RaceClient:
         elif isinstance(message, RacerFinished):
             deadline = None
             if message.deadline_at is not None and self.race is not None:
-                deadline = self._local(message.deadline_at)
+                deadline = self._clock.local(message.deadline_at)
             self._events.append(RacerDone(message, deadline))
         elif isinstance(message, RaceResult):
             self._result(message)
@@ -537,9 +339,7 @@ class RaceClient:
         elif isinstance(message, Welcome):
             if self.link is Link.GREETING:
                 self.link = Link.OPEN
-                if self._hello_at is not None:
-                    self._round_trip(now - self._hello_at)
-                    self._hello_at = None
+                self._clock.welcomed(now)
                 self._events.append(Welcomed(message))
         self.tick(now)  # (other messages, solo ones included, are not this client's)
 
@@ -555,14 +355,14 @@ class RaceClient:
         if self.state is State.IDLE or message.code != self.code:
             return
         self.room = message
-        target = _ROOM_STATES.get(message.state)
+        target = ROOM_STATES.get(message.state)
         if target is State.RACING and self.state is State.DONE:
             target = State.DONE
         resumed, self._resuming = self._resuming, False
         if resumed and not (target in (State.COUNTDOWN, State.RACING) and self.racing):
             self._resend_on_metrics = False  # no RACE_METRICS comes: nothing waits for one
         if target is not None and target is not self.state:
-            if target not in _TRANSITIONS[self.state] and not resumed:
+            if target not in TRANSITIONS[self.state] and not resumed:
                 target = None  # not a move this client knows: keep its state, show the room
             else:
                 self._move(target, resumed=resumed)
@@ -579,9 +379,8 @@ class RaceClient:
             # The server's clock minus ours: it was sent half a round trip ago. Once per
             # race: keys already timed against this start must keep their times, so a
             # resume (which sends the countdown again) does not move it.
-            sent = now - (self.rtt or 0.0) / 2
-            self._offset = message.server_time / 1000 - sent
-            self.starts_at = message.starts_at / 1000 - self._offset
+            self._clock.sync(message.server_time, now)
+            self.starts_at = self._clock.local(message.starts_at)
         if fresh:
             self._new_race()
         if self.state in (State.LOBBY, State.RESULTS):
@@ -591,9 +390,7 @@ class RaceClient:
     def _metrics(self, message: RaceMetrics, now: float) -> None:
         if self.race is None or message.race_id != self.race.race_id:
             return
-        sent = self._sent_at.pop(message.ack, None)
-        if sent is not None:
-            self._round_trip(now - sent)
+        self._clock.answered(message.ack, now)
         self._ack(message.ack)
         if message.update.analysis.finished and self.state is State.RACING:
             self._move(State.DONE)  # typed to the end: no more keys (RACE_RESULT follows)
@@ -606,9 +403,7 @@ class RaceClient:
         if self.race is None or message.race_id != self.race.race_id:
             return
         self.result = message
-        self._unacked.clear()
-        self._buffer = []
-        self._buffer_since = None
+        self._keys.drop()
         if self.state is State.RACING:
             self._move(State.DONE)
         self._events.append(ResultReceived(message))
@@ -616,12 +411,12 @@ class RaceClient:
     def _error(self, error: ServerError, now: float) -> None:
         if error.ack is not None:
             self._ack(error.ack)
-        if error.code == ErrorCode.NOT_RACING and self._unacked and self.state is State.RACING:
+        if error.code == ErrorCode.NOT_RACING and self._keys.unacked and self.state is State.RACING:
             assert self.starts_at is not None
             if now < self.starts_at + FALSE_START_WINDOW_S:
                 self._resend_at = now + FALSE_START_RETRY_S  # our clock ran ahead of the server's
                 return
-            self._unacked.clear()  # the race is over for us: nothing will take these
+            self._keys.drop_batches()  # the race is over for us: nothing will take these
         if error.code == ErrorCode.SEQ_GAP:
             self._resend_all()
             return
@@ -637,9 +432,6 @@ class RaceClient:
         self._events.append(RaceErrorReceived(error))
 
     # -- internals -------------------------------------------------------------
-
-    def _local(self, server_ms: int) -> float:
-        return server_ms / 1000 - self._offset
 
     def _join(self, type_: str, data: dict[str, Any]) -> None:
         if self.state is not State.IDLE:
@@ -659,7 +451,7 @@ class RaceClient:
 
     def _move(self, to: State, *, resumed: bool = False) -> None:
         """Go to ``to`` if the diagram allows it (``resumed``: the room's state, as it is)."""
-        allowed = resumed or to in (State.IDLE, State.JOINING) or to in _TRANSITIONS[self.state]
+        allowed = resumed or to in (State.IDLE, State.JOINING) or to in TRANSITIONS[self.state]
         if not allowed:
             raise RaceClientStateError(f"{self.state.value} -> {to.value}")
         self.state = to
@@ -671,14 +463,14 @@ class RaceClient:
         self.result = None
 
     def _end_race(self) -> None:
-        self._buffer = []
-        self._buffer_since = None
+        self._keys.reset()
         self._last_t = 0.0
-        self._next_seq = 1
-        self._unacked.clear()
-        self._sent_at.clear()
+        self._clock.forget_all()
         self._resend_at = None
         self._resend_on_metrics = False
+
+    def _give_up(self, reason: str) -> None:
+        self._leave_room(reason)
 
     def _leave_room(self, reason: str, code: str | None = None) -> None:
         self._end_race()
@@ -694,21 +486,8 @@ class RaceClient:
 
     def _resend_all(self) -> None:
         if self.link is Link.OPEN or self.link is Link.GREETING:
-            self._out.extend(frame for _, frame in self._unacked)
+            self._out.extend(self._keys.unacked_frames())
 
     def _ack(self, ack: int) -> None:
-        while self._unacked and self._unacked[0][0] <= ack:
-            self._sent_at.pop(self._unacked.popleft()[0], None)
-
-    def _round_trip(self, seconds: float) -> None:
-        """A request answered after ``seconds``: the shortest is the one to trust (the
-        others waited in a queue somewhere)."""
-        if seconds >= 0 and (self.rtt is None or seconds < self.rtt):
-            self.rtt = seconds
-
-    def _set_status(self, status: Status) -> None:
-        if status is not self.status:
-            self.status = status
-            self._events.append(StatusChanged(status))
-
-    _offset = 0.0
+        for seq in self._keys.ack(ack):
+            self._clock.forget(seq)
