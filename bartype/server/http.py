@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from websockets.http11 import Request, Response
 from websockets.server import ServerProtocol
@@ -50,6 +50,16 @@ def origin_allowed(origin: str, host: str | None, allowed: tuple[str, ...]) -> b
         and parts.netloc == host.lower()
         and not parts.path
     )
+
+
+def resume_query(path: str) -> tuple[str | None, str | None]:
+    """``(sessionId, token)`` of ``/ws?sessionId=…&token=…``; ``sessionId`` is ``None``
+    unless the query asks to resume (any resume query does: an empty or missing id
+    matches no session, 4001)."""
+    query = parse_qs(urlsplit(path).query, keep_blank_values=True)
+    token = query["token"][0] if "token" in query else None
+    resume = "sessionId" in query or "token" in query
+    return (query.get("sessionId", [""])[0] if resume else None), token
 
 
 class Routes:

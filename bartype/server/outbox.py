@@ -19,6 +19,7 @@ import socket
 import time
 from collections import deque
 
+from bartype.protocol.codec import encode
 from bartype.protocol.handler import Channel
 from bartype.protocol.messages import (
     INPUT_ACK,
@@ -46,6 +47,8 @@ one; past this they wait in the outbox, which can."""
 LATEST_ONLY = frozenset({RACE_PROGRESS, RACE_METRICS})
 """Messages a newer one of the same type makes stale (every lane; the latest ``ack`` and
 figures): at most one of each waits in an outbox, the newest, after what came before it."""
+COMPLETE_CACHE = 16
+"""Encoded ``SESSION_COMPLETE`` frames kept, for clients that ask for theirs again."""
 _SUPERSEDES = {METRICS_UPDATE: (METRICS_UPDATE, INPUT_ACK), INPUT_ACK: (INPUT_ACK,)}
 """An unsent message of these types is replaced by a newer one of the key's type: each
 carries the latest ``ack``, and the figures only ever replace older figures or acks."""
@@ -170,6 +173,24 @@ class Connection:
                 self.queued -= _size(item[1])
                 del outbox[i]
                 return
+
+
+class EncodedCompletes:
+    """``SESSION_COMPLETE`` encoded once, however often its client asks for it again."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[Outgoing, str]] = {}
+
+    def text(self, complete: Outgoing) -> str:
+        """The encoded message (from the cache when it is one of the last ``COMPLETE_CACHE``)."""
+        cached = self._texts.get(id(complete))
+        if cached is not None and cached[0] is complete:
+            return cached[1]
+        text = encode(complete)
+        if len(self._texts) >= COMPLETE_CACHE:
+            del self._texts[next(iter(self._texts))]
+        self._texts[id(complete)] = (complete, text)  # holding it keeps its id unique
+        return text
 
 
 def _size(text: str) -> int:

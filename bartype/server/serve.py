@@ -29,7 +29,6 @@ from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from websockets.http11 import Request, Response
 
@@ -53,9 +52,11 @@ from bartype.server.config import ServerConfig
 from bartype.server.connection import Message, Phase, Settings, WebSocket
 from bartype.server.discovery import start_advertising
 from bartype.server.gate import Gate
-from bartype.server.http import HEALTH_PATH, WS_PATH, Routes
+from bartype.server.http import HEALTH_PATH, WS_PATH, Routes, resume_query
+from bartype.server.kept import keep_sessions, restore_sessions
+from bartype.server.limits import RateLimits
 from bartype.server.logs import SafeLogFilter, configure_logging, log_safe
-from bartype.server.outbox import WRITE_HIGH_WATER, Connection
+from bartype.server.outbox import WRITE_HIGH_WATER, Connection, EncodedCompletes
 from bartype.storage.corpus import TextLibrary, default_texts_root
 
 __all__ = [
@@ -74,16 +75,12 @@ __all__ = [
 log = logging.getLogger("bartype.server")
 
 TICK_INTERVAL_S = 0.1
-COMPLETE_CACHE = 16
-"""Encoded ``SESSION_COMPLETE`` frames kept, for clients that ask for theirs again."""
 SHUTDOWN_TIMEOUT_S = 3.0
 OPEN_TIMEOUT_S = 5.0
 """From TCP accept (or the end of its wait at the gate) to the end of the handshake."""
 CLOSE_TIMEOUT_S = 2.0
 """A closing connection whose client does not end it by then is aborted."""
 GC_THRESHOLD = 50_000
-MESSAGE_COST = 128
-"""Bytes a message counts for in the per-address rate on top of its length."""
 INPUT_ACK_PREFIX = f'{{"type":"{INPUT_ACK}"'
 
 
@@ -115,14 +112,12 @@ class BartypeServer:
             config=handler_config,
         )
         self.history = history
-        self._burst = config.burst if config.burst is not None else max(20.0, config.rate * 2)
+        self._limits = RateLimits(config.rate, config.burst, config.address_rate)
         self._conns: dict[int, Connection] = {}
         self._clients: dict[WebSocket, Connection] = {}
         self._sockets: set[WebSocket] = set()
         """Every TCP connection, whatever its phase."""
         self._per_ip: dict[str, int] = {}
-        self._per_ip_tokens: dict[str, list[float]] = {}
-        """Per address: [tokens, when last filled], for ``ServerConfig.address_rate``."""
         self._server: asyncio.Server | None = None
         self._all_lost: asyncio.Event | None = None
         """Set once stopping and no TCP connection is left."""
@@ -131,7 +126,7 @@ class BartypeServer:
         self.port = config.port
         self.frames = 0
         self._bugs: set[str] = set()
-        self._completes: dict[int, tuple[Outgoing, str]] = {}
+        self._completes = EncodedCompletes()
         header = f"bartype/{__version__}"
         self._gate = Gate(config.max_per_ip, config.handshake_rate, config.handshake_burst, header)
         self._settings = Settings(
@@ -162,7 +157,8 @@ class BartypeServer:
         if sockets:
             self.port = int(sockets[0].getsockname()[1])
         # Once bound (a failed start must not consume them), before any client is served.
-        self._restore_sessions()
+        if self.history is not None:
+            restore_sessions(self.handler, self.history, self._owner)
         self._ticker = loop.create_task(self._tick_forever())
         log.info(
             "listening on ws://%s:%d%s (health: http://%s:%d%s; %s loop)",
@@ -212,7 +208,8 @@ class BartypeServer:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
-        self._keep_sessions()
+        if self.history is not None:
+            keep_sessions(self.handler, self.history, self._owner)
         if self.history is not None:
             self.history.close()
         log.info("stopped")
@@ -227,42 +224,6 @@ class BartypeServer:
     def _owner(self) -> str:
         """This server in the kept-sessions table: a restart on the same address finds them."""
         return f"{self.config.host}:{self.port}"
-
-    def _keep_sessions(self) -> None:
-        """Store the sessions clients may still resume, so that a restart can restore them."""
-        if self.history is None:
-            return
-        snapshots = self.handler.export_sessions(time.monotonic())
-        try:
-            self.history.keep_live_sessions(self._owner, snapshots)
-        except Exception:  # the results are safe already; only resuming is lost
-            log.exception("could not keep the sessions in progress")
-            return
-        if snapshots:
-            log.info("kept %s for the next start", _sessions(len(snapshots)))
-
-    def _restore_sessions(self) -> None:
-        """Bring back the sessions a previous run on this address kept (once)."""
-        if self.history is None:
-            return
-        try:
-            kept = self.history.take_live_sessions(self._owner)
-        except Exception:
-            log.exception("could not read the sessions kept by the previous run")
-            return
-        if not kept:
-            return
-        now, wall = time.monotonic(), time.time()
-        restored = sum(
-            self.handler.import_sessions([snapshot], now, max(0.0, wall - saved_at))
-            for saved_at, snapshot in kept
-        )
-        log.info(
-            "restored %d of %s from before the restart (%.1f s ago)",
-            restored,
-            _sessions(len(kept)),
-            max(0.0, wall - kept[-1][0]),
-        )
 
     async def _tick_forever(self) -> None:
         while True:
@@ -295,12 +256,7 @@ class BartypeServer:
     def opened(self, ws: WebSocket) -> None:
         """A WebSocket opened: give it a channel of the handler, hand its frames to it."""
         peer = ws.peer
-        path = ws.request.path if ws.request is not None else ""
-        query = parse_qs(urlsplit(path).query, keep_blank_values=True)
-        token = query["token"][0] if "token" in query else None
-        # Any resume query is a resume: an empty or missing id matches no session (4001).
-        resume = "sessionId" in query or "token" in query
-        session_id = query.get("sessionId", [""])[0] if resume else None
+        session_id, token = resume_query(ws.request.path if ws.request is not None else "")
         # The gate holds each address to --max-per-ip at accept; the total can still be
         # passed by handshakes that ran at once.
         if len(self._conns) >= self.config.max_connections:
@@ -308,7 +264,7 @@ class BartypeServer:
             return
         now = time.monotonic()
         channel = self.handler.open(now, session_id, token, peer)
-        conn = Connection(ws, channel, peer, self._burst, self.config.outbox_bytes)
+        conn = Connection(ws, channel, peer, self._limits.burst, self.config.outbox_bytes)
         self._conns[channel.id] = conn
         self._clients[ws] = conn
         self._per_ip[peer] = self._per_ip.get(peer, 0) + 1
@@ -338,27 +294,10 @@ class BartypeServer:
         if conn.closing:
             return
         now = time.monotonic()
-        # Token bucket: refill at ``rate``/s up to ``burst``.
-        tokens = conn.tokens + (now - conn.stamp) * self.config.rate
-        conn.stamp = now
-        if tokens > self._burst:
-            tokens = self._burst
-        if tokens < 1.0:
-            self._rate_limited(conn)
+        refused = self._limits.refusal(conn, len(message), now)
+        if refused is not None:
+            self._rate_limited(conn, refused)
             return
-        conn.tokens = tokens - 1.0
-        bucket = self._per_ip_tokens.get(conn.peer)
-        rate = self.config.address_rate
-        if bucket is None:
-            bucket = self._per_ip_tokens[conn.peer] = [2 * rate, now]
-        shared = min(2 * rate, bucket[0] + (now - bucket[1]) * rate)
-        bucket[1] = now
-        cost = len(message) + MESSAGE_COST
-        if shared < cost:
-            bucket[0] = shared
-            self._rate_limited(conn, f"Your address sent more than {rate:,.0f} bytes/s")
-            return
-        bucket[0] = shared - cost
         self.frames += 1
         handler = self.handler
         try:
@@ -391,7 +330,7 @@ class BartypeServer:
             self._per_ip[conn.peer] = count
         else:
             self._per_ip.pop(conn.peer, None)
-            self._per_ip_tokens.pop(conn.peer, None)
+            self._limits.forget(conn.peer)
         self.handler.disconnect(channel, time.monotonic())
         code = conn.ws.close_code
         log.info("connection %d closed (%s)", channel.id, code if code is not None else "-")
@@ -404,9 +343,8 @@ class BartypeServer:
         log.info("connection %d from %s sent no HELLO in time; closing it", channel.id, conn.peer)
         self._push(conn, Close(CloseCode.POLICY_VIOLATION, "No HELLO in time"))
 
-    def _rate_limited(self, conn: Connection, what: str = "") -> None:
+    def _rate_limited(self, conn: Connection, what: str) -> None:
         log.warning("connection %d from %s exceeded the message rate", conn.channel.id, conn.peer)
-        what = what or f"More than {self.config.rate:g} messages/s"
         self._push(
             conn,
             error(ErrorCode.RATE_LIMITED, f"{what}; batch keys into fewer messages."),
@@ -444,24 +382,9 @@ class BartypeServer:
         elif action.type == SESSION_COMPLETE:
             if action is conn.queued_complete:
                 return  # asked again before the first one went out: once is enough
-            conn.send_text(SESSION_COMPLETE, self._complete_text(action), action)
+            conn.send_text(SESSION_COMPLETE, self._completes.text(action), action)
         else:
             conn.send_text(action.type, encode(action))
-
-    def _complete_text(self, complete: Outgoing) -> str:
-        """``SESSION_COMPLETE`` encoded once, however often its client asks for it again."""
-        cached = self._completes.get(id(complete))
-        if cached is not None and cached[0] is complete:
-            return cached[1]
-        text = encode(complete)
-        if len(self._completes) >= COMPLETE_CACHE:
-            del self._completes[next(iter(self._completes))]
-        self._completes[id(complete)] = (complete, text)  # holding it keeps its id unique
-        return text
-
-
-def _sessions(n: int) -> str:
-    return f"{n} session" if n == 1 else f"{n} sessions"
 
 
 def default_db_path() -> Path:
