@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bartype.core.state import StateManager
 from bartype.protocol import codec, results
@@ -62,12 +62,14 @@ from bartype.protocol.messages import (
 )
 from bartype.protocol.outbox import Outbox
 from bartype.protocol.pacing import MetricsPacer
-from bartype.protocol.race_handler import RaceHandler
 from bartype.protocol.results import FLAG_TIMING
 from bartype.protocol.sessions import SessionTable
 from bartype.protocol.stores import ResultSink
 from bartype.protocol.textgen import TextSource, session_text
 from bartype.protocol.views import input_ack, input_ack_frame, metrics_update, metrics_update_frame
+
+if TYPE_CHECKING:  # races are imported with the first room message: solo play needs none
+    from bartype.protocol.race_handler import RaceHandler
 
 log = logging.getLogger("bartype.protocol")
 
@@ -101,8 +103,16 @@ class SessionHandler:
         self._next_channel = 0
         self._next_expiry = 0.0
         self.connections = 0
-        self.races = RaceHandler(self.texts, self._emit, results=history)
-        """Rooms and races (``bartype.protocol.race_handler``)."""
+        self._races: RaceHandler | None = None
+
+    @property
+    def races(self) -> RaceHandler:
+        """Rooms and races (``bartype.protocol.race_handler``), made when first needed."""
+        if self._races is None:
+            from bartype.protocol.race_handler import RaceHandler
+
+            self._races = RaceHandler(self.texts, self._emit, results=self.history)
+        return self._races
 
     @property
     def sessions(self) -> StateManager[LiveSession]:
@@ -151,7 +161,8 @@ class SessionHandler:
 
     def disconnect(self, channel: Channel, now: float) -> None:
         """The connection is gone; its session stays resumable until it expires."""
-        self.races.disconnect(channel, now)
+        if self._races is not None:
+            self._races.disconnect(channel, now)
         if not channel.closed or channel.session is not None:
             channel.detach()
         channel.closed = True
@@ -436,7 +447,8 @@ class SessionHandler:
 
     def tick(self, now: float) -> None:
         """Let time pass: close timed tests whose time is up, drop idle sessions."""
-        self.races.tick(now)
+        if self._races is not None:
+            self._races.tick(now)
         if self.pacer:
             for channel, live in self.pacer.due(now):
                 self._emit(channel, metrics_update(live.acked, live.session))

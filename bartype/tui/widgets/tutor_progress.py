@@ -14,12 +14,16 @@ come from a word list: they are data, never markup):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
 
-from bartype.core.tutor import CLOSE, KeyState, TutorState
 from bartype.tui.safe import cell
+
+if TYPE_CHECKING:  # the tutor is imported when a state is shown, not with every typing screen
+    from bartype.core.tutor import KeyState, TutorState
 
 LOW = 0.5
 """Under this readiness a letter is far from the target (red)."""
@@ -30,6 +34,8 @@ CELL = 9
 def letter_style(key: KeyState, focus: bool = False) -> str:
     """The colour of a letter by readiness: red far off, yellow holding back the next
     letter, green close to the target, bold green there; faint if locked or untyped."""
+    from bartype.core.tutor import CLOSE
+
     if not key.unlocked:
         style = "dim"
     elif key.presses == 0 or key.speed_cpm is None:
@@ -65,6 +71,8 @@ def next_unlock(state: TutorState, width: int = 80) -> str:
     letter = cell(state.next_letter)
     if not waiting:
         return f"{letter} unlocks after this lesson"
+    from bartype.core.tutor import CLOSE
+
     errors = (1 - state.min_accuracy) / CLOSE
     speed = f"{state.target_cpm * CLOSE:g} cpm"
     slow = [ch for ch in waiting if state.keys[ch].confidence < CLOSE]
