@@ -73,8 +73,12 @@ def decode(text: str) -> ClientMessage:
     return parser(data)
 
 
-def parse_key_batch(text: str) -> tuple[int, list[tuple[str, float]]] | None:
+def parse_key_batch(
+    text: str, type_: str = INPUT_UPDATE
+) -> tuple[int, list[tuple[str, float]]] | None:
     """A plain ``INPUT_UPDATE {seq, keys}`` frame as ``(seq, [(key, t), ...])``, else ``None``.
+
+    With ``type_`` = ``RACE_INPUT``, the same for a race's batch of keys.
 
     The server's hot path: no message objects. It accepts only frames that
     ``decode`` accepts too, with the same values; anything else (another
@@ -89,7 +93,7 @@ def parse_key_batch(text: str) -> tuple[int, list[tuple[str, float]]] | None:
         return None  # text after the object (even whitespace): let ``decode`` judge it
     if SUSPECT.search(text) is not None:
         return None  # an escape or a non-character: ``decode`` checks every string
-    if type(obj) is not dict or len(obj) != 2 or obj.get("type") != INPUT_UPDATE:
+    if type(obj) is not dict or len(obj) != 2 or obj.get("type") != type_:
         return None
     data = obj.get("data")
     if type(data) is not dict or len(data) != 2:

@@ -40,6 +40,7 @@ from bartype.protocol.messages import (
     ERROR,
     INPUT_UPDATE,
     PROTOCOL_VERSION,
+    RACE_INPUT,
     ROOM_MESSAGES,
     SESSION_COMPLETE,
     SESSION_STARTED,
@@ -75,6 +76,8 @@ log = logging.getLogger("bartype.protocol")
 
 KeyBatch = tuple[int, Keys]
 """A plain ``INPUT_UPDATE`` as ``codec.parse_key_batch`` gives it: ``(seq, [(key, t), ...])``."""
+RACE_INPUT_FRAME = f'{{"type":"{RACE_INPUT}",'
+"""How a compact ``RACE_INPUT`` frame starts (as clients send them): the hot path's cue."""
 
 
 class SessionHandler:
@@ -189,9 +192,19 @@ class SessionHandler:
         ``METRICS_UPDATE`` and nothing else, that reply comes back as encoded
         text (exactly what ``codec.encode`` would give) for the caller to send
         at once, and nothing is queued for the channel. Otherwise it returns
-        ``None`` and every action is queued as ``receive_text`` would.
+        ``None`` and every action is queued as ``receive_text`` would. A plain
+        ``RACE_INPUT`` batch is parsed as cheaply; its answers are queued.
         """
         if channel.closed:
+            return None
+        if text.startswith(RACE_INPUT_FRAME):
+            # A racer's keys: parsed once (not tried as INPUT_UPDATE, then decoded again).
+            race_batch = codec.parse_key_batch(text, RACE_INPUT)
+            if race_batch is None:
+                self.receive_text(channel, text, now)
+            else:
+                channel.spoke = True
+                self.races.receive_keys(channel, race_batch[0], race_batch[1], now)
             return None
         batch = codec.parse_key_batch(text)
         if batch is None:

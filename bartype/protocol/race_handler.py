@@ -104,8 +104,28 @@ class RaceHandler:
 
     def receive(self, channel: Channel, message: RoomMessage, now: float) -> None:
         """Handle one decoded room message from ``channel``."""
+        if type(message) is RaceInput:
+            self.receive_keys(channel, message.seq, [(k.key, k.t) for k in message.keys], now)
+        else:
+            self._handle(channel, message, now)
+
+    def receive_keys(
+        self, channel: Channel, seq: int, keys: list[tuple[str, float]], now: float
+    ) -> None:
+        """Handle ``RACE_INPUT {seq, keys}`` from ``channel``, keys as ``(key, t)`` pairs."""
+        self._handle(channel, (seq, keys), now)
+
+    def _handle(
+        self,
+        channel: Channel,
+        message: RoomMessage | tuple[int, list[tuple[str, float]]],
+        now: float,
+    ) -> None:
         try:
-            self._dispatch(channel, message, now)
+            if isinstance(message, tuple):
+                self._input(channel, message[0], message[1], now)
+            else:
+                self._dispatch(channel, message, now)
         except RoomError as exc:
             self._emit(channel, error(exc.code, exc.message, **exc.extra))
         except TextUnavailable as exc:
@@ -117,7 +137,8 @@ class RaceHandler:
                 ),
             )
         except Exception:  # a bug, not bad input: report it, keep serving the others
-            log.exception("internal error handling %s", type(message).__name__)
+            name = "RaceInput" if type(message) is tuple else type(message).__name__
+            log.exception("internal error handling %s", name)
             self._emit(channel, error(ErrorCode.INTERNAL, "Internal server error in the room."))
         finally:
             touched, self._touched = self._touched, None
@@ -152,18 +173,8 @@ class RaceHandler:
                     )
             self._sit(channel, room, member.id)
             return
-        seated = self._seats.get(channel.id)
-        here = None if seated is None else self.registry.get(seated.code)
-        if seated is None or here is None:
-            raise RoomError(
-                ErrorCode.NOT_IN_ROOM,
-                "You are in no room: send CREATE_ROOM or JOIN_ROOM first.",
-            )
-        self._touched = room = here
-        who = seated.member_id
-        if isinstance(message, RaceInput):
-            room.input(who, message.seq, [(k.key, k.t) for k in message.keys], now)
-        elif isinstance(message, Ready):
+        room, who = self._seated(channel)
+        if isinstance(message, Ready):
             room.set_ready(who, message.ready, now)
         elif isinstance(message, StartRace):
             room.start(who, now)
@@ -173,6 +184,22 @@ class RaceHandler:
             room.leave(who, now)
             self._deliver(room)  # ROOM_LEFT still reaches the member
             self._stand_up(channel.id)
+
+    def _seated(self, channel: Channel) -> tuple[Room, str]:
+        """The room ``channel`` is in (the one this message concerns) and its member id."""
+        seated = self._seats.get(channel.id)
+        here = None if seated is None else self.registry.get(seated.code)
+        if seated is None or here is None:
+            raise RoomError(
+                ErrorCode.NOT_IN_ROOM,
+                "You are in no room: send CREATE_ROOM or JOIN_ROOM first.",
+            )
+        self._touched = here
+        return here, seated.member_id
+
+    def _input(self, channel: Channel, seq: int, keys: list[tuple[str, float]], now: float) -> None:
+        room, who = self._seated(channel)
+        room.input(who, seq, keys, now)
 
     def _free(self, channel: Channel) -> None:
         seat = self._seats.get(channel.id)

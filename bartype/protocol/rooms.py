@@ -245,6 +245,9 @@ class Racer:
     """``RACE_RESULT`` once the racer's race is over (sent again on resuming)."""
     standing: RacerStanding | None = None
     """As of the last change: the tick recomputes only the racers who typed."""
+    live: tuple[float, float] | None = None
+    """Live ``(wpm, accuracy)`` as of the racer's last batch (its ``RACE_METRICS``'), so that
+    the tick does not work them out again."""
 
 
 @dataclass(eq=False, slots=True)
@@ -305,6 +308,9 @@ class Room:
         self._races = 0
         self._outbox: list[tuple[str | None, Outgoing]] = []
         self._over: list[Race] = []
+        self._sweep_at = -math.inf
+        """No lost link nor idle racer is due before this: until then a sweep finds nothing.
+        Anything that brings a deadline earlier lowers it."""
 
     # -- output --------------------------------------------------------------
 
@@ -396,6 +402,7 @@ class Room:
             return
         member.connected = False
         member.dropped_at = now
+        self._sweep_at = min(self._sweep_at, now + self.config.resume_grace_s)
         self._changed()
         self._room_state()
 
@@ -497,6 +504,7 @@ class Room:
             for m in members
         }
         self.race = Race(self._races, made, starts_at, racers, _word_offsets(made.text))
+        self._sweep_at = min(self._sweep_at, starts_at + self.config.idle_mark_s)
         self._move(RoomState.COUNTDOWN)
         self._room_state()
         self._send(None, RACE_COUNTDOWN, self._countdown_data(self.race, now))
@@ -596,13 +604,16 @@ class Room:
                     break
             if finished_at is not None or not session.state.is_open:
                 break
+        metrics = self._metrics(race, racer)
         if keys:
             racer.last_t = keys[-1][1]
             racer.last_input_at = now
-            racer.idle = False
+            if racer.idle:
+                racer.idle = False
+                self._sweep_at = min(self._sweep_at, now + self.config.idle_mark_s)
             racer.standing = None
+            racer.live = (metrics["wpm"], metrics["accuracy"])
             race.changed = True
-        self._metrics(race, racer)
         if finished_at is not None:
             member = racer.member
             resent = member.resumed_at is not None and (
@@ -611,7 +622,9 @@ class Room:
             observed = None if resent else (now - race.starts_at) * 1000
             self._finish(race, racer, finished_at, observed, now)
 
-    def _metrics(self, race: Race, racer: Racer) -> None:
+    def _metrics(self, race: Race, racer: Racer) -> dict[str, Any]:
+        """Send the racer their ``RACE_METRICS``; its live figures are returned."""
+        metrics = live_metrics_to_json(racer.session)
         self._send(
             racer.member.id,
             RACE_METRICS,
@@ -619,9 +632,10 @@ class Room:
                 "raceId": race.id,
                 "ack": racer.acked,
                 "analysis": analysis_to_json(racer.session.analyzer),
-                "metrics": live_metrics_to_json(racer.session),
+                "metrics": metrics,
             },
         )
+        return metrics
 
     def _position(self, race: Race, racer: Racer) -> int:
         if racer.status is RacerStatus.FINISHED:
@@ -639,8 +653,10 @@ class Room:
         if result is not None:
             wpm, accuracy = result.metrics.wpm, result.metrics.accuracy
         else:
-            live = session.live()
-            wpm, accuracy = lane_wpm(live.wpm, session.elapsed_ms), live.accuracy
+            if racer.live is None:
+                live = session.live()
+                racer.live = (live.wpm, live.accuracy)
+            wpm, accuracy = lane_wpm(racer.live[0], session.elapsed_ms), racer.live[1]
         racer.standing = RacerStanding(
             id=racer.member.id,
             slot=racer.member.slot,
@@ -810,13 +826,20 @@ class Room:
         Every call starts the race and applies the deadline (constant time);
         with ``sweep`` (the tick, and the rare joins and resumes) it also
         visits every member and racer for lost links and idle racers, which
-        a racer's key must not pay for.
+        a racer's key must not pay for; and only once one of them is due
+        (``_sweep_at``), which a tick of many rooms must not pay for either.
         """
-        cfg = self.config
+        sweep = sweep and now >= self._sweep_at
         if sweep:
+            grace = self.config.resume_grace_s
             for member in list(self.members.values()):
-                if member.dropped_at is not None and now - member.dropped_at >= cfg.resume_grace_s:
+                if member.dropped_at is not None and now - member.dropped_at >= grace:
                     self._remove(member, now)
+        self._advance_race(now, sweep)
+        if sweep:
+            self._sweep_at = self._next_sweep()
+
+    def _advance_race(self, now: float, sweep: bool) -> None:
         race = self.race
         if race is None:
             return
@@ -828,6 +851,7 @@ class Room:
         if self.state not in (RoomState.RACING, RoomState.FINISHING):
             return
         if sweep:
+            cfg = self.config
             for racer in race.racers.values():
                 if racer.status is not RacerStatus.RACING:
                     continue
@@ -842,6 +866,21 @@ class Room:
                 self._dnf(racer)
         if sweep or race.deadline_at is not None and now >= race.deadline_at:
             self._check_race_over(now)
+
+    def _next_sweep(self) -> float:
+        """When the next lost link is gone or the next racer idle (or DNF), as things stand."""
+        cfg = self.config
+        due = math.inf
+        for member in self.members.values():
+            if member.dropped_at is not None:
+                due = min(due, member.dropped_at + cfg.resume_grace_s)
+        race = self.race
+        if race is not None:
+            for racer in race.racers.values():
+                if racer.status is RacerStatus.RACING:
+                    wait = cfg.idle_dnf_s if racer.idle else cfg.idle_mark_s
+                    due = min(due, racer.last_input_at + wait)
+        return due
 
     def expired(self, now: float) -> bool:
         """Should the room be closed? When nobody is in it: everyone left, or their links
