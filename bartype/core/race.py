@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bartype.core.normalize import split_words
 from bartype.core.session import (
@@ -174,9 +174,9 @@ def ordinal(place: int) -> str:
     return f"{place}{suffix}"
 
 
-@dataclass(frozen=True, slots=True)
-class RacerStanding:
-    """What a racer achieved, as the standings need it."""
+class RacerStanding(NamedTuple):
+    """What a racer achieved, as the standings need it (a tuple: a tick makes one for every
+    racer who typed since the last, in every room)."""
 
     id: str
     slot: int

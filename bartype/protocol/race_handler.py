@@ -15,6 +15,7 @@ import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Protocol
 
 from bartype.core.normalize import normalize_text, split_words
@@ -222,8 +223,7 @@ class RaceHandler:
 
     def _sit(self, channel: Channel, room: Room, member_id: str) -> None:
         self._seats[channel.id] = Seat(room.code, member_id, channel)
-        emit = self._emit
-        self.registry.subscribe(room.code, member_id, lambda message: emit(channel, message))
+        self.registry.subscribe(room.code, member_id, partial(self._emit, channel))
 
     def _stand_up(self, channel_id: int) -> None:
         seat = self._seats.pop(channel_id, None)
@@ -325,11 +325,13 @@ class RaceHandler:
                 del self._seats[channel_id]
 
     def _deliver(self, room: Room) -> None:
+        publish = self.registry.publish
         for to, message in room.take_outbox():
-            self.registry.publish(room.code, message, to)
-        for race in room.take_finished():
-            if self.results is not None:
-                self._keep(room, race, self.results)
+            publish(room.code, message, to)
+        if room.has_finished:
+            for race in room.take_finished():
+                if self.results is not None:
+                    self._keep(room, race, self.results)
 
     def _keep(self, room: Room, race: Race, results: ResultSink) -> None:
         """Save the result of every racer who typed, with the room, the race and the place."""

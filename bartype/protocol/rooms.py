@@ -314,6 +314,11 @@ class Room:
 
     # -- output --------------------------------------------------------------
 
+    @property
+    def has_finished(self) -> bool:
+        """Has a race ended since the last ``take_finished``?"""
+        return bool(self._over)
+
     def take_finished(self) -> list[Race]:
         """The races that ended since the last call (their standings final), to keep."""
         over, self._over = self._over, []

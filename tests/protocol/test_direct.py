@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from typing import Any
 
 from hypothesis import given, settings
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 
 from bartype.protocol.codec import decode, encode, parse_key_batch
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
-from bartype.protocol.messages import Close, InputUpdate, Outgoing, ProtocolError
+from bartype.protocol.messages import Close, InputUpdate, Outgoing, ProtocolError, RaceInput
+from bartype.protocol.rooms import InMemoryRooms
 from bartype.protocol.textgen import LibraryTexts
 from bartype.storage.corpus import TextLibrary, default_texts_root
 
@@ -75,6 +77,22 @@ def test_parse_key_batch_accepts_only_what_decode_accepts(text: str) -> None:
     assert fast == (message.seq, [(k.key, k.t) for k in message.keys])
 
 
+@settings(max_examples=200, deadline=None)
+@given(_frames)
+def test_parse_key_batch_of_a_race_accepts_only_what_decode_accepts(text: str) -> None:
+    """The same frames as RACE_INPUT: what the fast parser takes is a valid RACE_INPUT."""
+    text = text.replace('"INPUT_UPDATE"', '"RACE_INPUT"')
+    fast = parse_key_batch(text, "RACE_INPUT")
+    try:
+        message = decode(text)
+    except ProtocolError:
+        assert fast is None
+        return
+    if fast is not None:
+        assert isinstance(message, RaceInput)
+        assert fast == (message.seq, [(k.key, k.t) for k in message.keys])
+
+
 def test_parse_key_batch_leaves_text_after_the_frame_to_decode() -> None:
     """Junk after a valid batch is not a batch (``decode`` says BAD_JSON)."""
     frame = batch(1, [{"key": "a", "t": 1}])
@@ -107,7 +125,7 @@ def _frames_out(actions: list[Any]) -> list[str]:
         if isinstance(action, Close):
             out.append(f"close {action.code}")
         elif isinstance(action, Outgoing):
-            if action.type == "SESSION_CREATED":
+            if action.type in ("SESSION_CREATED", "ROOM_JOINED"):
                 action = Outgoing(action.type, {**action.data, "token": "-"})
             out.append(encode(action))
     return out
@@ -115,6 +133,7 @@ def _frames_out(actions: list[Any]) -> list[str]:
 
 def _run(scenario: list[tuple[float, str]], direct: bool) -> tuple[list[str], int]:
     handler = _handler()
+    handler.races.registry = InMemoryRooms(random.Random(5))
     channel: Channel = handler.open(0.0)
     sent: list[str] = []
     replies = 0
@@ -174,6 +193,35 @@ def test_direct_replies_are_what_the_queue_would_send() -> None:
     assert direct == queued
     assert replies == len(typed) + 1  # every plain batch of a running test, and the resend
     assert json.loads(direct[-3])["type"] == "SESSION_COMPLETE"
+
+
+def test_race_keys_on_the_hot_path_are_what_the_general_path_sends() -> None:
+    """A race typed through receive_text_direct: the same frames out as through receive_text."""
+    create = {"name": "ann", "options": {"mode": "custom", "text": "go on"}, "countdownS": 0}
+    scenario: list[tuple[float, str]] = [
+        (0.0, json.dumps({"type": "RACE_INPUT", "data": {"seq": 1, "keys": []}})),  # no room
+        (0.0, json.dumps({"type": "CREATE_ROOM", "data": create})),
+        (0.0, '{"type":"START_RACE"}'),
+    ]
+
+    def race_batch(seq: int, keys: str, t: float) -> str:
+        data = {"seq": seq, "keys": [{"key": k, "t": t} for k in keys]}
+        return json.dumps({"type": "RACE_INPUT", "data": data}, separators=(",", ":"))
+
+    scenario += [
+        (0.2, race_batch(1, "go", 100.0)),
+        (0.3, race_batch(1, "go", 100.0)),  # resent: acknowledged again
+        (0.3, race_batch(3, " ", 200.0)),  # gap
+        (0.4, race_batch(2, " ", 50.0)),  # earlier than the last key
+        (0.5, " " + race_batch(3, " o", 300.0)),  # not compact: decoded in full
+        (0.6, race_batch(4, "n", 400.0)),  # finishes
+        (0.7, race_batch(5, "x", 500.0)),  # after the finish
+    ]
+    queued, _ = _run(scenario, direct=False)
+    direct, replies = _run(scenario, direct=True)
+    assert direct == queued and replies == 0
+    types = [json.loads(frame)["type"] for frame in direct]
+    assert types.count("RACE_METRICS") == 4 and "RACE_STANDINGS" in types
 
 
 @settings(max_examples=500, deadline=None)
