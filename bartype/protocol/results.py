@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from bartype.core.options import TestLabel
 from bartype.core.session import Result, text_options
 from bartype.protocol.live import LiveSession
 from bartype.protocol.stores import ResultSink
@@ -100,20 +101,31 @@ def store(live: LiveSession, result: Result, history: ResultSink, data: dict[str
         bool(live.options.get("punctuation")),
         bool(live.options.get("numbers")),
     )
-    data["personalBest"] = history.is_personal_best(
+    label = TestLabel(live.mode, live.mode2, live.language, live.text_id, options)
+    data["personalBest"], data["resultId"] = file_result(history, result, label, live.text)
+
+
+def file_result(
+    history: ResultSink, result: Result, label: TestLabel, text: str | None
+) -> tuple[bool, int]:
+    """File ``result`` of ``text`` under ``label``: whether it is a personal best (asked
+    before it is saved), and its id. The handler and a client keeping a server's result
+    in its own history both file results this way."""
+    best = history.is_personal_best(
         result,
-        mode=live.mode,
-        mode2=live.mode2,
-        language=live.language,
-        options=options,
-        text=live.text,
+        mode=label.mode,
+        mode2=label.mode2,
+        language=label.language,
+        options=label.options,
+        text=text,
     )
-    data["resultId"] = history.save(
+    result_id = history.save(
         result,
-        text=live.text,
-        text_id=live.text_id,
-        language=live.language,
-        mode=live.mode,
-        mode2=live.mode2,
-        options=options,
+        text=text,
+        text_id=label.text_id,
+        language=label.language,
+        mode=label.mode,
+        mode2=label.mode2,
+        options=label.options,
     )
+    return best, result_id

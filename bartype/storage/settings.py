@@ -71,6 +71,27 @@ class Settings:
             layout=self.layout,
         )
 
+    def showing(self, options: TestOptions) -> Settings:
+        """These settings with ``options``' in place: what the menu shows while that test
+        is on screen (a custom text's mode is not a setting)."""
+        changes: dict[str, Any] = {
+            "language": options.language,
+            "layout": options.layout,
+            "punctuation": options.punctuation,
+            "numbers": options.numbers,
+        }
+        if options.mode != "custom":
+            changes["mode"] = options.mode
+        if options.mode == "time" and options.duration:
+            changes["duration"] = float(options.duration)
+        elif options.mode == "words" and options.words:
+            changes["words"] = options.words
+        elif options.mode == "quote" and options.quote_length:
+            changes["quote_length"] = options.quote_length
+        elif options.mode == "code" and options.code:
+            changes["code"] = options.code
+        return self.with_changes(**changes)
+
 
 def _valid(name: str, value: Any) -> bool:
     if name == "mode":

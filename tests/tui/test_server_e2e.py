@@ -158,11 +158,11 @@ async def test_server_gone_at_the_end_shows_the_local_result_without_waiting(
     """The server vanishes mid-test and stays away: the finished test does not wait out
     the long timeouts meant for a live server; the local result shows and is kept, as the
     quote it was."""
-    import bartype.tui.app as app_module
+    import bartype.tui.controller as controller_module
 
     # Timeouts no test could sit through: only the offline wait may apply.
-    monkeypatch.setattr(app_module, "COMPLETE_TIMEOUT_S", 120.0)
-    monkeypatch.setattr(app_module, "END_TIMEOUT_S", 120.0)
+    monkeypatch.setattr(controller_module, "COMPLETE_TIMEOUT_S", 120.0)
+    monkeypatch.setattr(controller_module, "END_TIMEOUT_S", 120.0)
     port = free_port()
     proc, _ = start_server(tmp_path / "s.db", port)
     spec = TestSpec(mode="quote", quote_length="short", seed=5)

@@ -1,14 +1,13 @@
 """The lessons of the typist's keyboard layout: which are passed, and the next one.
 
 Enter starts the lesson under the cursor (the cursor starts on the next one to
-pass); Esc goes back. A lesson's result is counted here too
-(:func:`record_lesson_result`): a pass is kept for good in the local history
-and the next lesson is the one Tab starts from the results.
+pass); Esc goes back. A finished lesson is judged and counted by
+``bartype.tui.practice.record_lesson_result``: a pass is kept for good in the
+local history and the next lesson is the one Tab starts from the results.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from bartype.core.layouts import layout
-from bartype.core.lessons import Lesson, lesson, lessons, next_lesson
+from bartype.core.lessons import lessons, next_lesson
 
 KEYS_SHOWN = 10
 """Characters of a lesson's new keys shown in the table (symbols run to ~30)."""
@@ -36,53 +35,6 @@ def load_progress(path: Path | None, layout_name: str) -> dict[int, Any]:
 
     with History(path) as history:
         return dict(history.lesson_progress(layout_name))
-
-
-@dataclass(frozen=True)
-class LessonOutcome:
-    """What one finished lesson came to."""
-
-    lesson: Lesson
-    verdict: str
-    """"passed", or what was missing, in words."""
-    passed: bool
-    next: Lesson | None
-    """The lesson to type next when this one was passed."""
-
-    @property
-    def headline(self) -> str:
-        """A line for the results: "passed ✓ · tab: lesson 2, top row"."""
-        if self.passed and self.next is not None:
-            return f"{self.verdict}  ·  tab: lesson {self.next.number}, {self.next.title}"
-        return self.verdict
-
-
-def record_lesson_result(
-    history_path: Path | None,
-    layout_name: str,
-    number: int,
-    *,
-    wpm: float,
-    accuracy: float,
-    completed: bool,
-) -> LessonOutcome:
-    """Judge a finished lesson by its pass rule and count it in the local history (thread)."""
-    board = layout(layout_name)
-    item = lesson(board, number)
-    passed = item.rule.passed(wpm, accuracy, completed)
-    passed_before: set[int] = set()
-    if history_path is not None:
-        from bartype.storage.history import History
-
-        with History(history_path) as history:
-            history.record_lesson(layout_name, number, wpm=wpm, accuracy=accuracy, passed=passed)
-            progress = history.lesson_progress(layout_name)
-        passed_before = {n for n, record in progress.items() if record.passed}
-    if passed:
-        passed_before.add(number)
-    later = [x for x in lessons(board) if x.number > number]
-    following = next_lesson(later, passed_before) if passed else None
-    return LessonOutcome(item, item.rule.verdict(wpm, accuracy, completed), passed, following)
 
 
 class LessonsScreen(Screen[None]):

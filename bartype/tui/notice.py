@@ -1,0 +1,102 @@
+"""What the app tells the typist in toasts, said in their terms (no Textual).
+
+``Notice`` is what ``PlayController`` and the transport's reports ask the app
+to show; ``BartypeApp._notice`` shows it. A notice about the server replaces the
+one before it, so a flapping link says one thing at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bartype.transport.base import ChannelClosed, ConnectionFailed
+
+FRIENDLY_ERRORS = {
+    "INVALID_SESSION": "The server no longer knows this test (did it crash?). "
+    "Finish it here and it is kept locally, or press Tab for a new one.",
+    "SESSION_EXPIRED": "The server forgot this test after a long pause. Press Tab for a new one.",
+    "SERVER_SHUTDOWN": "The server is stopping. A test in progress goes on here and resumes "
+    "there if the server is back soon; its result is kept here either way.",
+    "RATE_LIMITED": "The server asks to slow down: keys are being sent in bigger batches.",
+}
+"""Server errors a typist can hit, said in their terms."""
+
+REQUEST_ERRORS = frozenset(
+    {"TEXT_UNAVAILABLE", "BAD_MESSAGE", "UNKNOWN_FIELD", "VERSION_MISMATCH", "SERVER_BUSY"}
+)
+"""Errors that answer a request (create a session...): the request reports them."""
+
+Severity = Literal["information", "warning", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something to tell the typist in a toast.
+
+    ``server``: it is about the server, and replaces the notice about it before;
+    ``until_online``: it says the server is away, so it goes once the link is back.
+    """
+
+    message: str
+    title: str = ""
+    severity: Severity = "information"
+    timeout: float | None = None
+    server: bool = False
+    until_online: bool = False
+
+
+def server_notice(
+    message: str,
+    *,
+    title: str = "server",
+    severity: Severity = "warning",
+    timeout: float = 8,
+    until_online: bool = False,
+) -> Notice:
+    """A notice about the server (see ``BartypeApp.server_notice``)."""
+    return Notice(message, title, severity, timeout, server=True, until_online=until_online)
+
+
+def error_notice(data: Mapping[str, Any]) -> Notice | None:
+    """What to tell the typist of a server ``ERROR`` (None: it is handled elsewhere)."""
+    code = str(data.get("code") or "")
+    if code in ("SESSION_FINISHED", "SEQ_GAP"):
+        return None  # the client recovers from these by itself
+    if code in REQUEST_ERRORS:
+        return None  # the request that caused it raises, and is reported there
+    if code in FRIENDLY_ERRORS:
+        return server_notice(FRIENDLY_ERRORS[code], until_online=code == "SERVER_SHUTDOWN")
+    message = str(data.get("message") or "").strip() or "The server reported a problem."
+    return server_notice(message, severity="error")
+
+
+def status_notice(status: str, before: str, until_online: bool) -> Notice | None:
+    """What to say when the link to the server goes from ``before`` to ``status``
+    (``until_online``: the notice shown says the server is away)."""
+    if status == "offline" and before != "offline":
+        return server_notice(
+            "The server stopped answering. A test in progress goes on here and is kept in "
+            "your local history; a new test waits for the server to come back.",
+            title="offline",
+            until_online=True,
+        )
+    if status == "connected" and until_online:
+        return server_notice(
+            "The server is back.", title="online", severity="information", timeout=3
+        )
+    return None
+
+
+def in_words(error: BaseException) -> str:
+    """Why the server gave no result, without protocol detail (close codes...)."""
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
+    if isinstance(error, ChannelClosed):
+        if error.code == 4001:  # docs/protocol.md: the session is not known (any more)
+            return "the server no longer knows this test"
+        return "the connection was closed"
+    if isinstance(error, ConnectionFailed) and str(error):
+        return str(error).rstrip(".")
+    return "the connection was lost"
