@@ -27,8 +27,7 @@ from textual.screen import Screen
 from bartype.storage.settings import Settings, save_settings
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.controller import Escape, PlayController, Tick, TypingClient
-from bartype.tui.notice import Notice, error_notice, status_notice
-from bartype.tui.notice import in_words as _in_words  # noqa: F401 (the name tests import)
+from bartype.tui.notice import Toasts, server_notice
 from bartype.tui.result_view import ResultView
 from bartype.tui.safe import visible
 from bartype.tui.screens.typing import TypingScreen
@@ -37,13 +36,6 @@ from bartype.tui.widgets.keyboard import next_key
 if TYPE_CHECKING:
     from bartype.core.tutor import Tutor
     from bartype.tui.screens.menu import MenuChoice
-
-MIN_WIDTH = 60
-MIN_HEIGHT = 18
-NARROW_WIDTH = 80
-WIDE_WIDTH = 140
-TALL_HEIGHT = 36
-SHORT_HEIGHT = 24
 
 ClientFactory = Callable[[], Awaitable[TypingClient]]
 
@@ -81,14 +73,13 @@ class BartypeApp(App[int]):
         self.remote = remote
         self.clock = clock
         self.startup_warnings = list(warnings)
+        self.toasts = Toasts(self)
         self.controller = PlayController(
-            spec, history_path=history_path, remote=remote, clock=clock, on_notice=self._notice
+            spec, history_path=history_path, remote=remote, clock=clock, on_notice=self.toasts.show
         )
         self.exit_message: str | None = None
         self.then: str | None = None
         """What to run once the app has closed: ``race`` (on the LAN) or ``ghost``."""
-        self._notice_until_online = False
-        self._pending_notice: tuple[str, str, SeverityLevel, float] | None = None
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
 
@@ -121,19 +112,6 @@ class BartypeApp(App[int]):
     @property
     def connection(self) -> str:
         return self.controller.connection
-
-    @property
-    def text_name(self) -> str | None:
-        """The file a custom text came from, for the headings (set by ``run``)."""
-        return self.controller.text_name
-
-    @text_name.setter
-    def text_name(self, name: str | None) -> None:
-        self.controller.text_name = name
-
-    def now_t(self) -> float:
-        """Milliseconds since the typing screen showed the current text."""
-        return self.controller.now_t()
 
     # -- screens -------------------------------------------------------------
 
@@ -195,19 +173,15 @@ class BartypeApp(App[int]):
 
     def check_size(self) -> None:
         """Cover the app with a message while the terminal is too small."""
-        from bartype.tui.screens.too_small import TooSmallScreen
+        from bartype.tui.screens.too_small import TooSmallScreen, size_classes, too_small
 
         width, height = self.size
-        # Narrow terminals stack the results' figures in two rows (see app.tcss).
-        self.set_class(width < NARROW_WIDTH, "-narrow")
-        # Large terminals get a wider results column and a taller chart (see app.tcss).
-        self.set_class(width >= WIDE_WIDTH, "-wide")
-        self.set_class(height >= TALL_HEIGHT, "-tall")
-        self.set_class(height < SHORT_HEIGHT, "-short")  # History gives its table more rows
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        for name, on in size_classes(width, height).items():
+            self.set_class(on, name)
+        small = too_small(width, height)
         covered = isinstance(self.screen, TooSmallScreen)
         if small and not covered:
-            self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
+            self.push_screen(TooSmallScreen())
         elif covered:
             if small:
                 self.screen.refresh()
@@ -264,17 +238,14 @@ class BartypeApp(App[int]):
         def show(message: str) -> None:
             view.show(None, message)
 
-        prepared = await controller.prepare(spec, show)
-        if prepared is None:
+        # Once the text is made, the figures of the test before go.
+        started = await controller.start(spec, show, cleared=self._update_stats)
+        if started is None:
             return
-        self._update_stats()  # clears the figures of the test before
-        attempt = await controller.create(spec, prepared.options, show)
-        if attempt is None:
-            return
+        attempt, state = started.attempt, started.tutor_state
         view.set_class(attempt.text is not None and "\n" in attempt.text, "-code")
         self.typing_screen.set_tab_types(attempt.indented)
         view.show(attempt.analyzer)
-        state = prepared.tutor_state
         view.set_focus_letter(state.focus if state is not None else None)
         self.typing_screen.progress.show(state)
         if not behind:
@@ -363,61 +334,19 @@ class BartypeApp(App[int]):
 
     # -- transport callbacks ---------------------------------------------------
 
-    def server_notice(
-        self,
-        message: str,
-        *,
-        title: str = "server",
-        severity: SeverityLevel = "warning",
-        timeout: float = 8,
-        until_online: bool = False,
-    ) -> None:
-        """Say one thing about the server: it replaces any notice before it.
-
-        ``until_online``: the notice says the server is away, so it goes as soon
-        as the link is back (whatever its timeout).
-        """
-        self._notice_until_online = until_online
-        if self._pending_notice is None:
-            self.call_later(self._show_notice)  # several at once: only the last is shown
-        self._pending_notice = (message, title, severity, timeout)
-
-    def _show_notice(self) -> None:
-        if self._pending_notice is None:
-            return
-        message, title, severity, timeout = self._pending_notice
-        self._pending_notice = None
-        self.clear_notifications()
-        self.notify(message, title=title, severity=severity, timeout=timeout)
+    def server_notice(self, message: str, **how: Any) -> None:
+        """Say one thing about the server, in place of the notice before (``notice.server_notice``
+        says ``how``)."""
+        self.toasts.show(server_notice(message, **how))
 
     def _on_status(self, status: str) -> None:
-        notice = status_notice(status, self.connection, self._notice_until_online)
-        if notice is not None:
-            self._notice(notice)
+        self.toasts.status_changed(status, self.connection)
         self.controller.connection = status
         if self.screen_stack and self.typing_screen.is_mounted:  # not once the app closed
             self.typing_screen.show_connection(status)
 
     def _on_error(self, data: dict[str, Any]) -> None:
-        notice = error_notice(data)
-        if notice is not None:
-            self._notice(notice)
-
-    def _notice(self, notice: Notice) -> None:
-        """Tell the typist what the controller says (a notice about the server replaces
-        the one before)."""
-        if notice.server:
-            self.server_notice(
-                notice.message,
-                title=notice.title,
-                severity=notice.severity,
-                timeout=notice.timeout or 8,
-                until_online=notice.until_online,
-            )
-        else:
-            self.notify(
-                notice.message, title=notice.title, severity=notice.severity, timeout=notice.timeout
-            )
+        self.toasts.error_received(data)
 
     # -- actions -------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from bartype.transport.base import ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.heading import heading_for, quote_source
 from bartype.tui.notice import Notice, in_words, server_notice
-from bartype.tui.practice import Practice, Prepared
+from bartype.tui.practice import Practice
 from bartype.tui.result_view import ResultView, from_complete, from_result
 
 if TYPE_CHECKING:
@@ -128,6 +128,14 @@ class Figures:
 
 
 @dataclass(frozen=True, slots=True)
+class Started:
+    """A test ready to type: its attempt, and the tutor's state for an adaptive lesson."""
+
+    attempt: Attempt
+    tutor_state: TutorState | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Completed:
     """A finished test: its results to show, or the test to start instead (no result)."""
 
@@ -209,10 +217,19 @@ class PlayController:
         self.result = None
         self.lesson_next = None
 
-    async def prepare(self, spec: TestSpec, show: Callable[[str], None]) -> Prepared | None:
-        """The options to ask for ``spec`` with (None: its text cannot be made, ``show``
-        said why): a new seed, and the text of a drill or a lesson made here."""
-        return await self.practice.prepare(spec, self.session_options(spec), show)
+    async def start(
+        self, spec: TestSpec, show: Callable[[str], None], cleared: Callable[[], None]
+    ) -> Started | None:
+        """Start ``spec`` (after ``reset``): make its text if the client makes it, then ask
+        the handler for the session. ``show`` says what happens while there is no text
+        (None: it cannot start, and ``show`` said why); ``cleared`` is called once the text
+        is made, before the handler is asked."""
+        prepared = await self.practice.prepare(spec, self.session_options(spec), show)
+        if prepared is None:
+            return None
+        cleared()
+        attempt = await self.create(spec, prepared.options, show)
+        return None if attempt is None else Started(attempt, prepared.tutor_state)
 
     async def create(
         self, spec: TestSpec, options: TestSpec, show: Callable[[str], None]

@@ -1,15 +1,15 @@
 """What the app tells the typist in toasts, said in their terms (no Textual).
 
 ``Notice`` is what ``PlayController`` and the transport's reports ask the app
-to show; ``BartypeApp._notice`` shows it. A notice about the server replaces the
-one before it, so a flapping link says one thing at a time.
+to show; ``Toasts`` shows it through the app's ``notify``. A notice about the
+server replaces the one before it, so a flapping link says one thing at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from bartype.transport.base import ChannelClosed, ConnectionFailed
 
@@ -100,3 +100,65 @@ def in_words(error: BaseException) -> str:
     if isinstance(error, ConnectionFailed) and str(error):
         return str(error).rstrip(".")
     return "the connection was lost"
+
+
+class Notifier(Protocol):
+    """The part of a Textual ``App`` that shows toasts."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Severity = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None: ...
+
+    def clear_notifications(self) -> None: ...
+
+    def call_later(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> bool: ...
+
+
+class Toasts:
+    """The notices shown on ``app``: one about the server at a time, the latest."""
+
+    def __init__(self, app: Notifier) -> None:
+        self.app = app
+        self.until_online = False
+        """The notice about the server says it is away: it goes once the link is back."""
+        self._pending: Notice | None = None
+
+    def show(self, notice: Notice) -> None:
+        """Show ``notice``; one about the server replaces any notice before it, and several
+        at once show only the last."""
+        if not notice.server:
+            self.app.notify(
+                notice.message, title=notice.title, severity=notice.severity, timeout=notice.timeout
+            )
+            return
+        self.until_online = notice.until_online
+        if self._pending is None:
+            self.app.call_later(self._show_pending)
+        self._pending = notice
+
+    def _show_pending(self) -> None:
+        notice, self._pending = self._pending, None
+        if notice is None:
+            return
+        self.app.clear_notifications()
+        self.app.notify(
+            notice.message, title=notice.title, severity=notice.severity, timeout=notice.timeout
+        )
+
+    def status_changed(self, status: str, before: str) -> None:
+        """The link to the server went from ``before`` to ``status``: say so if it matters."""
+        notice = status_notice(status, before, self.until_online)
+        if notice is not None:
+            self.show(notice)
+
+    def error_received(self, data: Mapping[str, Any]) -> None:
+        """The server sent an ``ERROR``: say what it means, unless it is handled elsewhere."""
+        notice = error_notice(data)
+        if notice is not None:
+            self.show(notice)

@@ -102,7 +102,7 @@ def build_app(
         **extra,
     )
     if text is not None:
-        app.text_name = Path(args.file).name
+        app.controller.text_name = Path(args.file).name
     return app
 
 

@@ -209,7 +209,7 @@ async def test_server_notices_come_one_at_a_time_and_go_when_untrue(
     """A restart's stopping, offline and lost-result notices replace each other, and the
     last one goes when the server is back."""
     from bartype.transport.base import ChannelClosed
-    from bartype.tui.app import _in_words
+    from bartype.tui.notice import in_words as _in_words
 
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:

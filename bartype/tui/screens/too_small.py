@@ -6,13 +6,35 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
+MIN_WIDTH = 60
+MIN_HEIGHT = 18
+NARROW_WIDTH = 80
+WIDE_WIDTH = 140
+TALL_HEIGHT = 36
+SHORT_HEIGHT = 24
+
+
+def size_classes(width: int, height: int) -> dict[str, bool]:
+    """The app's classes for a terminal of this size, on or off (see app.tcss)."""
+    return {
+        "-narrow": width < NARROW_WIDTH,  # the results' figures stack in two rows
+        "-wide": width >= WIDE_WIDTH,  # a wider results column and a taller chart
+        "-tall": height >= TALL_HEIGHT,
+        "-short": height < SHORT_HEIGHT,  # History gives its table more rows
+    }
+
+
+def too_small(width: int, height: int) -> bool:
+    """Whether the app is covered by ``TooSmallScreen`` at this size."""
+    return width < MIN_WIDTH or height < MIN_HEIGHT
+
 
 class TooSmallScreen(Screen[None]):
     """A plain message with the size needed; it goes away by itself when there is room."""
 
     BINDINGS = [("ctrl+c", "app.quit", "quit")]
 
-    def __init__(self, min_width: int, min_height: int) -> None:
+    def __init__(self, min_width: int = MIN_WIDTH, min_height: int = MIN_HEIGHT) -> None:
         super().__init__()
         self.min_width = min_width
         self.min_height = min_height
