@@ -179,7 +179,7 @@ class PlayController:
         self.attempt: Attempt | None = None
         self.result: ResultView | None = None
         self.practice = Practice(history_path, on_notice)
-        """The drills, the tutor and the lessons' verdicts."""
+        """The local history's side: drills, the tutor, lessons' verdicts, a server's results."""
         self.connection = "connecting" if remote else "local"
         self.tests_started = 0
         self.text_name: str | None = None
