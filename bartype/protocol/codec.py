@@ -15,8 +15,8 @@ from typing import Any
 
 from bartype.protocol.client_decode import KEY_CONTROL, PARSERS
 from bartype.protocol.client_encode import client_message_to_json, create_session_data
-from bartype.protocol.json_frames import SUSPECT, encode_message, parse_frame, raw_decode
 from bartype.protocol.json_frames import encode_json as _encode
+from bartype.protocol.json_frames import encode_message, parse_frame, raw_decode, suspect
 from bartype.protocol.messages import (
     INPUT_UPDATE,
     MAX_KEY_LENGTH,
@@ -91,7 +91,7 @@ def parse_key_batch(
         return None
     if end != len(text):
         return None  # text after the object (even whitespace): let ``decode`` judge it
-    if SUSPECT.search(text) is not None:
+    if suspect(text):
         return None  # an escape or a non-character: ``decode`` checks every string
     if type(obj) is not dict or len(obj) != 2 or obj.get("type") != type_:
         return None

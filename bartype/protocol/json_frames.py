@@ -40,6 +40,15 @@ SUSPECT = re.compile(f"[{_NONCHARS}]|\\\\u")
 """Where a frame's text may hold one: raw, or behind a ``\\u`` escape."""
 
 
+def suspect(text: str) -> bool:
+    """``SUSPECT.search(text)``, cheaply: searching the class of ranges costs tens of µs a
+    frame, and text with no character from U+D800 up (ASCII: every frame typed in English)
+    can hold one only behind a ``\\u`` escape."""
+    if text.isascii() or max(text) < "\ud800":
+        return "\\u" in text
+    return SUSPECT.search(text) is not None
+
+
 def _unacceptable_char(obj: Any) -> str | None:
     """The first lone surrogate or non-character in any string of ``obj`` (keys too)."""
     stack = [obj]
@@ -78,7 +87,7 @@ def parse_frame(text: str) -> tuple[str, dict[str, Any]]:
         raise ProtocolError(
             ErrorCode.BAD_JSON, f"Frame is not valid JSON ({exc}); send one JSON object per frame."
         ) from None
-    if SUSPECT.search(text) is not None:
+    if suspect(text):
         bad = _unacceptable_char(obj)
         if bad is not None:
             raise ProtocolError(
