@@ -18,14 +18,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bartype.core.layouts import layout
-from bartype.core.lessons import Lesson, lesson, lessons, next_lesson
 from bartype.core.options import Mode, TestLabel
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.notice import Notice
 from bartype.tui.result_view import ResultView
 
 if TYPE_CHECKING:
+    from bartype.core.lessons import Lesson
     from bartype.core.tutor import Tutor, TutorState
     from bartype.storage.drills import DrillSource
     from bartype.storage.tutor_profiles import LoadedTutor
@@ -68,6 +67,9 @@ def record_lesson_result(
     completed: bool,
 ) -> LessonOutcome:
     """Judge a finished lesson by its pass rule and count it in the local history (thread)."""
+    from bartype.core.layouts import layout
+    from bartype.core.lessons import lesson, lessons, next_lesson
+
     board = layout(layout_name)
     item = lesson(board, number)
     passed = item.rule.passed(wpm, accuracy, completed)
