@@ -5,6 +5,11 @@ Usage::
     python bench/load.py --typists 1000 --wpm 100 --chars 300 --batch 1
     python bench/load.py --typists 1000 --chars 100,5000 --batch 1
     python bench/load.py --typists 1000 --client-batching    # the client's normal batching
+    python bench/load.py --url ws://127.0.0.1:8801/ws --pid PID --url-is-echo   # a running echo
+
+With ``--url`` it loads a server already running (under a profiler, or beside
+others on the same core so that all of them are measured in the same minutes
+of a shared machine: ``--url-is-echo`` when it is bench/echo_server.py).
 
 For each case it starts a server process pinned to one core (``taskset``),
 runs N simulated typists from this process pinned to another core, and
@@ -356,6 +361,12 @@ def main() -> None:
     parser.add_argument("--no-echo", action="store_true", help="skip the echo baseline")
     parser.add_argument("--json", action="store_true", help="print results as JSON too")
     parser.add_argument("--url", help="load a running server instead (implies --no-echo)")
+    parser.add_argument(
+        "--url-is-echo",
+        action="store_true",
+        help="the --url server is bench/echo_server.py (to run it beside a server, in the "
+        "same minutes, when the machine is shared)",
+    )
     parser.add_argument("--pid", type=int, default=0, help="its process id, for CPU readings")
     parser.add_argument(
         "--loop", choices=("asyncio", "uvloop"), default="asyncio", help="bartype serve's loop"
@@ -380,7 +391,7 @@ def main() -> None:
     for chars in (int(c) for c in args.chars.split(",")):
         cases.append(
             Case(
-                "server",
+                "echo" if args.url and args.url_is_echo else "server",
                 args.typists,
                 args.wpm,
                 chars,
