@@ -1,14 +1,15 @@
 """The adaptive tutor of a language and layout, kept in the local history between tests.
 
 ``load_tutor`` carries on from the stored profile (``History.tutor_profile``) or
-starts a new one; ``save_tutor`` stores it again after a test. The tutor itself
+starts a new one; ``save_tutor`` stores it again after a test; ``learn_test`` lets a
+stored profile learn from a test typed while it was not loaded (a words test...). The tutor itself
 (``bartype.core.tutor``) never touches a file; this is where it meets one.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from bartype.core.texts import list_size
@@ -92,6 +93,34 @@ def load_tutor(
         seed = random.SystemRandom().randrange(2**31)
     tutor = Tutor(words, language=language, layout=layout, seed=seed)
     return LoadedTutor(tutor, problem, learn_past_tests(history, tutor))
+
+
+def learn_test(
+    history: History,
+    library: TextLibrary,
+    language: str,
+    layout: str,
+    text: str,
+    keys: Iterable[tuple[str, float]],
+) -> Tutor | None:
+    """Let the stored profile of ``language`` and ``layout`` learn from one finished
+    test (any test with a language: a words or time test, a drill) and save it.
+
+    Returns the profile as saved, or ``None`` when there is none to learn (no profile
+    yet: a new one learns from the tests already stored when it is made; or the stored
+    one cannot be used: ``load_tutor`` will say why and start another). The word list
+    is read only when there is a profile.
+    """
+    data = history.tutor_profile(language, layout)
+    if data is None:
+        return None
+    try:
+        tutor = Tutor.from_json(data, practice_words(library, language))
+    except TutorError:
+        return None
+    tutor.record(text, keys)
+    save_tutor(history, tutor)
+    return tutor
 
 
 def save_tutor(history: History, tutor: Tutor) -> None:

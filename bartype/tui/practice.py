@@ -3,7 +3,8 @@
 Most tests get their text from the handler. Two modes make it here, from the
 local history: a bigram drill (the typist's slowest bigrams) and an adaptive
 lesson (the tutor's next text, the tutor loaded from the history's profile of
-the language and saved back after each lesson it learns from). A lesson's
+the language and layout, and saved back after each test it learns from: every
+test typed in that language). A lesson's
 result is judged here by its pass rule and its progress counted in the
 history, and a result typed against a server is kept here too (its history is
 not ours). No Textual: ``PlayController`` calls it; the history is read and
@@ -226,35 +227,51 @@ class Practice:
         return replace(view, label=f"{view.label}  ·  {outcome.headline}"), following
 
     async def learn(self, attempt: Attempt) -> tuple[TutorState, TutorState | None] | None:
-        """Adaptive practice: the tutor learns from the test just typed and the profile is
-        saved; returns its state after and before (None if this was no lesson)."""
-        tutor = self.tutor
+        """The profile of the test's language and layout learns from any test typed in a
+        language (a lesson, a words or time test, a drill) and is saved: the tutor in use,
+        or else the stored profile if there is one. Returns the tutor's state after and
+        before a lesson (None for any other test)."""
         spec = attempt.spec
-        if tutor is None or spec.mode != Mode.ADAPTIVE or not attempt.text:
+        language = spec.label_for(attempt.text_id).language
+        if language is None or not attempt.text:
             return None
         from bartype.storage.tutor_profiles import profile_language
 
-        if (tutor.language, tutor.layout) != (profile_language(spec.language), spec.layout):
-            return None
-        before = tutor.state()
-        tutor.record(attempt.text, attempt.keys)
-        self.lessons_skipped = 0
-        data = tutor.to_json()
+        tutor, profile = self.tutor, (profile_language(language), spec.layout)
+        typed: dict[str, Any] | tuple[str, list[tuple[str, float]]]
+        before = None
+        if tutor is None or (tutor.language, tutor.layout) != profile:
+            typed = (attempt.text, list(attempt.keys))  # for the stored profile
+        else:
+            before = tutor.state()
+            tutor.record(attempt.text, attempt.keys)
+            typed = tutor.to_json()
         if self.history_path is not None:
             try:
-                await asyncio.to_thread(self._save_tutor, tutor.language, tutor.layout, data)
+                await asyncio.to_thread(self._save_tutor, *profile, typed)
             except Exception as error:
                 self.on_notice(
                     Notice(f"could not save the tutor's profile: {error}", severity="warning")
                 )
+        if tutor is None or before is None or spec.mode != Mode.ADAPTIVE:
+            return None
+        self.lessons_skipped = 0
         return tutor.state(), before
 
-    def _save_tutor(self, language: str, layout: str, data: dict[str, Any]) -> None:
-        """Store the tutor's profile in the local history (thread)."""
+    def _save_tutor(
+        self, language: str, layout: str, data: dict[str, Any] | tuple[str, list[Any]]
+    ) -> None:
+        """Store the tutor's profile in the local history, or let the stored one learn a
+        test, ``(text, keys)`` (thread)."""
+        from bartype.storage.corpus import TextLibrary, default_texts_root
         from bartype.storage.history import History
+        from bartype.storage.tutor_profiles import learn_test
 
         with History(self.history_path or Path()) as history:
-            history.save_tutor_profile(language, layout, data)
+            if isinstance(data, dict):
+                history.save_tutor_profile(language, layout, data)
+            else:
+                learn_test(history, TextLibrary(default_texts_root()), language, layout, *data)
 
     async def keep_result(self, attempt: Attempt, mode: str, mode2: str) -> bool:
         """Keep a result typed against a server in the local history; whether it is a new

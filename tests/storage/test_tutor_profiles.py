@@ -8,6 +8,7 @@ from bartype.core.tutor import Tutor
 from bartype.storage.corpus import TextLibrary, default_texts_root
 from bartype.storage.history import History
 from bartype.storage.tutor_profiles import (
+    learn_test,
     load_tutor,
     practice_words,
     profile_language,
@@ -89,3 +90,26 @@ def test_a_new_profile_learns_from_the_tests_already_typed(tmp_path: Path) -> No
         save_tutor(history, loaded.tutor)
         again = load_tutor(history, words, language="english", layout="qwerty", seed=1)
     assert again.past_tests == 0 and again.tutor.lessons == 3
+
+
+def test_a_stored_profile_learns_every_test_of_its_language_and_layout(tmp_path: Path) -> None:
+    """``learn_test`` folds a finished test into the stored profile of its language and
+    layout and saves it; with no profile, or another layout's, nothing is made or changed."""
+    words = practice_words(LIBRARY, "english")
+    text = " ".join(words[:30])
+    keys = [(ch, i * 200.0) for i, ch in enumerate(text)]
+    path = tmp_path / "history.sqlite3"
+    with History(path) as history:
+        assert learn_test(history, LIBRARY, "english", "qwerty", text, keys) is None
+        assert history.tutor_profiles() == []
+        save_tutor(history, Tutor(words, language="english", layout="qwerty", seed=2))
+        assert learn_test(history, LIBRARY, "english", "dvorak", text, keys) is None
+        learnt = learn_test(history, LIBRARY, "english", "qwerty", text, keys)
+    assert learnt is not None and learnt.lessons == 1
+    with History(path) as history:
+        saved = history.tutor_profile("english", "qwerty")
+        assert [p[:2] for p in history.tutor_profiles()] == [("english", "qwerty")]
+    assert saved is not None
+    again = Tutor.from_json(saved, words)
+    assert again.state() == learnt.state()
+    assert again.state().keys["e"].speed_cpm == 300.0  # 200 ms a key

@@ -190,9 +190,35 @@ async def test_a_new_profile_starts_from_the_tests_typed_before(tmp_path: Path) 
         assert any("english profile starts from 1 test you typed before" in n for n in notes)
 
 
+async def test_a_words_test_teaches_the_stored_profile_of_its_layout(tmp_path: Path) -> None:
+    """A words test typed with Dvorak chosen leaves the stored English QWERTY profile
+    alone; one typed on QWERTY is learnt into it and saved, with no tutor progress on
+    its results screen."""
+    with History(_history(tmp_path)) as history:
+        history.save_tutor_profile("english", "qwerty", Tutor(_words(), seed=5).to_json())
+    clock = FakeClock()
+    app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=3), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for layout, lessons in (("dvorak", 0), ("qwerty", 1)):
+            app.start_test(TestSpec(mode="words", words=10, seed=3, layout=layout))
+            await wait_until(
+                pilot, lambda lay=layout: app.attempt is not None and app.attempt.spec.layout == lay
+            )
+            text = app.attempt.text
+            assert text
+            await press_all(pilot, clock, Script().text(text).presses, 0.25)
+            results = await wait_for_results(pilot, app)
+            assert results.tutor is None
+            with History(_history(tmp_path)) as history:
+                saved = history.tutor_profile("english", "qwerty")
+                assert [p[:2] for p in history.tutor_profiles()] == [("english", "qwerty")]
+            assert saved is not None and saved["lessons"] == lessons
+        assert saved["keys"]["e"]["hits"] > 0
+
+
 async def test_a_bigram_drill_is_no_adaptive_lesson(tmp_path: Path) -> None:
     """A bigram drill typed again after a lesson (its text given) shows no tutor progress,
-    and the adaptive profile does not learn it as a lesson."""
+    and the loaded profile learns from it like any test in its language, saved at once."""
     clock = FakeClock()
     app = make_app(tmp_path, SPEC, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -206,5 +232,8 @@ async def test_a_bigram_drill_is_no_adaptive_lesson(tmp_path: Path) -> None:
         await press_all(pilot, clock, Script().text("then than").presses, 0.3)
         results = await wait_for_results(pilot, app)
         assert results.tutor is None
-        assert app.tutor.lessons == 1
+        assert app.tutor.lessons == 2
+        with History(_history(tmp_path)) as history:
+            saved = history.tutor_profile("english", "qwerty")
+        assert saved is not None and saved["lessons"] == 2
         await pilot.pause(0.05)
