@@ -30,6 +30,12 @@ from bartype.commands.arguments import (
 from bartype.core.layouts import LAYOUTS
 from bartype.core.lessons import LessonKind
 from bartype.core.options import DEFAULT_DURATION_S, DEFAULT_LANGUAGE, QUOTE_LENGTHS
+from bartype.core.tutor import (
+    DEFAULT_MIN_ACCURACY,
+    DEFAULT_TARGET_CPM,
+    MIN_ACCURACY_RANGE,
+    TARGET_CPM_RANGE,
+)
 
 if TYPE_CHECKING:
     from bartype.protocol.handler import HandlerConfig
@@ -94,6 +100,22 @@ def build_parser() -> argparse.ArgumentParser:
         type=in_range(int, 1, len(LessonKind)),
         metavar="N",
         help=f"type lesson N (1-{len(LessonKind)}) of your layout (default: none; see the menu)",
+    )
+    play.add_argument(
+        "--target-cpm",
+        type=in_range(float, *TARGET_CPM_RANGE),
+        metavar="N",
+        help=f"adaptive practice: the speed each letter must reach, {TARGET_CPM_RANGE[0]:g}-"
+        f"{TARGET_CPM_RANGE[1]:g} characters a minute, for this run ({saved} "
+        f"{DEFAULT_TARGET_CPM:g})",
+    )
+    play.add_argument(
+        "--min-accuracy",
+        type=in_range(float, *(100 * x for x in MIN_ACCURACY_RANGE)),
+        metavar="PERCENT",
+        help=f"adaptive practice: the percentage of each letter's presses that must be right, "
+        f"{100 * MIN_ACCURACY_RANGE[0]:g}-{100 * MIN_ACCURACY_RANGE[1]:g}, for this run "
+        f"({saved} {100 * DEFAULT_MIN_ACCURACY:g})",
     )
     play.add_argument(
         "--language",

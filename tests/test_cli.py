@@ -48,6 +48,9 @@ def test_play_modes_are_exclusive() -> None:
         (("play", "--words", "5000"), "from 1 to 1000"),
         (("play", "--seed", "-1"), "from 0"),
         (("serve", "--port", "99999"), "from 0 to 65535"),
+        (("play", "--adaptive", "--target-cpm", "10"), "--target-cpm: must be from 30 to 1500"),
+        (("play", "--adaptive", "--min-accuracy", "0.92"), "must be from 50 to 100, not 0.92"),
+        (("play", "--adaptive", "--min-accuracy", "nan"), "must be from 50 to 100"),
     ],
 )
 def test_out_of_range_numbers_are_refused(args: tuple[str, ...], message: str) -> None:

@@ -47,7 +47,7 @@ import math
 import random
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from bartype.core import metrics
@@ -57,6 +57,10 @@ from bartype.core.ngram import LetterModel, practice_form
 from bartype.core.normalize import normalize_text
 
 __all__ = [
+    "DEFAULT_MIN_ACCURACY",
+    "DEFAULT_TARGET_CPM",
+    "MIN_ACCURACY_RANGE",
+    "TARGET_CPM_RANGE",
     "KeyProfile",
     "KeyState",
     "Tutor",
@@ -89,6 +93,16 @@ MAX_USES = 2
 """A word appears at most this often in one lesson."""
 
 
+DEFAULT_TARGET_CPM = 175.0
+"""keybr's target speed per key, characters a minute."""
+DEFAULT_MIN_ACCURACY = 0.92
+"""At most 8 % of a letter's presses wrong."""
+TARGET_CPM_RANGE = (30.0, 1500.0)
+"""The target speeds a learner may choose, characters a minute per key."""
+MIN_ACCURACY_RANGE = (0.5, 1.0)
+"""The accuracy floors a learner may choose (1.0: no error allowed)."""
+
+
 class TutorError(ValueError):
     """Settings or saved data the tutor cannot use; the message says what to fix."""
 
@@ -105,18 +119,20 @@ class TutorSettings:
     counted (keybr's 100).
     """
 
-    target_cpm: float = 175.0
-    min_accuracy: float = 0.92
+    target_cpm: float = DEFAULT_TARGET_CPM
+    min_accuracy: float = DEFAULT_MIN_ACCURACY
     first_letters: int = 6
     alphabet_size: float = 0.0
     natural_words: bool = True
     lesson_letters: int = 100
 
     def __post_init__(self) -> None:
-        if not 30 <= self.target_cpm <= 1500:
-            raise TutorError(f"target speed {self.target_cpm} cpm: choose 30-1500 cpm.")
-        if not 0.5 <= self.min_accuracy <= 1.0:
-            raise TutorError(f"accuracy floor {self.min_accuracy}: choose 0.5-1.0.")
+        low, high = TARGET_CPM_RANGE
+        if not low <= self.target_cpm <= high:
+            raise TutorError(f"target speed {self.target_cpm} cpm: choose {low:g}-{high:g} cpm.")
+        low, high = MIN_ACCURACY_RANGE
+        if not low <= self.min_accuracy <= high:
+            raise TutorError(f"accuracy floor {self.min_accuracy}: choose {low:g}-{high:g}.")
         if not 1 <= self.first_letters <= 100:
             raise TutorError(f"first letters {self.first_letters}: choose 1-100.")
         if not 0.0 <= self.alphabet_size <= 1.0:
@@ -218,8 +234,8 @@ class TutorState:
     next_letter: str | None
     keys: Mapping[str, KeyState] = field(default_factory=dict)
     lessons: int = 0
-    target_cpm: float = 175.0
-    min_accuracy: float = 0.92
+    target_cpm: float = DEFAULT_TARGET_CPM
+    min_accuracy: float = DEFAULT_MIN_ACCURACY
 
     @property
     def waiting_for(self) -> tuple[str, ...]:
@@ -289,6 +305,16 @@ class Tutor:
         self.profiles: dict[str, KeyProfile] = {ch: KeyProfile() for ch in self.letters}
         self.lessons = 0
         self._unlocked: list[str] = []
+        self._update_unlocked()
+
+    def retarget(self, target_cpm: float, min_accuracy: float) -> None:
+        """Aim at another target speed and accuracy floor from now on (the learner's
+        settings changed); letters already unlocked stay unlocked.
+
+        Raises:
+            TutorError: a value out of its range (``TARGET_CPM_RANGE``...).
+        """
+        self.settings = replace(self.settings, target_cpm=target_cpm, min_accuracy=min_accuracy)
         self._update_unlocked()
 
     # --- reading the state ------------------------------------------------

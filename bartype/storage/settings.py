@@ -29,6 +29,18 @@ from bartype.core.options import (
     Mode,
     TestOptions,
 )
+from bartype.core.tutor import (
+    DEFAULT_MIN_ACCURACY,
+    DEFAULT_TARGET_CPM,
+    MIN_ACCURACY_RANGE,
+    TARGET_CPM_RANGE,
+)
+
+GOAL_RANGES = {
+    "target_cpm": TARGET_CPM_RANGE,
+    "min_accuracy": (100 * MIN_ACCURACY_RANGE[0], 100 * MIN_ACCURACY_RANGE[1]),
+}
+"""The values adaptive practice's target speed and accuracy floor (percent) may take."""
 
 MODES = tuple(str(mode) for mode, rules in MODE_RULES.items() if rules.savable)
 """The modes a settings file may hold as the next test (custom needs a file)."""
@@ -51,10 +63,20 @@ class Settings:
     """The typist's keyboard layout: lessons, the live keyboard and the heat map use it."""
     keyboard: bool = False
     """Show the live keyboard under the text."""
+    target_cpm: float = DEFAULT_TARGET_CPM
+    """Adaptive practice's target speed per key, characters a minute (keybr's 175)."""
+    min_accuracy: float = 100 * DEFAULT_MIN_ACCURACY
+    """Adaptive practice's accuracy floor per key, in percent (92: at most 8 % wrong)."""
 
     def with_changes(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""
         return replace(self, **changes)
+
+    @property
+    def tutor_goal(self) -> tuple[float, float]:
+        """Adaptive practice's target speed (cpm) and accuracy floor (0-1), as the tutor
+        takes them (``Tutor.retarget``)."""
+        return self.target_cpm, self.min_accuracy / 100
 
     def test_options(self, seed: int | None = None) -> TestOptions:
         """The test these settings ask for."""
@@ -105,6 +127,10 @@ def _valid(name: str, value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_WORDS
     if name == "layout":
         return value in LAYOUTS
+    if name in GOAL_RANGES:
+        low, high = GOAL_RANGES[name]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return number and low <= value <= high
     if name in ("punctuation", "numbers", "keyboard"):
         return isinstance(value, bool)
     return isinstance(value, str) and bool(value)
@@ -121,7 +147,7 @@ def from_mapping(data: dict[str, Any]) -> tuple[Settings, list[str]]:
         elif not _valid(name, value):
             warnings.append(f"invalid value {value!r} for {name!r}: using the default")
         else:
-            values[name] = float(value) if name == "duration" else value
+            values[name] = float(value) if name in ("duration", *GOAL_RANGES) else value
     return Settings(**values), warnings
 
 

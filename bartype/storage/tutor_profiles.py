@@ -71,6 +71,7 @@ def load_tutor(
     language: str,
     layout: str,
     seed: int | None = None,
+    goal: tuple[float, float] | None = None,
 ) -> LoadedTutor:
     """The tutor for ``language`` and ``layout``: the stored one, or a new one.
 
@@ -80,19 +81,27 @@ def load_tutor(
     new profile learns from the tests already typed in the language
     (``learn_past_tests``), so a typist who already knows the keys does not
     start from six letters; ``seed`` seeds its lessons (a random one when
-    ``None``; a stored profile keeps its own).
+    ``None``; a stored profile keeps its own). ``goal``, the learner's target
+    speed and accuracy floor (``Settings.tutor_goal``), replaces the profile's.
     """
     data = history.tutor_profile(language, layout)
     problem = None
     if data is not None:
         try:
-            return LoadedTutor(Tutor.from_json(data, words))
+            return LoadedTutor(aimed(Tutor.from_json(data, words), goal))
         except TutorError as error:
             problem = f"the stored {language} profile could not be used ({error})"
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
-    tutor = Tutor(words, language=language, layout=layout, seed=seed)
+    tutor = aimed(Tutor(words, language=language, layout=layout, seed=seed), goal)
     return LoadedTutor(tutor, problem, learn_past_tests(history, tutor))
+
+
+def aimed(tutor: Tutor, goal: tuple[float, float] | None) -> Tutor:
+    """``tutor`` aiming at ``goal`` (target cpm, accuracy floor 0-1) if one is given."""
+    if goal is not None:
+        tutor.retarget(*goal)
+    return tutor
 
 
 def learn_test(
@@ -102,6 +111,7 @@ def learn_test(
     layout: str,
     text: str,
     keys: Iterable[tuple[str, float]],
+    goal: tuple[float, float] | None = None,
 ) -> Tutor | None:
     """Let the stored profile of ``language`` and ``layout`` learn from one finished
     test (any test with a language: a words or time test, a drill) and save it.
@@ -109,13 +119,13 @@ def learn_test(
     Returns the profile as saved, or ``None`` when there is none to learn (no profile
     yet: a new one learns from the tests already stored when it is made; or the stored
     one cannot be used: ``load_tutor`` will say why and start another). The word list
-    is read only when there is a profile.
+    is read only when there is a profile; ``goal`` is as for ``load_tutor``.
     """
     data = history.tutor_profile(language, layout)
     if data is None:
         return None
     try:
-        tutor = Tutor.from_json(data, practice_words(library, language))
+        tutor = aimed(Tutor.from_json(data, practice_words(library, language)), goal)
     except TutorError:
         return None
     tutor.record(text, keys)

@@ -77,6 +77,11 @@ class BartypeApp(App[int]):
         self.controller = PlayController(
             spec, history_path=history_path, remote=remote, clock=clock, on_notice=self.toasts.show
         )
+        self.tutor_goal: dict[str, float] = {}
+        """The command line's target_cpm and min_accuracy, for this run (not saved)."""
+        self.controller.practice.goal = lambda: (
+            self.settings.with_changes(**self.tutor_goal).tutor_goal
+        )
         self.exit_message: str | None = None
         self.then: str | None = None
         """What to run once the app has closed: ``race`` (on the LAN) or ``ghost``."""
@@ -375,7 +380,8 @@ class BartypeApp(App[int]):
     def action_menu(self, note: str = "") -> None:
         from bartype.tui.screens.menu import MenuScreen
 
-        menu = MenuScreen(self.settings.showing(self.spec), list(self.available_themes), note=note)
+        shown = self.settings.showing(self.spec).with_changes(**self.tutor_goal)
+        menu = MenuScreen(shown, list(self.available_themes), note=note)
         self._show(menu, self._menu_closed)
 
     def _menu_closed(self, choice: Any) -> None:
@@ -421,6 +427,7 @@ class BartypeApp(App[int]):
                 **{name: getattr(shown, name) for name in choice.changed}
             )
             self.save_settings()
+            self.tutor_goal = {k: v for k, v in self.tutor_goal.items() if k not in choice.changed}
         if "layout" in choice.changed:  # the keyboard under this text too, and its lessons
             self.spec = replace(self.spec, layout=shown.layout)
         if restart:

@@ -107,6 +107,9 @@ class Practice:
         """Lessons made since the tutor last learnt one: the next is another variant."""
         self._drill_sources: dict[str, DrillSource] = {}
         """What bigram drills are made from, per language, read on the first drill."""
+        self.goal: Callable[[], tuple[float, float] | None] = lambda: None
+        """The typist's target speed (cpm) and accuracy floor (0-1) now (``None``: each
+        profile's own); the app gives it from the settings."""
 
     async def prepare(
         self, spec: TestSpec, options: TestSpec, show: Callable[[str], None]
@@ -135,12 +138,14 @@ class Practice:
 
         # One profile per language and the typist's own layout (a Dvorak typist's is Dvorak's).
         language, layout = profile_language(spec.language), spec.layout
-        tutor = self.tutor
+        tutor, goal = self.tutor, self.goal()
         if tutor is not None and (tutor.language, tutor.layout) == (language, layout):
+            if goal is not None:
+                tutor.retarget(*goal)  # the menu may have changed it
             return tutor
         self.lessons_skipped = 0
         try:
-            loaded = await asyncio.to_thread(self._load_tutor, language, layout, spec.seed)
+            loaded = await asyncio.to_thread(self._load_tutor, language, layout, spec.seed, goal)
         except Exception as error:  # an unknown language, an unusable history...
             show(f"Cannot start adaptive practice: {error} Press esc for the menu.")
             return None
@@ -187,18 +192,23 @@ class Practice:
             )
         return drill
 
-    def _load_tutor(self, language: str, layout: str, seed: int | None) -> LoadedTutor:
+    def _load_tutor(
+        self, language: str, layout: str, seed: int | None, goal: tuple[float, float] | None
+    ) -> LoadedTutor:
         """Read the language's words and its stored profile (thread)."""
         from bartype.core.tutor import Tutor
         from bartype.storage.corpus import TextLibrary, default_texts_root
         from bartype.storage.history import History
-        from bartype.storage.tutor_profiles import LoadedTutor, load_tutor, practice_words
+        from bartype.storage.tutor_profiles import LoadedTutor, aimed, load_tutor, practice_words
 
         words = practice_words(TextLibrary(default_texts_root()), language)
         if self.history_path is None:
-            return LoadedTutor(Tutor(words, language=language, layout=layout, seed=seed or 0))
+            tutor = Tutor(words, language=language, layout=layout, seed=seed or 0)
+            return LoadedTutor(aimed(tutor, goal))
         with History(self.history_path) as history:
-            return load_tutor(history, words, language=language, layout=layout, seed=seed)
+            return load_tutor(
+                history, words, language=language, layout=layout, seed=seed, goal=goal
+            )
 
     async def judge_lesson(
         self, attempt: Attempt, view: ResultView
@@ -271,7 +281,8 @@ class Practice:
             if isinstance(data, dict):
                 history.save_tutor_profile(language, layout, data)
             else:
-                learn_test(history, TextLibrary(default_texts_root()), language, layout, *data)
+                library = TextLibrary(default_texts_root())
+                learn_test(history, library, language, layout, *data, goal=self.goal())
 
     async def keep_result(self, attempt: Attempt, mode: str, mode2: str) -> bool:
         """Keep a result typed against a server in the local history; whether it is a new

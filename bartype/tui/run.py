@@ -103,6 +103,11 @@ def build_app(
     )
     if text is not None:
         app.controller.text_name = Path(args.file).name
+    app.tutor_goal = {
+        name: float(value)
+        for name in GOAL_OPTIONS
+        if (value := getattr(args, name, None)) is not None
+    }
     return app
 
 
@@ -144,6 +149,10 @@ MODE_FLAGS = {
 }
 
 
+GOAL_OPTIONS = ("target_cpm", "min_accuracy")
+"""Adaptive practice's options: its target speed and accuracy floor."""
+
+
 def option_problem(args: argparse.Namespace, spec: TestSpec) -> str | None:
     """Why an option given on the command line cannot apply to the test (None if all do).
 
@@ -152,6 +161,16 @@ def option_problem(args: argparse.Namespace, spec: TestSpec) -> str | None:
     quotes are English, code has its own language, zen and a file are the
     typist's text.
     """
+    goal = [f"--{n.replace('_', '-')}" for n in GOAL_OPTIONS if getattr(args, n, None) is not None]
+    if goal and spec.mode != "adaptive":
+        flag = MODE_FLAGS.get(spec.mode, f"--{spec.mode}")
+        if not any(getattr(args, name, None) for name in ("file", *MODE_FLAGS)):
+            flag = f"the saved mode ({spec.mode})"
+        return (
+            f"{' and '.join(goal)} cannot apply to {flag}: "
+            f"{'they set' if len(goal) > 1 else 'it sets'} adaptive practice's goal. "
+            "Add --adaptive."
+        )
     if spec.mode in WORD_MODES:
         return None
     given = [

@@ -213,6 +213,23 @@ def test_settings_are_checked() -> None:
         TutorSettings(alphabet_size=2)
 
 
+def test_a_new_goal_moves_the_target_and_keeps_what_is_unlocked(english: list[str]) -> None:
+    """At 240 cpm a letter is ready for keybr's 175 cpm but not for 300 cpm; aiming at
+    300 cpm makes it not ready, keeps the letters unlocked, and is saved; a goal out of
+    range is refused."""
+    tutor = Tutor(english, seed=3)
+    practise(tutor, 3, lambda ch: 250.0)
+    unlocked = tutor.unlocked
+    assert tutor.state().keys["e"].ready
+    tutor.retarget(300, 0.97)
+    state = tutor.state()
+    assert not state.keys["e"].ready and state.keys["e"].confidence == 0.8
+    assert tutor.unlocked == unlocked and (state.target_cpm, state.min_accuracy) == (300, 0.97)
+    assert Tutor.from_json(tutor.to_json(), english).settings.target_cpm == 300
+    with pytest.raises(TutorError, match="50-100|0.5-1"):
+        tutor.retarget(300, 0.2)
+
+
 def test_docs_example_runs() -> None:
     """The example in docs/tutor.md runs as written and prints what it says."""
     text = (DOCS / "tutor.md").read_text(encoding="utf-8")

@@ -15,7 +15,9 @@ def test_missing_file_gives_defaults(tmp_path: Path) -> None:
 
 def test_round_trip(tmp_path: Path) -> None:
     """Saved settings load back equal, creating the folder."""
-    settings = Settings(mode="words", words=50, punctuation=True, theme="textual-light")
+    settings = Settings(
+        mode="words", words=50, punctuation=True, theme="textual-light", target_cpm=210.0
+    )
     path = tmp_path / "deep" / "settings.toml"
     save_settings(settings, path)
     assert load_settings(path) == (settings, [])
@@ -56,3 +58,16 @@ def test_paths_have_no_side_effects(tmp_path: Path) -> None:
     paths.history_path(None, env)
     paths.settings_path(None, env)
     assert not (tmp_path / "home").exists()
+
+
+def test_the_tutors_goal_is_checked_and_given_as_the_tutor_takes_it(tmp_path: Path) -> None:
+    """A target speed or accuracy floor out of range (or not a number) falls back to
+    keybr's default with a warning; a good one reaches the tutor as cpm and a fraction."""
+    path = tmp_path / "settings.toml"
+    path.write_text("target_cpm = 10\nmin_accuracy = true\n")
+    settings, warnings = load_settings(path)
+    assert settings.tutor_goal == (175.0, 0.92) and len(warnings) == 2
+    path.write_text("target_cpm = 240\nmin_accuracy = 97\n")
+    settings, warnings = load_settings(path)
+    assert settings.tutor_goal == (240.0, 0.97) and warnings == []
+    assert isinstance(settings.target_cpm, float)

@@ -237,3 +237,33 @@ async def test_a_bigram_drill_is_no_adaptive_lesson(tmp_path: Path) -> None:
             saved = history.tutor_profile("english", "qwerty")
         assert saved is not None and saved["lessons"] == 2
         await pilot.pause(0.05)
+
+
+async def test_the_menu_sets_the_target_speed_and_accuracy_floor(tmp_path: Path) -> None:
+    """In adaptive mode the menu has the target speed and accuracy floor; changing the
+    target saves it, and the next lesson's tutor aims at it (the one on screen says so)."""
+    from bartype.storage.settings import load_settings
+    from bartype.tui.screens.menu import MenuScreen
+
+    app = make_app(tmp_path, SPEC, FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+        first = app.attempt
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MenuScreen), "no menu")
+        menu = app.screen
+        assert isinstance(menu, MenuScreen)
+        keys = [key for key, _, _ in menu.rows()]
+        assert keys[2:4] == ["target_cpm", "min_accuracy"]
+        for _ in range(2):
+            await pilot.press("down")
+        await pilot.press("right")  # 175 -> 200 cpm
+        await pilot.press("escape")
+        await wait_until(
+            pilot, lambda: app.attempt is not None and app.attempt is not first, "no new lesson"
+        )
+        assert app.tutor is not None and app.tutor.settings.target_cpm == 200
+        assert app.tutor.settings.min_accuracy == 0.92
+        assert "reach 160 cpm" in app.typing_screen.progress.as_text(76).plain  # 80 % of 200
+    settings, _ = load_settings(tmp_path / "config" / "settings.toml")
+    assert (settings.target_cpm, settings.min_accuracy) == (200.0, 92.0)

@@ -171,6 +171,8 @@ def test_play_without_a_terminal_refuses_at_once(tmp_path: Path, stdout_tty: boo
         (("--numbers", "--adaptive"), "--numbers"),
         (("--adaptive", "--language", "klingon"), "klingon"),
         (("--adaptive", "--language", "klingon", "--server", "ws://127.0.0.1:1"), "klingon"),
+        (("--words", "10", "--target-cpm", "200"), "--target-cpm"),
+        (("--min-accuracy", "95"), "--min-accuracy cannot apply to the saved mode (time)"),
     ],
 )
 def test_options_that_cannot_apply_are_refused(
@@ -195,6 +197,7 @@ def test_options_that_apply_are_kept(tmp_path: Path) -> None:
         ("--language", "english", "--quote", "short"),
         ("--no-punctuation", "--zen"),
         ("--adaptive", "--language", "german"),
+        ("--adaptive", "--target-cpm", "250", "--min-accuracy", "97.5"),
     ):
         args = _args(*argv)
         assert option_problem(args, spec_from_args(args, settings, None)) is None, argv
@@ -205,3 +208,17 @@ def test_adaptive_flag_starts_adaptive_practice() -> None:
     args = _args("--adaptive", "--language", "french")
     spec = spec_from_args(args, Settings(), None)
     assert (spec.mode, spec.language, spec.text) == ("adaptive", "french", None)
+
+
+def test_the_goal_options_are_for_this_run(tmp_path: Path) -> None:
+    """`--target-cpm` and `--min-accuracy` give the tutor its goal for this run, while
+    the saved settings stay as they were."""
+    from bartype.tui.run import build_app
+
+    args = _args(
+        "--adaptive", "--target-cpm", "250", "--min-accuracy", "97.5", "--config-dir", str(tmp_path)
+    )
+    app = build_app(args)
+    assert app.tutor_goal == {"target_cpm": 250.0, "min_accuracy": 97.5}
+    assert app.controller.practice.goal() == (250.0, 0.975)
+    assert (app.settings.target_cpm, app.settings.min_accuracy) == (175.0, 92.0)

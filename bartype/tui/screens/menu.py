@@ -25,6 +25,10 @@ from bartype.tui.safe import foreign, visible
 
 DURATIONS = (15.0, 30.0, 60.0, 120.0)
 WORD_COUNTS = (10, 25, 50, 100)
+TARGET_SPEEDS = (100.0, 125.0, 150.0, 175.0, 200.0, 250.0, 300.0, 400.0)
+"""Adaptive practice's target speeds offered, cpm (keybr's 175 among them)."""
+ACCURACY_FLOORS = (85.0, 90.0, 92.0, 95.0, 97.0, 100.0)
+"""Adaptive practice's accuracy floors offered, percent."""
 ACTIONS = (
     ("start", "start a test with these settings"),
     ("lessons", "lessons for your keyboard layout"),
@@ -144,6 +148,10 @@ class MenuScreen(ModalScreen[MenuChoice]):
             return [False, True]
         if key == "layout":
             return list(LAYOUTS)
+        if key == "target_cpm":
+            return sorted({*TARGET_SPEEDS, s.target_cpm})
+        if key == "min_accuracy":
+            return sorted({*ACCURACY_FLOORS, s.min_accuracy})
         if key == "theme":
             return sorted({*self.themes, s.theme})
         return []
@@ -163,6 +171,9 @@ class MenuScreen(ModalScreen[MenuChoice]):
         rules = MODE_RULES[Mode(s.mode)]
         if rules.generated_words or rules.from_profile:
             rows.append(("language", "language", s.language))
+        if s.mode == Mode.ADAPTIVE:
+            rows.append(("target_cpm", "target speed", f"{s.target_cpm:g} cpm a letter"))
+            rows.append(("min_accuracy", "accuracy floor", f"{s.min_accuracy:g}% right"))
         if rules.generated_words:
             rows.append(("punctuation", "punctuation", "on" if s.punctuation else "off"))
             rows.append(("numbers", "numbers", "on" if s.numbers else "off"))
