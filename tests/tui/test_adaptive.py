@@ -39,6 +39,8 @@ async def _lesson_typed(pilot: Any, clock: FakeClock, step: float) -> tuple[str,
     assert text
     await press_all(pilot, clock, Script().text(text).presses, step)
     results = await wait_for_results(pilot, app)
+    # Under load the screen can be up a moment before its widgets are mounted.
+    await wait_until(pilot, lambda: bool(results.query("#results-progress")), "no progress")
     return text, results.query_one("#results-progress", TutorProgress)
 
 
