@@ -146,7 +146,7 @@ def test_adaptive_results_screen(  # type: ignore[no-untyped-def]
     tmp_path: Path, snap_compare, size: tuple[int, int]
 ) -> None:
     """After a second lesson typed unevenly, faster but for one letter, at 80x24 and
-    60x18: each unlocked letter's confidence coloured by readiness with an arrow up or
+    60x18: how ready each unlocked letter is (100 % at most) coloured by it, an arrow up or
     down for how it moved, the focus marked, and what the next unlock needs (in fewer
     words where the line is short), above the chart."""
     from .helpers import Script

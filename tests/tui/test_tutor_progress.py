@@ -102,14 +102,16 @@ def test_next_unlock_names_what_each_letter_lacks() -> None:
     assert next_unlock(everything) == "every letter unlocked"
 
 
-def test_detailed_shows_confidence_and_how_it_moved() -> None:
-    """On the results screen each unlocked letter has its confidence as a share of the
-    target, an up arrow where it rose, a down arrow where it fell, "new" for a letter
-    unlocked by this lesson, and the lesson's new letters said once more below."""
-    after = _state({**AFTER, "n": (0.0, 1.0)})
-    shown = detailed_text(after, _state(BEFORE), 76).plain
+def test_detailed_shows_readiness_and_how_it_moved() -> None:
+    """On the results screen each unlocked letter says how ready it is, up to 100 % at
+    the target (a fast letter with too many errors is held at its accuracy's share),
+    an up arrow where it rose, a down arrow where it fell, none for a letter that stays
+    ready, "new" for a letter unlocked by this lesson, said once more below."""
+    after = _state({**AFTER, "i": (3.52, 1.0), "n": (0.0, 1.0)})
+    before = _state({**BEFORE, "i": (9.99, 1.0)})
+    shown = detailed_text(after, before, 76).plain
     assert shown.split("\n")[0].split() == (
-        "e 110% ▲ t 82% ▼ o 60% ▲ h 20% ▼ a 120% n – new".split()
+        "e 100% ▲ t 82% ▼ o 60% ▲ h 20% ▼ a 40% n – new i 100%".split()
     )
     assert "unlocked n!" in shown
     assert "focus h 20%" in shown

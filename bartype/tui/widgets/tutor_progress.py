@@ -1,19 +1,20 @@
-"""Adaptive practice's progress: the unlocked letters by confidence, the focus, the next unlock.
+"""Adaptive practice's progress: the unlocked letters by readiness, the focus, the next unlock.
 
 Two forms, both plain ``rich.text.Text`` built from a ``TutorState`` (the letters
 come from a word list: they are data, never markup):
 
 * ``compact_text`` (the typing screen, two lines): every unlocked letter coloured
   by how ready it is, the focus letter in reverse video, the locked letters
-  faint; then the focus's confidence and what the next letter needs.
-* ``detailed_text`` (the results screen): each unlocked letter with its confidence
-  as a share of the target speed and how it moved in the test just typed,
+  faint; then the focus's readiness and what the next letter needs.
+* ``detailed_text`` (the results screen): each unlocked letter with how ready it is
+  (``ready_share``: 100 % at the target) and how that moved in the test just typed,
   as many to a row as the width holds; then a new unlock, the focus and the
   next unlock.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -51,11 +52,16 @@ def letter_style(key: KeyState, focus: bool = False) -> str:
     return f"{style} reverse" if focus else style
 
 
-def _confidence(key: KeyState) -> str:
-    """Confidence as a share of the target speed ("–" before the letter is timed)."""
+def ready_share(key: KeyState) -> str:
+    """How ready a letter is, "0%" to "100%" ("–" before it is timed): its speed as a
+    share of the target, or its accuracy against the floor where that is lower.
+
+    100 % is ready and the most it shows: a letter twice as fast as the target is no
+    more ready than one just at it (keybr's confidence, 200 % then, says little).
+    """
     if key.speed_cpm is None:
         return "–"
-    return f"{min(key.confidence, 9.99):.0%}"
+    return f"{math.floor(100 * min(key.readiness, 1.0))}%"  # 100 % only once ready
 
 
 def next_unlock(state: TutorState, width: int = 80) -> str:
@@ -106,7 +112,7 @@ def _focus_and_next(text: Text, state: TutorState, width: int) -> None:
         text.append("focus ", "dim")
         focus = state.keys[state.focus]
         text.append(cell(state.focus), letter_style(focus, True))
-        text.append(f" {_confidence(focus)}", "bold")
+        text.append(f" {ready_share(focus)}", "bold")
         text.append("  ·  ", "dim")
     text.append(next_unlock(state, width - (len(text) - start)), "dim")
 
@@ -128,12 +134,13 @@ def compact_text(state: TutorState, width: int = 80) -> Text:
 
 
 def _moved(key: KeyState, before: KeyState | None) -> tuple[str, str]:
-    """An arrow for how the confidence moved in the last test, and its colour."""
+    """An arrow for how the readiness moved in the last test, and its colour (none for a
+    letter that stayed ready)."""
     if before is None or not before.unlocked:
         return ("new", "cyan") if key.unlocked and before is not None else ("", "")
     if before.speed_cpm is None:
         return ("", "")
-    change = key.confidence - before.confidence
+    change = key.readiness - before.readiness
     if change >= 0.005:
         return ("▲", "green")
     if change <= -0.005:
@@ -153,7 +160,7 @@ def detailed_text(state: TutorState, before: TutorState | None, width: int) -> T
         arrow, colour = _moved(key, old)
         start = len(text)
         text.append(cell(ch), letter_style(key, ch == state.focus))
-        text.append(f" {_confidence(key)}")
+        text.append(f" {ready_share(key)}")
         if arrow:
             text.append(f" {arrow}", colour)
         text.append(" " * max(1, CELL - (len(text) - start)))
