@@ -30,7 +30,7 @@ from bartype.commands.arguments import (
 from bartype.core.layouts import LAYOUTS
 from bartype.core.lessons import LessonKind
 from bartype.core.options import DEFAULT_DURATION_S, DEFAULT_LANGUAGE, QUOTE_LENGTHS
-from bartype.core.tutor import (
+from bartype.core.tutor_goal import (
     DEFAULT_MIN_ACCURACY,
     DEFAULT_TARGET_CPM,
     MIN_ACCURACY_RANGE,

@@ -55,6 +55,12 @@ from bartype.core.analyzer import Effect, IncrementalAnalyzer
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.ngram import LetterModel, practice_form
 from bartype.core.normalize import normalize_text
+from bartype.core.tutor_goal import (
+    DEFAULT_MIN_ACCURACY,
+    DEFAULT_TARGET_CPM,
+    MIN_ACCURACY_RANGE,
+    TARGET_CPM_RANGE,
+)
 
 __all__ = [
     "DEFAULT_MIN_ACCURACY",
@@ -91,16 +97,6 @@ MAX_REAL_WORDS = 1000
 """Real words considered per lesson, most common first (keybr takes 1,000)."""
 MAX_USES = 2
 """A word appears at most this often in one lesson."""
-
-
-DEFAULT_TARGET_CPM = 175.0
-"""keybr's target speed per key, characters a minute."""
-DEFAULT_MIN_ACCURACY = 0.92
-"""At most 8 % of a letter's presses wrong."""
-TARGET_CPM_RANGE = (30.0, 1500.0)
-"""The target speeds a learner may choose, characters a minute per key."""
-MIN_ACCURACY_RANGE = (0.5, 1.0)
-"""The accuracy floors a learner may choose (1.0: no error allowed)."""
 
 
 class TutorError(ValueError):

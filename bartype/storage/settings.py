@@ -29,7 +29,7 @@ from bartype.core.options import (
     Mode,
     TestOptions,
 )
-from bartype.core.tutor import (
+from bartype.core.tutor_goal import (
     DEFAULT_MIN_ACCURACY,
     DEFAULT_TARGET_CPM,
     MIN_ACCURACY_RANGE,
