@@ -8,6 +8,8 @@ import sys
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bartype.core.metrics import KeyStat, Metrics, SecondSeries
 from bartype.protocol.codec import client_message_to_json, decode, encode
@@ -229,6 +231,21 @@ def test_lone_surrogates_and_noncharacters_are_bad_messages(text: str) -> None:
     assert info.value.code == "BAD_MESSAGE"
     assert "U+" in info.value.message
     assert parse_key_batch(text) is None
+
+
+_NEAR_NONCHARACTERS = st.sampled_from(
+    [*"\ufdcf\ufdd0\ufdef\ufdf0\ufffd\ufffe\uffff\u0ffe\u0fff\ud7ff\ue000", "\U0001fffe"]
+    + ["\U0010ffff", "\U0010fffd", "\U0002fffe", "\ud800", "\udfff", "é", "\\u", "a"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.characters(), _NEAR_NONCHARACTERS), max_size=12).map("".join))
+def test_the_suspect_check_finds_what_the_character_class_finds(text: str) -> None:
+    """``suspect`` is true exactly when a non-character, a surrogate or ``\\u`` is in the text."""
+    from bartype.protocol.json_frames import SUSPECT, suspect
+
+    assert suspect(text) is (SUSPECT.search(text) is not None)
 
 
 @pytest.mark.parametrize(
