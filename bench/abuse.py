@@ -11,7 +11,8 @@ typist connecting from 127.0.0.2 (its own address, as a different machine
 would): custom tests of a 68-character text, two keys per batch every 100 ms,
 each batch's reply timed. It reports the honest typist's reply p50/p99, how
 many tests it finished, the server's peak resident memory (sampled every
-0.25 s), and how each abusing connection ended (close code, HTTP status, or
+0.25 s), the CPU time the server used in the window (user + system), and
+how each abusing connection ended (close code, HTTP status, or
 still open). Scenarios:
 
 - ``idle``: no abuse (the baseline);
@@ -55,6 +56,16 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage, InvalidStatus
 
 Codes = Counter[str]
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _ended(ws: ClientConnection) -> str:
@@ -286,6 +297,7 @@ async def run(name: str, window: float, busy: int) -> dict[str, Any]:
     info: dict[str, Any] = {}
     peak = rss_mb(proc.pid)
     start_rss = peak
+    start_cpu = cpu_s(proc.pid)
     stop = time.perf_counter() + window
     honest = HonestTypist(url, step_ms=50.0, source="127.0.0.2")
 
@@ -308,6 +320,7 @@ async def run(name: str, window: float, busy: int) -> dict[str, Any]:
 
     try:
         await asyncio.gather(sample(), typing())
+        used_cpu = cpu_s(proc.pid) - start_cpu
         if abuser is not None:
             codes, info = await asyncio.to_thread(results.get, True, 60)
             abuser.join(10)
@@ -326,6 +339,7 @@ async def run(name: str, window: float, busy: int) -> dict[str, Any]:
         "failures": honest.failures,
         "rss_start": start_rss,
         "rss_peak": peak,
+        "cpu_s": used_cpu,
         "codes": codes,
         "errors": info.get("errors", Counter()),
         "max_reply": info.get("max_reply", 0),
@@ -344,7 +358,8 @@ def main() -> None:
     args = parser.parse_args()
     names = [n for n in args.only.split(",") if n] or list(SCENARIOS)
     print(
-        f"{'scenario':<17} {'p50 ms':>7} {'p99 ms':>7} {'tests':>5} {'RSS MB':>13}  abusers ended"
+        f"{'scenario':<17} {'p50 ms':>7} {'p99 ms':>7} {'tests':>5} {'RSS MB':>13} {'CPU s':>5}"
+        "  abusers ended"
     )
     worst = 0.0
     for name in names:
@@ -357,7 +372,7 @@ def main() -> None:
             ended += f"; largest reply {r['max_reply']} B"
         print(
             f"{name:<17} {r['p50']:>7.1f} {r['p99']:>7.1f} {r['tests']:>5} "
-            f"{r['rss_start']:>5.0f} → {r['rss_peak']:>4.0f}  {ended}"
+            f"{r['rss_start']:>5.0f} → {r['rss_peak']:>4.0f} {r['cpu_s']:>5.1f}  {ended}"
             + (f"  [server exceptions: {r['exceptions']}]" if r["exceptions"] else "")
             + (f"  [honest failures: {r['failures'][:2]}]" if r["failures"] else ""),
             flush=True,
