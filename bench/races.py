@@ -8,25 +8,35 @@ keys of all racers interleaved in time, and ``SessionHandler.tick`` runs every
 100 ms of that (simulated) time, as ``bartype serve`` calls it. Every message
 the handler queues is encoded, as the server would before sending it.
 
-Solo and race rounds alternate ``--repeat`` times (fresh handlers each), so that
-a busy machine disturbs both alike. Reported, for ``--seconds`` of racing a round:
+Solo, race and keybr rounds alternate ``--repeat`` times (fresh handlers each), so
+that a busy machine disturbs them alike. Every figure is CPU time of this
+process (``time.process_time``), not the wall clock, which a shared machine fills
+with other processes' work. The collector runs as ``bartype serve`` sets it.
+Reported, for ``--seconds`` of racing a round:
 
-* µs per key (median of the rounds): one ``RACE_INPUT`` frame handled and its
-  reply encoded;
-  the baseline, in the same run, is the same keys as solo ``INPUT_UPDATE``
-  frames through ``receive_text`` (the same decoding path) with their
-  ``METRICS_UPDATE`` encoded;
+* µs per key (median of the rounds): one ``RACE_INPUT`` frame through
+  ``SessionHandler.receive_text_direct`` (what the server calls for every
+  frame) and everything it queued encoded; the baseline, in the same run, is
+  the same keys as solo ``INPUT_UPDATE`` frames through the same call, each
+  typist from an address of its own (as over sockets: one address may hold 400
+  sessions);
 * the ticks: median and p99 ms per ``tick`` (the progress of every room
-  computed, encoded and queued for every member);
+  computed, encoded and queued for every member), and how late the ticks'
+  lane updates would leave one core that also handles every key at its time
+  (a queue: each key and tick starts when the core is free and takes what it
+  took here), p50 and p99;
 * frames out per second, against racers × 10 Hz (one lane update per member
-  per tick at most, whatever the typing rate).
+  per tick at most, whatever the typing rate);
+* keybr's design, measured the same way: after every key the whole race
+  (``RACE_PROGRESS``, every racer) goes to every member of the room. Its lane
+  frames out per second, and the CPU per key of both designs, ticks included.
 
 With ``--find-limit`` it looks for how many racers one core holds (rooms of
 ``--racers``): race rounds of ``--seconds`` with twice as many racers each time
-until the tick's p99 passes ``--limit-ms`` (50), then halving the step between
-the last round under it and the first over it, ``--steps`` times. Each round
-prints its racers, tick median and p99, and the solo per-key cost of the same
-moment (the machine's speed then, to compare runs).
+until the ticks' lateness p99 passes ``--limit-ms`` (50), then halving the step
+between the last round under it and the first over it, ``--steps`` times. Each
+round prints its racers, tick median and p99, lateness p99, and the solo
+per-key cost of the same moment (the machine's speed then, to compare runs).
 
 With ``--slow-readers N`` it runs over sockets instead: a real ``bartype serve``
 and ``--rooms`` rooms of ``--racers`` racers, one typing at 100 WPM, the others
@@ -59,6 +69,7 @@ from typing import Any
 from bartype.protocol.codec import encode
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
 from bartype.protocol.messages import Outgoing
+from bartype.protocol.rooms import Room
 from bartype.protocol.textgen import LibraryTexts
 from bartype.server.serve import GC_THRESHOLD
 from bartype.storage.corpus import TextLibrary, default_texts_root
@@ -94,7 +105,8 @@ def new_handler() -> SessionHandler:
 
 
 def race_setup(rooms: int, racers: int) -> tuple[SessionHandler, list[Channel]]:
-    """Rooms created, joined and started; the clock at their start."""
+    """Rooms created, joined and started; the clock at their start (each channel's room
+    in ``ROOM_OF``)."""
     handler = new_handler()
     channels: list[Channel] = []
     options = {"mode": "custom", "text": TEXT}
@@ -112,9 +124,17 @@ def race_setup(rooms: int, racers: int) -> tuple[SessionHandler, list[Channel]]:
             channels.append(channel)
         handler.receive_text(host, '{"type":"START_RACE"}', 0.0)
         assert r + 1 == handler.races.open_rooms
+        room = handler.races.registry.get(code)
+        assert room is not None
+        for channel in channels[-racers:]:
+            ROOM_OF[channel] = room
     handler.tick(0.0)
     drain(handler)
     return handler, channels
+
+
+ROOM_OF: dict[Channel, Room] = {}
+"""The room of each racer's channel, for the keybr round."""
 
 
 def solo_setup(typists: int) -> tuple[SessionHandler, list[Channel]]:
@@ -132,11 +152,36 @@ def solo_setup(typists: int) -> tuple[SessionHandler, list[Channel]]:
     return handler, channels
 
 
-def run(
-    handler: SessionHandler, channels: list[Channel], type_: str, seconds: float, ticks: bool
-) -> tuple[float, list[float], int]:
-    """Type for ``seconds``; (CPU µs per key, CPU ms per tick, frames out).
+@dataclass
+class Round:
+    """What one round measured (CPU time)."""
 
+    key_us: float
+    """Per key: its frame handled and everything it made sent."""
+    tick_ms: list[float]
+    late_ms: list[float]
+    """How late each tick's lane updates would go out of one core: from the tick's time to
+    the end of its work, after the keys that came before it (each at its own time)."""
+    sent: int
+    """Frames out, replies included."""
+    keys: int
+    cpu_s: float
+    """Keys and ticks."""
+
+
+def run(
+    handler: SessionHandler,
+    channels: list[Channel],
+    type_: str,
+    seconds: float,
+    ticks: bool,
+    *,
+    keybr: bool = False,
+) -> Round:
+    """Type for ``seconds``, ticking every 100 ms if ``ticks``.
+
+    With ``keybr``, keybr's design: after every key the whole race (every
+    racer's progress, ``RACE_PROGRESS``) is sent to every member of the room.
     CPU time of this process, not the wall clock: on a shared machine the
     other processes' share of the cores would otherwise be counted as ours.
     """
@@ -144,34 +189,50 @@ def run(
     per_key_s = INTERVAL_MS / 1000 / len(channels)
     key_time = 0.0
     tick_times: list[float] = []
+    late: list[float] = []
     sent = 0
     unanswered = 0
     now = 0.0
     next_tick = TICK_S
+    busy = 0.0
+    """When the one core would be done with what came so far (each key at its time)."""
     clock = time.process_time
     receive = handler.receive_text_direct  # what the server calls for every text frame
     gc.collect()
     for k in range(keys):
         text = frame(type_, k + 1, TEXT[k % len(TEXT)], k * INTERVAL_MS)
-        in_ticks = 0.0
-        start = clock()
         for channel in channels:
+            start = clock()
             answers = (receive(channel, text, now) is not None) + drain(handler)
+            if keybr:
+                room = ROOM_OF[channel]
+                room.broadcast_progress(now)
+                handler.races.deliver(room)
+                answers += drain(handler)
+            took = clock() - start
+            key_time += took
+            busy = max(busy, now) + took
             sent += answers
             unanswered += not answers
             now += per_key_s
             if ticks and now >= next_tick:
-                began = clock()
+                start = clock()
                 handler.tick(now)
                 sent += drain(handler)
-                took = clock() - began
+                took = clock() - start
                 tick_times.append(took * 1000)
-                in_ticks += took
+                busy = max(busy, next_tick) + took
+                late.append((busy - next_tick) * 1000)
                 next_tick += TICK_S
-        key_time += clock() - start - in_ticks
     if unanswered:
         raise SystemExit(f"{unanswered} of {keys * len(channels)} {type_} frames went unanswered")
-    return key_time / (keys * len(channels)) * 1e6, tick_times, sent
+    typed = keys * len(channels)
+    cpu_s = key_time + sum(tick_times) / 1000
+    return Round(key_time / typed * 1e6, tick_times, late, sent, typed, cpu_s)
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98] if len(values) >= 100 else max(values)
 
 
 def server_gc() -> None:
@@ -201,35 +262,65 @@ def main() -> None:
     if args.slow_readers:
         slow_main(args)
         return
+    races_main(args)
+
+
+def races_main(args: argparse.Namespace) -> None:
+    """Solo, our races and keybr's design, alternating: per key, ticks, frames out."""
     racers = args.rooms * args.racers
-    solo_us: list[float] = []
-    race_us: list[float] = []
-    ticks: list[float] = []
-    sent = 0
+    rounds: dict[str, list[Round]] = {"solo": [], "race": [], "keybr": []}
     for _ in range(args.repeat):
         solo, solo_channels = solo_setup(racers)
-        solo_us.append(run(solo, solo_channels, "INPUT_UPDATE", args.seconds, ticks=False)[0])
+        rounds["solo"].append(run(solo, solo_channels, "INPUT_UPDATE", args.seconds, False))
         del solo, solo_channels
-        race, race_channels = race_setup(args.rooms, args.racers)
-        us, round_ticks, round_sent = run(race, race_channels, "RACE_INPUT", args.seconds, True)
-        del race, race_channels
-        race_us.append(us)
-        ticks += round_ticks
-        sent += round_sent
-    replies = racers * int(args.seconds * 1000 / INTERVAL_MS) * args.repeat
-    lanes_per_s = (sent - replies) / (args.seconds * args.repeat)
-    p99 = statistics.quantiles(ticks, n=100)[98] if len(ticks) >= 100 else max(ticks)
-    race_key, solo_key = statistics.median(race_us), statistics.median(solo_us)
+        for design in ("race", "keybr"):
+            ROOM_OF.clear()
+            race, channels = race_setup(args.rooms, args.racers)
+            keybr = design == "keybr"
+            rounds[design].append(
+                run(race, channels, "RACE_INPUT", args.seconds, True, keybr=keybr)
+            )
+            del race, channels
+    ROOM_OF.clear()
+    seconds = args.seconds * args.repeat
+
+    def key_us(design: str) -> float:
+        return statistics.median(r.key_us for r in rounds[design])
+
+    def cpu_per_key(design: str) -> float:
+        return statistics.median(r.cpu_s / r.keys * 1e6 for r in rounds[design])
+
+    def lanes_per_s(design: str) -> float:
+        return sum(r.sent - r.keys for r in rounds[design]) / seconds
+
+    ticks = [t for r in rounds["race"] for t in r.tick_ms]
+    late = [t for r in rounds["race"] for t in r.late_ms]
+    race_key, solo_key = key_us("race"), key_us("solo")
     print(
         f"{args.rooms} rooms x {args.racers} racers at 100 WPM, {args.repeat} x {args.seconds:g} s"
+        " (CPU time)"
     )
     print(f"  per key: race {race_key:.1f} us, solo {solo_key:.1f} us: {race_key / solo_key:.2f}x")
     print(
-        f"  tick: median {statistics.median(ticks):.2f} ms, p99 {p99:.2f} ms ({len(ticks)} ticks)"
+        f"  tick: median {statistics.median(ticks):.2f} ms, p99 {p99(ticks):.2f} ms "
+        f"({len(ticks)} ticks); late on one core by p50 {statistics.median(late):.2f} ms, "
+        f"p99 {p99(late):.2f} ms"
     )
+    ours, theirs = lanes_per_s("race"), lanes_per_s("keybr")
+    keys_per_s = int(args.seconds * 1000 / INTERVAL_MS) / args.seconds
     print(
-        f"  lane frames out: {lanes_per_s:,.0f}/s for racers x 10 Hz = {racers * 10:,}/s "
-        f"({lanes_per_s / (racers * 10):.2f}x)"
+        f"  lane frames out: {ours:,.0f}/s for racers x 10 Hz = {racers * 10:,}/s "
+        f"({ours / (racers * 10):.2f}x)"
+    )
+    print("  keybr's design (the whole race to every member on every key), same run:")
+    print(
+        f"    lane frames out: {theirs:,.0f}/s, {theirs / ours:.1f}x ours "
+        f"(racers x racers a room x keys/s = {racers * args.racers * keys_per_s:,.0f}/s)"
+    )
+    mine, keybr = cpu_per_key("race"), cpu_per_key("keybr")
+    print(
+        f"    CPU per key, ticks included: ours {mine:.1f} us, keybr {keybr:.1f} us: "
+        f"{keybr / mine:.2f}x ours; solo {cpu_per_key('solo'):.1f} us"
     )
 
 
@@ -361,30 +452,35 @@ async def socket_round(
     }
 
 
-def limit_round(rooms: int, racers: int, seconds: float) -> tuple[float, float, float]:
-    """One race round and a solo one as large: (tick median ms, tick p99 ms, solo µs/key)."""
+def limit_round(rooms: int, racers: int, seconds: float) -> tuple[float, float, float, float]:
+    """One race round and a solo one as large: (tick median and p99 ms, lateness p99 ms,
+    solo µs/key)."""
     solo, solo_channels = solo_setup(rooms * racers)
-    solo_us = run(solo, solo_channels, "INPUT_UPDATE", min(seconds, 2.0), ticks=False)[0]
+    solo_us = run(solo, solo_channels, "INPUT_UPDATE", min(seconds, 2.0), False).key_us
     del solo, solo_channels
+    ROOM_OF.clear()
     race, channels = race_setup(rooms, racers)
-    _, ticks, _ = run(race, channels, "RACE_INPUT", seconds, True)
-    p99 = statistics.quantiles(ticks, n=100)[98] if len(ticks) >= 100 else max(ticks)
-    return statistics.median(ticks), p99, solo_us
+    measured = run(race, channels, "RACE_INPUT", seconds, True)
+    del race, channels
+    ROOM_OF.clear()
+    ticks = measured.tick_ms
+    return statistics.median(ticks), p99(ticks), p99(measured.late_ms), solo_us
 
 
 def limit_main(args: argparse.Namespace) -> None:
-    """Racers per core until the tick's p99 passes ``--limit-ms``."""
+    """Racers per core until the ticks' lateness p99 passes ``--limit-ms``."""
     per_room = args.racers
     under, over = 0, 0
     rooms = max(1, args.rooms // 8)
-    print(f"rooms of {per_room} racers at 100 WPM, {args.seconds:g} s a round:")
+    print(f"rooms of {per_room} racers at 100 WPM, {args.seconds:g} s a round (CPU time):")
 
     def measure(rooms: int) -> bool:
-        median, p99, solo_us = limit_round(rooms, per_room, args.seconds)
-        ok = p99 <= args.limit_ms
+        median, tick_p99, late_p99, solo_us = limit_round(rooms, per_room, args.seconds)
+        ok = late_p99 <= args.limit_ms
         print(
-            f"  {rooms * per_room:>6,} racers: tick median {median:6.1f} ms, p99 {p99:6.1f} ms "
-            f"({'under' if ok else 'over'} {args.limit_ms:g}); solo {solo_us:.1f} us/key"
+            f"  {rooms * per_room:>6,} racers: tick median {median:6.1f} ms, p99 {tick_p99:6.1f} "
+            f"ms; late p99 {late_p99:7.1f} ms ({'under' if ok else 'over'} {args.limit_ms:g}); "
+            f"solo {solo_us:.1f} us/key"
         )
         return ok
 
@@ -400,8 +496,8 @@ def limit_main(args: argparse.Namespace) -> None:
         else:
             over = middle
     print(
-        f"  one core holds {under * per_room:,} racers (p99 over {args.limit_ms:g} ms at "
-        f"{over * per_room:,})"
+        f"  one core holds {under * per_room:,} racers (lateness p99 over {args.limit_ms:g} ms "
+        f"at {over * per_room:,})"
     )
 
 

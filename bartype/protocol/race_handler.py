@@ -144,7 +144,7 @@ class RaceHandler:
         finally:
             touched, self._touched = self._touched, None
             if touched is not None:
-                self._deliver(touched)
+                self.deliver(touched)
                 if not touched.members:  # everyone left (the tick sees lost links go)
                     self._close(touched)
 
@@ -183,7 +183,7 @@ class RaceHandler:
             room.rematch(who, now)
         elif isinstance(message, LeaveRoom):
             room.leave(who, now)
-            self._deliver(room)  # ROOM_LEFT still reaches the member
+            self.deliver(room)  # ROOM_LEFT still reaches the member
             self._stand_up(channel.id)
 
     def _seated(self, channel: Channel) -> tuple[Room, str]:
@@ -302,7 +302,7 @@ class RaceHandler:
                 room.tick(now)
             except Exception:  # one broken room must not stop the clock for the others
                 log.exception("internal error in the tick of room %s", room.code)
-            self._deliver(room)
+            self.deliver(room)
             if room.expired(now):
                 self._close(room)
 
@@ -315,7 +315,7 @@ class RaceHandler:
         room = self.registry.get(seat.code)
         if room is not None:
             room.disconnect(seat.member_id, now)
-            self._deliver(room)
+            self.deliver(room)
 
     def _close(self, room: Room) -> None:
         log.info("room %s closed", room.code)
@@ -324,7 +324,8 @@ class RaceHandler:
             if seat.code == room.code:
                 del self._seats[channel_id]
 
-    def _deliver(self, room: Room) -> None:
+    def deliver(self, room: Room) -> None:
+        """Hand the room's queued messages to its members, and keep the races that ended."""
         publish = self.registry.publish
         for to, message in room.take_outbox():
             publish(room.code, message, to)
