@@ -139,7 +139,7 @@ def test_race_ghost_says_what_it_cannot_race(tmp_path: Path) -> None:
     """`bartype race --ghost` with nothing to race, an unknown result or a server says why
     in one line (status 2), before any screen opens."""
     result = run_cli("race", "--ghost", "--data-dir", str(tmp_path))
-    assert result.returncode == 2 and "no finished words" in result.stderr
+    assert result.returncode == 2 and "no finished test with a finish line" in result.stderr
     result = run_cli("race", "--ghost", "9", "--data-dir", str(tmp_path))
     assert result.returncode == 2 and "no result #9" in result.stderr
     result = run_cli("race", "--ghost", "--server", "ws://127.0.0.1:1")

@@ -13,9 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bartype.core.keystrokes import KeyKind, Keystroke
+from bartype.core.options import MODE_RULES
 
-RACEABLE_MODES = frozenset({"words", "quote", "custom", "code"})
-"""Tests with a finish line: a timed test or zen has none to race to."""
+RACEABLE_MODES = frozenset(str(mode) for mode, rules in MODE_RULES.items() if rules.finish_line)
+"""Tests with a finish line (``ModeRules.finish_line``): a timed test or zen has none to
+race to. Unlike a room's race (``protocol.messages.RACE_MODES``), a ghost also races a text
+made from one typist's profile (adaptive, bigrams): the recording carries its text, and
+the one typist racing it is the one it was made for."""
 
 
 class GhostError(ValueError):
@@ -38,8 +42,8 @@ class Ghost:
         """
         if mode not in RACEABLE_MODES:
             raise GhostError(
-                f"a {mode} test has no finish line to race to; race a words, quote, "
-                "code or custom test"
+                f"a {mode} test has no finish line to race to; race a test of one of "
+                f"these modes: {', '.join(sorted(RACEABLE_MODES))}"
             )
         if not text:
             raise GhostError("the result has no text to race on")

@@ -36,8 +36,8 @@ def ghost_result(history: History, result_id: int | None = None) -> StoredResult
     )
     if latest is None:
         raise GhostError(
-            "no finished words, quote, code or custom test in the history yet: "
-            "take one with bartype play, then race its ghost"
+            "no finished test with a finish line in the history yet (a timed or zen test "
+            "has none): take one with bartype play, then race its ghost"
         )
     key = (latest.mode, latest.mode2, latest.language, latest.options)
     best = history.personal_bests().get((*key, text_key(latest.mode, latest.text)))

@@ -45,3 +45,10 @@ def test_no_text_or_no_character_is_refused() -> None:
         Ghost.from_recording("words", None, [char("a", 0)])
     with pytest.raises(GhostError, match="no keystrokes"):
         Ghost.from_recording("words", "a", [Keystroke.backspace(5)])
+
+
+def test_every_mode_with_a_finish_line_can_be_raced_as_a_ghost() -> None:
+    """Lessons and texts made from a profile race as ghosts; timed tests and zen do not."""
+    from bartype.core.ghost import RACEABLE_MODES
+
+    assert {"words", "quote", "custom", "code", "lesson", "adaptive", "bigrams"} == RACEABLE_MODES
