@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bartype.core.keystrokes import KeyKind, Keystroke
-from bartype.core.options import MODE_RULES
+from bartype.core.options import MODE_RULES, TestLabel
 
 RACEABLE_MODES = frozenset(str(mode) for mode, rules in MODE_RULES.items() if rules.finish_line)
 """Tests with a finish line (``ModeRules.finish_line``): a timed test or zen has none to
@@ -32,9 +32,17 @@ class Ghost:
 
     text: str
     keys: tuple[tuple[str, float], ...]
+    label: TestLabel | None = None
+    """The test recorded: a race against the ghost is filed under it (``None``: unknown)."""
 
     @classmethod
-    def from_recording(cls, mode: str, text: str | None, keystrokes: Iterable[Keystroke]) -> Ghost:
+    def from_recording(
+        cls,
+        mode: str,
+        text: str | None,
+        keystrokes: Iterable[Keystroke],
+        label: TestLabel | None = None,
+    ) -> Ghost:
         """The ghost of a test of ``mode`` on ``text`` typed with ``keystrokes``.
 
         Raises:
@@ -57,7 +65,7 @@ class Ghost:
         for stroke in strokes[first:]:  # keys before the first character change nothing
             last = max(last, stroke.t - origin)  # a log's times never go back; make sure
             keys.append((stroke.name, last))
-        return cls(text, tuple(keys))
+        return cls(text, tuple(keys), label)
 
     @property
     def duration_ms(self) -> float:

@@ -138,6 +138,17 @@ class RacePlace:
     place: int
     racers: int
 
+    @property
+    def ghost(self) -> bool:
+        """Raced against a ghost of one's own (``GHOST_ROOM``), not in a room of people."""
+        return self.room == GHOST_ROOM
+
+
+GHOST_ROOM = "ghost"
+"""The room a race against a ghost is kept under: never a room's code (codes are upper
+case, without O). Filed under the recording's test, it counts for that test's personal
+best as a solo result would: the racer typed the test alone, the ghost was only a lane."""
+
 
 def race_config(mode: str, text: str) -> SessionConfig:
     """How a race's text is typed (the server's rules, and a racer's replay of their keys):

@@ -8,6 +8,7 @@ recording must have reached the end of its text, or its ghost could not finish.
 from __future__ import annotations
 
 from bartype.core.ghost import RACEABLE_MODES, Ghost, GhostError
+from bartype.core.options import TestLabel
 from bartype.storage.history import History, StoredResult, text_key
 
 COMPLETED = "completed"
@@ -48,7 +49,8 @@ def ghost_result(history: History, result_id: int | None = None) -> StoredResult
 
 def ghost_of(result: StoredResult) -> Ghost:
     """The ghost of ``result`` (loaded with its keystrokes); raises ``GhostError``."""
-    return Ghost.from_recording(result.mode, result.text, result.keystrokes or ())
+    label = TestLabel(result.mode, result.mode2, result.language, result.text_id, result.options)
+    return Ghost.from_recording(result.mode, result.text, result.keystrokes or (), label)
 
 
 def describe(result: StoredResult) -> str:

@@ -421,6 +421,7 @@ class RaceApp(App[int]):
             tuple(attempt.session.log),
             result,
             len(client.race.racers),
+            None if self.ghost is None else self.ghost.ghost.label,
         )
         self.saving = self.run_worker(self._keep_race(self.history_path, held), group="history")
 

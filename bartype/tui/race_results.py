@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bartype.core.keystrokes import Keystroke
-from bartype.core.race import RacePlace, history_labels, kept_result, race_config
+from bartype.core.options import TestLabel
+from bartype.core.race import GHOST_ROOM, RacePlace, history_labels, kept_result, race_config
 from bartype.core.session import replay
 from bartype.protocol.race_messages import RaceCountdown, RaceResult
 
@@ -31,6 +32,8 @@ class RaceToKeep:
     """The keys the local session took (and sent), race times in ms."""
     result: RaceResult
     racers: int
+    ghost: TestLabel | None = None
+    """Raced against a ghost of this test: the result is filed under it (``GHOST_ROOM``)."""
 
 
 def keep_race(history_path: Path, race: RaceToKeep) -> int | None:
@@ -52,16 +55,20 @@ def keep_race(history_path: Path, race: RaceToKeep) -> int | None:
     if result is None:
         return None
     language, options = history_labels(countdown.mode, race.options)
+    test = TestLabel(countdown.mode, countdown.mode2, language, countdown.text_id, options)
+    room = race.room
+    if race.ghost is not None:  # the recording's test: compared with its bests, as solo
+        test, room = race.ghost, GHOST_ROOM
     with History(history_path) as history:
         return history.save(
             kept_result(result, outcome.flags, outcome.status == "finished"),
             text=countdown.text,
-            text_id=countdown.text_id,
-            language=language,
-            mode=countdown.mode,
-            mode2=countdown.mode2,
-            options=options,
-            race=RacePlace(race.room, countdown.race_id, outcome.place, race.racers),
+            text_id=test.text_id,
+            language=test.language,
+            mode=test.mode,
+            mode2=test.mode2,
+            options=test.options,
+            race=RacePlace(room, countdown.race_id, outcome.place, race.racers),
         )
 
 

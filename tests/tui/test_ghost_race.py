@@ -27,7 +27,8 @@ async def test_racing_the_best_of_the_last_test(
 ) -> None:
     """From the command line's --ghost: the race starts by itself on the recording's text,
     the ghost's lane moves once the racer types, and the standings show it with its
-    recorded WPM; a rematch starts the next race by itself."""
+    recorded WPM; the result is kept as a ghost race of the recording's test; a rematch
+    starts the next race by itself."""
     session = replay(SessionConfig(Mode.WORDS, word_count=10), TEXT, type_text(TEXT, 0, 25))
     assert session.result is not None
     with History(tmp_path / "history.sqlite3") as history:
@@ -73,6 +74,18 @@ async def test_racing_the_best_of_the_last_test(
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(2)]  # type: ignore[attr-defined]
         ghost_row = next(row for row in rows if row[1] == ghost_name)
         assert ghost_row[3] == f"{wpm:.0f}"
+        saving = app.saving
+        assert saving is not None
+        await saving.wait()
+        with History(tmp_path / "history.sqlite3") as history:
+            kept = history.recent()[0]  # filed under the recording's test, as a ghost race
+        assert kept.id != result_id and kept.race is not None and kept.race.ghost
+        assert (kept.mode, kept.mode2, kept.language, kept.race.racers) == (
+            "words",
+            "10",
+            "english",
+            2,
+        )
         await pilot.press("m")
         await until(pilot, lambda: app.shown == "race", "the rematch's countdown")
         await app.action_quit()

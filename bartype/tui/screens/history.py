@@ -61,7 +61,8 @@ def _test_cell(r: Any, short: bool = False) -> Text:
     """The test, and for a race result "race" with the place: "words 25 · race 2nd of 4"."""
     cell = foreign(best_label(r.mode, r.mode2, r.language, r.options, r.text, short=short))
     if r.race is not None:
-        cell.append(f" · race {ordinal(r.race.place)} of {r.race.racers}", "cyan")
+        kind = "ghost" if r.race.ghost else "race"
+        cell.append(f" · {kind} {ordinal(r.race.place)} of {r.race.racers}", "cyan")
     return cell
 
 
