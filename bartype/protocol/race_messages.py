@@ -2,10 +2,11 @@
 
 ``decode_race`` checks every documented field of the room messages of
 docs/protocol.md ("Room messages, server → client") and hands every other
-frame to ``server_codec.decode_server``; like it, unknown fields and message
-types are ignored, and a field missing or of the wrong type is a
-``ProtocolError``. Server times (``startsAt``, ``serverTime``, ``deadlineAt``)
-stay in server milliseconds here: ``race_client`` turns them into local time.
+frame to ``server_codec.decode_server``; like it, each decoder is a field table
+(``fields.message``), unknown fields and message types are ignored, and a field
+missing or of the wrong type is a ``ProtocolError``. Server times (``startsAt``,
+``serverTime``, ``deadlineAt``) stay in server milliseconds here: ``race_client``
+turns them into local time.
 """
 
 from __future__ import annotations
@@ -14,7 +15,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bartype.protocol.codec import parse_frame
+from bartype.protocol.fields import (
+    Fields,
+    count,
+    data_of,
+    flag,
+    items,
+    list_of,
+    message,
+    number,
+    optional,
+    record,
+    string,
+)
+from bartype.protocol.json_frames import parse_frame
 from bartype.protocol.messages import (
     RACE_COUNTDOWN,
     RACE_METRICS,
@@ -28,12 +42,9 @@ from bartype.protocol.messages import (
     ROOM_STATE,
 )
 from bartype.protocol.server_codec import (
-    _Fields,
-    _final_metrics,
-    _is_object,
-    _is_str,
-    _metrics_update,
+    METRICS_UPDATE_FIELDS,
     decode_server,
+    final_metrics,
 )
 from bartype.protocol.server_messages import MetricsUpdate, ServerMessage
 
@@ -213,143 +224,108 @@ RaceMessage = (
 )
 
 
-def _items(f: _Fields, name: str) -> list[_Fields]:
-    """The objects of list field ``name``, each checked as an object."""
-    values = f.list_of(name, _is_object, "objects")
-    return [_Fields(f"{f.where}.{name}[{i}]", value) for i, value in enumerate(values)]
-
-
-def _time(f: _Fields, name: str) -> float | None:
-    return None if not f.optional(name) else f.number(name)
-
-
-def _room_joined(f: _Fields) -> RoomJoined:
-    return RoomJoined(
-        f.string("code"), f.string("playerId"), f.string("token"), f.flag("resumed"), f.data
-    )
-
-
-def _room_state(f: _Fields) -> RoomState:
-    players = tuple(
-        Player(
-            p.string("id"), p.string("name"), p.string("role"), p.flag("ready"), p.flag("connected")
-        )
-        for p in _items(f, "players")
-    )
-    return RoomState(
-        f.string("code"),
-        f.string("state"),
-        f.string("hostId", null=True),
-        f.count("raceId", null=True),
-        f.object("options").data,
-        f.count("maxPlayers"),
-        f.number("countdownS"),
-        f.number("finishDeadlineS"),
-        players,
-        f.data,
-    )
-
-
-def _room_left(f: _Fields) -> RoomLeft:
-    return RoomLeft(f.string("code"), f.data)
-
-
-def _race_countdown(f: _Fields) -> RaceCountdown:
-    return RaceCountdown(
-        f.count("raceId"),
-        f.string("text"),
-        f.string("mode"),
-        f.string("mode2"),
-        f.string("textId", null=True),
-        f.count("startsAt"),
-        f.count("serverTime"),
-        f.list_of("racers", _is_str, "strings"),
-        f.data,
-    )
-
-
-def _race_started(f: _Fields) -> RaceStarted:
-    return RaceStarted(f.count("raceId"), f.count("startedAt"), f.data)
-
-
-def _race_metrics(f: _Fields) -> RaceMetrics:
-    return RaceMetrics(f.count("raceId"), _metrics_update(f), f.data)
-
-
-def _race_progress(f: _Fields) -> RaceProgress:
-    lanes = tuple(
-        Lane(
-            r.string("id"),
-            r.count("position"),
-            r.number("wpm"),
-            r.number("accuracy"),
-            r.count("place"),
-            r.string("status"),
-            r.flag("connected"),
-        )
-        for r in _items(f, "racers")
-    )
-    return RaceProgress(
-        f.count("raceId"), f.count("tick"), f.count("elapsedMs"), f.count("length"), lanes, f.data
-    )
-
-
-def _racer_finished(f: _Fields) -> RacerFinished:
-    return RacerFinished(
-        f.count("raceId"),
-        f.string("id"),
-        f.count("place"),
-        f.number("timeMs"),
-        f.number("wpm"),
-        f.number("accuracy"),
-        f.list_of("flags", _is_str, "strings"),
-        f.count("deadlineAt", null=True),
-        f.data,
-    )
-
-
-def _race_result(f: _Fields) -> RaceResult:
-    metrics = f.get("metrics", _is_object, "an object", null=True)
-    return RaceResult(
-        f.count("raceId"),
-        f.string("status"),
-        f.count("place"),
-        _time(f, "timeMs"),
-        None if metrics is None else _final_metrics(_Fields(f"{f.where}.metrics", metrics)),
-        f.list_of("flags", _is_str, "strings"),
-        f.data,
-    )
-
-
-def _race_standings(f: _Fields) -> RaceStandings:
-    rows = tuple(
-        Standing(
-            s.count("place"),
-            s.string("id"),
-            s.string("name"),
-            s.string("status"),
-            _time(s, "timeMs"),
-            s.number("wpm"),
-            s.number("accuracy"),
-            s.count("position"),
-            s.list_of("flags", _is_str, "strings"),
-        )
-        for s in _items(f, "standings")
-    )
-    return RaceStandings(f.count("raceId"), f.count("length"), rows, f.data)
-
-
-_PARSERS: dict[str, Callable[[_Fields], RaceMessage]] = {
-    ROOM_JOINED: _room_joined,
-    ROOM_STATE: _room_state,
-    ROOM_LEFT: _room_left,
-    RACE_COUNTDOWN: _race_countdown,
-    RACE_STARTED: _race_started,
-    RACE_METRICS: _race_metrics,
-    RACE_PROGRESS: _race_progress,
-    RACER_FINISHED: _racer_finished,
-    RACE_RESULT: _race_result,
-    RACE_STANDINGS: _race_standings,
+_PARSERS: dict[str, Callable[[Fields], RaceMessage]] = {
+    ROOM_JOINED: message(
+        RoomJoined, string("code"), string("playerId"), string("token"), flag("resumed")
+    ),
+    ROOM_STATE: message(
+        RoomState,
+        string("code"),
+        string("state"),
+        string("hostId", null=True),
+        count("raceId", null=True),
+        data_of("options"),
+        count("maxPlayers"),
+        number("countdownS"),
+        number("finishDeadlineS"),
+        items(
+            "players",
+            record(
+                Player,
+                string("id"),
+                string("name"),
+                string("role"),
+                flag("ready"),
+                flag("connected"),
+            ),
+        ),
+    ),
+    ROOM_LEFT: message(RoomLeft, string("code")),
+    RACE_COUNTDOWN: message(
+        RaceCountdown,
+        count("raceId"),
+        string("text"),
+        string("mode"),
+        string("mode2"),
+        string("textId", null=True),
+        count("startsAt"),
+        count("serverTime"),
+        list_of("racers"),
+    ),
+    RACE_STARTED: message(RaceStarted, count("raceId"), count("startedAt")),
+    RACE_METRICS: message(
+        RaceMetrics, count("raceId"), message(MetricsUpdate, *METRICS_UPDATE_FIELDS)
+    ),
+    RACE_PROGRESS: message(
+        RaceProgress,
+        count("raceId"),
+        count("tick"),
+        count("elapsedMs"),
+        count("length"),
+        items(
+            "racers",
+            record(
+                Lane,
+                string("id"),
+                count("position"),
+                number("wpm"),
+                number("accuracy"),
+                count("place"),
+                string("status"),
+                flag("connected"),
+            ),
+        ),
+    ),
+    RACER_FINISHED: message(
+        RacerFinished,
+        count("raceId"),
+        string("id"),
+        count("place"),
+        number("timeMs"),
+        number("wpm"),
+        number("accuracy"),
+        list_of("flags"),
+        count("deadlineAt", null=True),
+    ),
+    RACE_RESULT: message(
+        RaceResult,
+        count("raceId"),
+        string("status"),
+        count("place"),
+        optional("timeMs", number),
+        final_metrics("metrics"),
+        list_of("flags"),
+    ),
+    RACE_STANDINGS: message(
+        RaceStandings,
+        count("raceId"),
+        count("length"),
+        items(
+            "standings",
+            record(
+                Standing,
+                count("place"),
+                string("id"),
+                string("name"),
+                string("status"),
+                optional("timeMs", number),
+                number("wpm"),
+                number("accuracy"),
+                count("position"),
+                list_of("flags"),
+            ),
+        ),
+    ),
 }
 
 
@@ -363,4 +339,4 @@ def decode_race(text: str) -> RaceMessage | ServerMessage:
     parser = _PARSERS.get(type_)
     if parser is None:
         return decode_server(text)
-    return parser(_Fields(type_, data))
+    return parser(Fields(type_, data))

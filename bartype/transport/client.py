@@ -11,9 +11,9 @@
 What a client must do by the protocol (batch numbers, acknowledgements,
 what to resend after a resume, which request an ``ERROR`` answers, the
 reconnection backoff) is ``bartype.protocol.client.ClientProtocol``. This
-module only moves frames between it and a ``ClientChannel``, keeps its timer
-(keys wait up to ``FLUSH_DELAY_S`` to share a frame), reopens the connection
-when it asks, and turns its events into futures and callbacks.
+module only turns its events into futures and callbacks; moving frames between
+it and a ``ClientChannel``, keeping its timer (keys wait up to ``FLUSH_DELAY_S``
+to share a frame) and reopening the connection when it asks is ``pump.Pump``'s.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -50,20 +49,19 @@ from bartype.protocol.client_events import (
     StatusChanged,
     Welcomed,
 )
-from bartype.protocol.messages import PROTOCOL_VERSION, CloseCode, ErrorCode
+from bartype.protocol.messages import PROTOCOL_VERSION, ErrorCode
 from bartype.protocol.server_codec import message_type
 from bartype.transport.base import (
-    ChannelClosed,
-    ClientChannel,
     ConnectionFailed,
     Connector,
     SessionError,
     TransportError,
     VersionMismatch,
-    write_frames,
 )
 from bartype.transport.base import fail_future as _fail
 from bartype.transport.base import resolve_future as _resolve
+from bartype.transport.pump import REQUEST_TIMEOUT_S as REQUEST_TIMEOUT_S
+from bartype.transport.pump import Pump
 
 __all__ = [
     "BATCH_SIZE",
@@ -74,8 +72,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("bartype.transport")
-
-REQUEST_TIMEOUT_S = 10.0
 
 
 SessionOptions = TestOptions
@@ -97,7 +93,7 @@ class CreatedSession:
     """Which bundled text it is ("quote:149", ...), ``None`` for a text sent or made up."""
 
 
-class SessionClient:
+class SessionClient(Pump[Event]):
     """One typist's connection to a session handler; see the module docstring."""
 
     def __init__(
@@ -108,7 +104,6 @@ class SessionClient:
         give_up_after: float = RECONNECT_GIVE_UP_S,
         metrics_ms: int | None = 0,
     ) -> None:
-        self.connector = connector
         self.protocol = ClientProtocol(
             version=PROTOCOL_VERSION,
             resume=connector.remote,
@@ -116,6 +111,7 @@ class SessionClient:
             give_up_after=give_up_after,
             metrics_ms=metrics_ms,
         )
+        super().__init__(connector, self.protocol)
         self.on_metrics: Callable[[dict[str, Any]], None] | None = None
         self.on_status: Callable[[str], None] | None = None
         self.on_error: Callable[[dict[str, Any]], None] | None = None
@@ -123,17 +119,8 @@ class SessionClient:
         """Every message received (type, data): for tests and debugging."""
         self.status = "offline"
         self._session: CreatedSession | None = None
-        self._channel: ClientChannel | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._writer: asyncio.Task[None] | None = None
-        self._reconnector: asyncio.Task[None] | None = None
-        self._outbox: deque[str] = deque()
-        self._wake = asyncio.Event()
-        self._timer: asyncio.TimerHandle | None = None
-        self._welcome: asyncio.Future[None] | None = None
         self._ready: asyncio.Future[CreatedSession] | None = None
         self._complete: asyncio.Future[dict[str, Any]] | None = None
-        self._closing = False
 
     @classmethod
     async def connect(cls, url: str, **kwargs: Any) -> SessionClient:
@@ -232,57 +219,21 @@ class SessionClient:
 
     async def close(self) -> None:
         """Close the connection and release the transport."""
-        self._closing = True
-        self._stop_reconnecting()
-        closed = ConnectionFailed("The client was closed.")
-        for future in (self._welcome, self._ready, self._complete):
-            _fail(future, closed)
-        channel, self._channel = self._channel, None
-        if channel is not None:
-            self.protocol.connection_lost(CloseCode.NORMAL, "closed by the client", self._now())
-            with contextlib.suppress(TransportError, OSError):
-                await channel.close()
-        elif self.protocol.wants_resume:
-            self.protocol.forget()
-        self._pump()
-        for task in (self._reader, self._writer, self._reconnector):
-            if task is not None and task is not asyncio.current_task():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-        self._cancel_timer()
-        await self.connector.aclose()
+        await self._shut(self._welcome, self._ready, self._complete)
 
     # -- the pump -----------------------------------------------------------
 
-    @staticmethod
-    def _now() -> float:
-        return asyncio.get_running_loop().time()
+    def _closed_offline(self) -> None:
+        if self.protocol.wants_resume:
+            self.protocol.forget()
 
-    def _pump(self) -> None:
-        """Send what the protocol has to send, act on its events, keep its timer."""
-        protocol = self.protocol
-        frames = protocol.data_to_send()
-        if frames and self._channel is not None:
-            self._outbox.extend(frames)
-            self._wake.set()
-        for event in protocol.events_received():
-            self._handle(event)
-        deadline = protocol.deadline()
-        if deadline is None:
-            self._cancel_timer()
-        elif self._timer is None or self._timer.when() != deadline:
-            self._cancel_timer()
-            self._timer = asyncio.get_running_loop().call_at(deadline, self._flush_due)
-
-    def _flush_due(self) -> None:
-        self._timer = None
+    def _due(self) -> None:
         self.flush()
 
-    def _cancel_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+    def _received(self, text: str, now: float) -> None:
+        message = self.protocol.receive_frame(text, now)
+        if message is not None and self.on_message is not None:
+            self.on_message(message_type(message), message.data)
 
     def _handle(self, event: Event) -> None:
         if isinstance(event, MetricsUpdated):
@@ -329,8 +280,7 @@ class SessionClient:
             _fail(self._complete, lost)
         elif isinstance(event, ConnectionLost):
             if event.resuming:
-                if not self._closing:
-                    self._reconnector = asyncio.get_running_loop().create_task(self._reconnect())
+                self._start_reconnecting()
             else:
                 gone = ConnectionFailed(f"Connection lost: {event.reason}.")
                 for future in (self._welcome, self._ready, self._complete):
@@ -348,14 +298,6 @@ class SessionClient:
         elif request is Request.END:
             _fail(self._complete, error)
 
-    async def _wait(self, future: asyncio.Future[Any]) -> Any:
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), REQUEST_TIMEOUT_S)
-        except TimeoutError:
-            raise ConnectionFailed(
-                f"{self.connector.description} did not answer within {REQUEST_TIMEOUT_S:g} s."
-            ) from None
-
     # -- the connection -----------------------------------------------------
 
     async def _open(self, *, resume: bool) -> None:
@@ -368,57 +310,9 @@ class SessionClient:
                 return
         else:
             channel = await self.connector.open(None, None)
-        loop = asyncio.get_running_loop()
-        self._channel = channel
-        self._outbox.clear()
-        if not resume:
-            self._welcome = loop.create_future()
-        self._reader = loop.create_task(self._read(channel))
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._write())
+        self._attach(channel, greet=not resume)
         protocol.connection_made(resume=resume)
         self._pump()
 
-    async def _read(self, channel: ClientChannel) -> None:
-        protocol = self.protocol
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                text = await channel.recv()
-                message = protocol.receive_frame(text, loop.time())
-                if message is not None and self.on_message is not None:
-                    self.on_message(message_type(message), message.data)
-                self._pump()
-        except ChannelClosed as closed:
-            if channel is self._channel:
-                self._channel = None
-                protocol.connection_lost(closed.code, closed.reason, loop.time())
-                self._pump()
-
-    async def _write(self) -> None:
-        await write_frames(self._outbox, self._wake, lambda: self._channel)
-
-    async def _reconnect(self) -> None:
-        """Reopen the connection with the session's id and token, as the protocol paces it."""
-        protocol = self.protocol
-        loop = asyncio.get_running_loop()
-        while not self._closing:
-            delay = protocol.reconnect_delay(loop.time())
-            self._pump()  # giving up is an event (the session is lost)
-            if delay is None:
-                return
-            await asyncio.sleep(delay)
-            if not protocol.wants_resume:
-                return  # dropped, or replaced by a new session: nothing left to resume
-            try:
-                await self._open(resume=True)
-            except ConnectionFailed as exc:
-                log.info("reconnecting: %s", exc)
-                continue
-            return
-
-    def _stop_reconnecting(self) -> None:
-        task = self._reconnector
-        if task is not None and not task.done() and task is not asyncio.current_task():
-            task.cancel()
-        self._reconnector = None
+    async def _reopen(self) -> None:
+        await self._open(resume=True)
