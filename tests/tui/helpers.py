@@ -176,11 +176,12 @@ def core_session(app: BartypeApp, presses: list[str], end_t: float | None = None
 
 
 async def wait_for_results(pilot: Any, app: Any, tries: int = 100) -> Any:
-    """Wait until the results screen is showing and return it."""
+    """Wait until the results screen is showing, mounted and drawn once, and return it."""
     from bartype.tui.screens.results import ResultsScreen
 
     for _ in range(tries):
-        if isinstance(app.screen, ResultsScreen):
+        if isinstance(app.screen, ResultsScreen) and app.screen.is_mounted:
+            await pilot.pause()  # its first refresh: the figures are filled in
             return app.screen
         await pilot.pause(0.02)
     raise AssertionError(f"no results screen; on {app.screen!r}")
