@@ -14,7 +14,6 @@ come from a word list: they are data, never markup):
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -61,7 +60,8 @@ def ready_share(key: KeyState) -> str:
     """
     if key.speed_cpm is None:
         return "–"
-    return f"{math.floor(100 * min(key.readiness, 1.0))}%"  # 100 % only once ready
+    share = round(100 * min(key.readiness, 1.0))
+    return f"{99 if share == 100 and not key.ready else share}%"  # 100 % only once ready
 
 
 def next_unlock(state: TutorState, width: int = 80) -> str:
