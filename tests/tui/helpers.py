@@ -150,10 +150,16 @@ async def press_all(
     screen) but without Pilot's idle waits, and each is handled before the
     clock moves on.
     """
+    await press_timed(pilot, clock, ((press, step) for press in presses))
+
+
+async def press_timed(pilot: Any, clock: FakeClock, timed: Iterable[tuple[str, float]]) -> None:
+    """Press each key its own number of seconds after the previous one (on the fake clock),
+    as :func:`press_all` does; the app idles once, after the last."""
     import asyncio
 
     app = pilot.app
-    for press in presses:
+    for press, step in timed:
         clock.advance(step)
         done = asyncio.Event()
         app.post_message(_key_event(press))

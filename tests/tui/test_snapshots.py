@@ -13,7 +13,7 @@ from support import FakeClock
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.results import ResultsScreen
 
-from .helpers import Script, make_app, press_all, typo_script
+from .helpers import Script, make_app, press_all, press_timed, typo_script
 
 
 @pytest.fixture(autouse=True)
@@ -156,9 +156,9 @@ def test_adaptive_results_screen(  # type: ignore[no-untyped-def]
 
     async def lesson(pilot, faster: float, slower: str = "") -> None:  # type: ignore[no-untyped-def]
         await _ready(pilot)
-        for press in Script().text(app.attempt.text or "").presses:  # type: ignore[union-attr]
-            step = UNEVEN_S.get(press, 0.3) * (1.3 if press == slower else faster)
-            await press_all(pilot, clock, [press], step)
+        presses = Script().text(app.attempt.text or "").presses  # type: ignore[union-attr]
+        steps = [UNEVEN_S.get(p, 0.3) * (1.3 if p == slower else faster) for p in presses]
+        await press_timed(pilot, clock, zip(presses, steps, strict=True))
         for _ in range(200):
             if isinstance(app.screen, ResultsScreen):
                 break

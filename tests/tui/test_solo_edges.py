@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support import FakeClock
+from support.history import fill
 
 from bartype.storage.settings import load_settings
 from bartype.tui.attempt import TestSpec
@@ -269,13 +270,10 @@ async def test_history_at_60x18_shows_rows_and_fits(tmp_path: Path, clock: FakeC
     (no column is cut off: raw, consistency and time give way)."""
     from textual.widgets import DataTable
 
+    fill(tmp_path / "data" / "history.sqlite3", days=2, per_day=2)  # where make_app keeps it
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test(size=(60, 18)) as pilot:
-        for _ in range(4):
-            await _finish(pilot, app, clock)
-            await pilot.press("tab")
-            await wait_until(pilot, lambda: type(app.screen).__name__ == "TypingScreen")
-        clock.advance(2)
+        await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
         app.action_history()
         await wait_until(
             pilot,
