@@ -112,99 +112,30 @@ class Typist:
         except (ConnectionClosed, KeyError, ValueError):
             ws.transport.abort()
             return None
-        outcome = Outcome(created["sessionId"])
+        test = _Test(self, Outcome(created["sessionId"]))
         query = f"?sessionId={created['sessionId']}&token={created['token']}"
-        batches: list[str] = []
-        acked = 0
-        wake = asyncio.Event()
-        done = asyncio.get_running_loop().create_future()
-        begun = time.perf_counter()
-
-        async def produce() -> None:
-            """Key batches when due on the typist's clock, connected or not."""
-            for seq, i in enumerate(range(0, len(self.text), 2), start=1):
-                chunk = self.text[i : i + 2]
-                keys = [{"key": ch, "t": (i + j) * self.step_ms} for j, ch in enumerate(chunk)]
-                due = begun + keys[-1]["t"] / 1000
-                await asyncio.sleep(max(0.0, due - time.perf_counter()))
-                batches.append(
-                    json.dumps({"type": "INPUT_UPDATE", "data": {"seq": seq, "keys": keys}})
-                )
-                wake.set()
-
-        async def write(link: ClientConnection, sent: int) -> None:
-            """Send the batches after ``sent``, in order, as they come."""
-            with contextlib.suppress(ConnectionClosed):
-                while True:
-                    while sent < len(batches):
-                        await link.send(batches[sent])
-                        sent += 1
-                    wake.clear()
-                    await wake.wait()
-
-        async def read(link: ClientConnection) -> None:
-            nonlocal acked
-            with contextlib.suppress(ConnectionClosed):
-                async for raw in link:
-                    message = json.loads(raw)
-                    kind, data = message["type"], message.get("data") or {}
-                    if kind == "METRICS_UPDATE":
-                        acked = max(acked, data.get("ack", 0))
-                    elif kind == "SESSION_COMPLETE":
-                        if not done.done():
-                            done.set_result(data)
-                        return
-                    elif kind == "ERROR" and data.get("code") not in (
-                        "SERVER_SHUTDOWN",
-                        "INVALID_SESSION",
-                    ):
-                        self.errors.append(f"{data.get('code')}: {data.get('message')}")
-
-        producing = asyncio.ensure_future(produce())
+        producing = asyncio.ensure_future(test.produce())
         link: ClientConnection | None = ws
-        sent = 0
         try:
             while link is not None:
-                writer = asyncio.ensure_future(write(link, sent))
-                try:
-                    await read(link)
-                finally:
-                    writer.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await writer
-                if done.done():
-                    outcome.complete = done.result()
+                await test.exchange(link)
+                if test.done.done():
+                    test.outcome.complete = test.done.result()
                     break
                 if link.close_code == 4001:
-                    outcome.lost = True
+                    test.outcome.lost = True
                     break
                 link.transport.abort()
                 link = await self._connect(query, time.perf_counter() + GIVE_UP_S)
-                if link is None:
+                if link is not None and not await test.resume(link):
                     break
-                outcome.resumes += 1
-                try:
-                    attached = json.loads(await link.recv())
-                except ConnectionClosed:
-                    continue  # refused (4001) or gone again: seen on the next turn
-                if attached["type"] == "ERROR" and attached["data"]["code"] == "INVALID_SESSION":
-                    outcome.lost = True  # the server no longer has it (after a kill)
-                    break
-                if attached["type"] != "SESSION_ATTACHED":
-                    self.errors.append(f"resume got {attached['type']} first")
-                    break
-                state, acked = attached["data"]["state"], attached["data"]["ack"]
-                await link.send('{"type":"HELLO","data":{"version":1}}')
-                if state == "created":
-                    await link.send('{"type":"START_SESSION"}')
-                sent = acked
         finally:
             producing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await producing
             if link is not None:
                 await link.close()
-        return outcome
+        return test.outcome
 
     async def run(self, until: float) -> None:
         """Test after test until ``until`` (perf_counter)."""
@@ -212,6 +143,92 @@ class Typist:
             outcome = await self.one_test(until)
             if outcome is not None:
                 self.outcomes.append(outcome)
+
+
+class _Test:
+    """One test of a typist: its batches made on the typist's clock, sent over whichever
+    link is up, resent from the server's ``ack`` after a resume."""
+
+    def __init__(self, typist: Typist, outcome: Outcome) -> None:
+        self.typist = typist
+        self.outcome = outcome
+        self.batches: list[str] = []
+        self.sent = 0
+        self.acked = 0
+        self.wake = asyncio.Event()
+        self.done: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.begun = time.perf_counter()
+
+    async def produce(self) -> None:
+        """Key batches when due on the typist's clock, connected or not."""
+        text, step_ms = self.typist.text, self.typist.step_ms
+        for seq, i in enumerate(range(0, len(text), 2), start=1):
+            chunk = text[i : i + 2]
+            keys = [{"key": ch, "t": (i + j) * step_ms} for j, ch in enumerate(chunk)]
+            due = self.begun + keys[-1]["t"] / 1000
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            self.batches.append(
+                json.dumps({"type": "INPUT_UPDATE", "data": {"seq": seq, "keys": keys}})
+            )
+            self.wake.set()
+
+    async def exchange(self, link: ClientConnection) -> None:
+        """Send batches and read the server over ``link`` until it closes or the test ends."""
+        writer = asyncio.ensure_future(self._write(link))
+        try:
+            await self._read(link)
+        finally:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+
+    async def _write(self, link: ClientConnection) -> None:
+        """Send the batches not sent yet, in order, as they come."""
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                while self.sent < len(self.batches):
+                    await link.send(self.batches[self.sent])
+                    self.sent += 1
+                self.wake.clear()
+                await self.wake.wait()
+
+    async def _read(self, link: ClientConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for raw in link:
+                message = json.loads(raw)
+                kind, data = message["type"], message.get("data") or {}
+                if kind == "METRICS_UPDATE":
+                    self.acked = max(self.acked, data.get("ack", 0))
+                elif kind == "SESSION_COMPLETE":
+                    if not self.done.done():
+                        self.done.set_result(data)
+                    return
+                elif kind == "ERROR" and data.get("code") not in (
+                    "SERVER_SHUTDOWN",
+                    "INVALID_SESSION",
+                ):
+                    self.typist.errors.append(f"{data.get('code')}: {data.get('message')}")
+
+    async def resume(self, link: ClientConnection) -> bool:
+        """Read ``SESSION_ATTACHED`` on a new link and carry on from its ``ack``; ``False``
+        if the test cannot go on."""
+        self.outcome.resumes += 1
+        try:
+            attached = json.loads(await link.recv())
+        except ConnectionClosed:
+            return True  # refused (4001) or gone again: seen on the next turn
+        if attached["type"] == "ERROR" and attached["data"]["code"] == "INVALID_SESSION":
+            self.outcome.lost = True  # the server no longer has it (after a kill)
+            return False
+        if attached["type"] != "SESSION_ATTACHED":
+            self.typist.errors.append(f"resume got {attached['type']} first")
+            return False
+        state, self.acked = attached["data"]["state"], attached["data"]["ack"]
+        await link.send('{"type":"HELLO","data":{"version":1}}')
+        if state == "created":
+            await link.send('{"type":"START_SESSION"}')
+        self.sent = self.acked
+        return True
 
 
 def start(db: Path, log: Path, port: int) -> subprocess.Popen[str]:

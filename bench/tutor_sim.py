@@ -355,28 +355,12 @@ class KeybrPhonetic:
 
         retry()
         while True:
-            entries: list[tuple[str, float]] = []
-            for ch, f in self._row(word).items():
-                if ch == "$":
-                    if len(word) < self.MIN_LENGTH:
-                        continue
-                    f *= 1.3 ** len(word)
-                elif ch not in included:
-                    continue
-                entries.append((ch, f))
+            entries = self._entries(word, included)
             if not entries:
                 if retry():
                     continue
                 return word
-            total = sum(f for _, f in entries)
-            pick = rng.random() * total
-            chosen = entries[-1][0]
-            for candidate, f in entries:
-                pick -= f
-                if pick <= 0:
-                    chosen = candidate
-                    break
-            ch = chosen
+            ch = _weighted_choice(entries, rng)
             if ch == "$":
                 return word
             if len(word) > self.MAX_LENGTH:
@@ -384,6 +368,29 @@ class KeybrPhonetic:
                     continue
                 return word
             word += ch
+
+    def _entries(self, word: str, included: frozenset[str]) -> list[tuple[str, float]]:
+        """The letters that may follow ``word`` (``$``: the end, likelier as it grows)."""
+        entries: list[tuple[str, float]] = []
+        for ch, f in self._row(word).items():
+            if ch == "$":
+                if len(word) < self.MIN_LENGTH:
+                    continue
+                f *= 1.3 ** len(word)
+            elif ch not in included:
+                continue
+            entries.append((ch, f))
+        return entries
+
+
+def _weighted_choice(entries: list[tuple[str, float]], rng: random.Random) -> str:
+    """One of ``entries`` drawn with its weight (keybr's roulette: one draw, in order)."""
+    pick = rng.random() * sum(f for _, f in entries)
+    for candidate, f in entries:
+        pick -= f
+        if pick <= 0:
+            return candidate
+    return entries[-1][0]
 
 
 @dataclass

@@ -266,36 +266,42 @@ class LiveSession:
         """
         session = self.session
         apply = session.apply
-        burst = self.burst
         char = KeyKind.CHAR
         for key, t in keys:
             if len(key) == 1 and key != "\r":  # one character: the common case
                 finished = apply(Keystroke(char, t, key)).finished
-                burst.append(t)
-                if len(burst) > burst_keys:
-                    burst.popleft()
-                    if t - burst[0] < burst_min_ms:
-                        self.flags.add(FLAG_BURST)
+                self._count_char(t, burst_keys, burst_min_ms)
                 if finished:  # the only way a keystroke closes a session
                     break
-                continue
-            for stroke in keystrokes_from_key(key, t):
-                apply(stroke)
-                if stroke.kind is char:
-                    burst.append(t)
-                    if len(burst) > burst_keys:
-                        burst.popleft()
-                        if t - burst[0] < burst_min_ms:
-                            self.flags.add(FLAG_BURST)
-                if not session.state.is_open:
-                    break
-            if not session.state.is_open:
+            elif not self._feed_named(key, t, burst_keys, burst_min_ms):
                 break
         if keys:
             self.last_t = keys[-1][1]
             self.last_key_at = now
             if self.first_key_at is None and session.start_t is not None:
                 self.first_key_at = now
+
+    def _feed_named(self, key: str, t: float, burst_keys: int, burst_min_ms: float) -> bool:
+        """Apply a named key (Enter, Backspace, Ctrl+Backspace...); ``False`` once the
+        session is closed."""
+        session = self.session
+        for stroke in keystrokes_from_key(key, t):
+            session.apply(stroke)
+            if stroke.kind is KeyKind.CHAR:
+                self._count_char(t, burst_keys, burst_min_ms)
+            if not session.state.is_open:
+                return False
+        return True
+
+    def _count_char(self, t: float, burst_keys: int, burst_min_ms: float) -> None:
+        """Note a character typed at ``t``: the last ``burst_keys`` of them within
+        ``burst_min_ms`` flag the result."""
+        burst = self.burst
+        burst.append(t)
+        if len(burst) > burst_keys:
+            burst.popleft()
+            if t - burst[0] < burst_min_ms:
+                self.flags.add(FLAG_BURST)
 
     def legacy_keys(self, typed: str, now: float) -> Keys:
         """``INPUT_UPDATE {input}``: the keys that turn the text typed so far into ``typed``.

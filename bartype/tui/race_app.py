@@ -61,6 +61,9 @@ Connect = Callable[[], Awaitable[RaceConnection]]
 ConnectTo = Callable[[str], Awaitable[RaceConnection]]
 """Connects to the server at an address (``RaceConnection.connect``)."""
 
+_STAY = object()
+"""Returned by an event's handler when the app must not follow the race's state."""
+
 _SCREEN_OF = {
     State.LOBBY: "lobby",
     State.COUNTDOWN: "race",
@@ -257,57 +260,67 @@ class RaceApp(App[int]):
 
     def on_race_event(self, event: RaceEvent) -> None:
         self.events_seen += 1
-        if isinstance(event, RoomChanged):
-            self._show_room()
-            self._start_with_ghost()
-        elif isinstance(event, ProgressUpdated):
-            self._show_lanes()
-        elif isinstance(event, CountdownStarted):
-            self._countdown(event)
-        elif isinstance(event, MetricsReceived):
-            figures = event.metrics.update.metrics
-            self.race_screen.show_stats(
-                stats_line(figures.wpm, figures.accuracy, figures.elapsed_s)
-            )
-        elif isinstance(event, RacerDone):
-            self.deadline = event.deadline
-            name = self._name_of(event.finished.id)
-            self._status(
-                Text.assemble(foreign(name, limit=20), f" finished, place {event.finished.place}")
-            )
-        elif isinstance(event, ResultReceived):
-            result = event.result
-            self._hold_result(result)
-            if result.status == "finished" and result.time_ms is not None:
-                self._status(
-                    f"You finished {ordinal(result.place)} in {result.time_ms / 1000:.2f} s"
-                )
-            else:
-                self._status(f"Did not finish (place {result.place})")
-        elif isinstance(event, StandingsReceived):
-            race = self.race
-            you = None if race is None else race.client.player_id
-            s = event.standings
-            self.standings_screen.show_standings(s.standings, s.length, you)
-            mine = next((row for row in s.standings if row.id == you), None)
-            if mine is not None and self.saving is not None:
-                saving = self.saving
-                self.run_worker(self._final_place(saving, mine.place, len(s.standings)))
-        elif isinstance(event, Joined):
-            self._status("")
-        elif isinstance(event, Left):
-            if self.discovery is not None:
-                why = foreign(f"Out of the room: {event.reason}", limit=300)
-                self.run_worker(self._back_to_discovery(why), exclusive=True)
-                return
-            self._leave_with(f"Out of the room: {visible(event.reason)}", 0)
-        elif isinstance(event, RaceErrorReceived):
-            self._status(foreign(event.error.message, limit=200))
-        elif isinstance(event, Disconnected):
-            self._status(foreign(f"Connection lost ({event.reason}); reconnecting…", limit=200))
-        elif isinstance(event, StatusChanged) and event.status is Status.CONNECTED:
-            self._status("")
+        handle = _ON_EVENT.get(type(event))
+        if handle is not None and handle(self, event) is _STAY:
+            return
         self._follow_state()
+
+    def _on_room_changed(self, event: RoomChanged) -> None:
+        self._show_room()
+        self._start_with_ghost()
+
+    def _on_progress(self, event: ProgressUpdated) -> None:
+        self._show_lanes()
+
+    def _on_metrics(self, event: MetricsReceived) -> None:
+        figures = event.metrics.update.metrics
+        self.race_screen.show_stats(stats_line(figures.wpm, figures.accuracy, figures.elapsed_s))
+
+    def _on_racer_done(self, event: RacerDone) -> None:
+        self.deadline = event.deadline
+        name = self._name_of(event.finished.id)
+        self._status(
+            Text.assemble(foreign(name, limit=20), f" finished, place {event.finished.place}")
+        )
+
+    def _on_result(self, event: ResultReceived) -> None:
+        result = event.result
+        self._hold_result(result)
+        if result.status == "finished" and result.time_ms is not None:
+            self._status(f"You finished {ordinal(result.place)} in {result.time_ms / 1000:.2f} s")
+        else:
+            self._status(f"Did not finish (place {result.place})")
+
+    def _on_standings(self, event: StandingsReceived) -> None:
+        race = self.race
+        you = None if race is None else race.client.player_id
+        s = event.standings
+        self.standings_screen.show_standings(s.standings, s.length, you)
+        mine = next((row for row in s.standings if row.id == you), None)
+        if mine is not None and self.saving is not None:
+            saving = self.saving
+            self.run_worker(self._final_place(saving, mine.place, len(s.standings)))
+
+    def _on_left(self, event: Left) -> object:
+        if self.discovery is not None:
+            why = foreign(f"Out of the room: {event.reason}", limit=300)
+            self.run_worker(self._back_to_discovery(why), exclusive=True)
+            return _STAY  # the discovery screen comes back: no race screen to follow
+        self._leave_with(f"Out of the room: {visible(event.reason)}", 0)
+        return None
+
+    def _on_race_error(self, event: RaceErrorReceived) -> None:
+        self._status(foreign(event.error.message, limit=200))
+
+    def _on_disconnected(self, event: Disconnected) -> None:
+        self._status(foreign(f"Connection lost ({event.reason}); reconnecting…", limit=200))
+
+    def _on_status(self, event: StatusChanged) -> None:
+        if event.status is Status.CONNECTED:
+            self._status("")
+
+    def _on_joined(self, event: Joined) -> None:
+        self._status("")
 
     def _start_with_ghost(self) -> None:
         """Racing a ghost, a race starts as soon as the ghost is ready in the lobby."""
@@ -477,6 +490,23 @@ def stats_line(wpm: float, accuracy: float, elapsed_s: float) -> str:
     (two quick keys would read as a burst of several hundred)."""
     shown = "–" if elapsed_s * 1000 < LANE_MIN_TYPING_MS else f"{wpm:.0f}"
     return f"{shown} wpm  {accuracy:.0f}% acc"
+
+
+_ON_EVENT: dict[type, Callable[[RaceApp, Any], object]] = {
+    RoomChanged: RaceApp._on_room_changed,
+    ProgressUpdated: RaceApp._on_progress,
+    CountdownStarted: RaceApp._countdown,
+    MetricsReceived: RaceApp._on_metrics,
+    RacerDone: RaceApp._on_racer_done,
+    ResultReceived: RaceApp._on_result,
+    StandingsReceived: RaceApp._on_standings,
+    Joined: RaceApp._on_joined,
+    Left: RaceApp._on_left,
+    RaceErrorReceived: RaceApp._on_race_error,
+    Disconnected: RaceApp._on_disconnected,
+    StatusChanged: RaceApp._on_status,
+}
+"""What the app does on each event of the connection (then it follows the race's state)."""
 
 
 def run_race(args: argparse.Namespace, connect: Connect | None, **app: Any) -> int:

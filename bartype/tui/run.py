@@ -26,33 +26,45 @@ def spec_from_args(args: argparse.Namespace, settings: Settings, text: str | Non
     from bartype.tui.app import spec_from_settings
 
     spec = spec_from_settings(settings, seed=getattr(args, "seed", None))
+    return replace(spec, **_mode_from_args(args, text), **_options_from_args(args))
+
+
+def _mode_from_args(args: argparse.Namespace, text: str | None) -> dict[str, Any]:
+    """The fields of the mode the command line names (the first given, in this order);
+    none if it names no mode."""
     if getattr(args, "time", None) is not None:
-        spec = replace(spec, mode="time", duration=float(args.time))
-    elif getattr(args, "words", None) is not None:
-        spec = replace(spec, mode="words", words=int(args.words))
-    elif getattr(args, "quote", None) is not None:
-        spec = replace(spec, mode="quote", quote_length=args.quote)
-    elif getattr(args, "zen", False):
-        spec = replace(spec, mode="zen")
-    elif getattr(args, "code", None) is not None:
-        spec = replace(spec, mode="code", code=args.code)
-    elif getattr(args, "adaptive", False):
-        spec = replace(spec, mode="adaptive")
-    elif getattr(args, "bigrams", False):
-        spec = replace(spec, mode="bigrams")
-    elif getattr(args, "lesson", None) is not None:
-        spec = replace(spec, mode="lesson", lesson=int(args.lesson))
-    elif text is not None:
-        spec = replace(spec, mode="custom", text=text)
+        return {"mode": "time", "duration": float(args.time)}
+    if getattr(args, "words", None) is not None:
+        return {"mode": "words", "words": int(args.words)}
+    if getattr(args, "quote", None) is not None:
+        return {"mode": "quote", "quote_length": args.quote}
+    if getattr(args, "zen", False):
+        return {"mode": "zen"}
+    if getattr(args, "code", None) is not None:
+        return {"mode": "code", "code": args.code}
+    if getattr(args, "adaptive", False):
+        return {"mode": "adaptive"}
+    if getattr(args, "bigrams", False):
+        return {"mode": "bigrams"}
+    if getattr(args, "lesson", None) is not None:
+        return {"mode": "lesson", "lesson": int(args.lesson)}
+    if text is not None:
+        return {"mode": "custom", "text": text}
+    return {}
+
+
+def _options_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The fields of the options the command line sets, whatever the mode."""
+    fields: dict[str, Any] = {}
     if getattr(args, "language", None):
-        spec = replace(spec, language=args.language)
+        fields["language"] = args.language
     if getattr(args, "layout", None):
-        spec = replace(spec, layout=args.layout)
+        fields["layout"] = args.layout
     if getattr(args, "punctuation", None) is not None:
-        spec = replace(spec, punctuation=bool(args.punctuation))
+        fields["punctuation"] = bool(args.punctuation)
     if getattr(args, "numbers", None) is not None:
-        spec = replace(spec, numbers=bool(args.numbers))
-    return spec
+        fields["numbers"] = bool(args.numbers)
+    return fields
 
 
 OpenClient = Callable[[str | None, Path | None], Awaitable[Any]]

@@ -12,6 +12,7 @@ lines of the words it touched, so the cost of a key does not grow with the text.
 from __future__ import annotations
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -35,6 +36,20 @@ _STATE_CLASS = {
     CharState.EXTRA: "typing-text--extra",
     CharState.MISSED: "typing-text--missed",
 }
+
+
+def _glyph(ch: str, state: CharState) -> str:
+    """What a character of the text shows as: Enter as ⏎, a tab as blank cells (an arrow
+    when wrong), a space typed wrong as a dot, a control character as its picture."""
+    if ch == "\n":
+        return "⏎"
+    if ch == "\t":
+        return "→" if state in _WRONG else " "  # a tab mistyped, or typed extra
+    if ch == _TAB_FILL:
+        return " "
+    if ch == " " and state is CharState.INCORRECT:
+        return "·"
+    return cell(ch)
 
 
 class TypingText(Widget):
@@ -255,13 +270,7 @@ class TypingText(Widget):
         base = self.rich_style
         analyzer = self.analyzer
         if analyzer is None:
-            import textwrap
-
-            # A placeholder may quote a server's words: shown, never obeyed.
-            lines = textwrap.wrap(visible(self.placeholder, 2000), max(1, width)) or [""]
-            text = lines[y] if y < len(lines) else ""
-            muted = base + self.get_component_rich_style("typing-text--untyped")
-            return Strip([Segment(text, muted)]).extend_cell_length(width, base)
+            return self._placeholder_line(y, width, base)
         line = self._top + y
         self._layout_until(line)
         if line >= len(self._lines):
@@ -293,16 +302,7 @@ class TypingText(Widget):
                         style = style + wrong_word_style
                     elif ch == focus and state is CharState.UNTYPED:
                         style = style + focus_style
-                    if ch == "\n":
-                        ch = "⏎"
-                    elif ch == "\t":
-                        ch = "→" if state in _WRONG else " "  # a tab mistyped, or typed extra
-                    elif ch == _TAB_FILL:
-                        ch = " "
-                    elif ch == " " and state is CharState.INCORRECT:
-                        ch = "·"
-                    else:
-                        ch = cell(ch)  # a control character shows as its picture
+                    ch = _glyph(ch, state)
                 else:
                     ch, style = " ", base
                 if i == caret_word and pos == caret_pos:
@@ -310,3 +310,13 @@ class TypingText(Widget):
                 segments.append(Segment(ch, style))
         strip = Strip(Segment.simplify(segments))
         return strip.crop(0, width).extend_cell_length(width, base)
+
+    def _placeholder_line(self, y: int, width: int, base: Style) -> Strip:
+        """Line ``y`` of the placeholder, wrapped to ``width``, muted."""
+        import textwrap
+
+        # A placeholder may quote a server's words: shown, never obeyed.
+        lines = textwrap.wrap(visible(self.placeholder, 2000), max(1, width)) or [""]
+        text = lines[y] if y < len(lines) else ""
+        muted = base + self.get_component_rich_style("typing-text--untyped")
+        return Strip([Segment(text, muted)]).extend_cell_length(width, base)
