@@ -44,7 +44,7 @@ class Lan:
     def __init__(self) -> None:
         tag = f"btd{os.getpid() % 100_000}"
         self.server_ns, self.client_ns = f"{tag}s", f"{tag}c"
-        self._procs: list[subprocess.Popen[str]] = []
+        self._procs: list[subprocess.Popen[Any]] = []  # text or bytes: a pty process is bytes
 
     def create(self) -> None:
         for ns in (self.server_ns, self.client_ns):

@@ -67,7 +67,9 @@ class Racer:
     async def type(self, chars: str, step_ms: float) -> None:
         """Type ``chars`` ``step_ms`` apart from now on, sent once their times have passed."""
         start = max(self.last_t, self.race_ms()) + 10
-        keys = [{"key": ch, "t": round(start + i * step_ms, 1)} for i, ch in enumerate(chars)]
+        keys: list[dict[str, Any]] = [
+            {"key": ch, "t": round(start + i * step_ms, 1)} for i, ch in enumerate(chars)
+        ]
         self.last_t = keys[-1]["t"]
         await asyncio.sleep(max(0.0, (self.last_t - self.race_ms()) / 1000))
         self.seq += 1

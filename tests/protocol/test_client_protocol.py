@@ -6,6 +6,7 @@ sans-I/O), so what the client sends is judged by the real server logic.
 
 from __future__ import annotations
 
+import builtins
 import json
 from typing import Any
 
@@ -38,7 +39,7 @@ from bartype.protocol.client_events import (
 )
 from bartype.protocol.codec import encode
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
-from bartype.protocol.messages import Close, CreateSession
+from bartype.protocol.messages import Close, CreateSession, Outgoing
 from bartype.protocol.textgen import LibraryTexts
 from bartype.storage.corpus import TextLibrary, default_texts_root
 
@@ -108,7 +109,7 @@ class Wire:
         for i, ch in enumerate(text):
             self.client.send_key(ch, start + i * 100.0, self.now)
 
-    def of(self, kind: type[Any]) -> list[Any]:
+    def of(self, kind: builtins.type[Any]) -> list[Any]:  # `type` is a method here
         return [e for e in self.events if isinstance(e, kind)]
 
     def batches(self) -> list[int]:
@@ -207,6 +208,7 @@ def test_start_lost_in_the_drop_is_sent_again() -> None:
     wire.handler.receive_text(wire.channel, frames[0], wire.now)  # CREATE reaches the server
     for channel in wire.handler.take_dirty():
         for action in channel.take():
+            assert isinstance(action, Outgoing)  # no close: the link stays
             wire.client.receive_frame(encode(action), wire.now)
     assert wire.client.state is State.STARTING
     wire.drop()  # START_SESSION lost in flight
@@ -346,7 +348,9 @@ def test_malformed_server_messages_are_refused_cleanly() -> None:
         wire.client.receive_frame(frame, wire.now)
     events = wire.client.events_received()
     assert [type(e) for e in events] == [MessageRefused] * 3
-    assert events[1].type == "METRICS_UPDATE" and "ack" in events[1].error.message
+    refused = events[1]
+    assert isinstance(refused, MessageRefused)
+    assert refused.type == "METRICS_UPDATE" and "ack" in refused.error.message
     wire.client.receive_frame('{"type":"ROOM_STATE","data":{}}', wire.now)  # unknown: ignored
     assert wire.client.events_received() == []
     wire.type(TEXT)

@@ -65,7 +65,9 @@ class Driver:
         self.handler.tick(now)
         self._collect()
 
-    def started(self, text: str = TEXT, mode: str = "words", **extra: Any) -> tuple[Channel, str]:
+    def started(
+        self, text: str = TEXT, mode: str = "words", **extra: Any
+    ) -> tuple[Channel, dict[str, Any]]:
         channel = self.open()
         created = self.send(channel, "CREATE_SESSION", {"mode": mode, "text": text, **extra})
         assert created[0].type == "SESSION_CREATED", created

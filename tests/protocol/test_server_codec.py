@@ -113,7 +113,7 @@ def test_unknown_types_and_fields_are_ignored() -> None:
 
 
 def _complete(**metrics: Any) -> dict[str, Any]:
-    data = json.loads(handler_frames()[-1])["data"]
+    data: dict[str, Any] = json.loads(handler_frames()[-1])["data"]
     data["sessionId"] = "s1"  # not the random one: test ids must be the same in every process
     data["metrics"].update(metrics)
     return data

@@ -72,7 +72,7 @@ async def test_example_exchange_matches_the_server(tmp_path: Path) -> None:
                     expected.append(normalise(json.loads(line[3:])))
                     continue
                 await ws.send(line[3:])
-            got = []
+            got: list[Any] = []
             async with asyncio.timeout(5 * TIMEOUT_FACTOR):
                 while len(got) < len(expected):
                     got.append(normalise(json.loads(await ws.recv())))

@@ -70,7 +70,7 @@ class Client:
 
     def race_ms(self, countdown: dict[str, Any]) -> float:
         """Milliseconds since the start signal, on this client's clock."""
-        return time.monotonic() * 1000 + self.offset_ms - countdown["startsAt"]
+        return time.monotonic() * 1000 + self.offset_ms - float(countdown["startsAt"])
 
 
 @asynccontextmanager
@@ -94,7 +94,9 @@ async def create(c: Client, name: str = "Ann", **extra: Any) -> str:
 async def type_text(c: Client, countdown: dict[str, Any], step_ms: float, seq: int = 1) -> None:
     """Type TEXT once the race started: keys ``step_ms`` apart, sent as their times pass."""
     start = max(0.0, c.race_ms(countdown)) + 50
-    keys = [{"key": ch, "t": round(start + i * step_ms, 1)} for i, ch in enumerate(TEXT)]
+    keys: list[dict[str, Any]] = [
+        {"key": ch, "t": round(start + i * step_ms, 1)} for i, ch in enumerate(TEXT)
+    ]
     half = len(keys) // 2
     for batch, part in enumerate((keys[:half], keys[half:])):
         await asyncio.sleep(max(0.0, (part[-1]["t"] - c.race_ms(countdown)) / 1000))
@@ -136,7 +138,7 @@ async def test_a_race_from_lobby_to_rematch(port: int, db: Path) -> None:
         assert not any(p["ready"] for p in lobby["players"])
     with History(db) as history:  # beside the running server (WAL)
         kept = [(r.race, r.wpm) for r in history.recent() if r.race and r.race.room == code]
-    kept.sort(key=lambda k: k[0].place)  # type: ignore[union-attr]
+    kept.sort(key=lambda k: k[0].place)
     assert kept == [
         (RacePlace(code, 1, 1, 2), standings[0]["wpm"]),
         (RacePlace(code, 1, 2, 2), standings[1]["wpm"]),
@@ -200,7 +202,9 @@ async def test_a_dropped_racer_resumes_and_finishes_as_if_nothing_happened(port:
         countdown = await bob.countdown()
         await bob.expect("RACE_STARTED")
         start = max(0.0, bob.race_ms(countdown)) + 20
-        keys = [{"key": ch, "t": round(start + i * 25, 1)} for i, ch in enumerate(TEXT)]
+        keys: list[dict[str, Any]] = [
+            {"key": ch, "t": round(start + i * 25, 1)} for i, ch in enumerate(TEXT)
+        ]
         await asyncio.sleep((keys[9]["t"] - bob.race_ms(countdown)) / 1000 + 0.02)
         await bob.send("RACE_INPUT", {"seq": 1, "keys": keys[:10]})
         await bob.expect("RACE_METRICS")

@@ -261,7 +261,11 @@ async def test_a_hostile_server_gets_a_clear_error_not_a_crash() -> None:
     """Malformed answers from a real socket fail create() with BAD_SERVER_MESSAGE, and say so."""
     from websockets.asyncio.server import ServerConnection, serve
 
-    welcome = {"version": 1, "server": "evil/1", "limits": {"maxFrame": 1, "rate": 1}}
+    welcome: dict[str, Any] = {
+        "version": 1,
+        "server": "evil/1",
+        "limits": {"maxFrame": 1, "rate": 1},
+    }
     welcome["limits"].update(maxKeys=1, maxText=1, sessionTtlS=1)
 
     async def answer(ws: ServerConnection) -> None:

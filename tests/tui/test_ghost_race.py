@@ -53,7 +53,7 @@ async def test_racing_the_best_of_the_last_test(
 
         await until(pilot, lambda: "sets off with your first key" in status(), "the note")
         assert f"#{result_id} words 10" in status()
-        await until(pilot, lambda: app.race.client.state is State.RACING, "the start")  # type: ignore[union-attr]
+        await until(pilot, lambda: app.race.client.state is State.RACING, "the start")
         lanes = app.race_screen.query_one(RaceLanes)
         for ch in TEXT[:10]:
             app.post_message(_key_event(ch))

@@ -95,7 +95,7 @@ async def test_lessons_screen_from_the_menu_starts_the_chosen_lesson(tmp_path: P
         menu.selected = [key for key, _, _ in menu.rows()].index("lessons")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, LessonsScreen))
-        assert "Colemak" in str(app.screen.query_one("#lessons-title").render())  # type: ignore[attr-defined]
+        assert "Colemak" in str(app.screen.query_one("#lessons-title").render())
         await pilot.press("down", "down", "enter")
         await wait_until(pilot, lambda: app.spec.mode == "lesson" and app.attempt is not None)
         assert (app.spec.layout, app.spec.lesson) == ("colemak", 3)

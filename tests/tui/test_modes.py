@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import FakeClock
 
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.results import ResultsScreen
 
 from .helpers import (
     STEP_S,
-    FakeClock,
     core_session,
     make_app,
     press_all,

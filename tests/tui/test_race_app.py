@@ -92,7 +92,7 @@ async def test_a_race_in_the_app_from_lobby_to_standings(tmp_path: Path) -> None
                 assert first[:2] == ["1", "[red]x[/]"]
                 status = app.standings_screen.query_one("#standings-status", TextLine).text
                 assert "You finished 1st" in status or "finished" in status
-                standings = app.race.client.standings  # type: ignore[union-attr]
+                standings = app.race.client.standings
                 assert standings is not None
                 await app.workers.wait_for_complete()
             finally:

@@ -98,7 +98,7 @@ async def test_zen_results_offer_no_same_text(tmp_path: Path, clock: FakeClock) 
         assert app.screen is results and app.attempt is attempt
 
 
-CODE = TestSpec(mode="code", code="python", seed=3)
+CODE = TestSpec(mode="code", code="python", seed=22)  # one of the shortest snippets
 
 
 async def test_code_keeps_its_indentation_and_tab_types_it(
