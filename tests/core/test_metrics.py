@@ -111,7 +111,7 @@ def test_example_c_going_back() -> None:
 
 def test_example_d_extra_letter_and_space_on_last_word() -> None:
     """Example D: a space ends a wrong last word; raw counts the extra letters."""
-    pairs = list(zip([0, 200, 400, 600, 800, 1000, 1600], "hii ya ", strict=True))
+    pairs = list(zip([0.0, 200.0, 400.0, 600.0, 800.0, 1000.0, 1600.0], "hii ya ", strict=True))
     session = replay(SessionConfig(Mode.WORDS, word_count=2), "hi yo", timed_keys(pairs))
     assert session.result is not None
     m = session.result.metrics

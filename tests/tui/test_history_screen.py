@@ -7,12 +7,14 @@ from typing import Any
 
 from support import FakeClock
 from support.history import DAY0, fill, keys_for, result_for
+from textual.widgets import DataTable
 
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.storage.history import History
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.history import HistoryScreen
 from bartype.tui.screens.past_result import PastResultScreen
+from bartype.tui.widgets.chart import SpeedChart
 
 from .helpers import make_app
 
@@ -81,12 +83,12 @@ async def test_filters_keep_one_mode_and_language_and_the_trend_follows(tmp_path
     app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=1), FakeClock())
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await _open_history(pilot)
-        table = screen.query_one("DataTable")
+        table = screen.query_one("DataTable", DataTable)
         assert table.row_count == 12
         await pilot.press("l")  # english: the most frequent language first
         await pilot.pause(0.05)
         assert table.row_count == 10 and {r.language for r in screen.results} == {"english"}
-        chart = screen.query_one("#history-trend")
+        chart = screen.query_one("#history-trend", SpeedChart)
         english = [r.wpm for r in reversed(screen.results) if r.valid]
         assert chart.wpm == english
         averages = str(screen.query_one("#trend-title").render())

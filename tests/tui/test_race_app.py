@@ -9,6 +9,7 @@ from typing import Any
 
 from support import TIMEOUT_FACTOR
 from support.servers import running_server
+from textual.widgets import DataTable
 
 from bartype.core.race import RacePlace
 from bartype.protocol.race_client import State
@@ -86,7 +87,7 @@ async def test_a_race_in_the_app_from_lobby_to_standings(tmp_path: Path) -> None
                 await until(pilot, lambda: app.shown == "standings", "standings")
                 lanes = app.race_screen.query_one(RaceLanes).lanes
                 assert [lane.name for lane in lanes] == ["[red]x[/]", "\\x1b[2J"]
-                table = app.standings_screen.query_one("#standings")
+                table = app.standings_screen.query_one("#standings", DataTable)
                 await until(pilot, lambda: table.row_count == 2, "rows")
                 first = [str(cell) for cell in table.get_row_at(0)]
                 assert first[:2] == ["1", "[red]x[/]"]
