@@ -232,6 +232,7 @@ def test_the_start_allows_for_half_the_round_trip_and_a_resume_does_not_move_it(
     w.pump()
     assert ann.starts_at == pytest.approx(w.local + 1.0)
     starts_at = bob.starts_at
+    assert starts_at is not None
     assert starts_at == pytest.approx(w.local + 1.0 - 0.2)  # the countdown took 0.2 s to come
     w.type(bob, "hi ", 1001.1, 0.1)
     w.drop(bob)

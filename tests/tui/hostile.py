@@ -253,7 +253,7 @@ class HostileServer:
                     continue
                 mode = str(data.get("mode", "words"))
                 text = str(data.get("text") or DEFAULT_TEXT)
-                created = {
+                created: dict[str, Any] = {
                     "sessionId": session_id,
                     "token": "t0k3n",
                     "text": text,

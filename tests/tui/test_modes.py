@@ -74,6 +74,7 @@ async def test_finite_modes_match_the_core(
         screen = await wait_for_results(pilot, app)
         core = core_session(app, script.presses)
         _assert_same(screen.view, core)
+        assert core.result is not None
         assert f"{core.result.metrics.wpm:.0f}" in _figures_text(screen)
         if spec.mode == "code":
             assert "\n" in app.attempt.text  # Enter typed the line breaks
@@ -89,7 +90,8 @@ async def test_custom_file_mode(tmp_path: Path, clock: FakeClock) -> None:
     app = make_app(tmp_path, TestSpec(mode="custom", text=text), clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await _wait_for_text(pilot, app)
-        script = typo_script(app.attempt.text)  # type: ignore[union-attr]
+        assert app.attempt is not None and app.attempt.text is not None
+        script = typo_script(app.attempt.text)
         await press_all(pilot, clock, script.presses)
         screen = await wait_for_results(pilot, app)
         _assert_same(screen.view, core_session(app, script.presses))
