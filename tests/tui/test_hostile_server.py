@@ -182,10 +182,10 @@ async def test_numbers_a_chart_cannot_draw_are_not_a_result(
     result: the app does not crash; the result computed here shows. (NaN and infinities
     are not even JSON to the decoder: that result never comes, and the end times out.)"""
     if metrics in ABSURD_METRICS[:2]:  # the timeouts are the path: shorter ones, same path
-        import bartype.tui.app as app_module
+        import bartype.tui.controller as controller_module
 
-        monkeypatch.setattr(app_module, "COMPLETE_TIMEOUT_S", 0.2)
-        monkeypatch.setattr(app_module, "END_TIMEOUT_S", 0.5)
+        monkeypatch.setattr(controller_module, "COMPLETE_TIMEOUT_S", 0.2)
+        monkeypatch.setattr(controller_module, "END_TIMEOUT_S", 0.5)
     async with hostile_server(Script(complete={"metrics": metrics})) as server:
         app = remote_app(server.url, tmp_path)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
