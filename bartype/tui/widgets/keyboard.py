@@ -82,9 +82,11 @@ class LiveKeyboard(Widget):
     """The keyboard of one layout with the next key and its finger lit."""
 
     DEFAULT_CSS = """
-    LiveKeyboard { height: 7; width: 100%; }
+    LiveKeyboard { height: 7; width: 100%; display: none; }
     LiveKeyboard.-compact { height: 1; }
     """
+    """Hidden until the app shows it (``display``): a typing screen without the
+    keyboard never lays it out or draws it, not even in its first frame."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

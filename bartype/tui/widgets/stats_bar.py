@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import math
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 from bartype.core.metrics import round_half_up
@@ -14,7 +18,10 @@ class StatsBar(Widget):
     """Live figures while typing; the app decides what they are.
 
     A plain widget rather than a ``Static``: its size never changes, so a new
-    figure repaints one line instead of asking for a layout of the screen.
+    figure repaints one line instead of asking for a layout of the screen. The
+    line is drawn straight into a strip in the widget's own style (the figures
+    have none of their own): Textual's way from a ``Text`` to a strip costs more
+    than the rest of a key's frame put together.
     """
 
     DEFAULT_CSS = """
@@ -49,3 +56,17 @@ class StatsBar(Widget):
 
     def render(self) -> Text:
         return self._text
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        line = self._text.plain if y == 0 else ""
+        if cell_len(line) > width:  # cut as the Text's overflow="ellipsis" cuts it
+            cut = Text(line)
+            cut.truncate(width, overflow="ellipsis")
+            line = cut.plain
+        if not line:
+            return Strip([])
+        # The offset, as Textual's own rendering marks text (for selection); the
+        # widget pads the rest of the line.
+        style = self.rich_style + Style.from_meta({"offset": (0, y)})
+        return Strip([Segment(line, style)], cell_len(line))

@@ -81,6 +81,8 @@ class TypingText(Widget):
         self._top = 0
         self.focus_letter: str | None = None
         """A letter to mark where it is still to type (adaptive practice's focus)."""
+        self._styles_base: Style | None = None
+        self._line_styles: tuple[dict[CharState, Style], Style, Style, Style] | None = None
 
     # -- public --------------------------------------------------------------
 
@@ -265,6 +267,25 @@ class TypingText(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return 3
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._line_styles = None  # the CSS or the theme changed
+
+    def _styles_of_cells(self, base: Style) -> tuple[dict[CharState, Style], Style, Style, Style]:
+        """Each state's style, the caret's, a wrong word's and the focus letter's. Textual
+        forgets the component styles on every refresh, and each key refreshes a line:
+        they are kept here until the CSS, the theme or the widget's own style changes."""
+        if self._line_styles is None or base != self._styles_base:
+            get = self.get_component_rich_style
+            self._styles_base = base
+            self._line_styles = (
+                {state: base + get(name) for state, name in _STATE_CLASS.items()},
+                get("typing-text--caret"),
+                get("typing-text--wrong-word", partial=True),
+                get("typing-text--focus", partial=True),
+            )
+        return self._line_styles
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
@@ -279,13 +300,8 @@ class TypingText(Widget):
         caret_pos = -1
         if not analyzer.finished:
             caret_pos = self._cell_of(caret_word, len(analyzer.word(caret_word).typed))
-        styles = {
-            state: base + self.get_component_rich_style(cls) for state, cls in _STATE_CLASS.items()
-        }
-        caret_style = self.get_component_rich_style("typing-text--caret")
-        wrong_word_style = self.get_component_rich_style("typing-text--wrong-word", partial=True)
+        styles, caret_style, wrong_word_style, focus_style = self._styles_of_cells(base)
         focus = self.focus_letter
-        focus_style = self.get_component_rich_style("typing-text--focus", partial=True)
         segments: list[Segment] = []
         for i, a, b in self._lines[line]:
             states = self._states(i)
