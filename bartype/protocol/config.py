@@ -10,8 +10,14 @@ from bartype.protocol.messages import (
     MAX_KEYS_PER_BATCH,
     MAX_TEXT_CHARS,
     PROTOCOL_VERSION,
+    SUPPORTED_VERSIONS,
     WELCOME,
+    Action,
+    CloseCode,
+    ErrorCode,
     Outgoing,
+    close,
+    error,
 )
 
 
@@ -44,6 +50,21 @@ class HandlerConfig:
     key_burst: float = 3000.0
     """Keys a connection may send: ``key_rate`` a second (720 WPM) sustained, bursts of
     ``key_burst`` (the resend after a reconnection); beyond, RATE_LIMITED and close 1008."""
+
+    def version_refusal(self, version: int) -> list[Action]:
+        """What a ``HELLO`` of ``version`` gets if this server does not speak it (else none):
+        ``VERSION_MISMATCH`` with the versions it does speak, and close 4002."""
+        if version in SUPPORTED_VERSIONS:
+            return []
+        return [
+            error(
+                ErrorCode.VERSION_MISMATCH,
+                f"This server speaks protocol version {PROTOCOL_VERSION}, not {version}. "
+                "Update bartype on the older side.",
+                supported=list(SUPPORTED_VERSIONS),
+            ),
+            close(CloseCode.VERSION_MISMATCH),
+        ]
 
     def welcome(self) -> Outgoing:
         """The ``WELCOME`` that tells a client these rules."""

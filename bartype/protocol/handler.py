@@ -35,17 +35,14 @@ from bartype.protocol import codec, results
 from bartype.protocol.budget import Ledger
 from bartype.protocol.bugs import report_bug
 from bartype.protocol.config import HandlerConfig
-from bartype.protocol.live import Channel, Keys, LiveSession, new_live_session, token_digest
+from bartype.protocol.live import Channel, Keys, LiveSession, new_live_session
 from bartype.protocol.messages import (
-    ERROR,
     INPUT_UPDATE,
-    PROTOCOL_VERSION,
     RACE_INPUT,
     ROOM_MESSAGES,
     SESSION_COMPLETE,
     SESSION_STARTED,
     SESSION_TYPES,
-    SUPPORTED_VERSIONS,
     Action,
     ClientMessage,
     Close,
@@ -63,7 +60,6 @@ from bartype.protocol.messages import (
 )
 from bartype.protocol.outbox import Outbox
 from bartype.protocol.pacing import MetricsPacer
-from bartype.protocol.results import FLAG_TIMING
 from bartype.protocol.sessions import SessionTable
 from bartype.protocol.stores import ResultSink
 from bartype.protocol.textgen import TextSource, session_text
@@ -197,14 +193,10 @@ class SessionHandler:
         """
         if channel.closed:
             return None
-        if text.startswith(RACE_INPUT_FRAME):
-            # A racer's keys: parsed once (not tried as INPUT_UPDATE, then decoded again).
-            race_batch = codec.parse_key_batch(text, RACE_INPUT)
-            if race_batch is None:
+        if text.startswith(RACE_INPUT_FRAME):  # a racer's keys: not tried as INPUT_UPDATE
+            channel.spoke = True
+            if not self.races.receive_key_frame(channel, text, now):
                 self.receive_text(channel, text, now)
-            else:
-                channel.spoke = True
-                self.races.receive_keys(channel, race_batch[0], race_batch[1], now)
             return None
         batch = codec.parse_key_batch(text)
         if batch is None:
@@ -296,15 +288,10 @@ class SessionHandler:
             raise ProtocolError(
                 ErrorCode.ALREADY_HELLO, "HELLO was already received; send it once."
             )
-        if message.version not in SUPPORTED_VERSIONS:
-            self._error(
-                channel,
-                ErrorCode.VERSION_MISMATCH,
-                f"This server speaks protocol version {PROTOCOL_VERSION}, not {message.version}. "
-                "Update bartype on the older side.",
-                supported=list(SUPPORTED_VERSIONS),
-            )
-            self._emit(channel, close(CloseCode.VERSION_MISMATCH))
+        refusal = self.config.version_refusal(message.version)
+        if refusal:
+            for action in refusal:
+                self._emit(channel, action)
             return
         channel.hello = True
         channel.metrics_ms = message.metrics_ms
@@ -508,14 +495,4 @@ class SessionHandler:
         return len(self.table)
 
 
-__all__ = [
-    "ERROR",
-    "FLAG_TIMING",
-    "Channel",
-    "HandlerConfig",
-    "LiveSession",
-    "ResultSink",
-    "SessionHandler",
-    "report_bug",
-    "token_digest",
-]
+__all__ = ["Channel", "HandlerConfig", "SessionHandler"]

@@ -20,8 +20,10 @@ from typing import Any, Protocol
 
 from bartype.core.normalize import normalize_text, split_words
 from bartype.core.race import RacePlace, history_labels, kept_result, race_config
+from bartype.protocol import codec
 from bartype.protocol.messages import (
     MAX_TEXT_CHARS,
+    RACE_INPUT,
     Action,
     CreateRoom,
     CreateSession,
@@ -115,6 +117,15 @@ class RaceHandler:
     ) -> None:
         """Handle ``RACE_INPUT {seq, keys}`` from ``channel``, keys as ``(key, t)`` pairs."""
         self._handle(channel, (seq, keys), now)
+
+    def receive_key_frame(self, channel: Channel, text: str, now: float) -> bool:
+        """A server's hot path: handle a plain ``RACE_INPUT`` frame, parsed once; ``False``
+        when it is not one (the caller decodes it in full)."""
+        batch = codec.parse_key_batch(text, RACE_INPUT)
+        if batch is None:
+            return False
+        self._handle(channel, batch, now)
+        return True
 
     def _handle(
         self,

@@ -33,8 +33,9 @@ from typing import Any
 from websockets.http11 import Request, Response
 
 from bartype import __version__
+from bartype.protocol.bugs import report_bug
 from bartype.protocol.codec import encode
-from bartype.protocol.handler import SessionHandler, report_bug
+from bartype.protocol.handler import SessionHandler
 from bartype.protocol.messages import (
     INPUT_ACK,
     METRICS_UPDATE,

@@ -11,7 +11,7 @@ import pytest
 from bartype.core.keystrokes import type_text
 from bartype.core.options import Mode
 from bartype.core.session import Result, SessionConfig, TypingSession, replay
-from bartype.protocol.handler import token_digest
+from bartype.protocol.live import token_digest
 from bartype.storage.history import MIGRATIONS, SCHEMA_VERSION, History, HistoryError, migrate
 
 TEXT = "one two three four five six seven eight nine ten"
