@@ -371,7 +371,7 @@ def _login_name() -> str:
 def _race(args: argparse.Namespace) -> int:
     """``bartype race``: on a server (or one chosen on the LAN), or against a ghost."""
     from bartype.transport.race import RaceConnection
-    from bartype.tui.race_app import run_race
+    from bartype.tui.run import run_race
 
     args.name = args.name or _login_name()
     if args.ghost is not None:
@@ -403,7 +403,7 @@ def _race_ghost(args: argparse.Namespace) -> int:
     from bartype.transport.ghost import GhostRacer, ghost_room
     from bartype.transport.loopback import LoopbackServer
     from bartype.transport.race import RaceConnection
-    from bartype.tui.race_app import run_race
+    from bartype.tui.run import run_race
 
     if args.server or args.room:
         print(

@@ -16,9 +16,7 @@ servers on the LAN); leaving the room goes back there.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ from textual.binding import Binding
 from textual.worker import Worker
 
 from bartype.core.options import TestOptions
-from bartype.core.race import LANE_MIN_TYPING_MS, ordinal
+from bartype.core.race import ordinal
 from bartype.protocol.client_events import Status, StatusChanged
 from bartype.protocol.race_client import (
     CountdownStarted,
@@ -54,7 +52,7 @@ from bartype.tui.attempt import Attempt
 from bartype.tui.race_results import RaceToKeep, keep_race, set_final_place
 from bartype.tui.safe import foreign, visible
 from bartype.tui.screens.discovery import Browse, DiscoveryScreen
-from bartype.tui.screens.race import LobbyScreen, RaceScreen, StandingsScreen
+from bartype.tui.screens.race import LobbyScreen, RaceScreen, StandingsScreen, stats_line
 from bartype.tui.widgets.race_lanes import LaneView, PlayerView
 
 Connect = Callable[[], Awaitable[RaceConnection]]
@@ -485,13 +483,6 @@ class RaceApp(App[int]):
             screen.show_status(text)
 
 
-def stats_line(wpm: float, accuracy: float, elapsed_s: float) -> str:
-    """The racer's own figures, with the lanes' rule: no WPM before a second of typing
-    (two quick keys would read as a burst of several hundred)."""
-    shown = "–" if elapsed_s * 1000 < LANE_MIN_TYPING_MS else f"{wpm:.0f}"
-    return f"{shown} wpm  {accuracy:.0f}% acc"
-
-
 _ON_EVENT: dict[type, Callable[[RaceApp, Any], object]] = {
     RoomChanged: RaceApp._on_room_changed,
     ProgressUpdated: RaceApp._on_progress,
@@ -507,22 +498,3 @@ _ON_EVENT: dict[type, Callable[[RaceApp, Any], object]] = {
     StatusChanged: RaceApp._on_status,
 }
 """What the app does on each event of the connection (then it follows the race's state)."""
-
-
-def run_race(args: argparse.Namespace, connect: Connect | None, **app: Any) -> int:
-    """Run ``bartype race``; return the exit status. ``connect`` ``None``: the servers
-    on the LAN are shown to choose from; ``app``: more of ``RaceApp``'s options."""
-    from bartype.storage import paths
-    from bartype.tui.run import terminal_problem
-
-    problem = terminal_problem()
-    if problem is not None:
-        print(f"bartype: {problem}", file=sys.stderr)
-        return 2
-    app.setdefault("options", {"mode": "words", "words": args.words})
-    app.setdefault("history_path", paths.history_path(getattr(args, "data_dir", None)))
-    race_app = RaceApp(connect, player=args.name, code=args.room, **app)
-    race_app.run()
-    if race_app.exit_message:
-        print(race_app.exit_message, file=sys.stderr)
-    return int(race_app.return_code or 0)

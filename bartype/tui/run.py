@@ -11,11 +11,14 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bartype.storage import paths
 from bartype.storage.settings import Settings, load_settings
 from bartype.tui.attempt import TestSpec
+
+if TYPE_CHECKING:
+    from bartype.tui.race_app import Connect
 
 MAX_CUSTOM_CHARS = 20_000
 """The longest text a session takes (the protocol's limit on CREATE_SESSION.text)."""
@@ -261,3 +264,21 @@ def run_play(
         print(app.exit_message, file=sys.stderr)
     code = app.return_code
     return int(code) if code is not None else 0
+
+
+def run_race(args: argparse.Namespace, connect: Connect | None, **app: Any) -> int:
+    """Run ``bartype race``; return the exit status. ``connect`` ``None``: the servers
+    on the LAN are shown to choose from; ``app``: more of ``RaceApp``'s options."""
+    from bartype.tui.race_app import RaceApp
+
+    problem = terminal_problem()
+    if problem is not None:
+        print(f"bartype: {problem}", file=sys.stderr)
+        return 2
+    app.setdefault("options", {"mode": "words", "words": args.words})
+    app.setdefault("history_path", paths.history_path(getattr(args, "data_dir", None)))
+    race_app = RaceApp(connect, player=args.name, code=args.room, **app)
+    race_app.run()
+    if race_app.exit_message:
+        print(race_app.exit_message, file=sys.stderr)
+    return int(race_app.return_code or 0)

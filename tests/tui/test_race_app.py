@@ -15,7 +15,8 @@ from bartype.core.race import RacePlace
 from bartype.protocol.race_client import State
 from bartype.storage.history import History
 from bartype.transport.race import RaceConnection
-from bartype.tui.race_app import RaceApp, stats_line
+from bartype.tui.race_app import RaceApp
+from bartype.tui.screens.race import stats_line
 from bartype.tui.widgets.line import TextLine
 from bartype.tui.widgets.race_lanes import PlayerList, RaceLanes, RoomCode
 

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from bartype.core.analyzer import IncrementalAnalyzer
+from bartype.core.race import LANE_MIN_TYPING_MS
 from bartype.protocol.race_messages import Standing
 from bartype.tui.safe import foreign
 from bartype.tui.screens.typing import TypingScreen
@@ -183,3 +184,10 @@ class StandingsScreen(_Shown):
 
     def show_status(self, text: Text | str) -> None:
         self._show("status", lambda: self.query_one("#standings-status", TextLine).set_text(text))
+
+
+def stats_line(wpm: float, accuracy: float, elapsed_s: float) -> str:
+    """The racer's own figures, with the lanes' rule: no WPM before a second of typing
+    (two quick keys would read as a burst of several hundred)."""
+    shown = "–" if elapsed_s * 1000 < LANE_MIN_TYPING_MS else f"{wpm:.0f}"
+    return f"{shown} wpm  {accuracy:.0f}% acc"
