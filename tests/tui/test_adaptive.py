@@ -269,3 +269,31 @@ async def test_the_menu_sets_the_target_speed_and_accuracy_floor(tmp_path: Path)
         assert "reach 160 cpm" in app.typing_screen.progress.as_text(76).plain  # 80 % of 200
     settings, _ = load_settings(tmp_path / "config" / "settings.toml")
     assert (settings.target_cpm, settings.min_accuracy) == (200.0, 92.0)
+
+
+async def test_the_menu_fits_and_scrolls_at_60x18(tmp_path: Path) -> None:
+    """At 60x18 the menu's hint stays on screen and its rows scroll: going down to the
+    last row (quit) brings it into view, and going back up to the first shows that."""
+    from bartype.tui.screens.menu import MenuScreen
+
+    app = make_app(tmp_path, TestSpec(mode="time", duration=30, seed=1), FakeClock())
+    async with app.run_test(size=(60, 18)) as pilot:
+        await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MenuScreen), "no menu")
+        menu = app.screen
+        assert isinstance(menu, MenuScreen)
+        scroll = menu.query_one("#menu-scroll")
+        hint = menu.query_one(".dialog-hint")
+        assert hint.region.bottom <= 17 and hint.region.height == 1
+        rows = len(menu.rows())
+        assert rows + 1 > scroll.region.height  # more rows than lines: it must scroll
+        for _ in range(rows - 1):
+            await pilot.press("down")
+        await pilot.pause(0.1)
+        assert menu.rows()[menu.selected][0] == "quit"
+        line = menu.selected + 1  # the blank line after the theme
+        assert scroll.scroll_y <= line < scroll.scroll_y + scroll.region.height
+        await pilot.press("down")  # wraps to the first row
+        await pilot.pause(0.1)
+        assert menu.selected == 0 and scroll.scroll_y == 0

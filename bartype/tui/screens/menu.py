@@ -13,7 +13,8 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Region
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
@@ -64,6 +65,10 @@ def _library_choices() -> tuple[list[str], list[str]]:
         return languages, list(library.code_languages())
     except Exception:
         return [], []
+
+
+class MenuScroll(VerticalScroll, can_focus=False, inherit_bindings=False):
+    """Scrolls the rows when the terminal is short; the arrow keys stay the menu's."""
 
 
 class MenuList(Widget, can_focus=True):
@@ -125,8 +130,26 @@ class MenuScreen(ModalScreen[MenuChoice]):
                 yield Static("Menu", id="menu-title")
                 if self.note:
                     yield Static(foreign(self.note), id="menu-note")
-            yield MenuList(self)
+            with MenuScroll(id="menu-scroll"):  # a short terminal scrolls the rows
+                yield MenuList(self)
             yield Static("↑↓ move  ←→ change  enter choose  esc back", classes="dialog-hint")
+
+    SHORT = 24
+    """Under this many lines the dialog drops its padding to show more rows."""
+
+    def on_mount(self) -> None:
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        height = self.app.size.height
+        short = height < self.SHORT
+        self.set_class(short, "-short")
+        # The lines around the rows: border, padding, title and hint with their margins.
+        around = 4 if short else 8
+        self.query_one("#menu-scroll").styles.max_height = max(3, height - around)
 
     # -- rows ----------------------------------------------------------------
 
@@ -186,7 +209,16 @@ class MenuScreen(ModalScreen[MenuChoice]):
     # -- actions -------------------------------------------------------------
 
     def _redraw(self) -> None:
-        self.query_one(MenuList).refresh(layout=True)
+        rows = self.query_one(MenuList)
+        rows.refresh(layout=True)
+        # Keep the selected row in view (a blank line follows the theme row).
+        keys = [key for key, _, _ in self.rows()]
+        line = self.selected + (self.selected > keys.index("theme"))
+        self.call_after_refresh(
+            self.query_one(MenuScroll).scroll_to_region,
+            Region(0, line, 1, 1),
+            animate=False,
+        )
 
     def action_move(self, step: int) -> None:
         self.selected = (self.selected + step) % len(self.rows())
