@@ -1,4 +1,4 @@
-"""Regenerate docs/screenshots/{typing,results,history}.svg from the real app.
+"""Regenerate docs/screenshots/{typing,results,history,stats}.svg from the real app.
 
 The app runs headless on the in-process handler with a fixed seed and a clock
 the script moves, so the pictures are the same on every run:
@@ -144,6 +144,23 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
         app.action_history()
         await pilot.pause(0.5)
         app.save_screenshot("history.svg", str(out))
+    _stats(home, out, size[0])
+
+
+def _stats(home: Path, out: Path, width: int) -> None:
+    """``bartype stats`` over the same history, as Rich prints it, recorded as SVG."""
+    import datetime as dt
+    import io
+
+    from rich.console import Console
+
+    from bartype.commands.report import load_report, render
+
+    last_day = dt.date(2020, 9, 16)  # of the demo history (_fix_dates)
+    report = load_report(home / "history.sqlite3", None, last_day)
+    console = Console(file=io.StringIO(), record=True, width=width, highlight=False, emoji=False)
+    console.print(render(report, width))
+    console.save_svg(str(out / "stats.svg"), title="bartype stats")
 
 
 def main() -> int:
@@ -156,7 +173,7 @@ def main() -> int:
     time.tzset()
     args.out.mkdir(parents=True, exist_ok=True)
     asyncio.run(shoot(args.out, (width, height)))
-    for name in ("typing", "results", "history"):
+    for name in ("typing", "results", "history", "stats"):
         print(args.out / f"{name}.svg")
     return 0
 
