@@ -42,18 +42,19 @@ Pure: no I/O, no clock, randomness from the seed.
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from bartype.core import metrics
 from bartype.core.analyzer import Effect, IncrementalAnalyzer
+from bartype.core.key_profile import ACCURACY_DECAY, KEYBR_ALPHA, PRESS_ALPHA, KeyProfile
 from bartype.core.keystrokes import keystrokes_from_key
-from bartype.core.ngram import LetterModel, practice_form
+from bartype.core.lesson_words import Candidate, candidate, compose, real_words
+from bartype.core.ngram import LetterModel
 from bartype.core.normalize import normalize_text
 from bartype.core.tutor_goal import (
     DEFAULT_MIN_ACCURACY,
@@ -61,8 +62,13 @@ from bartype.core.tutor_goal import (
     MIN_ACCURACY_RANGE,
     TARGET_CPM_RANGE,
 )
+from bartype.core.tutor_state import CLOSE, KeyState, TutorState
 
 __all__ = [
+    "ACCURACY_DECAY",
+    "CLOSE",
+    "KEYBR_ALPHA",
+    "PRESS_ALPHA",
     "DEFAULT_MIN_ACCURACY",
     "DEFAULT_TARGET_CPM",
     "MIN_ACCURACY_RANGE",
@@ -77,26 +83,16 @@ __all__ = [
 
 FORMAT_VERSION = 1
 
-KEYBR_ALPHA = 0.1
-"""keybr's filter constant, applied once per lesson."""
-PRESS_ALPHA = 0.05
-"""The same filter applied once per timed press: the speed the policy decides with."""
-ACCURACY_DECAY = 0.01
-"""Per press: accuracy remembers about the last 50 presses of a key."""
 PAUSE_MS = metrics.PAUSE_MS
 """A longer interval is a pause, not the time it took to find the key."""
 MIN_TIMED = 5
 """A letter needs this many timed presses before it can count as ready."""
-CLOSE = 0.8
-"""The next letter unlocks when every unlocked one is at least this ready."""
 DEFAULT_LOG_VAR = 0.3**2
 """Spread of log intervals assumed before a letter has been timed twice in a lesson."""
 PSEUDO_WORDS = 40
 """Pseudo-words drawn for each lesson."""
 MAX_REAL_WORDS = 1000
 """Real words considered per lesson, most common first (keybr takes 1,000)."""
-MAX_USES = 2
-"""A word appears at most this often in one lesson."""
 
 
 class TutorError(ValueError):
@@ -142,129 +138,6 @@ class TutorSettings:
         return 60_000.0 / self.target_cpm
 
 
-@dataclass(slots=True)
-class KeyProfile:
-    """What the tutor knows about one letter, over every lesson recorded."""
-
-    hits: int = 0
-    misses: int = 0
-    timed: int = 0
-    lessons: int = 0
-    filtered_ms: float | None = None  # keybr's filter, once per lesson
-    best_ms: float | None = None  # lowest filtered_ms so far (keybr's "best")
-    recent_ms: float | None = None  # the same filter once per timed press
-    recent_weight: float = 0.0  # the decayed count of presses behind recent_ms
-    first_ms: float | None = None  # the first lesson's mean
-    log_var: float | None = None  # spread of log intervals within a lesson, filtered
-    hit_weight: float = 0.0  # decayed counts behind the accuracy
-    miss_weight: float = 0.0
-
-    @property
-    def accuracy(self) -> float:
-        """Share of recent presses right the first time (1.0 before any press)."""
-        total = self.hit_weight + self.miss_weight
-        return 1.0 if total <= 0 else self.hit_weight / total
-
-    def add_lesson(self, hits: int, misses: int, times: Sequence[float]) -> None:
-        """Fold one lesson's presses of this letter into the profile."""
-        self.hits += hits
-        self.misses += misses
-        presses = hits + misses
-        if presses:
-            decay = (1.0 - ACCURACY_DECAY) ** presses
-            self.hit_weight = self.hit_weight * decay + hits
-            self.miss_weight = self.miss_weight * decay + misses
-        if not times:
-            return
-        mean = sum(times) / len(times)
-        decay = (1.0 - PRESS_ALPHA) ** len(times)
-        weight = 1.0 - decay
-        if len(times) >= 2:
-            logs = [math.log(x) for x in times]
-            spread = statistics.pvariance(logs)
-            self.log_var = (
-                spread if self.log_var is None else (weight * spread + (1 - weight) * self.log_var)
-            )
-        self.lessons += 1
-        self.timed += len(times)
-        if self.filtered_ms is None or self.recent_ms is None:
-            self.filtered_ms = self.first_ms = mean
-        else:
-            self.filtered_ms = KEYBR_ALPHA * mean + (1 - KEYBR_ALPHA) * self.filtered_ms
-        # Per press, normalised by the filter's weight so far: the first presses
-        # are not taken for a long history (the filter's start-up bias removed).
-        old = self.recent_weight * decay
-        self.recent_weight = old + len(times)
-        self.recent_ms = (old * (self.recent_ms or 0.0) + len(times) * mean) / self.recent_weight
-        self.best_ms = (
-            self.filtered_ms if self.best_ms is None else min(self.best_ms, self.filtered_ms)
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class KeyState:
-    """One letter as the learner sees it.
-
-    ``speed_cpm`` is the speed the policy decides with; ``keybr_cpm`` the one
-    keybr's filter gives (both ``None`` before the letter was timed).
-    """
-
-    letter: str
-    unlocked: bool
-    speed_cpm: float | None
-    keybr_cpm: float | None
-    confidence: float
-    accuracy: float
-    presses: int
-    readiness: float
-    ready: bool
-
-
-@dataclass(frozen=True, slots=True)
-class TutorState:
-    """Where the learner stands: letters in unlocking order, which are unlocked, the focus."""
-
-    letters: tuple[str, ...]
-    unlocked: tuple[str, ...]
-    focus: str | None
-    next_letter: str | None
-    keys: Mapping[str, KeyState] = field(default_factory=dict)
-    lessons: int = 0
-    target_cpm: float = DEFAULT_TARGET_CPM
-    min_accuracy: float = DEFAULT_MIN_ACCURACY
-
-    @property
-    def waiting_for(self) -> tuple[str, ...]:
-        """Unlocked letters that hold back the next one (under ``CLOSE`` readiness)."""
-        return tuple(ch for ch in self.unlocked if self.keys[ch].readiness < CLOSE)
-
-    def describe_next(self) -> str:
-        """What the next unlock needs, in a sentence."""
-        if self.next_letter is None:
-            return "Every letter is unlocked."
-        waiting = self.waiting_for
-        if not waiting:
-            return f"{self.next_letter!r} unlocks after the next lesson."
-        return (
-            f"{self.next_letter!r} unlocks when {', '.join(waiting)} "
-            f"reach{'es' if len(waiting) == 1 else ''} {self.target_cpm * CLOSE:g} cpm "
-            f"with at most {(1 - self.min_accuracy) / CLOSE:.0%} errors."
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    word: str
-    counts: tuple[tuple[str, int], ...]
-
-
-def _candidate(word: str) -> _Candidate:
-    counts: dict[str, int] = {}
-    for ch in word:
-        counts[ch] = counts.get(ch, 0) + 1
-    return _Candidate(word, tuple(counts.items()))
-
-
 class Tutor:
     """Adaptive practice for one language and keyboard layout.
 
@@ -296,8 +169,8 @@ class Tutor:
             raise TutorError("The word list has no words made of letters.") from None
         self.letters: tuple[str, ...] = self.model.letters
         self._alphabet = frozenset(self.letters)
-        self._real = [_candidate(w) for w in _real_words(words)]
-        self._real_cache: tuple[frozenset[str], list[_Candidate]] | None = None
+        self._real = [candidate(w) for w in real_words(words)]
+        self._real_cache: tuple[frozenset[str], list[Candidate]] | None = None
         self.profiles: dict[str, KeyProfile] = {ch: KeyProfile() for ch in self.letters}
         self.lessons = 0
         self._unlocked: list[str] = []
@@ -498,11 +371,11 @@ class Tutor:
             needs[ch] = max(shortfall, 1.0 - timed / MIN_TIMED)
         return needs
 
-    def _real_candidates(self, unlocked: frozenset[str]) -> list[_Candidate]:
+    def _real_candidates(self, unlocked: frozenset[str]) -> list[Candidate]:
         cached = self._real_cache
         if cached is not None and cached[0] == unlocked:
             return cached[1]
-        found: list[_Candidate] = []
+        found: list[Candidate] = []
         if self.settings.natural_words:
             for cand in self._real:
                 if all(ch in unlocked for ch, _ in cand.counts):
@@ -534,10 +407,10 @@ class Tutor:
         for word in pseudo:
             if word not in known:
                 known.add(word)
-                pool.append(_candidate(word))
+                pool.append(candidate(word))
         if not pool:  # a language whose first letters make no word: single letters
-            pool = [_candidate(ch) for ch in sorted(unlocked)]
-        return " ".join(_compose(pool, needs, rng, self.settings.lesson_letters))
+            pool = [candidate(ch) for ch in sorted(unlocked)]
+        return " ".join(compose(pool, needs, rng, self.settings.lesson_letters))
 
     # --- saving and restoring ----------------------------------------------
 
@@ -612,73 +485,3 @@ def _expected_shortfall(mean: float, sd: float) -> float:
     cdf = 0.5 * (1 + math.erf(z / math.sqrt(2)))
     pdf = math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
     return mean * cdf + sd * pdf
-
-
-def _value(candidate: _Candidate, needs: Mapping[str, float]) -> float:
-    """Practice where it is needed, per keystroke (the space after the word included)."""
-    gain = 0.0
-    length = 0
-    for ch, n in candidate.counts:
-        gain += needs.get(ch, 0.0) * n
-        length += n
-    return gain / (length + 1)
-
-
-def _compose(
-    pool: Sequence[_Candidate], needs: Mapping[str, float], rng: random.Random, letters: int
-) -> list[str]:
-    """Words for one lesson of at least ``letters`` letters.
-
-    Each word first picks the letter it is for, with probability growing as
-    the square of the letter's need (so the weakest letter gets most words,
-    and a letter that is nearly there still gets some), then a word holding
-    that letter, by the practice it gives per keystroke to every letter in
-    it. How many words a pool holds does not change how often a letter is
-    practised.
-    """
-    values = [_value(c, needs) for c in pool]
-    by_letter: dict[str, list[int]] = {}
-    for i, candidate in enumerate(pool):
-        for ch, _ in candidate.counts:
-            by_letter.setdefault(ch, []).append(i)
-    targets = [ch for ch, n in needs.items() if n > 0 and ch in by_letter]
-    target_weights = [needs[ch] ** 2 for ch in targets]
-    everything = list(range(len(pool)))
-    cumulative: dict[str | None, tuple[list[int], list[float]]] = {}
-
-    def draw() -> int:
-        letter = rng.choices(targets, target_weights)[0] if targets else None
-        if letter not in cumulative:
-            indexes = by_letter[letter] if letter is not None else everything
-            weights = [values[i] for i in indexes]
-            if not any(weights):
-                weights = [1.0] * len(indexes)
-            cumulative[letter] = (indexes, list(itertools.accumulate(weights)))
-        indexes, cum = cumulative[letter]
-        return rng.choices(indexes, cum_weights=cum)[0]
-
-    chosen: list[str] = []
-    uses: dict[int, int] = {}
-    total = 0
-    previous = -1
-    while total < letters:
-        index = draw()
-        if len(pool) > 1 and (index == previous or uses.get(index, 0) >= MAX_USES):
-            index = draw()  # once: a small pool must still fill a lesson
-            if index == previous:
-                index = (index + 1) % len(pool)
-        uses[index] = uses.get(index, 0) + 1
-        previous = index
-        chosen.append(pool[index].word)
-        total += len(pool[index].word)
-    return chosen
-
-
-def _real_words(words: Sequence[str]) -> list[str]:
-    """Distinct practice forms of the list's words made of letters, longer than 2."""
-    seen: dict[str, None] = {}
-    for raw in words:
-        word = practice_form(raw.strip())
-        if len(word) > 2 and word.isalpha():
-            seen.setdefault(word, None)
-    return list(seen)
