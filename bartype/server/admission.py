@@ -1,7 +1,7 @@
 """Admission at TCP accept: what one address may hold and handshake, before a byte is parsed.
 
-A WebSocket handshake costs the server about a millisecond of Python (parsing
-the request, building the response, the connection's objects and task). The
+A WebSocket handshake costs the server real work in Python (parsing the
+request, building the response and the connection's objects). The
 event loop runs every ready handshake of an iteration back to back, so a burst
 of a thousand connections from one address used to hold up everyone else's
 frames for hundreds of milliseconds on a loaded machine. Admission decides at
@@ -9,7 +9,7 @@ frames for hundreds of milliseconds on a loaded machine. Admission decides at
 
 - an address holds at most ``max_held`` TCP connections (waiting, in their
   handshake, or open); one more is refused at once with a canned HTTP ``429``
-  (no parsing, no task), which costs a few microseconds;
+  (nothing parsed), which costs a few microseconds;
 - an address starts at most ``rate`` handshakes a second, in bursts of
   ``burst`` (a token bucket); its other connections wait their turn with
   reading paused (nothing parsed), first come first served. Whatever it
@@ -28,7 +28,7 @@ Stages of one connection (``Stage``)::
       └──► refused (the address holds max_held)
 
 Pure bookkeeping: time is passed in, and the connections are any hashable
-objects; ``bartype.server.serve`` starts, pauses and refuses the transports.
+objects; ``bartype.server.gate`` starts, pauses and refuses the transports.
 The peer it is given is the address's key (``bartype.protocol.addresses``:
 an IPv6 host is counted by its /64, like every other per-address limit).
 """
