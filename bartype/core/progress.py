@@ -27,10 +27,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bartype.core.analyzer import Effect, IncrementalAnalyzer
+from bartype.core.key_times import first_presses
 from bartype.core.keystrokes import Keystroke
-from bartype.core.normalize import SEPARATORS
-from bartype.core.tutor import PAUSE_MS
 
 __all__ = [
     "CalendarDay",
@@ -122,41 +120,19 @@ def tally_keys(
 ) -> None:
     """Add what typing ``text`` with ``keys`` shows about each key and bigram."""
     try:
-        analyzer = IncrementalAnalyzer(text)
+        presses = list(first_presses(text, keys))
     except ValueError:
         return  # an empty text: nothing was typed against it
-    missed: set[tuple[int, int]] = set()
-    previous_t: float | None = None
-    last_right: tuple[int, int, str] | None = None
-    """The letter the last keystroke typed right the first time: word, position, letter."""
-    for key in keys:
-        word, position = analyzer.index, len(analyzer.inputs[-1])
-        outcome = analyzer.apply(key)
-        effect = outcome.effect
-        if effect is Effect.BLOCKED:
+    for press in presses:
+        tally = per_key.setdefault(press.expected, Tally())
+        if not press.hit:
+            tally.misses += 1
             continue
-        right: tuple[int, int, str] | None = None
-        expected = outcome.expected
-        if (effect is Effect.TYPED or effect is Effect.COMMITTED) and expected is not None:
-            tally = per_key.setdefault(expected, Tally())
-            if not outcome.correct:
-                if (word, position) not in missed:
-                    missed.add((word, position))
-                    tally.misses += 1
-            elif (word, position) not in missed:
-                tally.hits += 1
-                interval = None if previous_t is None else key.t - previous_t
-                letter = expected not in SEPARATORS
-                if interval is not None and 0.0 < interval <= PAUSE_MS:
-                    tally.time(interval)
-                    if letter and last_right is not None and last_right[:2] == (word, position - 1):
-                        per_bigram.setdefault(last_right[2] + expected, Tally()).time(interval)
-                if letter:
-                    right = (word, position, expected)
-        last_right = right
-        previous_t = key.t
-        if outcome.finished:
-            break
+        tally.hits += 1
+        if press.interval_ms is not None:
+            tally.time(press.interval_ms)
+            if press.after is not None:
+                per_bigram.setdefault(press.after + press.expected, Tally()).time(press.interval_ms)
 
 
 @dataclass(frozen=True, slots=True)

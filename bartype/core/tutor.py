@@ -49,9 +49,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from bartype.core import metrics
-from bartype.core.analyzer import Effect, IncrementalAnalyzer
 from bartype.core.key_profile import ACCURACY_DECAY, KEYBR_ALPHA, PRESS_ALPHA, KeyProfile
+from bartype.core.key_times import first_presses
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.lesson_words import Candidate, candidate, compose, real_words
 from bartype.core.ngram import LetterModel
@@ -83,8 +82,6 @@ __all__ = [
 
 FORMAT_VERSION = 1
 
-PAUSE_MS = metrics.PAUSE_MS
-"""A longer interval is a pause, not the time it took to find the key."""
 MIN_TIMED = 5
 """A letter needs this many timed presses before it can count as ready."""
 DEFAULT_LOG_VAR = 0.3**2
@@ -282,33 +279,21 @@ class Tutor:
         normalized = normalize_text(text)
         if not normalized:
             return
-        analyzer = IncrementalAnalyzer(normalized)
         hits: dict[str, int] = {}
         misses: dict[str, int] = {}
         times: dict[str, list[float]] = {}
-        missed: set[tuple[int, int]] = set()
-        previous_t: float | None = None
         alphabet = self._alphabet
-        for name, t in keys:
-            for key in keystrokes_from_key(name, float(t)):
-                position = (analyzer.index, len(analyzer.inputs[-1]))
-                outcome = analyzer.apply(key)
-                effect = outcome.effect
-                if effect is Effect.TYPED or effect is Effect.COMMITTED:
-                    expected = outcome.expected
-                    if expected is not None and expected in alphabet:
-                        if not outcome.correct:
-                            if position not in missed:
-                                missed.add(position)
-                                misses[expected] = misses.get(expected, 0) + 1
-                        elif position not in missed:
-                            hits[expected] = hits.get(expected, 0) + 1
-                            if previous_t is not None and 0.0 < key.t - previous_t <= PAUSE_MS:
-                                times.setdefault(expected, []).append(key.t - previous_t)
-                if effect is not Effect.BLOCKED:
-                    previous_t = key.t
-                if outcome.finished:
-                    break
+        strokes = (key for name, t in keys for key in keystrokes_from_key(name, float(t)))
+        for press in first_presses(normalized, strokes):
+            ch = press.expected
+            if ch not in alphabet:
+                continue
+            if not press.hit:
+                misses[ch] = misses.get(ch, 0) + 1
+                continue
+            hits[ch] = hits.get(ch, 0) + 1
+            if press.interval_ms is not None:
+                times.setdefault(ch, []).append(press.interval_ms)
         for ch in set(hits) | set(misses):
             self.profiles[ch].add_lesson(hits.get(ch, 0), misses.get(ch, 0), times.get(ch, ()))
         self.lessons += 1

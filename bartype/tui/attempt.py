@@ -23,8 +23,9 @@ from bartype.core.session import SessionState, TypingSession, config_for_options
 TestSpec = TestOptions
 """The options of the test the app runs (the same value the protocol sends)."""
 
-PAUSE_MS = 1000.0
-"""Keys closer together than this are typing, not a pause (``Attempt.live``)."""
+CLOCK_AFTER_MS = 1000.0
+"""With no key for this long the live figures follow the clock (``Attempt.live``); keys
+closer together are typing. (Not ``metrics.PAUSE_MS``, the longest interval timed.)"""
 
 _BURST = CheatRules()
 """The handler flags a result whose characters come faster than a person types (the
@@ -107,7 +108,7 @@ class Attempt:
         return self.analyzer.index
 
     def live(self, now_t: float | None = None) -> LiveMetrics:
-        """The live figures; with ``now_t`` in a pause (no key for ``PAUSE_MS``), as of
+        """The live figures; with ``now_t`` in a pause (no key for ``CLOCK_AFTER_MS``), as of
         that time rather than the last key, so the speed falls while the clock runs (as
         Monkeytype's). While keys come the figures are those of the last key: a tick
         between two keys then changes nothing, and draws no frame a key would wait behind."""
@@ -115,7 +116,7 @@ class Attempt:
         if now_t is None or not self.open or session.start_t is None:
             return session.live()
         elapsed = max(session.elapsed_ms, session.relative(now_t))
-        if elapsed - session.elapsed_ms < PAUSE_MS:
+        if elapsed - session.elapsed_ms < CLOCK_AFTER_MS:
             return session.live()
         limit = self.time_limit_ms
         if limit is not None:
