@@ -23,6 +23,7 @@ from bartype.core.progress import (
     LEVELS,
     CalendarDay,
     KeyFigure,
+    KeyTotals,
     Progress,
     TrendLine,
     calendar,
@@ -54,24 +55,39 @@ def _midnight(day: dt.date) -> float:
     return dt.datetime.combine(day, dt.time.min).astimezone().timestamp()
 
 
-def load_report(history_path: Path, since: dt.date | None, until: dt.date) -> Report:
-    """Read the history (never creating it) and compute the report for those days."""
+def load_report(
+    history_path: Path, since: dt.date | None, until: dt.date, *, replay: bool = False
+) -> Report:
+    """Read the history (never creating it) and compute the report for those days.
+
+    The key and bigram figures are summed from the totals the history stores per result
+    (filling those of older results first); ``replay=True`` replays every keystroke log
+    instead, as ``bartype stats`` once did (the benchmark's and the tests' reference).
+    """
     results: list[Any] = []
     bests: list[Any] = []
+    keys: KeyTotals | None = KeyTotals()
     if history_path.exists():
         from bartype.storage.history import History
 
         start = None if since is None else _midnight(since)
         end = _midnight(until + dt.timedelta(days=1))
         with History(history_path) as history:
-            results = [r for r in history.results(start) if r.created_at < end]
-            bests = [
-                r
-                for r in history.personal_bests().values()
-                if (start is None or r.created_at >= start) and r.created_at < end
-            ]
+            if not replay:
+                history.fill_key_totals()
+            with history.snapshot():
+                if replay:
+                    results = [r for r in history.results(start) if r.created_at < end]
+                else:
+                    results = history.samples(start, end)
+                keys = None if replay else history.key_totals(start, end)
+                bests = [
+                    r
+                    for r in history.personal_bests().values()
+                    if (start is None or r.created_at >= start) and r.created_at < end
+                ]
     bests.sort(key=lambda r: (r.mode in ("quote", "custom"), r.mode, -r.wpm))
-    return Report(progress(results), tuple(bests), since, until)
+    return Report(progress(results, keys=keys), tuple(bests), since, until)
 
 
 # --- plain data: JSON and CSV ------------------------------------------------------

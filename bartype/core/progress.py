@@ -15,6 +15,11 @@ any sequence of results with the attributes of :class:`Sample` (the history's
   (mean time divided by accuracy), so slow and error-prone keys both rank.
 * **Bigrams.** Two letters typed right the first time, one after the other in a
   word: the second's interval, pauses dropped.
+* **Totals add up.** What a result shows about its keys and bigrams is a
+  :class:`KeyTotals` (``key_totals``): counts, and intervals summed as whole
+  multiples of ``TIME_UNIT_MS``. Integer sums are exact in any order, so the
+  history stores each result's totals once and ``progress`` given their sum
+  (``keys=``) shows exactly what replaying every log shows.
 
 Pure: no I/O and no clock (``today`` is passed in).
 """
@@ -34,12 +39,14 @@ __all__ = [
     "CalendarDay",
     "DayFigures",
     "KeyFigure",
+    "KeyTotals",
     "Progress",
     "Sample",
     "Tally",
     "TrendLine",
     "average_of_last",
     "calendar",
+    "key_totals",
     "local_date",
     "per_day",
     "progress",
@@ -54,6 +61,10 @@ SHOWN = 10
 """Weakest keys and slowest bigrams kept."""
 LEVELS = 4
 """Shades of a practised day in the calendar (0 is a day without practice)."""
+TIME_UNIT_MS = 2.0**-26
+"""Intervals are summed in whole multiples of this (about 15 ps, far below a printed
+figure): integer sums are exact in any order and grouping, so totals stored per
+result add up to the very figures a replay of every log gives."""
 
 
 class Sample(Protocol):
@@ -94,7 +105,8 @@ class Tally:
 
     hits: int = 0
     misses: int = 0
-    total_ms: float = 0.0
+    time_units: int = 0
+    """The timed presses' intervals, summed in ``TIME_UNIT_MS``."""
     timed: int = 0
 
     @property
@@ -107,12 +119,31 @@ class Tally:
         return self.hits / self.presses if self.presses else 0.0
 
     @property
+    def total_ms(self) -> float:
+        return self.time_units * TIME_UNIT_MS
+
+    @property
     def mean_ms(self) -> float | None:
         return self.total_ms / self.timed if self.timed else None
 
     def time(self, ms: float) -> None:
-        self.total_ms += ms
+        self.time_units += round(ms / TIME_UNIT_MS)
         self.timed += 1
+
+
+@dataclass
+class KeyTotals:
+    """Tallies per key and per bigram, for one result or any number added up."""
+
+    keys: dict[str, Tally] = field(default_factory=dict)
+    bigrams: dict[str, Tally] = field(default_factory=dict)
+
+
+def key_totals(text: str, keys: Iterable[Keystroke]) -> KeyTotals:
+    """What typing ``text`` with ``keys`` shows about each key and bigram (``tally_keys``)."""
+    totals = KeyTotals()
+    tally_keys(text, keys, totals.keys, totals.bigrams)
+    return totals
 
 
 def tally_keys(
@@ -238,10 +269,17 @@ class Progress:
         return count
 
 
-def progress(results: Iterable[Sample], tz: dt.tzinfo | None = None) -> Progress:
-    """Aggregate ``results`` (in any order) into trends, weak keys and days practised."""
-    per_key: dict[str, Tally] = {}
-    per_bigram: dict[str, Tally] = {}
+def progress(
+    results: Iterable[Sample], tz: dt.tzinfo | None = None, keys: KeyTotals | None = None
+) -> Progress:
+    """Aggregate ``results`` (in any order) into trends, weak keys and days practised.
+
+    ``keys``: the results' key totals added up (as the history stores them); without
+    them each result's keystroke log is replayed.
+    """
+    replay = keys is None
+    totals = KeyTotals() if keys is None else keys
+    per_key, per_bigram = totals.keys, totals.bigrams
     groups: dict[tuple[str, str | None], list[Sample]] = {}
     days: dict[dt.date, tuple[float, int]] = {}
     tests = valid = 0
@@ -255,7 +293,7 @@ def progress(results: Iterable[Sample], tz: dt.tzinfo | None = None) -> Progress
         if r.valid:
             valid += 1
             groups.setdefault((r.mode, r.language), []).append(r)
-        if r.text and r.keystrokes:
+        if replay and r.text and r.keystrokes:
             tally_keys(r.text, r.keystrokes, per_key, per_bigram)
     trends = [
         TrendLine(mode, language, tuple(per_day(group, tz)))

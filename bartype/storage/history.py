@@ -24,10 +24,12 @@ from bartype.core.metrics import KeyStat
 from bartype.core.race import RacePlace
 from bartype.core.session import Result
 from bartype.storage.kept_sessions import KEPT_SESSIONS_MAX_AGE_S, KeptSession, KeptSessionsTable
+from bartype.storage.key_totals import KeyTotalsTable, store_key_totals
 from bartype.storage.progress_tables import LessonRecord, ProgressTables
 from bartype.storage.result_rows import (
     RESULT_COLUMNS,
     BestKey,
+    Sample,
     StoredResult,
     keys_from_json,
     keys_to_json,
@@ -71,7 +73,7 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
-class History(ProgressTables, KeptSessionsTable):
+class History(ProgressTables, KeptSessionsTable, KeyTotalsTable):
     """The results database at ``path`` (created and migrated on open)."""
 
     def __init__(self, path: Path | str) -> None:
@@ -178,6 +180,7 @@ class History(ProgressTables, KeptSessionsTable):
             result_id = int(cursor.lastrowid or 0)
             self._db.execute("INSERT INTO keystrokes VALUES (?, ?)", (result_id, log))
             self._add_key_stats(m.keys)
+            store_key_totals(self._db, result_id, text, log)
         return result_id
 
     def _add_key_stats(self, keys: Mapping[str, KeyStat]) -> None:
@@ -212,6 +215,9 @@ class History(ProgressTables, KeptSessionsTable):
             result_id = int(cursor.lastrowid or 0)
             self._db.execute("INSERT INTO keystrokes VALUES (?, ?)", (result_id, log))
             self._add_key_stats(keys_from_json(str(result["keys"])))
+            # Its key totals wait for the next report (``fill_key_totals``): an import of
+            # thousands of results replays none of them.
+            self._db.execute("INSERT INTO key_totals_pending VALUES (?)", (result_id,))
         return True
 
     def result_columns(self) -> dict[str, tuple[str, bool, bool]]:
@@ -262,6 +268,18 @@ class History(ProgressTables, KeptSessionsTable):
             (float("-inf") if since is None else since,),
         ).fetchall()
         return [row_to_result(row[:-1], log_from_json(row[-1])) for row in rows]
+
+    def samples(self, since: float | None = None, until: float | None = None) -> list[Sample]:
+        """Every result typed from ``since`` until before ``until`` (Unix times; ``None``: no
+        bound), oldest first, with only what ``bartype.core.progress`` reads of it."""
+        rows = self._db.execute(
+            "SELECT created_at, mode, language, wpm, accuracy, duration_s, valid FROM results "
+            "WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id",
+            (float("-inf") if since is None else since, float("inf") if until is None else until),
+        )
+        return [
+            Sample(at, mode, lang, wpm, acc, s, bool(v)) for at, mode, lang, wpm, acc, s, v in rows
+        ]
 
     def get(self, result_id: int) -> StoredResult:
         """One result with its keystroke log.

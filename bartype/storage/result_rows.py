@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.metrics import KeyStat, SecondSeries
@@ -64,6 +64,21 @@ class StoredResult:
         return SessionConfig(
             core_mode, duration_s=self.duration_limit_s, word_count=self.word_count
         )
+
+
+class Sample(NamedTuple):
+    """A stored result as ``bartype stats`` reads it: none of its JSON columns (its key
+    figures are summed from ``bartype.storage.key_totals``)."""
+
+    created_at: float
+    mode: str
+    language: str | None
+    wpm: float
+    accuracy: float
+    duration_s: float
+    valid: bool
+    text: str | None = None
+    keystrokes: tuple[Keystroke, ...] | None = None
 
 
 BestKey = tuple[str, str, str | None, str, str]

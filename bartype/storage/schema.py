@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Callable
 
 from bartype.core.metrics import KeyStat
+from bartype.storage import key_totals
 from bartype.storage.result_rows import add_keys, keys_from_json, result_uid, text_key
 
 
@@ -180,6 +181,12 @@ def _v10(db: sqlite3.Connection) -> None:
     )
 
 
+def _v11(db: sqlite3.Connection) -> None:
+    """Each result's key and bigram totals, stored once (``bartype.storage.key_totals``);
+    the results already there are queued, for the first reader to fill."""
+    key_totals.create_tables(db)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1,
     _v2,
@@ -191,6 +198,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v8,
     _v9,
     _v10,
+    _v11,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
