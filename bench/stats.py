@@ -134,7 +134,8 @@ def _save_one(
 def _as_version_10(path: Path) -> None:
     """Make ``path`` the file schema version 10 kept: the same results, no key totals."""
     db = sqlite3.connect(path, isolation_level=None)
-    db.execute("DROP TABLE IF EXISTS result_key_totals")
+    for table in ("result_key_totals", "all_key_totals", "key_totals_pending"):
+        db.execute(f"DROP TABLE {table}")
     db.execute(f"PRAGMA user_version = {KEY_TABLE_VERSION - 1}")
     db.close()
 

@@ -45,20 +45,18 @@ def create_tables(db: sqlite3.Connection) -> None:
         "PRIMARY KEY (result_id, bigram, key)) WITHOUT ROWID"
     )
     # The sum over every result, kept by triggers so it cannot disagree with the rows:
-    # a report over the whole history reads it instead of summing them.
-    exists = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'all_key_totals'"
-    ).fetchone()
+    # a report over the whole history reads it instead of summing them. Summed afresh
+    # here, so running this again mends it whatever it held.
     db.execute(
         "CREATE TABLE IF NOT EXISTS all_key_totals (bigram INTEGER NOT NULL, key TEXT NOT NULL, "
         "hits INTEGER NOT NULL, misses INTEGER NOT NULL, time_units INTEGER NOT NULL, "
         "timed INTEGER NOT NULL, PRIMARY KEY (bigram, key)) WITHOUT ROWID"
     )
-    if exists is None:
-        db.execute(
-            f"INSERT INTO all_key_totals SELECT bigram, key, {_SUMS} FROM result_key_totals "
-            "GROUP BY bigram, key"
-        )
+    db.execute("DELETE FROM all_key_totals")
+    db.execute(
+        f"INSERT INTO all_key_totals SELECT bigram, key, {_SUMS} FROM result_key_totals "
+        "GROUP BY bigram, key"
+    )
     db.execute(
         "CREATE TRIGGER IF NOT EXISTS result_key_totals_added AFTER INSERT ON result_key_totals "
         "BEGIN INSERT INTO all_key_totals VALUES (NEW.bigram, NEW.key, NEW.hits, NEW.misses, "

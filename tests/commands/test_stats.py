@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -11,8 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.history import TEXT, fill, keys_for, result_for
+from rich.console import Console
+from support.history import TEXT, fill, keys_for, result_for, varied_history
 
+from bartype.commands.report import load_report, render, to_json
 from bartype.storage.history import History
 
 GOLDEN = Path(__file__).parent / "golden" / "stats.txt"
@@ -137,3 +140,33 @@ def test_strings_from_the_history_are_shown_as_data(tmp_path: Path) -> None:
     result = bartype("stats", "--csv", "--until", UNTIL, data=tmp_path)
     assert "\x1b" not in result.stdout and "\\x1b]0;pwned" in result.stdout
     assert "\x1b" not in bartype("stats", "--json", data=tmp_path).stdout
+
+
+@pytest.fixture(scope="module")
+def varied(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("varied")
+    varied_history(folder / "history.sqlite3", 120)
+    return folder
+
+
+def test_stored_totals_print_what_replaying_every_log_prints(varied: Path) -> None:
+    """On a history of varied results, a third saved before key totals were stored (an old
+    file migrated), ``bartype stats`` prints the very report, text and JSON, that replaying
+    every keystroke log gives; and so does every range of days."""
+    path = varied / "history.sqlite3"
+    text = bartype("stats", "--until", "2030-01-01", data=varied)  # fills the old third
+    as_json = bartype("stats", "--json", "--until", "2030-01-01", data=varied)
+    assert text.returncode == 0 and as_json.returncode == 0, text.stderr + as_json.stderr
+    with History(path) as history:
+        assert history._db.execute("SELECT COUNT(*) FROM key_totals_pending").fetchone()[0] == 0
+    reference = load_report(path, None, dt.date(2030, 1, 1), replay=True)
+    assert reference.progress.weakest_keys and reference.progress.slowest_bigrams
+    assert as_json.stdout == json.dumps(to_json(reference), indent=2) + "\n"
+    out = io.StringIO()
+    Console(file=out, width=100, highlight=False, emoji=False).print(render(reference, 100))
+    assert text.stdout == out.getvalue()
+    day = dt.date(2023, 12, 5)  # the 120 results span 2023-11-14 to 2023-12-08
+    for since, until in ((None, dt.date(2030, 1, 1)), (day, dt.date(2030, 1, 1)), (None, day)):
+        stored = load_report(path, since, until)
+        assert stored.progress == load_report(path, since, until, replay=True).progress
+        assert 0 < stored.progress.tests and stored.progress.weakest_keys

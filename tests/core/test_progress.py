@@ -6,7 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bartype.core.keystrokes import BACKSPACE_NAME, Keystroke, keystrokes_from_key, type_text
-from bartype.core.progress import Tally, calendar, local_date, progress, tally_keys
+from bartype.core.progress import (
+    KeyTotals,
+    Tally,
+    calendar,
+    key_totals,
+    local_date,
+    progress,
+    tally_keys,
+)
 
 UTC = dt.UTC
 
@@ -142,3 +150,29 @@ def test_no_results_give_empty_progress() -> None:
     p = progress([], UTC)
     assert (p.tests, p.trends, p.weakest_keys, p.first_day) == (0, (), (), None)
     assert p.streak(dt.date(2025, 12, 1)) == 0
+
+
+def test_key_totals_add_up_exactly_in_any_order() -> None:
+    """Intervals are summed in whole time units, so results' totals added in any order give
+    the very tallies of one pass over every log, mean times included."""
+    logs = [
+        ("the cat", type_text("the cat", interval=101.3)),
+        ("cat the", type_text("cat the", start=5.0, interval=0.1 + 0.2)),
+        ("tea", keys(("t", 0), ("e", 97.77), ("x", 150), (BACKSPACE_NAME, 300), ("a", 410.9))),
+    ]
+    one_pass = KeyTotals()
+    for text, typed in logs:
+        tally_keys(text, typed, one_pass.keys, one_pass.bigrams)
+    for order in (logs, logs[::-1]):
+        summed = KeyTotals()
+        for text, typed in order:
+            part_of = key_totals(text, typed)
+            for table, part in ((summed.keys, part_of.keys), (summed.bigrams, part_of.bigrams)):
+                for key, t in part.items():
+                    total = table.setdefault(key, Tally())
+                    total.hits += t.hits
+                    total.misses += t.misses
+                    total.time_units += t.time_units
+                    total.timed += t.timed
+        assert summed == one_pass
+    assert one_pass.keys["a"].misses == 1 and one_pass.bigrams["at"].timed == 2

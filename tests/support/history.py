@@ -65,3 +65,16 @@ def fill(path: Path, days: int = 5, per_day: int = 2) -> list[int]:
                     )
                 )
     return ids
+
+
+def varied_history(path: Path, count: int, seed: int = 1) -> None:
+    """``bench/stats.py``'s history: ``count`` varied results, the first third stored as
+    schema version 10 kept them (before per-result key totals), the rest after."""
+    import importlib.util
+
+    bench = Path(__file__).resolve().parents[2] / "bench" / "stats.py"
+    spec = importlib.util.spec_from_file_location("bench_stats", bench)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build_history(path, count, seed)
