@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from bartype.core.options import DEFAULT_LANGUAGE
-from bartype.core.progress import progress
+from bartype.core.progress import KeyTotals, progress
 from bartype.storage.corpus import TextLibrary
 from bartype.storage.history import History
 from bartype.storage.tutor_profiles import practice_words, profile_language
@@ -28,20 +28,23 @@ def load_drill_source(
     history_path: Path | None, library: TextLibrary, language: str
 ) -> DrillSource:
     """Read the bigrams of the results typed in ``language`` (and, for English, of quotes and
-    texts, which are English) and the language's words.
+    texts, which are English) and the language's words; the bigrams are summed from the
+    totals the history keeps per result (``bartype.storage.key_totals``).
 
     Raises:
         TextError: the library has no word list for this language.
     """
     words = practice_words(library, language)
     base = profile_language(language)
-    results = []
+    totals = KeyTotals()
     if history_path is not None and history_path.exists():
         with History(history_path) as history:
-            results = [
-                r
-                for r in history.results()
-                if (profile_language(r.language) if r.language else DEFAULT_LANGUAGE) == base
+            history.fill_key_totals()
+            languages = [
+                lang
+                for lang in history.languages()
+                if (profile_language(lang) if lang else DEFAULT_LANGUAGE) == base
             ]
-    slowest = progress(results).slowest_bigrams
+            totals = history.key_totals(languages=languages)
+    slowest = progress((), keys=totals).slowest_bigrams
     return DrillSource(words, [(f.key, f.mean_ms) for f in slowest])

@@ -21,7 +21,7 @@ the database (``_db``) and migrates it.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 
 from bartype.core.progress import KeyTotals, Tally, key_totals
@@ -139,10 +139,15 @@ class KeyTotalsTable:
             if len(rows) < batch:
                 return filled
 
-    def key_totals(self, since: float | None = None, until: float | None = None) -> KeyTotals:
+    def key_totals(
+        self,
+        since: float | None = None,
+        until: float | None = None,
+        languages: Collection[str | None] | None = None,
+    ) -> KeyTotals:
         """The key and bigram totals of the results typed from ``since`` until before
-        ``until`` (Unix times; ``None``: no bound), as stored: call ``fill_key_totals``
-        first for every result to count.
+        ``until`` (Unix times; ``None``: no bound), in one of ``languages`` if given, as
+        stored: call ``fill_key_totals`` first for every result to count.
 
         The work is the smaller of the results in the range and those out of it: the
         sum over all of them is kept (``all_key_totals``), and integer sums subtract
@@ -159,9 +164,15 @@ class KeyTotalsTable:
             f"SELECT bigram, key, {_SUMS} FROM result_key_totals t "
             "JOIN results r ON r.id = t.result_id WHERE {} GROUP BY bigram, key"
         )
-        if 2 * inside <= count:
+        if languages is not None or 2 * inside <= count:
             where = "r.created_at >= ? AND r.created_at < ?"
-            return _totals(self._db.execute(summed.format(where), (low, high)))
+            named = [lang for lang in languages or () if lang is not None]
+            if languages is not None:
+                where += (
+                    f" AND (r.language IN ({', '.join('?' * len(named))})"
+                    f" OR (r.language IS NULL AND {int(None in languages)}))"
+                )
+            return _totals(self._db.execute(summed.format(where), (low, high, *named)))
         totals = _totals(
             self._db.execute(
                 "SELECT bigram, key, hits, misses, time_units, timed FROM all_key_totals"
@@ -182,6 +193,10 @@ class KeyTotalsTable:
             if tally.presses == 0 and tally.timed == 0:
                 del table[key]  # each press of it was out of the range
         return totals
+
+    def languages(self) -> set[str | None]:
+        """Every language a result is filed under (``None``: quotes, texts)."""
+        return {lang for (lang,) in self._db.execute("SELECT DISTINCT language FROM results")}
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

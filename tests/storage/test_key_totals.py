@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from support.history import varied_history
 
-from bartype.core.progress import KeyTotals, Tally, tally_keys
+from bartype.core.progress import KeyTotals, Tally, progress, tally_keys
+from bartype.storage.corpus import TextLibrary, default_texts_root
+from bartype.storage.drills import load_drill_source
 from bartype.storage.history import MIGRATIONS, History, migrate
+from bartype.storage.tutor_profiles import profile_language
 
 from .test_history import TEXT, finished
 
@@ -119,3 +122,22 @@ def test_migration_11_can_run_again_and_mends_the_whole_sum(tmp_path: Path) -> N
     assert db.execute("SELECT COUNT(*) FROM key_totals_pending").fetchone()[0] == 0
     db.close()
     assert rows_summed(path) == expected
+
+
+@pytest.mark.parametrize("language", ["english", "german_1k"])
+def test_bigram_drills_read_the_stored_totals_of_their_language(
+    varied: Path, language: str
+) -> None:
+    """A drill's slowest bigrams, summed from the stored totals of the results of its
+    language (English: quotes and texts too), are those a replay of those results gives."""
+    library = TextLibrary(default_texts_root())
+    base = profile_language(language)
+    with History(varied) as history:
+        history.fill_key_totals()
+        kept = [
+            r
+            for r in history.results()
+            if (profile_language(r.language) if r.language else "english") == base
+        ]
+    expected = [(f.key, f.mean_ms) for f in progress(kept).slowest_bigrams]
+    assert expected and load_drill_source(varied, library, language).bigrams == expected
