@@ -7,10 +7,10 @@ and custom tests in four languages, typos fixed and left, extra letters,
 pauses, invalid tests), the first third saved before the key-totals table
 existed (an old file migrated on open), then times, in the same run:
 
-* ``stored``: the report as ``bartype stats`` makes it (``load_report``: the
-  per-result totals summed from ``result_key_totals``);
+* ``stored``: the report as ``bartype stats`` makes and prints it (``load_report``:
+  the key figures from the totals stored per result, ``bartype.storage.key_totals``);
 * ``replay``: the same report computed the old way, every stored keystroke log
-  replayed (``load_report(..., replay=True)``);
+  replayed (``load_report(..., replay=True)``), and printed;
 * ``first run``: the first ``stats`` on the old file, which fills the totals of
   the results saved before the table existed.
 
@@ -140,13 +140,16 @@ def _as_version_10(path: Path) -> None:
     db.close()
 
 
-def report_text(report: Report) -> str:
-    """The report as ``bartype stats`` prints it, 100 columns wide, and as ``--json``."""
+def printed(report: Report) -> str:
+    """The report as ``bartype stats`` prints it, 100 columns wide."""
     out = io.StringIO()
-    Console(file=out, width=100, highlight=False, emoji=False, color_system=None).print(
-        render(report, 100)
-    )
-    return out.getvalue() + json.dumps(to_json(report), indent=2)
+    Console(file=out, width=100, highlight=False, emoji=False).print(render(report, 100))
+    return out.getvalue()
+
+
+def report_text(report: Report) -> str:
+    """The report printed, and as ``--json``."""
+    return printed(report) + json.dumps(to_json(report), indent=2)
 
 
 def main() -> int:
@@ -170,9 +173,11 @@ def main() -> int:
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             fast = load_report(path, None, until)
+            printed(fast)
             stored.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             slow = load_report(path, None, until, replay=True)
+            printed(slow)
             replay.append(time.perf_counter() - t0)
         same = report_text(fast) == report_text(slow) == report_text(first)
         s, r = statistics.median(stored), statistics.median(replay)

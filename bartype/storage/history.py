@@ -29,7 +29,7 @@ from bartype.storage.progress_tables import LessonRecord, ProgressTables
 from bartype.storage.result_rows import (
     RESULT_COLUMNS,
     BestKey,
-    Sample,
+    ResultSample,
     StoredResult,
     keys_from_json,
     keys_to_json,
@@ -269,7 +269,7 @@ class History(ProgressTables, KeptSessionsTable, KeyTotalsTable):
         ).fetchall()
         return [row_to_result(row[:-1], log_from_json(row[-1])) for row in rows]
 
-    def samples(self, since: float | None = None, until: float | None = None) -> list[Sample]:
+    def samples(self, since: float | None = None, until: float | None = None) -> list[ResultSample]:
         """Every result typed from ``since`` until before ``until`` (Unix times; ``None``: no
         bound), oldest first, with only what ``bartype.core.progress`` reads of it."""
         rows = self._db.execute(
@@ -278,7 +278,8 @@ class History(ProgressTables, KeptSessionsTable, KeyTotalsTable):
             (float("-inf") if since is None else since, float("inf") if until is None else until),
         )
         return [
-            Sample(at, mode, lang, wpm, acc, s, bool(v)) for at, mode, lang, wpm, acc, s, v in rows
+            ResultSample(at, mode, language, wpm, accuracy, seconds, bool(valid))
+            for at, mode, language, wpm, accuracy, seconds, valid in rows
         ]
 
     def get(self, result_id: int) -> StoredResult:

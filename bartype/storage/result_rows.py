@@ -66,7 +66,7 @@ class StoredResult:
         )
 
 
-class Sample(NamedTuple):
+class ResultSample(NamedTuple):
     """A stored result as ``bartype stats`` reads it: none of its JSON columns (its key
     figures are summed from ``bartype.storage.key_totals``)."""
 
