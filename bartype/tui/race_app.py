@@ -124,6 +124,7 @@ class RaceApp(App[int]):
         self.events_seen = 0
         self.exit_message: str | None = None
         """Printed after the app closes (made safe: it may quote the server)."""
+        self._links_closed = False
 
     # -- start and stop ------------------------------------------------------
 
@@ -189,13 +190,26 @@ class RaceApp(App[int]):
     async def action_quit(self) -> None:
         if self.saving is not None:  # leaving before the standings: the place as it stood
             await self.saving.wait()
+        await self._close_links()
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        # However the app ends (a room left, an error shown, quit), its links close here
+        # before the process exits: a process that just exits drops the TCP connection,
+        # which the server sees as 1006 (abnormal) instead of a closing handshake (1000).
+        await self._close_links()
+
+    async def _close_links(self) -> None:
+        """Close the race's connection and the ghost's, once, with a closing handshake."""
+        if self._links_closed:
+            return
+        self._links_closed = True
         race = self.race
         if race is not None:
             race.on_event = None  # closing is not news: nothing more to show
             await race.close()
         if self.ghost is not None:
             await self.ghost.close()
-        self.exit(0)
 
     # -- actions from the screens ----------------------------------------------
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from support import TIMEOUT_FACTOR
 from support.servers import running_server
 from textual.widgets import DataTable
@@ -189,3 +191,26 @@ def test_the_racers_own_wpm_waits_for_a_second_of_typing_like_the_lanes() -> Non
     second of typing, the figure after."""
     assert stats_line(600.0, 100.0, 0.2) == "– wpm  100% acc"
     assert stats_line(61.4, 96.4, 1.5) == "61 wpm  96% acc"
+
+
+async def test_leaving_with_q_closes_the_connection_cleanly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A racer who leaves with q closes the link with a closing handshake before the app
+    ends: the server logs 1000 for it, not 1006 (a dropped link) when the process exits."""
+    caplog.set_level(logging.INFO, logger="bartype.server")
+
+    def closed() -> list[str]:
+        return [r.getMessage() for r in caplog.records if " closed (" in r.getMessage()]
+
+    async with running_server(tmp_path) as server:
+        url = f"ws://127.0.0.1:{server.port}"
+        app = RaceApp(lambda: RaceConnection.connect(url), player="Ann")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: in_room(app), "room")
+            await pilot.press("q")  # leaves the room; the app ends when the server says so
+        async with asyncio.timeout(T):
+            while not closed():
+                await asyncio.sleep(0.02)  # the server has yet to see the close
+        assert closed() == ["connection 1 closed (1000)"]
+        assert app.return_code == 0 and app.exit_message == "Out of the room: you left the room"
