@@ -24,6 +24,7 @@ from bartype.protocol.messages import (
     MAX_SEQ,
     MAX_T_MS,
     ClientMessage,
+    Encoded,
     ErrorCode,
     Outgoing,
     ProtocolError,
@@ -47,6 +48,8 @@ its members, one after the other, so the frame of a broadcast is made once, not 
 
 def encode(message: Outgoing) -> str:
     """Encode a server message as a compact JSON text frame."""
+    if type(message) is Encoded:
+        return message.text
     global _last_encoded
     last = _last_encoded
     if last is not None and last[0] is message:

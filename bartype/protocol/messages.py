@@ -8,6 +8,7 @@ the frozen dataclasses below by ``bartype.protocol.codec``; outgoing ones are
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -346,6 +347,24 @@ class Outgoing:
 
     type: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+class Encoded(Outgoing):
+    """A server message made as its frame directly (the room's hot messages: a racer's
+    ``RACE_METRICS``, the lanes): ``codec.encode`` gives ``text`` as it is, and ``data``
+    is read back from it when asked (by a test: nothing on a server's path asks)."""
+
+    __slots__ = ("text",)
+    text: str
+
+    def __init__(self, type_: str, text: str) -> None:
+        object.__setattr__(self, "type", type_)
+        object.__setattr__(self, "text", text)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.text)["data"]
+        return data
 
 
 @dataclass(frozen=True, slots=True)

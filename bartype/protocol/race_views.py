@@ -1,19 +1,25 @@
-"""What race messages say: the JSON data of ``RACE_COUNTDOWN``, ``RACE_METRICS``,
-``RACE_PROGRESS``, ``RACER_FINISHED``, ``RACE_RESULT`` and ``RACE_STANDINGS``.
+"""What race messages say: the JSON data of ``RACE_COUNTDOWN``, ``RACER_FINISHED``,
+``RACE_RESULT`` and ``RACE_STANDINGS``, and the frames of ``RACE_METRICS`` and
+``RACE_PROGRESS``.
 
 Pure functions of a race and its racers (camelCase keys, as on the wire; times
-in whole server milliseconds); ``Room`` decides when each is sent.
+in whole server milliseconds); ``Room`` decides when each is sent. The two sent
+most (a racer's answer to every batch, every room's lanes at every tick) are
+made as their frames directly, as the server sends them, byte for byte what
+the codec's encoding of the same data would give (tested).
 docs/protocol.md ("Races") describes every field.
 """
 
 from __future__ import annotations
 
+from json.encoder import encode_basestring as _json_str
 from typing import Any
 
+from bartype.core.metrics import LiveMetrics
 from bartype.core.race import RacerStanding
 from bartype.protocol.racers import Race, Racer, RacerStatus, places
 from bartype.protocol.room_rules import wire_ms
-from bartype.protocol.views import analysis_to_json, live_metrics_to_json, metrics_to_json
+from bartype.protocol.views import figures_json, metrics_to_json
 
 
 def countdown_data(race: Race, now: float) -> dict[str, Any]:
@@ -30,43 +36,37 @@ def countdown_data(race: Race, now: float) -> dict[str, Any]:
     }
 
 
-def metrics_data(race: Race, racer: Racer) -> dict[str, Any]:
-    """``RACE_METRICS``: the racer's ``ack`` and live figures, exactly a ``METRICS_UPDATE``'s."""
-    return {
-        "raceId": race.id,
-        "ack": racer.acked,
-        "analysis": analysis_to_json(racer.session.analyzer),
-        "metrics": live_metrics_to_json(racer.session),
-    }
+def metrics_frame(race: Race, racer: Racer) -> tuple[str, LiveMetrics]:
+    """``RACE_METRICS`` encoded: the racer's ``ack`` and live figures, exactly a
+    ``METRICS_UPDATE``'s (made as that one is, without dicts: one for every batch); and
+    the live figures."""
+    figures, live = figures_json(racer.session)
+    data = f'"raceId":{race.id!r},"ack":{racer.acked!r},{figures}'
+    return f'{{"type":"RACE_METRICS","data":{{{data}}}}}', live
 
 
-def progress_data(race: Race, now: float, present: dict[str, Any]) -> dict[str, Any]:
-    """``RACE_PROGRESS``: every racer's lane; ``present`` holds the members still in the room."""
+def progress_frame(race: Race, now: float, present: dict[str, Any]) -> str:
+    """``RACE_PROGRESS`` encoded: every racer's lane; ``present`` holds the members still in
+    the room. Made as text (one frame for all the members of a room, every tick of every
+    room: a third of a general encoding's cost)."""
     ranks = places(race)
-    racers = []
+    racing = RacerStatus.RACING
+    lanes = []
     for racer_id, racer in race.racers.items():
         place, standing = ranks[racer_id]
         member = racer.member
-        racers.append(
-            {
-                "id": racer_id,
-                "position": standing.position,
-                "wpm": standing.wpm,
-                "accuracy": standing.accuracy,
-                "place": place,
-                "status": "idle"
-                if racer.idle and racer.status is RacerStatus.RACING
-                else racer.status.value,
-                "connected": member.connected and member.id in present,
-            }
+        status = "idle" if racer.idle and racer.status is racing else racer.status.value
+        connected = "true" if member.connected and member.id in present else "false"
+        lanes.append(
+            f'{{"id":{_json_str(racer_id)},"position":{standing.position!r},'
+            f'"wpm":{standing.wpm!r},"accuracy":{standing.accuracy!r},"place":{place!r},'
+            f'"status":"{status}","connected":{connected}}}'
         )
-    return {
-        "raceId": race.id,
-        "tick": race.tick,
-        "elapsedMs": wire_ms(now - race.starts_at),
-        "length": race.length,
-        "racers": racers,
-    }
+    return (
+        f'{{"type":"RACE_PROGRESS","data":{{"raceId":{race.id!r},"tick":{race.tick!r},'
+        f'"elapsedMs":{wire_ms(now - race.starts_at)!r},"length":{race.length!r},'
+        f'"racers":[{",".join(lanes)}]}}}}'
+    )
 
 
 def finished_data(race: Race, racer: Racer, place: int, standing: RacerStanding) -> dict[str, Any]:

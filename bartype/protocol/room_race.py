@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bartype.core.metrics import LiveMetrics
 from bartype.core.race import cheat_flags, official_time
 from bartype.protocol.messages import (
     RACE_METRICS,
@@ -20,13 +21,14 @@ from bartype.protocol.messages import (
     RACE_STANDINGS,
     RACE_STARTED,
     RACER_FINISHED,
+    Encoded,
     ErrorCode,
     Outgoing,
 )
 from bartype.protocol.race_views import (
     finished_data,
-    metrics_data,
-    progress_data,
+    metrics_frame,
+    progress_frame,
     result_data,
     standings_data,
     standings_rows,
@@ -103,7 +105,7 @@ class RoomRace:
                 racer.idle = False
                 self._sweep_at = min(self._sweep_at, now + self.config.idle_mark_s)
             racer.standing = None
-            racer.live = (metrics["wpm"], metrics["accuracy"])
+            racer.live = (metrics.wpm, metrics.accuracy)
             race.changed = True
         if finished_at is not None:
             member = racer.member
@@ -113,12 +115,11 @@ class RoomRace:
             observed = None if resent else (now - race.starts_at) * 1000
             self._finish(race, racer, finished_at, observed, now)
 
-    def _metrics(self, race: Race, racer: Racer) -> dict[str, Any]:
+    def _metrics(self, race: Race, racer: Racer) -> LiveMetrics:
         """Send the racer their ``RACE_METRICS``; its live figures are returned."""
-        data = metrics_data(race, racer)
-        self._send(racer.member.id, RACE_METRICS, data)
-        metrics: dict[str, Any] = data["metrics"]
-        return metrics
+        frame, live = metrics_frame(race, racer)
+        self._outbox.append((racer.member.id, Encoded(RACE_METRICS, frame)))
+        return live
 
     def _finish(
         self, race: Race, racer: Racer, claimed_ms: float, observed_ms: float | None, now: float
@@ -205,7 +206,7 @@ class RoomRace:
             return
         race.changed = False
         race.tick += 1
-        self._send(None, RACE_PROGRESS, progress_data(race, now, self.members))
+        self._outbox.append((None, Encoded(RACE_PROGRESS, progress_frame(race, now, self.members))))
 
     def _advance(self, now: float, *, sweep: bool = False) -> None:
         """Apply what the clock decides, up to ``now``.

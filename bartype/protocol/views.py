@@ -10,7 +10,7 @@ from json.encoder import encode_basestring as _json_str
 from typing import Any
 
 from bartype.core.analyzer import CharState, IncrementalAnalyzer
-from bartype.core.metrics import KeyStat, Metrics
+from bartype.core.metrics import KeyStat, LiveMetrics, Metrics
 from bartype.core.normalize import SEPARATORS
 from bartype.core.session import TypingSession
 from bartype.protocol.messages import INPUT_ACK, METRICS_UPDATE, Outgoing
@@ -175,6 +175,12 @@ def metrics_update_frame(ack: int, session: TypingSession) -> str:
     costs a third of a general JSON encoding. (A queued ``metrics_update`` is
     encoded by the codec like any other message.)
     """
+    return f'{{"type":"METRICS_UPDATE","data":{{"ack":{ack!r},{figures_json(session)[0]}}}}}'
+
+
+def figures_json(session: TypingSession) -> tuple[str, LiveMetrics]:
+    """``"analysis":{...},"metrics":{...}``, the figures of a ``METRICS_UPDATE`` (and of a
+    ``RACE_METRICS``) as encoded JSON members, and the live metrics they show."""
     analyzer = session.analyzer
     i = analyzer.index
     offset, typed, states = word_window(analyzer.inputs[i], analyzer.target(i))
@@ -182,7 +188,6 @@ def metrics_update_frame(ack: int, session: TypingSession) -> str:
     counts = analyzer.counts(True)
     live = calc.live(session.elapsed_ms, counts)
     return (
-        f'{{"type":"METRICS_UPDATE","data":{{"ack":{ack!r},'
         f'"analysis":{{"wordIndex":{i!r},"offset":{offset!r},'
         f'"typed":{_json_str(typed)},'
         f'"states":{_json_str(states)},"finished":{"true" if analyzer.finished else "false"}}},'
@@ -190,5 +195,5 @@ def metrics_update_frame(ack: int, session: TypingSession) -> str:
         f'"accuracy":{live.accuracy!r},"consistency":{live.consistency!r},'
         f'"errors":{live.errors!r},"keypresses":{calc.keypresses!r},'
         f'"correct":{counts.correct_word!r},"incorrect":{counts.incorrect!r},'
-        f'"extra":{counts.extra!r},"elapsedS":{live.elapsed_s!r}}}}}}}'
-    )
+        f'"extra":{counts.extra!r},"elapsedS":{live.elapsed_s!r}}}'
+    ), live
