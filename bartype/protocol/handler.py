@@ -110,7 +110,9 @@ class SessionHandler:
         if self._races is None:
             from bartype.protocol.race_handler import RaceHandler
 
-            self._races = RaceHandler(self.texts, self._emit, results=self.history)
+            self._races = RaceHandler(
+                self.texts, self._emit, results=self.history, limits=self.config
+            )
         return self._races
 
     @property

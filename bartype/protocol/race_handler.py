@@ -21,10 +21,13 @@ from typing import Any, Protocol
 from bartype.core.normalize import normalize_text, split_words
 from bartype.core.race import RacePlace, history_labels, kept_result, race_config
 from bartype.protocol import codec
+from bartype.protocol.config import HandlerConfig
 from bartype.protocol.messages import (
     MAX_TEXT_CHARS,
     RACE_INPUT,
     Action,
+    Close,
+    CloseCode,
     CreateRoom,
     CreateSession,
     ErrorCode,
@@ -54,10 +57,13 @@ from bartype.protocol.textgen import TextSource, TextUnavailable
 
 
 class Channel(Protocol):
-    """A connection as rooms need it: an id (``bartype.protocol.handler.Channel`` is one)."""
+    """A connection as rooms need it: an id and its key bucket
+    (``bartype.protocol.handler.Channel`` is one)."""
 
     @property
     def id(self) -> int: ...
+
+    def spend_keys(self, count: int, now: float, rate: float, burst: float) -> bool: ...
 
 
 log = logging.getLogger("bartype.protocol.races")
@@ -87,8 +93,14 @@ class RaceHandler:
         max_rooms: int = DEFAULT_MAX_ROOMS,
         new_seed: Callable[[], int] | None = None,
         results: ResultSink | None = None,
+        limits: HandlerConfig | None = None,
     ) -> None:
         self.texts = texts
+        limits = limits or HandlerConfig()
+        self.key_rate = limits.key_rate
+        self.key_burst = limits.key_burst
+        """Keys a connection may send (``HandlerConfig.key_rate``), in its ``RACE_INPUT`` and
+        ``INPUT_UPDATE`` batches together: one bucket."""
         self.results = results
         """Every racer's result is kept here when their race is over (``None``: not kept)."""
         self._emit = emit
@@ -211,6 +223,21 @@ class RaceHandler:
 
     def _input(self, channel: Channel, seq: int, keys: list[tuple[str, float]], now: float) -> None:
         room, who = self._seated(channel)
+        race = room.race
+        racer = None if race is None else race.racers.get(who)
+        # The keys of a new batch count, as a solo test's do (a resent one is only acked).
+        if racer is not None and seq > racer.acked:
+            if not channel.spend_keys(len(keys), now, self.key_rate, self.key_burst):
+                self._emit(
+                    channel,
+                    error(
+                        ErrorCode.RATE_LIMITED,
+                        f"More than {self.key_rate:g} keys/s (bursts of {self.key_burst:g}): "
+                        "nobody types that fast.",
+                    ),
+                )
+                self._emit(channel, Close(CloseCode.POLICY_VIOLATION, "Rate limit exceeded"))
+                return
         room.input(who, seq, keys, now)
 
     def _free(self, channel: Channel) -> None:

@@ -34,9 +34,9 @@ TEXT = "the quick brown fox"
 class Frames:
     """One handler, frames in, each channel's messages collected; the clock is ``now``."""
 
-    def __init__(self, history: Any = None) -> None:
+    def __init__(self, history: Any = None, config: HandlerConfig | None = None) -> None:
         texts = LibraryTexts(TextLibrary(default_texts_root()))
-        self.handler = SessionHandler(texts, history, config=HandlerConfig())
+        self.handler = SessionHandler(texts, history, config=config or HandlerConfig())
         self.now = 0.0
         self.out: dict[int, list[Outgoing]] = {}
 
@@ -317,6 +317,25 @@ def test_server_race_messages_have_exactly_the_documented_fields() -> None:
                 assert all(set(item) == inner for item in data[outer]), (type_, outer)
         checked += 1
     assert checked == 7  # the seven with a table
+
+
+def test_race_keys_spend_the_connections_key_rate_as_solo_keys_do() -> None:
+    """A racer's new batches spend the connection's key bucket (key_rate), a resent one is
+    acknowledged without counting; past the burst: RATE_LIMITED, and the link closed 1008."""
+    f = Frames(config=HandlerConfig(key_rate=10.0, key_burst=20.0))
+    _, (ann, _bob) = room_with(f, "Ann", "Bob")
+    f.send(ann, "START_RACE")
+    f.at(3.0)
+
+    def batch(seq: int, n: int) -> dict[str, Any]:
+        return {"seq": seq, "keys": [{"key": "t", "t": seq * 100 + i} for i in range(n)]}
+
+    assert [m.type for m in f.send(ann, "RACE_INPUT", batch(1, 15))] == ["RACE_METRICS"]
+    assert [m.type for m in f.send(ann, "RACE_INPUT", batch(1, 15))] == ["RACE_METRICS"]
+    assert not ann.closed  # 15 of 20 spent: the resend did not count
+    (refused,) = f.send(ann, "RACE_INPUT", batch(2, 6))
+    assert refused.data["code"] == "RATE_LIMITED" and "10 keys/s" in refused.data["message"]
+    assert ann.closed  # a Close followed the error
 
 
 def test_a_broadcast_is_one_frame_for_all_members() -> None:
