@@ -76,6 +76,12 @@ RACE_INPUT_FRAME = f'{{"type":"{RACE_INPUT}",'
 """How a compact ``RACE_INPUT`` frame starts (as clients send them): the hot path's cue."""
 
 
+def reply_type(reply: str) -> str:
+    """The type of a frame ``receive_text_direct`` returned (``INPUT_ACK``,
+    ``METRICS_UPDATE`` or ``RACE_METRICS``): it starts ``{"type":"``."""
+    return reply[9 : reply.index('"', 9)]
+
+
 class SessionHandler:
     """Runs typing sessions for any number of connections; see the module docstring."""
 
@@ -191,15 +197,19 @@ class SessionHandler:
         text (exactly what ``codec.encode`` would give) for the caller to send
         at once, and nothing is queued for the channel. Otherwise it returns
         ``None`` and every action is queued as ``receive_text`` would. A plain
-        ``RACE_INPUT`` batch is parsed as cheaply; its answers are queued.
+        ``RACE_INPUT`` batch is parsed as cheaply, and answered the same way when
+        its ``RACE_METRICS`` is all it brings.
         """
         if channel.closed:
             return None
         if text.startswith(RACE_INPUT_FRAME):  # a racer's keys: not tried as INPUT_UPDATE
             channel.spoke = True
-            if not self.races.receive_key_frame(channel, text, now):
+            races = self.races
+            if not races.receive_key_frame(channel, text, now, direct=not channel.actions):
                 self.receive_text(channel, text, now)
-            return None
+                return None
+            reply, races.reply = races.reply, None
+            return reply
         batch = codec.parse_key_batch(text)
         if batch is None:
             self.receive_text(channel, text, now)
@@ -497,4 +507,4 @@ class SessionHandler:
         return len(self.table)
 
 
-__all__ = ["Channel", "HandlerConfig", "SessionHandler"]
+__all__ = ["Channel", "HandlerConfig", "SessionHandler", "reply_type"]

@@ -114,6 +114,10 @@ class RaceHandler:
         """Channel id -> its seat."""
         self._touched: Room | None = None
         """The room the message being handled concerns: its messages go out after it."""
+        self._direct = False
+        """May the batch being handled be answered in ``reply`` (``receive_key_frame``)?"""
+        self.reply: str | None = None
+        """The ``RACE_METRICS`` frame answering the batch just handled, when not queued."""
 
     # -- routing -------------------------------------------------------------
 
@@ -130,13 +134,24 @@ class RaceHandler:
         """Handle ``RACE_INPUT {seq, keys}`` from ``channel``, keys as ``(key, t)`` pairs."""
         self._handle(channel, (seq, keys), now)
 
-    def receive_key_frame(self, channel: Channel, text: str, now: float) -> bool:
+    def receive_key_frame(
+        self, channel: Channel, text: str, now: float, *, direct: bool = False
+    ) -> bool:
         """A server's hot path: handle a plain ``RACE_INPUT`` frame, parsed once; ``False``
-        when it is not one (the caller decodes it in full)."""
+        when it is not one (the caller decodes it in full).
+
+        With ``direct`` (nothing waits to be sent to ``channel``), a batch answered
+        by its ``RACE_METRICS`` alone leaves that frame in ``reply``, not queued,
+        for the caller to send at once and clear.
+        """
         batch = codec.parse_key_batch(text, RACE_INPUT)
         if batch is None:
             return False
-        self._handle(channel, batch, now)
+        self._direct = direct
+        try:
+            self._handle(channel, batch, now)
+        finally:
+            self._direct = False
         return True
 
     def _handle(
@@ -238,7 +253,7 @@ class RaceHandler:
                 )
                 self._emit(channel, Close(CloseCode.POLICY_VIOLATION, "Rate limit exceeded"))
                 return
-        room.input(who, seq, keys, now)
+        self.reply = room.input(who, seq, keys, now, direct=self._direct)
 
     def _free(self, channel: Channel) -> None:
         seat = self._seats.get(channel.id)

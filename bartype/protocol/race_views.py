@@ -17,7 +17,7 @@ from typing import Any
 
 from bartype.core.metrics import LiveMetrics
 from bartype.core.race import RacerStanding
-from bartype.protocol.racers import Race, Racer, RacerStatus, places
+from bartype.protocol.racers import Race, Racer, RacerStatus, ordered
 from bartype.protocol.room_rules import wire_ms
 from bartype.protocol.views import figures_json, metrics_to_json
 
@@ -48,20 +48,24 @@ def metrics_frame(race: Race, racer: Racer) -> tuple[str, LiveMetrics]:
 def progress_frame(race: Race, now: float, present: dict[str, Any]) -> str:
     """``RACE_PROGRESS`` encoded: every racer's lane; ``present`` holds the members still in
     the room. Made as text (one frame for all the members of a room, every tick of every
-    room: a third of a general encoding's cost)."""
-    ranks = places(race)
+    room), each lane's figures only when they changed."""
+    place = {racer.member.id: n for n, racer in enumerate(ordered(race), start=1)}
     racing = RacerStatus.RACING
     lanes = []
     for racer_id, racer in race.racers.items():
-        place, standing = ranks[racer_id]
+        lane = racer.lane
+        shown = racer.standing
+        if lane is None or lane[0] is not shown:
+            assert shown is not None  # ``ordered`` made it
+            lane = racer.lane = (
+                shown,
+                f'{{"id":{_json_str(racer_id)},"position":{shown.position!r},'
+                f'"wpm":{shown.wpm!r},"accuracy":{shown.accuracy!r},"place":',
+            )
         member = racer.member
         status = "idle" if racer.idle and racer.status is racing else racer.status.value
         connected = "true" if member.connected and member.id in present else "false"
-        lanes.append(
-            f'{{"id":{_json_str(racer_id)},"position":{standing.position!r},'
-            f'"wpm":{standing.wpm!r},"accuracy":{standing.accuracy!r},"place":{place!r},'
-            f'"status":"{status}","connected":{connected}}}'
-        )
+        lanes.append(f'{lane[1]}{place[racer_id]!r},"status":"{status}","connected":{connected}}}')
     return (
         f'{{"type":"RACE_PROGRESS","data":{{"raceId":{race.id!r},"tick":{race.tick!r},'
         f'"elapsedMs":{wire_ms(now - race.starts_at)!r},"length":{race.length!r},'

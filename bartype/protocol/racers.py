@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from operator import attrgetter
 from typing import Any
 
 from bartype.core.keystrokes import keystrokes_from_key
+from bartype.core.metrics import LiveMetrics
 from bartype.core.normalize import split_words
-from bartype.core.race import RacerStanding, lane_wpm, ranked
+from bartype.core.race import RacerStanding, lane_wpm, rank_key
 from bartype.core.session import TypingSession
 from bartype.protocol.messages import ErrorCode
 from bartype.protocol.room_rules import RaceText, RoomError, wire_ms
@@ -62,9 +64,14 @@ class Racer:
     """``RACE_RESULT`` once the racer's race is over (sent again on resuming)."""
     standing: RacerStanding | None = None
     """As of the last change: the tick recomputes only the racers who typed."""
-    live: tuple[float, float] | None = None
-    """Live ``(wpm, accuracy)`` as of the racer's last batch (its ``RACE_METRICS``'), so that
-    the tick does not work them out again."""
+    rank: tuple[int, float, float, int] = (1, 0.0, 0.0, 0)
+    """``rank_key(standing)``, made with it (the tick sorts by it)."""
+    lane: tuple[RacerStanding, str] | None = None
+    """The JSON of the racer's lane up to its place, and the standing it shows (made again
+    only when that changes: a finished racer's lane is made once)."""
+    lane_figures: tuple[float, float, int] | None = None
+    """The lane's ``(wpm, accuracy, position)`` as of the racer's last batch (from its
+    ``RACE_METRICS``' figures, made while the session is at hand): the tick reads them."""
 
 
 @dataclass(eq=False, slots=True)
@@ -168,42 +175,71 @@ def position(race: Race, racer: Racer) -> int:
     """Characters of the text the racer has reached (the caret's place)."""
     if racer.status is RacerStatus.FINISHED:
         return race.length
-    analyzer = racer.session.analyzer
-    i = analyzer.index
-    return race.offsets[i] + min(len(analyzer.inputs[i]), len(analyzer.targets[i]))
+    inputs = racer.session.analyzer.inputs
+    i = len(inputs) - 1  # the analyzer's index: the word in progress
+    return race.offsets[i] + min(len(inputs[i]), len(racer.session.analyzer.targets[i]))
+
+
+def typed(race: Race, racer: Racer, live: LiveMetrics) -> tuple[float, float, int]:
+    """The racer typed (``live``: their figures now): their lane's figures, kept for the
+    tick (their standing is made again from them)."""
+    figures = racer.lane_figures = (
+        lane_wpm(live.wpm, racer.session.elapsed_ms),
+        live.accuracy,
+        position(race, racer),
+    )
+    racer.standing = None
+    return figures
 
 
 def standing(race: Race, racer: Racer) -> RacerStanding:
     """The racer's standing, as of their last change (kept until the next)."""
-    if racer.standing is not None:
-        return racer.standing
-    session = racer.session
-    result = session.result
+    made = racer.standing
+    if made is not None:
+        return made
+    result = racer.session.result
     finished = racer.status is RacerStatus.FINISHED
-    if result is not None:
-        wpm, accuracy = result.metrics.wpm, result.metrics.accuracy
+    if result is not None:  # finished or DNF: the final figures
+        wpm, accuracy, at = result.metrics.wpm, result.metrics.accuracy, position(race, racer)
     else:
-        if racer.live is None:
-            live = session.live()
-            racer.live = (live.wpm, live.accuracy)
-        wpm, accuracy = lane_wpm(racer.live[0], session.elapsed_ms), racer.live[1]
-    racer.standing = RacerStanding(
-        id=racer.member.id,
-        slot=racer.member.slot,
-        finished=finished,
-        time_ms=racer.time_ms if finished else None,
-        position=position(race, racer),
-        wpm=wpm,
-        accuracy=accuracy,
-        flags=racer.flags,
+        figures = racer.lane_figures
+        if figures is None:  # nothing typed yet
+            figures = typed(race, racer, racer.session.live())
+        wpm, accuracy, at = figures
+    member = racer.member
+    made = racer.standing = RacerStanding(
+        member.id,
+        member.slot,
+        finished,
+        racer.time_ms if finished else None,
+        at,
+        wpm,
+        accuracy,
+        racer.flags,
     )
-    return racer.standing
+    racer.rank = rank_key(made)
+    return made
+
+
+_RANK = attrgetter("rank")
+
+
+def ordered(race: Race) -> list[Racer]:
+    """The racers, best first (``bartype.core.race.ranked``'s order), their standings made."""
+    racers = list(race.racers.values())
+    for racer in racers:
+        if racer.standing is None:
+            standing(race, racer)
+    racers.sort(key=_RANK)
+    return racers
 
 
 def places(race: Race) -> dict[str, tuple[int, RacerStanding]]:
     """Every racer's place and standing, by member id."""
-    standings = (standing(race, racer) for racer in race.racers.values())
-    return {s.id: (place, s) for place, s in ranked(standings)}
+    return {
+        racer.member.id: (place, standing(race, racer))
+        for place, racer in enumerate(ordered(race), start=1)
+    }
 
 
 def char_times(racer: Racer) -> list[float]:

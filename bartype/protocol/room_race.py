@@ -12,7 +12,6 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bartype.core.metrics import LiveMetrics
 from bartype.core.race import cheat_flags, official_time
 from bartype.protocol.messages import (
     RACE_METRICS,
@@ -42,6 +41,7 @@ from bartype.protocol.racers import (
     false_start,
     places,
     take_keys,
+    typed,
 )
 from bartype.protocol.room_rules import RaceText, RoomConfig, RoomError, RoomState, wire_ms
 
@@ -73,11 +73,22 @@ class RoomRace:
 
         def _remove(self, member: Member, now: float) -> None: ...
 
-    def input(self, member_id: str, seq: int, keys: list[tuple[str, float]], now: float) -> None:
+    def input(
+        self,
+        member_id: str,
+        seq: int,
+        keys: list[tuple[str, float]],
+        now: float,
+        *,
+        direct: bool = False,
+    ) -> str | None:
         """A racer's batch of keys ``(key, t)``, ``t`` in ms since the start signal.
 
         Numbered like ``INPUT_UPDATE``: ``seq`` = ack + 1 is applied, an older
-        one is acknowledged again, a gap is refused.
+        one is acknowledged again, a gap is refused. The answer is the racer's
+        ``RACE_METRICS``; with ``direct`` it is returned as its frame, not
+        queued, when it is all the batch brings (nothing queued before it, no
+        finish after it), for a server to send at once.
 
         Raises:
             RoomError: ``NOT_RACING``, ``SEQ_GAP`` or ``BAD_TIMESTAMP`` (with ``ack``).
@@ -93,33 +104,40 @@ class RoomRace:
             )
         if self.state is RoomState.COUNTDOWN:
             raise false_start(race, racer, now)
-        if seq <= racer.acked:
-            self._metrics(race, racer)  # a resend: applied once already
-            return
+        if seq <= racer.acked:  # a resend: applied once already
+            return self._answer(racer, metrics_frame(race, racer)[0], direct)
         finished_at = take_keys(race, racer, seq, keys, now, self.config.future_tolerance_ms)
-        metrics = self._metrics(race, racer)
+        frame, metrics = metrics_frame(race, racer)
         if keys:
             racer.last_t = keys[-1][1]
             racer.last_input_at = now
             if racer.idle:
                 racer.idle = False
                 self._sweep_at = min(self._sweep_at, now + self.config.idle_mark_s)
-            racer.standing = None
-            racer.live = (metrics.wpm, metrics.accuracy)
+            typed(race, racer, metrics)
             race.changed = True
-        if finished_at is not None:
-            member = racer.member
-            resent = member.resumed_at is not None and (
-                now - member.resumed_at <= self.config.resend_window_s
-            )
-            observed = None if resent else (now - race.starts_at) * 1000
-            self._finish(race, racer, finished_at, observed, now)
+        if finished_at is None:
+            return self._answer(racer, frame, direct)
+        self._answer(racer, frame, False)
+        member = racer.member
+        resent = member.resumed_at is not None and (
+            now - member.resumed_at <= self.config.resend_window_s
+        )
+        observed = None if resent else (now - race.starts_at) * 1000
+        self._finish(race, racer, finished_at, observed, now)
+        return None
 
-    def _metrics(self, race: Race, racer: Racer) -> LiveMetrics:
-        """Send the racer their ``RACE_METRICS``; its live figures are returned."""
-        frame, live = metrics_frame(race, racer)
+    def _answer(self, racer: Racer, frame: str, direct: bool) -> str | None:
+        """The racer's ``RACE_METRICS`` (its ``frame``): returned when ``direct`` and
+        nothing is queued before it, else queued."""
+        if direct and not self._outbox:
+            return frame
         self._outbox.append((racer.member.id, Encoded(RACE_METRICS, frame)))
-        return live
+        return None
+
+    def _metrics(self, race: Race, racer: Racer) -> None:
+        """Send the racer their ``RACE_METRICS``."""
+        self._answer(racer, metrics_frame(race, racer)[0], False)
 
     def _finish(
         self, race: Race, racer: Racer, claimed_ms: float, observed_ms: float | None, now: float

@@ -35,10 +35,8 @@ from websockets.http11 import Request, Response
 from bartype import __version__
 from bartype.protocol.bugs import report_bug
 from bartype.protocol.codec import encode
-from bartype.protocol.handler import SessionHandler
+from bartype.protocol.handler import SessionHandler, reply_type
 from bartype.protocol.messages import (
-    INPUT_ACK,
-    METRICS_UPDATE,
     PROTOCOL_VERSION,
     SESSION_COMPLETE,
     Close,
@@ -82,7 +80,6 @@ OPEN_TIMEOUT_S = 5.0
 CLOSE_TIMEOUT_S = 2.0
 """A closing connection whose client does not end it by then is aborted."""
 GC_THRESHOLD = 50_000
-INPUT_ACK_PREFIX = f'{{"type":"{INPUT_ACK}"'
 
 
 class BartypeServer:
@@ -305,9 +302,8 @@ class BartypeServer:
             if type(message) is str:
                 reply = handler.receive_text_direct(conn.channel, message, now)
                 if reply is not None:
-                    # A lean ack (HELLO.metricsMs) or the figures, with ack either way.
-                    lean = reply.startswith(INPUT_ACK_PREFIX)
-                    conn.send_text(INPUT_ACK if lean else METRICS_UPDATE, reply)
+                    # A lean ack (HELLO.metricsMs), the figures, or a racer's RACE_METRICS.
+                    conn.send_text(reply_type(reply), reply)
             else:
                 self._push(
                     conn,
