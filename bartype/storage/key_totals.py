@@ -120,6 +120,8 @@ class KeyTotalsTable:
         """Compute the totals of the results still waiting for them; return how many."""
         filled = 0
         while True:
+            if self._db.execute("SELECT 1 FROM key_totals_pending LIMIT 1").fetchone() is None:
+                return filled  # nothing waits: no write lock taken
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
                 rows = self._db.execute(
