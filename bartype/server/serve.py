@@ -399,7 +399,7 @@ async def serve_until_stopped(
 
     db = config.db if config.db is not None else default_db_path()
     try:
-        history = History(db)
+        history = History(db, totals_on_save=False)  # no replay on the event loop per save
     except HistoryError as exc:
         log.error("%s", exc)
         return 2

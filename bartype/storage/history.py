@@ -74,10 +74,17 @@ def _create_private(path: Path) -> None:
 
 
 class History(ProgressTables, KeptSessionsTable, KeyTotalsTable):
-    """The results database at ``path`` (created and migrated on open)."""
+    """The results database at ``path`` (created and migrated on open).
 
-    def __init__(self, path: Path | str) -> None:
+    ``totals_on_save``: a result's key totals (``bartype.storage.key_totals``) are
+    computed as it is saved, a replay of its log (a few milliseconds); ``False`` queues
+    it for the next report instead, for a server, whose saves run on the event loop
+    every typist shares and whose history seldom gets a report.
+    """
+
+    def __init__(self, path: Path | str, *, totals_on_save: bool = True) -> None:
         self.path = Path(path)
+        self.totals_on_save = totals_on_save
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +187,10 @@ class History(ProgressTables, KeptSessionsTable, KeyTotalsTable):
             result_id = int(cursor.lastrowid or 0)
             self._db.execute("INSERT INTO keystrokes VALUES (?, ?)", (result_id, log))
             self._add_key_stats(m.keys)
-            store_key_totals(self._db, result_id, text, log)
+            if self.totals_on_save:
+                store_key_totals(self._db, result_id, text, log)
+            else:
+                self._db.execute("INSERT INTO key_totals_pending VALUES (?)", (result_id,))
         return result_id
 
     def _add_key_stats(self, keys: Mapping[str, KeyStat]) -> None:

@@ -93,11 +93,15 @@ def test_save_stores_the_totals_at_once_and_a_deleted_result_takes_them_away(
     rows_summed(path)
 
 
-def test_an_imported_result_waits_for_the_next_fill(tmp_path: Path) -> None:
-    """``add_rows`` queues the result rather than replaying it; the fill gives its totals."""
-    with History(tmp_path / "a.sqlite3") as source:
+def test_an_imported_result_and_a_server_s_wait_for_the_next_fill(tmp_path: Path) -> None:
+    """``add_rows``, and ``save`` on a history opened with ``totals_on_save=False`` (a
+    server's), queue the result rather than replay it; the fill gives its totals."""
+    with History(tmp_path / "a.sqlite3", totals_on_save=False) as source:
         source.save(finished(), text=TEXT, created_at=5.0)
+        assert source.key_totals() == KeyTotals()
         exported = list(source.rows())
+        assert source.fill_key_totals() == 1
+        assert source.key_totals() == replayed(source) != KeyTotals()
     with History(tmp_path / "b.sqlite3") as history:
         assert history.add_rows(*exported[0])
         assert history.key_totals() == KeyTotals()
