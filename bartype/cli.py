@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,40 +27,54 @@ from bartype.commands.arguments import (
     positive_int,
     server_name,
 )
-from bartype.core.layouts import LAYOUTS
-from bartype.core.lessons import LessonKind
-from bartype.core.options import DEFAULT_DURATION_S, DEFAULT_LANGUAGE, QUOTE_LENGTHS
-from bartype.core.tutor_goal import (
-    DEFAULT_MIN_ACCURACY,
-    DEFAULT_TARGET_CPM,
-    MIN_ACCURACY_RANGE,
-    TARGET_CPM_RANGE,
-)
 
 if TYPE_CHECKING:
     from bartype.protocol.handler import HandlerConfig
     from bartype.transport.client import SessionClient
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line. Every subcommand is listed; with ``command`` only that one's
+    options are added ("": none's), since a run parses one command and need not build
+    the others (nor import what their help quotes)."""
     parser = Parser(
         prog="bartype",
         description="A terminal typing tutor with an optional LAN server.",
     )
     parser.add_argument("--version", action="version", version=f"bartype {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (summary, description, add_arguments) in COMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=description)
+        if command is None or command == name:
+            add_arguments(sub)
+    return parser
 
+
+def command_named(argv: Sequence[str]) -> str:
+    """The subcommand ``argv`` names: its first word that is not an option (``bartype``
+    itself takes no option with a value); "" if none."""
+    return next((word for word in argv if not word.startswith("-")), "")
+
+
+def _play_arguments(play: argparse.ArgumentParser) -> None:
+    """``bartype play``'s options."""
+    from bartype.core.layouts import LAYOUTS
+    from bartype.core.lessons import LessonKind
+    from bartype.core.options import DEFAULT_DURATION_S, DEFAULT_LANGUAGE, QUOTE_LENGTHS
+    from bartype.core.tutor_goal import (
+        DEFAULT_MIN_ACCURACY,
+        DEFAULT_TARGET_CPM,
+        MIN_ACCURACY_RANGE,
+        TARGET_CPM_RANGE,
+    )
+
+    play.epilog = (
+        f"With no mode option the test is the one saved in the menu, at first a "
+        f"{DEFAULT_DURATION_S:g} s timed test of {DEFAULT_LANGUAGE} words."
+    )
     languages, code_languages = bundled_names()
     data_dir, config_dir = default_dirs()
     saved = "default: the saved setting, at first"
-    play = commands.add_parser(
-        "play",
-        help="type in the terminal (default)",
-        description="Open the typing tutor. Options apply to this run only; the menu (Esc) "
-        "changes the saved settings.",
-        epilog=f"With no mode option the test is the one saved in the menu, at first a "
-        f"{DEFAULT_DURATION_S:g} s timed test of {DEFAULT_LANGUAGE} words.",
-    )
     mode = play.add_mutually_exclusive_group()
     mode.add_argument(
         "--time",
@@ -163,9 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="your keyboard layout for this run: lessons, live keyboard, heat map (default: saved)",
     )
 
-    serve = commands.add_parser(
-        "serve", help="host typing sessions for a club or LAN", description="Run a server."
-    )
+
+def _serve_arguments(serve: argparse.ArgumentParser) -> None:
+    """``bartype serve``'s options."""
+    data_dir, _ = default_dirs()
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 for a LAN)")
     serve.add_argument("--port", type=PORT, default=8765, help="port (0 picks a free one)")
     serve.add_argument(
@@ -247,11 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="keepalive ping interval",
     )
 
-    servers = commands.add_parser(
-        "servers",
-        help="list the bartype servers on the LAN",
-        description="Find bartype servers on the LAN (mDNS) and print them.",
-    )
+
+def _servers_arguments(servers: argparse.ArgumentParser) -> None:
+    """``bartype servers``'s options."""
     servers.add_argument(
         "--timeout",
         type=in_range(float, 0.5, 60),
@@ -264,12 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--watch", action="store_true", help="keep looking; print servers as they come and go"
     )
 
-    race = commands.add_parser(
-        "race",
-        help="race others in a room on a bartype server",
-        description="Create a race room on a server (or join one with --room) and race. "
-        "Without --server, choose one of the servers found on the LAN.",
-    )
+
+def _race_arguments(race: argparse.ArgumentParser) -> None:
+    """``bartype race``'s options."""
+    data_dir, _ = default_dirs()
     race.add_argument(
         "--server", metavar="URL", help="ws://HOST:PORT (default: choose one on the LAN)"
     )
@@ -294,29 +305,58 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where history is kept (default: {data_dir}, or $BARTYPE_HOME/data)",
     )
 
-    from bartype.commands import history, stats
 
-    stats.add_arguments(
-        commands.add_parser(
-            "stats",
-            help="your progress: speed over time, bests, weak keys, practice per day",
-            description="Progress from the local history: WPM and accuracy per day, personal "
-            "bests, weakest keys, slowest bigrams and a calendar of practice.",
-        )
-    )
-    history.add_arguments(
-        commands.add_parser(
-            "history",
-            help="export or import the local history (JSON Lines)",
-            description="Move your history to another machine, losing nothing.",
-        )
-    )
+def _stats_arguments(stats: argparse.ArgumentParser) -> None:
+    from bartype.commands import stats as command
 
-    texts = commands.add_parser(
-        "texts", help="list the bundled texts", description="List the bundled texts."
-    )
+    command.add_arguments(stats)
+
+
+def _history_arguments(history: argparse.ArgumentParser) -> None:
+    from bartype.commands import history as command
+
+    command.add_arguments(history)
+
+
+def _texts_arguments(texts: argparse.ArgumentParser) -> None:
+    """``bartype texts``'s options."""
     texts.add_argument("--root", type=Path, help="texts folder (default: the bundled one)")
-    return parser
+
+
+COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {
+    "play": (
+        "type in the terminal (default)",
+        "Open the typing tutor. Options apply to this run only; the menu (Esc) "
+        "changes the saved settings.",
+        _play_arguments,
+    ),
+    "serve": ("host typing sessions for a club or LAN", "Run a server.", _serve_arguments),
+    "servers": (
+        "list the bartype servers on the LAN",
+        "Find bartype servers on the LAN (mDNS) and print them.",
+        _servers_arguments,
+    ),
+    "race": (
+        "race others in a room on a bartype server",
+        "Create a race room on a server (or join one with --room) and race. "
+        "Without --server, choose one of the servers found on the LAN.",
+        _race_arguments,
+    ),
+    "stats": (
+        "your progress: speed over time, bests, weak keys, practice per day",
+        "Progress from the local history: WPM and accuracy per day, personal "
+        "bests, weakest keys, slowest bigrams and a calendar of practice.",
+        _stats_arguments,
+    ),
+    "history": (
+        "export or import the local history (JSON Lines)",
+        "Move your history to another machine, losing nothing.",
+        _history_arguments,
+    ),
+    "texts": ("list the bundled texts", "List the bundled texts.", _texts_arguments),
+}
+"""Each subcommand, in the order ``--help`` lists them: its summary, its description,
+and what adds its options."""
 
 
 def local_client(
@@ -388,7 +428,7 @@ def _after_play(play: argparse.Namespace, what: str) -> int:
         argv += ["--server", play.server]
     if play.data_dir is not None:
         argv += ["--data-dir", str(play.data_dir)]
-    return _race(build_parser().parse_args(argv))
+    return _race(build_parser("race").parse_args(argv))
 
 
 def _race_ghost(args: argparse.Namespace) -> int:
@@ -450,11 +490,12 @@ def _texts(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bartype`` command."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(command_named(argv)).parse_args(argv)
     command = args.command or "play"
     if command == "play":
         if args.command is None:
-            args = build_parser().parse_args(["play", *(argv or sys.argv[1:])])
+            args = build_parser("play").parse_args(["play", *argv])
         from bartype.tui.run import run_play
 
         play_args = args
