@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -31,6 +30,7 @@ from bartype.tui.notice import Toasts, server_notice
 from bartype.tui.result_view import ResultView
 from bartype.tui.safe import visible
 from bartype.tui.screens.typing import TypingScreen
+from bartype.tui.stylesheets import StyledApp
 from bartype.tui.widgets.keyboard import next_key
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 ClientFactory = Callable[[], Awaitable[TypingClient]]
 
 
-class BartypeApp(App[int]):
+class BartypeApp(StyledApp[int]):
     """The typing tutor."""
 
     CSS_PATH = ["styles/app.tcss"]

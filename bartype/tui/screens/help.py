@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -33,6 +35,9 @@ Idle (AFK) tests are invalid and never count as a best."""
 
 class HelpScreen(ModalScreen[None]):
     """The keys, on top of whatever was showing."""
+
+    STYLES: ClassVar[tuple[str, ...]] = ("dialogs.tcss",)
+    """Its style sheets (``bartype.tui.stylesheets``)."""
 
     BINDINGS = [
         Binding("escape,q,question_mark,enter", "dismiss_help", "close"),

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -105,6 +105,9 @@ def load_result(path: Path | None, result_id: int) -> Any:
 class HistoryScreen(Screen[None]):
     """The local history; ``s`` cycles the sort column, a header click sorts too; ``m`` and
     ``l`` filter by mode and language, ``d`` shows the trend per day; Enter reopens a result."""
+
+    STYLES: ClassVar[tuple[str, ...]] = ("results.tcss", "history.tcss")
+    """Its style sheets (``bartype.tui.stylesheets``)."""
 
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "back"),
@@ -211,7 +214,7 @@ class HistoryScreen(Screen[None]):
             bests.items(),
             key=lambda kv: (kv[0][0] in ("quote", "custom"), kv[0][0], -kv[1].created_at),
         )
-        # A short terminal (the app's "-short", see app.tcss) gives the bests 4 lines.
+        # A short terminal (the app's "-short", see history.tcss) gives the bests 4 lines.
         room = SHORT_BESTS_SHOWN if self.app.has_class("-short") else BESTS_SHOWN
         for (mode, mode2, language, options, _), r in ordered[:room]:
             label = best_label(mode, mode2, language, options, r.text, short=True)

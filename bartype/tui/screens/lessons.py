@@ -9,7 +9,7 @@ local history and the next lesson is the one Tab starts from the results.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -39,6 +39,9 @@ def load_progress(path: Path | None, layout_name: str) -> dict[int, Any]:
 
 class LessonsScreen(Screen[None]):
     """The layout's lessons with their keys, pass rules and the typist's progress."""
+
+    STYLES: ClassVar[tuple[str, ...]] = ("dialogs.tcss", "lessons.tcss")
+    """Its style sheets (``bartype.tui.stylesheets``)."""
 
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "back"),

@@ -8,7 +8,7 @@ the results of a test, keeps it for the next one.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -102,6 +102,9 @@ class MenuList(Widget, can_focus=True):
 
 class MenuScreen(ModalScreen[MenuChoice]):
     """Settings and navigation, over the typing screen."""
+
+    STYLES: ClassVar[tuple[str, ...]] = ("dialogs.tcss",)
+    """Its style sheets (``bartype.tui.stylesheets``)."""
 
     BINDINGS = [
         Binding("up,k", "move(-1)", "up", show=False),

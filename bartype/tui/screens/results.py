@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events
@@ -49,6 +50,9 @@ class ResultsScreen(Screen[None]):
     until the keyboard has been quiet for ``QUIET_S``: Tab, Enter, Ctrl+R and Esc
     act at once, and the footer offers the letters only once they would act.
     """
+
+    STYLES: ClassVar[tuple[str, ...]] = ("results.tcss",)
+    """Its style sheets (``bartype.tui.stylesheets``); a past result's too."""
 
     BINDINGS = [
         Binding("tab,enter", "app.new_test", "new text", priority=True),
@@ -168,7 +172,7 @@ class ResultsScreen(Screen[None]):
         yield Footer()
 
     def _headline(self) -> Text:
-        return foreign(self.view.label, "bold")  # one row, cut with an ellipsis (app.tcss)
+        return foreign(self.view.label, "bold")  # one row, cut with an ellipsis (results.tcss)
 
     def _verdict(self) -> Text:
         v = self.view

@@ -15,7 +15,7 @@ SHORT_HEIGHT = 24
 
 
 def size_classes(width: int, height: int) -> dict[str, bool]:
-    """The app's classes for a terminal of this size, on or off (see app.tcss)."""
+    """The app's classes for a terminal of this size, on or off (see the sheets in styles/)."""
     return {
         "-narrow": width < NARROW_WIDTH,  # the results' figures stack in two rows
         "-wide": width >= WIDE_WIDTH,  # a wider results column and a taller chart
