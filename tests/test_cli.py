@@ -135,6 +135,25 @@ def test_zeroconf_is_loaded_only_to_discover() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_help_builds_and_imports_only_what_it_shows() -> None:
+    """`bartype --help` imports nothing of the core, storage or Textual, and `bartype play`
+    builds only play's options (the other commands' are added when they run)."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from bartype import cli\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cli.main(['--help'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('bartype.', 'textual'))))\n"
+        "sub = cli.build_parser('play')._subparsers._group_actions[0].choices\n"
+        "print(sorted(name for name, p in sub.items() if len(p._actions) > 1))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [
+        "['bartype.cli', 'bartype.commands', 'bartype.commands.arguments']",
+        "['play']",
+    ]
+
+
 def test_race_ghost_says_what_it_cannot_race(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -27,7 +27,6 @@ from bartype.storage.settings import Settings, save_settings
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.controller import Escape, PlayController, Tick, TypingClient
 from bartype.tui.notice import Toasts, server_notice
-from bartype.tui.result_view import ResultView
 from bartype.tui.safe import visible
 from bartype.tui.screens.typing import TypingScreen
 from bartype.tui.stylesheets import StyledApp
@@ -35,6 +34,7 @@ from bartype.tui.widgets.keyboard import next_key
 
 if TYPE_CHECKING:
     from bartype.core.tutor import Tutor
+    from bartype.tui.result_view import ResultView
     from bartype.tui.screens.menu import MenuChoice
 
 ClientFactory = Callable[[], Awaitable[TypingClient]]

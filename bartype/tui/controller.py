@@ -31,16 +31,15 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bartype.core.ghost import RACEABLE_MODES
 from bartype.transport.base import ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.heading import heading_for, quote_source
 from bartype.tui.notice import Notice, in_words, server_notice
 from bartype.tui.practice import Practice
-from bartype.tui.result_view import ResultView, from_complete, from_result
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # results are shaped once a test ends: the first text needs none of it
     from bartype.core.tutor import Tutor, TutorState
+    from bartype.tui.result_view import ResultView
 
 COMPLETE_TIMEOUT_S = 1.5
 """How long to wait for the handler to finish a test by itself before ending it."""
@@ -431,6 +430,9 @@ class PlayController:
                 self._sources[attempt.text] = source
             else:
                 source = self._sources.get(attempt.text)
+        from bartype.core.ghost import RACEABLE_MODES
+        from bartype.tui.result_view import from_complete, from_result
+
         label = heading_for(attempt.spec, source=source, file_name=self.text_name)
         if data is not None and data.get("metrics"):
             view = from_complete(label, data)

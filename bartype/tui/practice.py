@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 from bartype.core.options import Mode, TestLabel
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.notice import Notice
-from bartype.tui.result_view import ResultView
 
 if TYPE_CHECKING:
     from bartype.core.lessons import Lesson
     from bartype.core.tutor import Tutor, TutorState
     from bartype.storage.drills import DrillSource
     from bartype.storage.tutor_profiles import LoadedTutor
+    from bartype.tui.result_view import ResultView
 
 
 @dataclass(frozen=True, slots=True)

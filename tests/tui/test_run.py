@@ -90,17 +90,30 @@ def test_unreadable_file_exits_2_with_a_message(
 
 
 def test_run_module_and_app_import_lazily() -> None:
-    """Importing the runner loads no Textual; the app loads no later screen."""
+    """Importing the runner loads no Textual; the app loads no later screen, nothing that
+    shapes a result, and no handler, storage or transport (the first test's client imports
+    them)."""
+    later = (
+        "bartype.tui.screens.results",
+        "bartype.tui.screens.history",
+        "bartype.tui.screens.menu",
+        "bartype.tui.result_view",
+        "bartype.core.ghost",
+        "bartype.protocol",
+        "bartype.storage.history",
+        "bartype.transport.client",
+        "textual.widgets._data_table",
+        "websockets",
+        "sqlite3",
+    )
     code = (
         "import sys, bartype.tui.run\n"
         "print('textual' in sys.modules)\n"
         "import bartype.tui.app\n"
-        "print(any(m in sys.modules for m in ('bartype.tui.screens.results', "
-        "'bartype.tui.screens.history', 'bartype.tui.screens.menu', "
-        "'textual.widgets._data_table', 'websockets', 'sqlite3')))"
+        f"print([m for m in {later!r} if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+    assert out.stdout.splitlines() == ["False", "[]"]
 
 
 def test_corrupt_settings_start_with_a_warning(tmp_path: Path) -> None:
