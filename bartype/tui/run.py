@@ -7,6 +7,7 @@ Textual and the transport are imported here, not in ``bartype.cli``, so that
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -240,6 +241,41 @@ def run_play(
     When the app hands over to a race (``app.then``: ``race``, ``ghost``), ``then``
     runs it, and the tutor opens again afterwards.
     """
+    gc.disable()  # until the first client is open: see collect_once_open
+    try:
+        return _run_play(args, collect_once_open(open_client), then)
+    finally:
+        gc.enable()
+
+
+def collect_once_open(open_client: OpenClient | None) -> OpenClient | None:
+    """``open_client``, after which the cyclic garbage collector, paused by ``run_play``,
+    runs again.
+
+    Start-up (Textual, the app, the handler and the client) makes a few hundred
+    thousand objects that live as long as the app, and nearly no garbage: the
+    collections their number sets off are work that the first frame waits for. Once
+    the client is open they move to the permanent generation (``gc.freeze``), where
+    later collections, while the typist types, do not walk them again.
+    """
+    if open_client is None:
+        return None
+    opener = open_client
+
+    async def open_then_collect(url: str | None, history: Path | None) -> Any:
+        try:
+            return await opener(url, history)
+        finally:
+            if not gc.isenabled():
+                gc.freeze()
+                gc.enable()
+
+    return open_then_collect
+
+
+def _run_play(
+    args: argparse.Namespace, open_client: OpenClient | None, then: Callable[[str], int] | None
+) -> int:
     from bartype.core.texts import TextError
 
     problem = check_text_options(args)
