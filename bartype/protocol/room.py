@@ -46,7 +46,7 @@ from __future__ import annotations
 import hmac
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bartype.core.session import TypingSession
@@ -117,9 +117,12 @@ class Room(RoomRace):
         over, self._over = self._over, []
         return over
 
-    def take_outbox(self) -> list[tuple[str | None, Outgoing]]:
+    def take_outbox(self) -> Sequence[tuple[str | None, Outgoing]]:
         """The messages to deliver since the last call: ``(member id or None for all, message)``."""
-        out, self._outbox = self._outbox, []
+        out = self._outbox
+        if not out:
+            return ()  # the usual answer, after a key or a quiet tick: nothing made
+        self._outbox = []
         return out
 
     def _send(self, to: str | None, type_: str, data: dict[str, Any]) -> None:
