@@ -184,7 +184,7 @@ def test_protocol_imports_without_textual_or_websockets() -> None:
 @pytest.mark.parametrize("finished", [True, False])
 def test_metrics_update_fast_encoding_is_byte_identical(typed: str, finished: bool) -> None:
     """The hand-written METRICS_UPDATE encoding equals the generic JSON encoding."""
-    from bartype.protocol.codec import _encode
+    from bartype.protocol.json_frames import encode_json
 
     data = {
         "ack": 12,
@@ -203,7 +203,7 @@ def test_metrics_update_fast_encoding_is_byte_identical(typed: str, finished: bo
         },
     }
     fast = encode(Outgoing("METRICS_UPDATE", data))
-    assert fast == _encode({"type": "METRICS_UPDATE", "data": data})
+    assert fast == encode_json({"type": "METRICS_UPDATE", "data": data})
     assert json.loads(fast)["data"] == data
 
 

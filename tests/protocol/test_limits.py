@@ -17,6 +17,8 @@ from bartype.protocol.textgen import LibraryTexts
 from bartype.protocol.views import STATES_WINDOW, TYPED_WINDOW, analysis_to_json, word_window
 from bartype.storage.corpus import TextLibrary, default_texts_root
 
+from .test_handler import close, message, types
+
 
 class Typist:
     """One connection typing into a real handler, its replies encoded as the server sends them."""
@@ -186,7 +188,7 @@ def test_forgotten_sessions_give_their_budget_back() -> None:
     assert handler.ledger.usage("10.0.0.1").sessions == 0 and len(handler.ledger) == 0
     again = handler.open(10_000.0, peer="10.0.0.1")
     handler.receive_text(again, '{"type":"CREATE_SESSION","data":{"mode":"zen"}}', 10_000.0)
-    assert [a.type for _, acts in handler.pending() for a in acts][-1] == "SESSION_CREATED"
+    assert types([a for _, acts in handler.pending() for a in acts])[-1] == "SESSION_CREATED"
 
 
 def test_restore_replays_at_most_its_budget_of_keys() -> None:
@@ -219,5 +221,6 @@ def test_keys_faster_than_anyone_types_close_the_connection() -> None:
         channel, json.dumps({"type": "INPUT_UPDATE", "data": _zen_keys(2, 100, 300)}), 1.0
     )
     out = [a for _, actions in handler.pending() for a in actions]
-    assert out[0].data["code"] == "RATE_LIMITED" and "keys/s" in out[0].data["message"]
-    assert (out[1].code, out[1].reason) == (1008, "Rate limit exceeded")
+    refusal = message(out[0]).data
+    assert refusal["code"] == "RATE_LIMITED" and "keys/s" in refusal["message"]
+    assert (close(out[1]).code, close(out[1]).reason) == (1008, "Rate limit exceeded")

@@ -9,7 +9,7 @@ import pytest
 from bartype.protocol.codec import decode, parse_key_batch
 from bartype.protocol.messages import ProtocolError
 
-from .test_handler import TEXT, Driver, keys, types
+from .test_handler import TEXT, Driver, keys, message, types
 
 
 def _code(text: str) -> str:
@@ -91,7 +91,7 @@ def test_a_session_replaced_by_create_session_is_abandoned_like_end_session() ->
     resumed = d.open(created["sessionId"], created["token"])
     again = d.out[resumed.id]
     assert types(again) == ["SESSION_ATTACHED", "SESSION_COMPLETE"]
-    assert again[0].data["state"] == "abandoned" and again[1].data == complete
+    assert message(again[0]).data["state"] == "abandoned" and message(again[1]).data == complete
 
 
 def test_a_replaced_finished_session_sends_nothing_more() -> None:
@@ -116,7 +116,7 @@ def test_a_time_test_ended_by_the_clock_waits_for_a_lagging_client() -> None:
     out = d.send(channel, "INPUT_UPDATE", {"seq": 2, "keys": keys("a " * 5, 1000, 90)})
     assert types(out) == ["METRICS_UPDATE"]
     d.tick(5.0)
-    complete = d.out[channel.id][-1]
+    complete = message(d.out[channel.id][-1])
     assert complete.type == "SESSION_COMPLETE"
     assert complete.data["state"] == "completed" and complete.data["metrics"]["keypresses"] == 20
 

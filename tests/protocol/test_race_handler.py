@@ -12,6 +12,7 @@ from bartype.protocol.codec import client_message_to_json, decode, encode
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
 from bartype.protocol.messages import (
     ROOM_SERVER_TYPES,
+    ClientMessage,
     CreateRoom,
     CreateSession,
     JoinRoom,
@@ -212,7 +213,7 @@ def test_a_dropped_room_expires_on_the_clock() -> None:
 
 def test_room_messages_round_trip_through_the_codec() -> None:
     """Every room message encodes to a frame that decodes to the same message."""
-    messages = [
+    messages: list[ClientMessage] = [
         CreateRoom("Ann", CreateSession(mode="quote"), 10, 5.0, 60.0),
         CreateRoom("Ann"),
         JoinRoom("ABCD", "Bob", watch=True),

@@ -8,7 +8,7 @@ from typing import Any
 
 from bartype.storage.history import History
 
-from .test_handler import TEXT, Driver, keys, types
+from .test_handler import TEXT, Driver, keys, message, types
 
 
 def _restarted(d: Driver, downtime_s: float, now: float = 1000.0, **config: Any) -> Driver:
@@ -45,7 +45,8 @@ def test_a_test_resumes_after_a_restart_with_the_same_result(tmp_path: Path) -> 
         resumed = new.open(created["sessionId"], created["token"])
         attached = new.out[resumed.id]
         assert types(attached) == ["SESSION_ATTACHED"]
-        assert attached[0].data["state"] == "running" and attached[0].data["ack"] == 1
+        data = message(attached[0]).data
+        assert data["state"] == "running" and data["ack"] == 1
         out = new.send(resumed, "INPUT_UPDATE", {"seq": 2, "keys": rest})
         assert types(out) == ["METRICS_UPDATE", "SESSION_COMPLETE"]
         complete = out[-1].data
@@ -131,8 +132,8 @@ def test_a_finished_test_is_resumed_with_its_result() -> None:
     resumed = new.open(created["sessionId"], created["token"])
     again = new.out[resumed.id]
     assert types(again) == ["SESSION_ATTACHED", "SESSION_COMPLETE"]
-    assert again[0].data["state"] == "completed"
-    assert again[1].data == result.data
+    assert message(again[0]).data["state"] == "completed"
+    assert message(again[1]).data == result.data
 
 
 def test_a_restart_does_not_extend_the_ttl() -> None:

@@ -57,7 +57,7 @@ async def test_fragments_are_one_message_in_order(server: BartypeServer) -> None
         await ws.send('{"type":"START_SESSION"}')
         await ws.send(['{"type":"INPUT_UPDATE","data":{"seq":1,', '"keys":[{"key":"a","t":0}]}}'])
         await ws.send('{"type":"INPUT_UPDATE","data":{"seq":2,"keys":[{"key":"b","t":90}]}}')
-        received = []
+        received: list[tuple[str, int | None]] = []
         async with asyncio.timeout(T):
             while len(received) < 5:
                 message = json.loads(await ws.recv())

@@ -109,10 +109,19 @@ async def test_a_ghost_runs_as_recorded(tmp_path: Path, user_step_s: float) -> N
         options, room = ghost_room(ghost)
         joined = await user.create("ann", options, **{**room, "countdownS": 0.2})
         await racer.join(joined.code)
-        assert user.client.room is not None
-        await until(lambda: any(p.ready for p in user.client.room.players), "the ghost ready")  # type: ignore[union-attr]
+
+        def ghost_ready() -> bool:
+            room = user.client.room
+            return room is not None and any(p.ready for p in room.players)
+
+        await until(ghost_ready, "the ghost ready")
+
+        def racing() -> bool:
+            user.tick()
+            return user.client.state is State.RACING
+
         user.start()
-        await until(lambda: (user.tick(), user.client.state)[1] is State.RACING, "the start")
+        await until(racing, "the start")
         await asyncio.sleep(0.15)  # a reaction time: the ghost waits for the first key
         assert racer.state is GhostState.WAITING
         first_t: float | None = None

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from support import TIMEOUT_FACTOR, FakeClock
+from support import FakeClock
+from support.pilot import WAIT_S, shown, until
+from textual.pilot import Pilot
 
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.session import TypingSession, replay
 from bartype.storage.settings import Settings
 from bartype.tui.app import BartypeApp
-from bartype.tui.attempt import TestSpec
+from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.keys import keystroke_name
+from bartype.tui.screens.results import ResultsScreen
 
 STEP_S = 0.25
 """Seconds between two scripted key presses (48 WPM); a binary fraction keeps times exact."""
@@ -181,36 +183,18 @@ def core_session(app: BartypeApp, presses: list[str], end_t: float | None = None
     return session
 
 
-async def wait_for_results(pilot: Any, app: Any, tries: int = 100) -> Any:
+async def ready(pilot: Pilot[int], app: BartypeApp) -> Attempt:
+    """Wait until ``app`` has its test's text, and return the test."""
+    await until(pilot, lambda: app.attempt is not None, "a text")
+    assert app.attempt is not None
+    return app.attempt
+
+
+async def wait_for_results(pilot: Pilot[Any], timeout_s: float = WAIT_S) -> ResultsScreen:
     """Wait until the results screen is showing, mounted and drawn once, and return it."""
-    from bartype.tui.screens.results import ResultsScreen
-
-    for _ in range(tries):
-        if isinstance(app.screen, ResultsScreen) and app.screen.is_mounted:
-            await pilot.pause()  # its first refresh: the figures are filled in
-            return app.screen
-        await pilot.pause(0.02)
-    raise AssertionError(f"no results screen; on {app.screen!r}")
-
-
-async def wait_until(pilot: Any, condition: Any, message: str = "", tries: int = 200) -> None:
-    """Let the app run until ``condition()`` holds (at most ``tries`` short pauses)."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(message or f"condition never held; on {pilot.app.screen!r}")
-
-
-async def until(pilot: Any, ok: Any, what: str, timeout_s: float = 15.0) -> None:
-    """Let the app run until ``ok()`` holds, for at most ``timeout_s`` (scaled for slow
-    machines): for what waits on real servers and real time."""
-    try:
-        async with asyncio.timeout(timeout_s * TIMEOUT_FACTOR):
-            while not ok():
-                await pilot.pause(0.02)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
+    results = await shown(pilot, ResultsScreen, timeout_s)
+    await pilot.pause()  # its first refresh: the figures are filled in
+    return results
 
 
 async def feed_terminal(pilot: Any, clock: FakeClock, data: str, step: float = STEP_S) -> None:

@@ -13,17 +13,20 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support.pilot import until
 from textual.drivers.headless_driver import HeadlessDriver
+from textual.pilot import Pilot
 from websockets.asyncio.server import ServerConnection, serve
 
 from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
+from bartype.tui.screens.results import ResultsScreen
 
 from .helpers import server_app
 
@@ -117,15 +120,6 @@ def remote_app(url: str, tmp_path: Path) -> BartypeApp:
     return server_app(url, tmp_path, TestSpec(mode="words", words=10), give_up_after=0.5)
 
 
-async def until(pilot: Any, condition: Callable[[], object], tries: int = 250) -> None:
-    """Wait (up to ``tries`` × 20 ms) for ``condition`` to hold."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never held")
-
-
 async def type_text(pilot: Any, text: str, gap_s: float = 0.06) -> None:
     """Type ``text`` in real time, as the terminal would deliver it."""
     from .helpers import _key_event
@@ -139,14 +133,15 @@ async def type_text(pilot: Any, text: str, gap_s: float = 0.06) -> None:
         await asyncio.wait_for(done.wait(), 10)
 
 
-async def type_the_test(pilot: Any) -> None:
+async def type_the_test(pilot: Pilot[int]) -> ResultsScreen:
     """Wait for the test, type all of ``DEFAULT_TEXT``, wait for the results screen."""
     from .helpers import wait_for_results
 
     app = pilot.app
-    await until(pilot, lambda: app.attempt is not None)
+    assert isinstance(app, BartypeApp)
+    await until(pilot, lambda: app.attempt is not None, "the test")
     await type_text(pilot, DEFAULT_TEXT)
-    await wait_for_results(pilot, app, 600)  # 12 s: a result that never comes times out
+    return await wait_for_results(pilot, 12)  # a result that never comes times out
 
 
 def toasts(app: Any) -> str:

@@ -4,18 +4,20 @@ the profile learnt and saved after each lesson on a real SQLite file."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from support import FakeClock
+from support.pilot import until
+from textual.pilot import Pilot
 
 from bartype.core.tutor import Tutor
 from bartype.storage.corpus import TextLibrary, default_texts_root
 from bartype.storage.history import History
 from bartype.storage.tutor_profiles import practice_words
+from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
 from bartype.tui.widgets.tutor_progress import TutorProgress
 
-from .helpers import Script, make_app, press_all, wait_for_results, wait_until
+from .helpers import Script, make_app, press_all, ready, wait_for_results
 
 SPEC = TestSpec(mode="adaptive", seed=11)
 SLOW_S = 0.5
@@ -30,17 +32,17 @@ def _history(tmp_path: Path) -> Path:
     return tmp_path / "data" / "history.sqlite3"
 
 
-async def _lesson_typed(pilot: Any, clock: FakeClock, step: float) -> tuple[str, TutorProgress]:
+async def _lesson_typed(
+    pilot: Pilot[int], app: BartypeApp, clock: FakeClock, step: float
+) -> tuple[str, TutorProgress]:
     """Wait for the lesson, type it all right, one key every ``step`` seconds; return its
     text and the results screen's progress."""
-    app = pilot.app
-    await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
-    text = app.attempt.text
+    text = (await ready(pilot, app)).text
     assert text
     await press_all(pilot, clock, Script().text(text).presses, step)
-    results = await wait_for_results(pilot, app)
+    results = await wait_for_results(pilot)
     # Under load the screen can be up a moment before its widgets are mounted.
-    await wait_until(pilot, lambda: bool(results.query("#results-progress")), "no progress")
+    await until(pilot, lambda: bool(results.query("#results-progress")), "no progress")
     return text, results.query_one("#results-progress", TutorProgress)
 
 
@@ -50,7 +52,7 @@ async def test_typing_screen_shows_the_lessons_letters_and_focus(tmp_path: Path)
     letter in the text."""
     app = make_app(tmp_path, SPEC, FakeClock())
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+        await until(pilot, lambda: app.attempt is not None, "no lesson arrived")
         attempt = app.attempt
         assert attempt is not None and attempt.text
         tutor = Tutor(_words(), seed=11)
@@ -75,7 +77,7 @@ async def test_a_finished_lesson_is_learnt_saved_and_continued(tmp_path: Path) -
     clock = FakeClock()
     app = make_app(tmp_path, SPEC, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        text, progress = await _lesson_typed(pilot, clock, SLOW_S)
+        text, progress = await _lesson_typed(pilot, app, clock, SLOW_S)
         first = app.attempt
         assert progress.display and progress.state is not None
         assert progress.state.lessons == 1 and progress.before is not None
@@ -94,16 +96,16 @@ async def test_a_finished_lesson_is_learnt_saved_and_continued(tmp_path: Path) -
         expected = Tutor.from_json(saved, _words()).next_text()
         assert expected != text
         app.action_new_test()
-        await wait_until(
+        await until(
             pilot, lambda: app.attempt is not None and app.attempt is not first, "no new lesson"
         )
         assert app.attempt is not None and app.attempt.text == expected
         # Let the typing screen come back up before the app closes.
-        await wait_until(pilot, lambda: app.screen is app.typing_screen, "results still up")
+        await until(pilot, lambda: app.screen is app.typing_screen, "results still up")
         await pilot.pause(0.05)
     again = make_app(tmp_path, SPEC, FakeClock())
     async with again.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: again.attempt is not None, "no lesson arrived")
+        await until(pilot, lambda: again.attempt is not None, "no lesson arrived")
         assert again.attempt is not None and again.attempt.text == expected
         assert again.tutor is not None and again.tutor.lessons == 1
 
@@ -115,7 +117,7 @@ async def test_the_profile_is_the_typists_layouts(tmp_path: Path) -> None:
     spec = TestSpec(mode="adaptive", seed=11, language="german", layout="dvorak")
     app = make_app(tmp_path, spec, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _lesson_typed(pilot, clock, SLOW_S)
+        await _lesson_typed(pilot, app, clock, SLOW_S)
         assert app.tutor is not None and (app.tutor.language, app.tutor.layout) == (
             "german",
             "dvorak",
@@ -130,7 +132,7 @@ async def test_a_fast_typist_unlocks_letters(tmp_path: Path) -> None:
     clock = FakeClock()
     app = make_app(tmp_path, SPEC, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        _, progress = await _lesson_typed(pilot, clock, 0.25)
+        _, progress = await _lesson_typed(pilot, app, clock, 0.25)
         assert progress.state is not None and len(progress.state.unlocked) > 6
         assert "unlocked " in progress.as_text(76).plain
 
@@ -142,7 +144,7 @@ async def test_a_damaged_profile_starts_anew_and_says_so(tmp_path: Path) -> None
         history.save_tutor_profile("english", "qwerty", {"version": 99})
     app = make_app(tmp_path, SPEC, FakeClock())
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+        await until(pilot, lambda: app.attempt is not None, "no lesson arrived")
         assert app.tutor is not None and app.tutor.lessons == 0
         notes = [n.message for n in app._notifications]
         assert any("profile could not be used" in n for n in notes)
@@ -152,7 +154,7 @@ async def test_other_modes_show_no_progress(tmp_path: Path) -> None:
     """A words test has no tutor progress and no marked letter."""
     app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=1), FakeClock())
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
+        await until(pilot, lambda: app.attempt is not None, "no text arrived")
         assert not app.typing_screen.progress.display
         assert app.typing_screen.text_view.focus_letter is None
 
@@ -162,11 +164,11 @@ async def test_tab_skips_to_another_lesson(tmp_path: Path) -> None:
     learnt nothing from the skipped one."""
     app = make_app(tmp_path, SPEC, FakeClock())
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+        await until(pilot, lambda: app.attempt is not None, "no lesson arrived")
         first = app.attempt
         assert first is not None
         app.action_new_test()
-        await wait_until(
+        await until(
             pilot, lambda: app.attempt is not None and app.attempt is not first, "no new lesson"
         )
         assert app.attempt is not None and app.attempt.text != first.text
@@ -180,13 +182,12 @@ async def test_a_new_profile_starts_from_the_tests_typed_before(tmp_path: Path) 
     clock = FakeClock()
     app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=3), clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
-        text = app.attempt.text
+        text = (await ready(pilot, app)).text
         assert text
         await press_all(pilot, clock, Script().text(text).presses, 0.25)
-        await wait_for_results(pilot, app)
+        await wait_for_results(pilot)
         app.start_test(SPEC)
-        await wait_until(pilot, lambda: app.tutor is not None and app.attempt is not None)
+        await until(pilot, lambda: app.tutor is not None and app.attempt is not None)
         assert app.tutor is not None and app.tutor.lessons == 1
         notes = [n.message for n in app._notifications]
         assert any("english profile starts from 1 test you typed before" in n for n in notes)
@@ -203,19 +204,22 @@ async def test_a_words_test_teaches_the_stored_profile_of_its_layout(tmp_path: P
     async with app.run_test(size=(80, 24)) as pilot:
         for layout, lessons in (("dvorak", 0), ("qwerty", 1)):
             app.start_test(TestSpec(mode="words", words=10, seed=3, layout=layout))
-            await wait_until(
-                pilot, lambda lay=layout: app.attempt is not None and app.attempt.spec.layout == lay
-            )
+
+            def on(layout: str = layout) -> bool:
+                return app.attempt is not None and app.attempt.spec.layout == layout
+
+            await until(pilot, on, f"a test on {layout}")
+            assert app.attempt is not None
             text = app.attempt.text
             assert text
             await press_all(pilot, clock, Script().text(text).presses, 0.25)
-            results = await wait_for_results(pilot, app)
+            results = await wait_for_results(pilot)
             assert results.tutor is None
             with History(_history(tmp_path)) as history:
                 saved = history.tutor_profile("english", "qwerty")
                 assert [p[:2] for p in history.tutor_profiles()] == [("english", "qwerty")]
             assert saved is not None and saved["lessons"] == lessons
-        assert saved["keys"]["e"]["hits"] > 0
+        assert saved is not None and saved["keys"]["e"]["hits"] > 0  # learnt on QWERTY
 
 
 async def test_a_bigram_drill_is_no_adaptive_lesson(tmp_path: Path) -> None:
@@ -224,15 +228,13 @@ async def test_a_bigram_drill_is_no_adaptive_lesson(tmp_path: Path) -> None:
     clock = FakeClock()
     app = make_app(tmp_path, SPEC, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _lesson_typed(pilot, clock, 0.3)
+        await _lesson_typed(pilot, app, clock, 0.3)
         assert app.tutor is not None and app.tutor.lessons == 1
         app.start_test(TestSpec(mode="bigrams", text="then than"))
-        await wait_until(
-            pilot, lambda: app.attempt is not None and app.attempt.spec.mode == "bigrams"
-        )
+        await until(pilot, lambda: app.attempt is not None and app.attempt.spec.mode == "bigrams")
         assert not app.typing_screen.progress.display
         await press_all(pilot, clock, Script().text("then than").presses, 0.3)
-        results = await wait_for_results(pilot, app)
+        results = await wait_for_results(pilot)
         assert results.tutor is None
         assert app.tutor.lessons == 2
         with History(_history(tmp_path)) as history:
@@ -249,10 +251,10 @@ async def test_the_menu_sets_the_target_speed_and_accuracy_floor(tmp_path: Path)
 
     app = make_app(tmp_path, SPEC, FakeClock())
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived")
+        await until(pilot, lambda: app.attempt is not None, "no lesson arrived")
         first = app.attempt
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, MenuScreen), "no menu")
+        await until(pilot, lambda: isinstance(app.screen, MenuScreen), "no menu")
         menu = app.screen
         assert isinstance(menu, MenuScreen)
         keys = [key for key, _, _ in menu.rows()]
@@ -261,7 +263,7 @@ async def test_the_menu_sets_the_target_speed_and_accuracy_floor(tmp_path: Path)
             await pilot.press("down")
         await pilot.press("right")  # 175 -> 200 cpm
         await pilot.press("escape")
-        await wait_until(
+        await until(
             pilot, lambda: app.attempt is not None and app.attempt is not first, "no new lesson"
         )
         assert app.tutor is not None and app.tutor.settings.target_cpm == 200
@@ -278,9 +280,9 @@ async def test_the_menu_fits_and_scrolls_at_60x18(tmp_path: Path) -> None:
 
     app = make_app(tmp_path, TestSpec(mode="time", duration=30, seed=1), FakeClock())
     async with app.run_test(size=(60, 18)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
+        await until(pilot, lambda: app.attempt is not None, "no text arrived")
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, MenuScreen), "no menu")
+        await until(pilot, lambda: isinstance(app.screen, MenuScreen), "no menu")
         menu = app.screen
         assert isinstance(menu, MenuScreen)
         scroll = menu.query_one("#menu-scroll")

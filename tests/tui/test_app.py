@@ -5,58 +5,49 @@ from __future__ import annotations
 from pathlib import Path
 
 from support import FakeClock
+from support.pilot import shown, until
 from textual import events
+from textual.widgets import DataTable
 
 from bartype.storage.settings import Settings, load_settings
 from bartype.tui.attempt import TestSpec
+from bartype.tui.screens.history import HistoryScreen
+from bartype.tui.screens.menu import MenuScreen
 from bartype.tui.screens.results import ResultsScreen
 from bartype.tui.screens.too_small import TooSmallScreen
 from bartype.tui.screens.typing import TypingScreen
 
-from .helpers import make_app, press_all, wait_for_results
+from .helpers import make_app, press_all, ready, wait_for_results
 
 WORDS = TestSpec(mode="words", words=10, seed=1)
-
-
-async def _ready(pilot, app) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(200):
-        if app.attempt is not None:
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("no text arrived")
 
 
 async def test_first_key_starts_the_test(tmp_path: Path, clock: FakeClock) -> None:
     """Nothing runs until the first character; the typing colours at once."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         attempt = app.attempt
         assert attempt is not None and not attempt.started
         clock.advance(5)
         await pilot.press("space", "backspace")  # neither starts a test
         assert not attempt.started
-        first = (attempt.text or "")[0]
-        await press_all(pilot, clock, [first])
+        first_word = (attempt.text or "").split()[0]
+        await press_all(pilot, clock, [first_word[0]])
         assert attempt.started and attempt.start_t == 5250.0
-        text = app.screen.query_one("#text")
-        assert text.visible_text()[0].startswith(attempt.text.split()[0][:3])  # type: ignore[union-attr]
+        view = app.typing_screen.text_view
+        assert view.visible_text()[0].startswith(first_word[:3])
 
 
 async def test_tab_restarts_with_a_new_text(tmp_path: Path, clock: FakeClock) -> None:
     """Tab mid-test throws the test away and shows another text."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
-        old = app.attempt
-        assert old is not None
+        old = await ready(pilot, app)
         await press_all(pilot, clock, list((old.text or "")[:6]))
         await pilot.press("tab")
-        for _ in range(100):
-            if app.attempt is not old and app.attempt is not None:
-                break
-            await pilot.pause(0.01)
-        assert app.attempt is not old and app.attempt is not None
+        await until(pilot, lambda: app.attempt is not old and app.attempt is not None, "a new text")
+        assert app.attempt is not None
         assert app.attempt.text != old.text
         assert not app.attempt.started
         assert "tab" in app.screen.active_bindings  # shown in the footer
@@ -66,19 +57,16 @@ async def test_retry_types_the_same_text_again(tmp_path: Path, clock: FakeClock)
     """From the results, r starts a test on the same text."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
-        text = app.attempt.text  # type: ignore[union-attr]
+        attempt = await ready(pilot, app)
+        text = attempt.text or ""
         await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
-        await wait_for_results(pilot, app, 100)
+        await wait_for_results(pilot)
         first = app.attempt
         await pilot.press("r")  # typed while the results appear: still the typist typing
         assert isinstance(app.screen, ResultsScreen) and app.attempt is first
         clock.advance(1.0)
         await pilot.press("r")
-        for _ in range(100):
-            if app.attempt is not first and app.attempt is not None:
-                break
-            await pilot.pause(0.01)
+        await until(pilot, lambda: app.attempt is not first and app.attempt is not None, "a retry")
         assert isinstance(app.screen, TypingScreen)
         assert app.attempt is not None and app.attempt.text == text
 
@@ -87,9 +75,7 @@ async def test_modifiers_and_paste_are_not_typed(tmp_path: Path, clock: FakeCloc
     """Bare Shift/Ctrl/Alt events and a bracketed paste change nothing."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
-        attempt = app.attempt
-        assert attempt is not None
+        attempt = await ready(pilot, app)
         await pilot.press("left_shift", "right_control", "left_alt", "left_super", "f3")
         app.screen.post_message(events.Paste(attempt.text or "pasted"))
         await pilot.pause(0.05)
@@ -103,7 +89,7 @@ async def test_non_ascii_letters_are_typed(tmp_path: Path, clock: FakeClock) -> 
     """é ñ ß ü are typed and scored as characters."""
     app = make_app(tmp_path, TestSpec(mode="custom", text="été niño straße über"), clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         await press_all(pilot, clock, [*"été", "space", *"niño", "space", *"straße", "space"])
         attempt = app.attempt
         assert attempt is not None
@@ -115,9 +101,7 @@ async def test_resize_mid_test_is_not_a_keystroke(tmp_path: Path, clock: FakeClo
     """Resizing reflows the text, keeps the caret's word in view and types nothing."""
     app = make_app(tmp_path, TestSpec(mode="words", words=100, seed=2), clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _ready(pilot, app)
-        attempt = app.attempt
-        assert attempt is not None
+        attempt = await ready(pilot, app)
         words = (attempt.text or "").split()
         presses: list[str] = []
         for word in words[:30]:
@@ -131,9 +115,8 @@ async def test_resize_mid_test_is_not_a_keystroke(tmp_path: Path, clock: FakeClo
         await pilot.resize_terminal(80, 24)
         await pilot.pause(0.05)
         assert attempt.keys == keys_before
-        view = app.screen.query_one("#text")
-        shown = " ".join(view.visible_text())
-        assert words[30] in shown.split()
+        visible = " ".join(app.typing_screen.text_view.visible_text())
+        assert words[30] in visible.split()
         await press_all(pilot, clock, [*words[30], "space"])
         assert attempt.analyzer.index == 31
 
@@ -142,9 +125,9 @@ async def test_scrolls_by_whole_lines(tmp_path: Path, clock: FakeClock) -> None:
     """The view moves up one line at a time, keeping the caret on the second line."""
     app = make_app(tmp_path, TestSpec(mode="words", words=100, seed=4), clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _ready(pilot, app)
-        view = app.screen.query_one("#text")
-        words = (app.attempt.text or "").split()  # type: ignore[union-attr]
+        attempt = await ready(pilot, app)
+        view = app.typing_screen.text_view
+        words = (attempt.text or "").split()
         tops = []
         for word in words[:70]:
             await press_all(pilot, clock, [*word, "space"])
@@ -158,7 +141,7 @@ async def test_too_small_terminal_shows_a_message(tmp_path: Path, clock: FakeClo
     """Below the minimum size a message replaces the layout; it goes when there is room."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test(size=(30, 10)) as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         await pilot.pause(0.05)
         assert isinstance(app.screen, TooSmallScreen)
         assert "too small" in str(app.screen.query_one("#too-small-message").render())
@@ -171,7 +154,7 @@ async def test_ctrl_c_quits_from_the_typing_screen(tmp_path: Path, clock: FakeCl
     """Ctrl+C quits cleanly mid-test."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         await press_all(pilot, clock, ["a", "b"])
         await pilot.press("ctrl+c")
         await pilot.pause(0.1)
@@ -183,10 +166,9 @@ async def test_ctrl_c_quits_from_the_menu(tmp_path: Path, clock: FakeClock) -> N
     """Ctrl+C quits from a dialog too."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         await pilot.press("escape")
-        await pilot.pause(0.05)
-        assert type(app.screen).__name__ == "MenuScreen"
+        await shown(pilot, MenuScreen)
         await pilot.press("ctrl+c")
         await pilot.pause(0.1)
     assert app.return_code == 0
@@ -196,16 +178,12 @@ async def test_menu_changes_mode_and_persists_settings(tmp_path: Path, clock: Fa
     """Choosing words mode in the menu starts a words test and saves the setting."""
     app = make_app(tmp_path, TestSpec(mode="time", duration=30, seed=1), clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         await pilot.press("escape")
-        await pilot.pause(0.05)
+        await shown(pilot, MenuScreen)
         await pilot.press("right")  # mode: time -> words
         await pilot.press("escape")
-        for _ in range(100):
-            if app.attempt is not None and app.attempt.spec.mode == "words":
-                break
-            await pilot.pause(0.01)
-        assert app.attempt is not None and app.attempt.spec.mode == "words"
+        await until(pilot, lambda: app.attempt is not None and app.attempt.spec.mode == "words")
     settings, warnings = load_settings(tmp_path / "config" / "settings.toml")
     assert settings.mode == "words" and warnings == []
 
@@ -214,7 +192,7 @@ async def test_theme_switch_is_persisted(tmp_path: Path, clock: FakeClock) -> No
     """Ctrl+T switches to the light theme and remembers it."""
     app = make_app(tmp_path, WORDS, clock, settings=Settings(theme="textual-dark"))
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         await pilot.press("ctrl+t")
         await pilot.pause(0.02)
         assert app.theme == "textual-light"
@@ -226,10 +204,9 @@ async def test_empty_zen_test_is_not_a_result(tmp_path: Path, clock: FakeClock) 
     """Esc in zen before typing opens the menu: nothing is scored or saved."""
     app = make_app(tmp_path, TestSpec(mode="zen"), clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         await pilot.press("escape")
-        await pilot.pause(0.05)
-        assert type(app.screen).__name__ == "MenuScreen"
+        await shown(pilot, MenuScreen)
         assert app.result is None
     assert not (tmp_path / "data" / "history.sqlite3").exists() or _count(tmp_path) == 0
 
@@ -245,20 +222,18 @@ async def test_history_screen_lists_results(tmp_path: Path, clock: FakeClock) ->
     """After a test, h shows it in the history table with a personal best."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _ready(pilot, app)
-        text = app.attempt.text  # type: ignore[union-attr]
+        attempt = await ready(pilot, app)
+        text = attempt.text or ""
         await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
-        await wait_for_results(pilot, app, 100)
-        assert app.screen.view.personal_best
+        results = await wait_for_results(pilot)
+        assert results.view.personal_best
         clock.advance(1.0)
         await pilot.press("h")
-        await pilot.pause(0.2)
-        table = app.screen.query_one("DataTable")
-        assert table.row_count == 1
+        history = await shown(pilot, HistoryScreen)
+        await until(pilot, lambda: history.query_one(DataTable).row_count == 1, "one row")
         await pilot.press("s")
         await pilot.press("escape")
-        await pilot.pause(0.05)
-        assert isinstance(app.screen, ResultsScreen)
+        await shown(pilot, ResultsScreen)
 
 
 async def test_result_is_computed_here_when_the_handler_fails(
@@ -286,13 +261,13 @@ async def test_result_is_computed_here_when_the_handler_fails(
 
     app = BartypeApp(WORDS, connect, clock=clock, history_path=tmp_path / "h.sqlite3")
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
-        text = app.attempt.text  # type: ignore[union-attr]
+        attempt = await ready(pilot, app)
+        text = attempt.text or ""
         await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
-        await wait_for_results(pilot, app, 100)
-        local = app.attempt.session.result  # type: ignore[union-attr]
-        assert local is not None and app.screen.view.wpm == local.metrics.wpm
-        assert app.attempt.final is None  # type: ignore[union-attr]
+        results = await wait_for_results(pilot)
+        local = attempt.session.result
+        assert local is not None and results.view.wpm == local.metrics.wpm
+        assert attempt.final is None
 
 
 async def test_idle_test_is_dropped_and_not_kept(tmp_path: Path, clock: FakeClock) -> None:
@@ -301,16 +276,13 @@ async def test_idle_test_is_dropped_and_not_kept(tmp_path: Path, clock: FakeCloc
 
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
-        first = app.attempt
-        text = first.text  # type: ignore[union-attr]
-        await press_all(pilot, clock, list(text.split(" ")[0]))
+        first = await ready(pilot, app)
+        await press_all(pilot, clock, list((first.text or "").split(" ")[0]))
         clock.advance(61)
-        for _ in range(200):
-            if app.attempt is not None and app.attempt is not first:
-                break
-            await pilot.pause(0.02)
-        assert app.attempt is not first and app.attempt is not None
+        await until(
+            pilot, lambda: app.attempt is not None and app.attempt is not first, "a new text"
+        )
+        assert app.attempt is not None
         assert not app.attempt.started
         assert isinstance(app.screen, TypingScreen)
     with History(tmp_path / "data" / "history.sqlite3") as history:
@@ -323,13 +295,12 @@ async def test_keys_right_after_the_results_are_not_commands(
     """Letters typed as a timed test ends do not leave the results screen at once."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
-        text = app.attempt.text  # type: ignore[union-attr]
+        attempt = await ready(pilot, app)
+        text = attempt.text or ""
         await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
-        await wait_for_results(pilot, app, 100)
+        await wait_for_results(pilot)
         await press_all(pilot, clock, ["n", "h", "r"], step=0.1)
         assert isinstance(app.screen, ResultsScreen)
         clock.advance(1.0)
         await pilot.press("h")
-        await pilot.pause(0.1)
-        assert type(app.screen).__name__ == "HistoryScreen"
+        await shown(pilot, HistoryScreen)

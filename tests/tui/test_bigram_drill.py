@@ -6,12 +6,13 @@ from pathlib import Path
 
 from support import FakeClock
 from support.history import fill
+from support.pilot import until
 
 from bartype.core.progress import progress
 from bartype.storage.history import History
 from bartype.tui.attempt import TestSpec
 
-from .helpers import make_app, press_all, wait_for_results, wait_until
+from .helpers import make_app, press_all, wait_for_results
 
 SPEC = TestSpec(mode="bigrams", seed=3)
 
@@ -27,16 +28,16 @@ async def test_a_drill_holds_the_slowest_bigrams_and_is_kept_as_such(tmp_path: P
     clock = FakeClock()
     app = make_app(tmp_path, SPEC, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no drill arrived")
+        await until(pilot, lambda: app.attempt is not None, "no drill arrived")
         attempt = app.attempt
         assert attempt is not None and attempt.text
         words = attempt.text.split()
         assert len(words) == 25
         assert all(any(b in w for b in slowest) for w in words)
         await press_all(pilot, clock, [("space" if c == " " else c) for c in attempt.text])
-        await wait_for_results(pilot, app)
+        await wait_for_results(pilot)
         await pilot.press("tab")
-        await wait_until(
+        await until(
             pilot, lambda: app.attempt is not attempt and app.attempt is not None, "no new drill"
         )
         assert app.attempt is not None and app.attempt.text != attempt.text
@@ -51,5 +52,5 @@ async def test_without_history_the_drill_says_what_to_do(tmp_path: Path) -> None
     app = make_app(tmp_path, SPEC, FakeClock())
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.typing_screen.text_view
-        await wait_until(pilot, lambda: "No slow bigrams" in view.placeholder, "no message")
+        await until(pilot, lambda: "No slow bigrams" in view.placeholder, "no message")
         assert app.attempt is None

@@ -14,6 +14,7 @@ from typing import Any
 from rich.text import Text
 from support import free_port, start_server, stop_server
 from support.discovery import LOOPBACK, unique_name
+from support.pilot import until
 from support.servers import running_server
 from textual.widgets import DataTable, Input, Static
 
@@ -23,8 +24,6 @@ from bartype.transport.race import RaceConnection
 from bartype.tui.race_app import RaceApp
 from bartype.tui.screens.discovery import DiscoveryScreen
 from bartype.tui.widgets.race_lanes import RoomCode
-
-from .helpers import until
 
 
 def on_loopback(changed: Any) -> ServerBrowser:

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.pilot import until
+from textual.widgets import DataTable
 
 from bartype import cli
 from bartype.core.keystrokes import type_text
@@ -17,7 +19,7 @@ from bartype.tui.race_app import RaceApp
 from bartype.tui.widgets.line import TextLine
 from bartype.tui.widgets.race_lanes import RaceLanes
 
-from .helpers import _key_event, until
+from .helpers import _key_event
 
 TEXT = "one two three four five six seven eight nine ten"
 
@@ -44,8 +46,9 @@ async def test_racing_the_best_of_the_last_test(
     app.room_settings["countdownS"] = 0.3
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.shown == "race", "the countdown")
-        assert app.race is not None and app.race.client.race is not None
-        assert app.race.client.race.text == TEXT
+        race = app.race
+        assert race is not None and race.client.race is not None
+        assert race.client.race.text == TEXT
 
         def status() -> str:  # the screen may still be composing its widgets
             found = app.race_screen.query("#race-status")
@@ -53,7 +56,7 @@ async def test_racing_the_best_of_the_last_test(
 
         await until(pilot, lambda: "sets off with your first key" in status(), "the note")
         assert f"#{result_id} words 10" in status()
-        await until(pilot, lambda: app.race.client.state is State.RACING, "the start")
+        await until(pilot, lambda: race.client.state is State.RACING, "the start")
         lanes = app.race_screen.query_one(RaceLanes)
         for ch in TEXT[:10]:
             app.post_message(_key_event(ch))
@@ -68,10 +71,12 @@ async def test_racing_the_best_of_the_last_test(
             app.post_message(_key_event(ch))
             await pilot.pause(0.03)
         await until(pilot, lambda: app.shown == "standings", "the standings")
-        await until(pilot, lambda: bool(app.standings_screen.query("#standings")), "the table")
-        table = app.standings_screen.query_one("#standings")
-        await until(pilot, lambda: table.row_count == 2, "two rows")  # type: ignore[attr-defined]
-        rows = [[str(c) for c in table.get_row_at(i)] for i in range(2)]  # type: ignore[attr-defined]
+
+        def table() -> DataTable[object]:  # the screen may still be composing its widgets
+            return app.standings_screen.query_one("#standings", DataTable)
+
+        await until(pilot, lambda: table().row_count == 2, "two rows")
+        rows = [[str(c) for c in table().get_row_at(i)] for i in range(2)]
         ghost_row = next(row for row in rows if row[1] == ghost_name)
         assert ghost_row[3] == f"{wpm:.0f}"
         saving = app.saving

@@ -9,37 +9,38 @@ from typing import Any
 
 import pytest
 from support import FakeClock
+from support.pilot import until
 
 from bartype import cli
 from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
 from bartype.tui.race_app import RaceApp
 
-from .helpers import make_app, press_all, wait_for_results, wait_until
+from .helpers import make_app, press_all, wait_for_results
 
 WORDS = TestSpec(mode="words", words=10, seed=1)
 
 
 async def _typed_to_the_end(pilot: Any, app: BartypeApp, clock: FakeClock) -> Any:
-    await wait_until(pilot, lambda: app.attempt is not None, "a text")
+    await until(pilot, lambda: app.attempt is not None, "a text")
     assert app.attempt is not None and app.attempt.text
     await press_all(pilot, clock, list(app.attempt.text))
-    return await wait_for_results(pilot, app)
+    return await wait_for_results(pilot)
 
 
 async def test_the_menu_hands_over_to_a_race_on_the_lan(tmp_path: Path, clock: FakeClock) -> None:
     """The menu's "race on the LAN" closes the tutor for `bartype race` to open."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "a text")
+        await until(pilot, lambda: app.attempt is not None, "a text")
         await pilot.press("escape")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "MenuScreen", "the menu")
+        await until(pilot, lambda: type(app.screen).__name__ == "MenuScreen", "the menu")
         menu: Any = app.screen
         labels = [label for _, label, _ in menu.rows()]
         for _ in range(labels.index("race on the LAN")):
             await pilot.press("down")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.return_code is not None, "the tutor to close")
+        await until(pilot, lambda: app.return_code is not None, "the tutor to close")
     assert app.then == "race" and app.return_code == 0
 
 
@@ -52,15 +53,15 @@ async def test_results_offer_the_ghost_of_a_finished_text(tmp_path: Path, clock:
         assert results.ghost
         clock.advance(results.QUIET_S + 0.1)
         await pilot.press("g")
-        await wait_until(pilot, lambda: app.return_code is not None, "the tutor to close")
+        await until(pilot, lambda: app.return_code is not None, "the tutor to close")
     assert app.then == "ghost"
 
     timed = make_app(tmp_path, TestSpec(mode="time", duration=1, seed=1), clock)
     async with timed.run_test() as pilot:
-        await wait_until(pilot, lambda: timed.attempt is not None, "a text")
+        await until(pilot, lambda: timed.attempt is not None, "a text")
         await press_all(pilot, clock, list("the"), step=0.5)
         clock.advance(2)
-        results = await wait_for_results(pilot, timed, tries=300)
+        results = await wait_for_results(pilot)
         assert not results.ghost
         assert results.check_action("letter", ("race_ghost",)) is False
 

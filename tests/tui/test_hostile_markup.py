@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support.pilot import until
+
 from bartype.storage.history import History
 from bartype.tui.attempt import TestSpec
 
@@ -27,7 +29,6 @@ from .hostile import (
     toasts,
     type_text,
     type_the_test,
-    until,
 )
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support.pilot import until
+
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.session import TypingSession, config_for
 from bartype.storage.history import History
@@ -20,7 +22,7 @@ from bartype.tui.screens.menu import MenuScreen
 from bartype.tui.screens.results import ResultsScreen
 
 from .helpers import make_app
-from .hostile import HOSTILE, MARKUP_BAD, SIZE, capture, forbidden_in, plain, until
+from .hostile import HOSTILE, MARKUP_BAD, SIZE, capture, forbidden_in, plain
 
 
 def _hostile_history(path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.pilot import until
 
 from bartype.storage.history import History
 
@@ -31,7 +32,6 @@ from .hostile import (
     toasts,
     type_text,
     type_the_test,
-    until,
 )
 
 
@@ -154,12 +154,12 @@ async def test_a_result_with_control_characters_is_not_used(
         app = remote_app(server.url, tmp_path)
         output = capture(app)
         async with app.run_test(headless=False, size=SIZE, notifications=True) as pilot:
-            await type_the_test(pilot)
+            results = await type_the_test(pilot)
             attempt = app.attempt
             await until(pilot, lambda: "unreadable result" in toasts(app))
             assert attempt is not None and attempt.final is None
             local = attempt.session.result
-            assert local is not None and app.screen.view.wpm == local.metrics.wpm
+            assert local is not None and results.view.wpm == local.metrics.wpm
     assert forbidden_in(bytes(output)) == []
     with History(tmp_path / "local" / "history.sqlite3") as history:
         assert [r.mode2 for r in history.recent()] == ["4"]

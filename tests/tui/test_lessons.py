@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 from support import FakeClock
+from support.pilot import until
 
 from bartype.core.layouts import layout
 from bartype.storage.history import History
@@ -16,7 +17,7 @@ from bartype.tui.screens.menu import MenuScreen
 from bartype.tui.widgets.heatmap import KeyHeatmap
 from bartype.tui.widgets.keyboard import LiveKeyboard
 
-from .helpers import Script, make_app, press_all, wait_for_results, wait_until
+from .helpers import Script, make_app, press_all, wait_for_results
 
 DVORAK_LESSON_1 = TestSpec(mode="lesson", lesson=1, layout="dvorak", seed=11)
 
@@ -27,7 +28,7 @@ def _history(tmp_path: Path) -> Path:
 
 async def _type_text(pilot, clock: FakeClock, step: float = 0.25) -> None:  # type: ignore[no-untyped-def]
     app = pilot.app
-    await wait_until(pilot, lambda: app.attempt is not None, "no text")
+    await until(pilot, lambda: app.attempt is not None, "no text")
     await press_all(pilot, clock, Script().text(app.attempt.text).presses, step)
 
 
@@ -37,15 +38,15 @@ async def test_passing_a_lesson_marks_it_and_tab_goes_to_the_next(tmp_path: Path
     clock = FakeClock()
     app = make_app(tmp_path, DVORAK_LESSON_1, clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no text")
+        await until(pilot, lambda: app.attempt is not None, "no text")
         assert set(app.attempt.text or "") <= set("aoeuidhtns ")  # type: ignore[union-attr]
         await _type_text(pilot, clock)
-        await wait_for_results(pilot, app)
+        await wait_for_results(pilot)
         assert app.result is not None
         assert "lesson 1 dvorak" in app.result.label and "passed ✓" in app.result.label
         assert "tab: lesson 2, top row" in app.result.label
         await pilot.press("tab")
-        await wait_until(pilot, lambda: app.attempt is not None and app.spec.lesson == 2)
+        await until(pilot, lambda: app.attempt is not None and app.spec.lesson == 2)
         assert app.spec.mode == "lesson" and app.spec.layout == "dvorak"
         assert any(ch in "pyfgcrl" for ch in app.attempt.text or "")  # type: ignore[union-attr]
     with History(_history(tmp_path)) as history:
@@ -62,17 +63,17 @@ async def test_a_slow_lesson_is_not_passed_and_stays_next(tmp_path: Path) -> Non
     app = make_app(tmp_path, DVORAK_LESSON_1, clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await _type_text(pilot, clock, step=1.0)
-        await wait_for_results(pilot, app)
+        await wait_for_results(pilot)
         assert app.result is not None
         assert "not passed: needs 20 wpm, 95% (had 12 wpm, 100%)" in app.result.label
         await pilot.press("tab")
-        await wait_until(pilot, lambda: app.attempt is not None)
+        await until(pilot, lambda: app.attempt is not None)
         assert app.spec.lesson == 1
         app.action_lessons()
-        await wait_until(pilot, lambda: isinstance(app.screen, LessonsScreen))
+        await until(pilot, lambda: isinstance(app.screen, LessonsScreen))
         screen = app.screen
         assert isinstance(screen, LessonsScreen)
-        await wait_until(pilot, lambda: 1 in screen.progress, "progress not loaded")
+        await until(pilot, lambda: 1 in screen.progress, "progress not loaded")
         rows = [str(cell) for cell in screen.query_one("DataTable").get_row("1")]  # type: ignore[attr-defined]
         assert rows[-1] == "› next" and rows[1] == "home row"
 
@@ -84,9 +85,9 @@ async def test_lessons_screen_from_the_menu_starts_the_chosen_lesson(tmp_path: P
     clock = FakeClock()
     app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=1), clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None)
+        await until(pilot, lambda: app.attempt is not None)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, MenuScreen))
+        await until(pilot, lambda: isinstance(app.screen, MenuScreen))
         menu = app.screen
         assert isinstance(menu, MenuScreen)
         menu.selected = [key for key, _, _ in menu.rows()].index("layout")
@@ -94,10 +95,10 @@ async def test_lessons_screen_from_the_menu_starts_the_chosen_lesson(tmp_path: P
         assert menu.settings.layout == "colemak"
         menu.selected = [key for key, _, _ in menu.rows()].index("lessons")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, LessonsScreen))
+        await until(pilot, lambda: isinstance(app.screen, LessonsScreen))
         assert "Colemak" in str(app.screen.query_one("#lessons-title").render())
         await pilot.press("down", "down", "enter")
-        await wait_until(pilot, lambda: app.spec.mode == "lesson" and app.attempt is not None)
+        await until(pilot, lambda: app.spec.mode == "lesson" and app.attempt is not None)
         assert (app.spec.layout, app.spec.lesson) == ("colemak", 3)
     saved = tomllib.loads((tmp_path / "config" / "settings.toml").read_text())
     assert saved["layout"] == "colemak"
@@ -110,11 +111,11 @@ async def test_live_keyboard_lights_the_next_key_then_backspace(tmp_path: Path) 
     clock = FakeClock()
     app = make_app(tmp_path, DVORAK_LESSON_1, clock, settings=Settings(keyboard=True))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None)
+        await until(pilot, lambda: app.attempt is not None)
         await pilot.pause()
         board = app.screen.query_one(LiveKeyboard)
         text = app.attempt.text or ""  # type: ignore[union-attr]
-        await wait_until(pilot, lambda: board.size.height == 7, "the board is not laid out")
+        await until(pilot, lambda: board.size.height == 7, "the board is not laid out")
         assert board.display and board.key == text[0]
         drawn = str(board.render())
         assert "a   o   e   u   i   d   h   t   n   s" in drawn
@@ -134,10 +135,10 @@ async def test_live_keyboard_shrinks_to_one_line_at_60x18(tmp_path: Path) -> Non
     clock = FakeClock()
     app = make_app(tmp_path, DVORAK_LESSON_1, clock, settings=Settings(keyboard=True))
     async with app.run_test(size=(60, 18)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None)
+        await until(pilot, lambda: app.attempt is not None)
         await pilot.pause()
         board = app.screen.query_one(LiveKeyboard)
-        await wait_until(pilot, lambda: board.size.height == 1, "the board did not shrink")
+        await until(pilot, lambda: board.size.height == 1, "the board did not shrink")
         assert board.has_class("-compact")
         assert "finger" in str(board.render())
         assert app.typing_screen.text_view.size.height == 3
@@ -150,13 +151,13 @@ async def test_heat_map_uses_the_layout_and_ignores_a_pause(tmp_path: Path) -> N
     text = "the hat is on"
     app = make_app(tmp_path, TestSpec(mode="custom", text=text, layout="dvorak"), clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None)
+        await until(pilot, lambda: app.attempt is not None)
         await press_all(pilot, clock, Script().text("the hat is ").presses)
         clock.advance(4.0)  # a pause: "o" comes 4.25 s after the space
         await press_all(pilot, clock, ["o", "n"])
-        screen = await wait_for_results(pilot, app)
+        screen = await wait_for_results(pilot)
         heatmap = screen.query_one(KeyHeatmap)
-        await wait_until(pilot, lambda: heatmap.size.height == 6, "the heat map is not laid out")
+        await until(pilot, lambda: heatmap.size.height == 6, "the heat map is not laid out")
         drawn = str(heatmap.render())
     assert "'   ,   .   p   y" in drawn.replace("\u00a0", " ")
     assert "quick" in drawn and "mistyped" in drawn and "not typed" in drawn

@@ -71,7 +71,7 @@ async def test_finite_modes_match_the_core(
         assert app.attempt is not None and app.attempt.text
         script = typo_script(app.attempt.text)
         await press_all(pilot, clock, script.presses)
-        screen = await wait_for_results(pilot, app)
+        screen = await wait_for_results(pilot)
         core = core_session(app, script.presses)
         _assert_same(screen.view, core)
         assert core.result is not None
@@ -93,7 +93,7 @@ async def test_custom_file_mode(tmp_path: Path, clock: FakeClock) -> None:
         assert app.attempt is not None and app.attempt.text is not None
         script = typo_script(app.attempt.text)
         await press_all(pilot, clock, script.presses)
-        screen = await wait_for_results(pilot, app)
+        screen = await wait_for_results(pilot)
         _assert_same(screen.view, core_session(app, script.presses))
         assert screen.view.correct > 0
 
@@ -117,7 +117,7 @@ async def test_time_mode_ends_at_the_limit(tmp_path: Path, clock: FakeClock) -> 
         )
         clock.advance(15 - typed_s + 1)
         app.tick()
-        screen = await wait_for_results(pilot, app)
+        screen = await wait_for_results(pilot)
         start_t = STEP_S * 1000
         core = core_session(app, script.presses, end_t=start_t + 15_000)
         _assert_same(screen.view, core)
@@ -136,6 +136,6 @@ async def test_zen_mode_ends_on_escape(tmp_path: Path, clock: FakeClock) -> None
         await press_all(pilot, clock, presses)
         clock.advance(STEP_S)
         await pilot.press("escape")
-        screen = await wait_for_results(pilot, app)
+        screen = await wait_for_results(pilot)
         end_t = (len(presses) + 1) * STEP_S * 1000
         _assert_same(screen.view, core_session(app, presses, end_t=end_t))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support import TIMEOUT_FACTOR
+from support.pilot import until
 from support.servers import running_server
 from textual.widgets import DataTable
 
@@ -26,14 +26,6 @@ from .helpers import _key_event
 
 T = 10 * TIMEOUT_FACTOR
 TEXT = "hi there"
-
-
-async def until(pilot: Any, ok: Callable[[], bool], what: str) -> None:
-    """Let the app run until ``ok()`` holds."""
-    async with asyncio.timeout(T):
-        while not ok():
-            await pilot.pause(0.02)
-    assert ok(), what
 
 
 def in_room(app: RaceApp) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from support import free_port, start_server, stop_server
+from support.pilot import until
 
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.session import replay
@@ -64,8 +65,7 @@ async def test_complete_a_test_over_the_server(server: str, tmp_path: Path) -> N
         for word in words[1:]:
             presses += [*word, "space"]
         await _type_live(pilot, presses[:-1], 0.04)
-        await wait_for_results(pilot, app, 300)
-        shown = app.screen.view
+        shown = (await wait_for_results(pilot)).view
         strokes = [s for name, t in attempt.keys for s in keystrokes_from_key(name, t)]
         core = replay(attempt.config, attempt.text, strokes).result
         assert core is not None
@@ -113,7 +113,13 @@ async def test_server_restart_mid_test(tmp_path: Path, crash: bool) -> None:
             attempt = await _first_attempt(pilot, app)
             assert attempt is not None and attempt.text
             original = app._on_status
-            app.client.on_status = lambda s: (statuses.append(s), original(s))  # type: ignore[union-attr]
+
+            def noted(status: str) -> None:
+                statuses.append(status)
+                original(status)
+
+            assert app.client is not None
+            app.client.on_status = noted
             words = attempt.text.split()
             await _type_live(pilot, [*words[0], "space", *words[1], "space"], 0.04)
             if crash:
@@ -121,10 +127,7 @@ async def test_server_restart_mid_test(tmp_path: Path, crash: bool) -> None:
                 proc.wait()
             else:
                 stop_server(proc)
-            for _ in range(200):
-                if app.connection != "connected":
-                    break
-                await pilot.pause(0.02)
+            await until(pilot, lambda: app.connection != "connected", "the link lost")
             assert app.connection in ("reconnecting", "offline")
             label = str(app.screen.query_one("#connection").render())
             assert "reconnecting" in label or "offline" in label
@@ -133,9 +136,9 @@ async def test_server_restart_mid_test(tmp_path: Path, crash: bool) -> None:
             for word in words[2:]:
                 presses += [*word, "space"]
             await _type_live(pilot, presses[:-1], 0.04)
-            await wait_for_results(pilot, app, 400)
+            results = await wait_for_results(pilot)
             local = attempt.session.result
-            assert local is not None and app.screen.view.wpm == local.metrics.wpm
+            assert local is not None and results.view.wpm == local.metrics.wpm
             if crash:
                 assert attempt.final is None  # the server forgot the test
             else:
@@ -175,17 +178,14 @@ async def test_server_gone_at_the_end_shows_the_local_result_without_waiting(
             words = attempt.text.split()
             await _type_live(pilot, [*words[0], "space"], 0.04)
             stop_server(proc)
-            for _ in range(200):
-                if app.connection != "connected":
-                    break
-                await pilot.pause(0.02)
+            await until(pilot, lambda: app.connection != "connected", "the link lost")
             presses: list[str] = []
             for word in words[1:]:
                 presses += [*word, "space"]
             await _type_live(pilot, presses[:-1], 0.02)
-            await wait_for_results(pilot, app, 500)  # 10 s at most
+            results = await wait_for_results(pilot)
             local = attempt.session.result
-            assert local is not None and app.screen.view.wpm == local.metrics.wpm
+            assert local is not None and results.view.wpm == local.metrics.wpm
     finally:
         stop_server(proc)
     from bartype.storage.history import History
@@ -241,19 +241,19 @@ async def test_adaptive_lesson_over_a_server_is_adaptive_on_both_sides(
     from bartype.storage.history import History
     from bartype.storage.tutor_profiles import practice_words
 
-    from .helpers import Script, wait_until
+    from .helpers import Script
 
     app = server_app(server, tmp_path, TestSpec(mode="adaptive", seed=5))
     words = practice_words(TextLibrary(default_texts_root()), "english")
     async with app.run_test() as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no lesson arrived", 500)
+        await until(pilot, lambda: app.attempt is not None, "no lesson arrived")
         attempt = app.attempt
         assert attempt is not None and attempt.text == Tutor(words, seed=5).next_text()
         assert attempt.session_id  # the server's session
         await _type_live(pilot, Script().text(attempt.text).presses, 0.03)
-        await wait_for_results(pilot, app, 400)
+        results = await wait_for_results(pilot)
         assert attempt.final is not None and attempt.final["mode"] == "adaptive"
-        await wait_until(pilot, lambda: app.screen.tutor is not None, "no progress shown")
+        await until(pilot, lambda: results.tutor is not None, "the progress shown")
     with History(tmp_path / "s.db") as remote:
         on_server = remote.recent(5)
     with History(tmp_path / "local" / "history.sqlite3") as local:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from support import FakeClock
 from support.history import fill
+from support.pilot import until
 
 from bartype.storage.settings import load_settings
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.results import ResultsScreen
 
-from .helpers import make_app, press_all, wait_for_results, wait_until
+from .helpers import make_app, press_all, wait_for_results
 
 WORDS = TestSpec(mode="words", words=10, seed=1)
 
@@ -21,9 +22,9 @@ def _keys(text: str) -> list[str]:
 
 
 async def _finish(pilot, app, clock: FakeClock) -> ResultsScreen:  # type: ignore[no-untyped-def]
-    await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
+    await until(pilot, lambda: app.attempt is not None, "no text arrived")
     await press_all(pilot, clock, _keys(app.attempt.text))
-    return await wait_for_results(pilot, app)  # type: ignore[no-any-return]
+    return await wait_for_results(pilot)
 
 
 async def test_esc_from_a_menu_over_the_results_returns_to_them(
@@ -36,14 +37,14 @@ async def test_esc_from_a_menu_over_the_results_returns_to_them(
         results = await _finish(pilot, app, clock)
         attempt = app.attempt
         await pilot.press("escape")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await until(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
         await pilot.press("right")  # mode: words -> quote
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert app.screen is results
         assert app.attempt is attempt  # no test was started under the results
         await pilot.press("tab")
-        await wait_until(
+        await until(
             pilot, lambda: app.attempt is not attempt and app.attempt is not None, "no new test"
         )
         assert app.attempt is not None and app.attempt.spec.mode == "quote"
@@ -69,7 +70,7 @@ async def test_zen_hint_and_footer_agree_about_esc(tmp_path: Path, clock: FakeCl
     once typing, both say that Esc ends the test."""
     app = make_app(tmp_path, TestSpec(mode="zen"), clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no zen test")
+        await until(pilot, lambda: app.attempt is not None, "no zen test")
         await pilot.pause(0.05)
         assert _footer_keys(app.screen)["escape"] == "menu"
         assert "esc" in _hint(app) and "menu" in _hint(app) and "ends" not in _hint(app)
@@ -83,10 +84,10 @@ async def test_zen_results_offer_no_same_text(tmp_path: Path, clock: FakeClock) 
     """Zen has no text to type again: its results offer no "same text", and r does nothing."""
     app = make_app(tmp_path, TestSpec(mode="zen"), clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no zen test")
+        await until(pilot, lambda: app.attempt is not None, "no zen test")
         await press_all(pilot, clock, _keys("just some words typed freely"))
         await pilot.press("escape")
-        results = await wait_for_results(pilot, app)
+        results = await wait_for_results(pilot)
         attempt = app.attempt
         clock.advance(2.0)
         await pilot.pause(0.05)
@@ -109,7 +110,7 @@ async def test_code_keeps_its_indentation_and_tab_types_it(
     and typing the text as it stands gives a clean result equal to the core's."""
     app = make_app(tmp_path, CODE, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no code text")
+        await until(pilot, lambda: app.attempt is not None, "no code text")
         attempt = app.attempt
         assert attempt is not None and attempt.text is not None and "\n\t" in attempt.text
         await pilot.pause(0.05)
@@ -122,7 +123,7 @@ async def test_code_keeps_its_indentation_and_tab_types_it(
         # Type each line's words; the indentation comes with Enter.
         presses = _keys("".join(line.lstrip("\t") + "\n" for line in attempt.text.split("\n")))
         await press_all(pilot, clock, presses[:-1])
-        results = await wait_for_results(pilot, app)
+        results = await wait_for_results(pilot)
         assert results.view.valid and results.view.incorrect == 0 and results.view.missed == 0
         assert app.attempt is attempt
 
@@ -134,7 +135,7 @@ async def test_tab_in_code_types_where_the_line_was_not_indented(
     Tab types it, right, and the test goes on (no restart)."""
     app = make_app(tmp_path, CODE, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no code text")
+        await until(pilot, lambda: app.attempt is not None, "no code text")
         attempt = app.attempt
         assert attempt is not None and attempt.text is not None
         lines = attempt.text.split("\n")
@@ -147,7 +148,7 @@ async def test_tab_in_code_types_where_the_line_was_not_indented(
         assert analyzer.inputs[-1] == "\t" * depth
         assert analyzer.counts(True).incorrect == 1  # the space; the tabs are right
         await pilot.press("shift+tab")
-        await wait_until(pilot, lambda: app.attempt is not attempt, "shift+tab did not restart")
+        await until(pilot, lambda: app.attempt is not attempt, "shift+tab did not restart")
 
 
 async def test_results_heading_names_what_was_typed(tmp_path: Path, clock: FakeClock) -> None:
@@ -183,7 +184,7 @@ async def test_results_heading_names_the_file(tmp_path: Path, clock: FakeClock) 
 
     app = build_app(args, clock=clock, open_client=open_client)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no text")
+        await until(pilot, lambda: app.attempt is not None, "no text")
         await pilot.pause(0.05)
         assert "notes.txt" in str(app.typing_screen.query_one("#test-label").render())
         results = await _finish(pilot, app, clock)
@@ -197,7 +198,7 @@ async def test_a_quote_typed_again_keeps_its_source(tmp_path: Path, clock: FakeC
         first = await _finish(pilot, app, clock)
         attempt = app.attempt
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: app.attempt is not attempt and app.attempt is not None)
+        await until(pilot, lambda: app.attempt is not attempt and app.attempt is not None)
         again = await _finish(pilot, app, clock)
         assert again is not first and again.view.label == first.view.label
 
@@ -212,7 +213,7 @@ async def test_a_paste_is_said_not_to_type(tmp_path: Path, clock: FakeClock) -> 
 
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no text")
+        await until(pilot, lambda: app.attempt is not None, "no text")
         app.screen.post_message(events.Paste(app.attempt.text or ""))  # type: ignore[union-attr]
         await pilot.pause(0.1)
         assert not app.attempt.started  # type: ignore[union-attr]
@@ -224,13 +225,13 @@ async def test_keys_faster_than_a_person_are_said_at_once(tmp_path: Path, clock:
     the result will not count, and the results say why in words."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no text")
+        await until(pilot, lambda: app.attempt is not None, "no text")
         text = app.attempt.text or ""  # type: ignore[union-attr]
         await press_all(pilot, clock, _keys(text[:30]), step=0.005)
         await pilot.pause(0.05)
         assert any("faster than anyone types" in n for n in _notices(app))
         await press_all(pilot, clock, _keys(text[30:]), step=0.25)
-        results = await wait_for_results(pilot, app)
+        results = await wait_for_results(pilot)
         assert "inhuman burst" in results.view.invalid_reasons
         verdict = str(results.query_one("#results-verdict").render())
         assert "too fast for a person" in verdict
@@ -241,11 +242,11 @@ async def test_an_idle_test_says_it_was_dropped(tmp_path: Path, clock: FakeClock
     until the typist starts again."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no text")
+        await until(pilot, lambda: app.attempt is not None, "no text")
         first = app.attempt
         await press_all(pilot, clock, list((first.text or "").split(" ")[0]))  # type: ignore[union-attr]
         clock.advance(61)
-        await wait_until(pilot, lambda: app.attempt is not first and app.attempt is not None)
+        await until(pilot, lambda: app.attempt is not first and app.attempt is not None)
         await pilot.pause(0.05)
         assert any("minute" in n for n in _notices(app))
         assert "dropped" in _hint(app) and "minute" in _hint(app)
@@ -273,14 +274,14 @@ async def test_history_at_60x18_shows_rows_and_fits(tmp_path: Path, clock: FakeC
     fill(tmp_path / "data" / "history.sqlite3", days=2, per_day=2)  # where make_app keeps it
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test(size=(60, 18)) as pilot:
-        await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
+        await until(pilot, lambda: app.attempt is not None, "no text arrived")
         app.action_history()
-        await wait_until(
+        await until(
             pilot,
             lambda: type(app.screen).__name__ == "HistoryScreen" and app.screen.query(DataTable),
         )
         table = app.screen.query_one(DataTable)
-        await wait_until(pilot, lambda: table.row_count == 4, "history rows")
+        await until(pilot, lambda: table.row_count == 4, "history rows")
         await pilot.pause(0.1)
         assert table.region.height - 1 >= 4  # the header and every result are on screen
         keys = [str(column.key.value) for column in table.ordered_columns]

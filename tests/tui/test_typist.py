@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support import FakeClock
+from support.pilot import shown, until
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
 from bartype.storage.settings import Settings, load_settings
+from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
+from bartype.tui.screens.help import HelpScreen
+from bartype.tui.screens.history import HistoryScreen
+from bartype.tui.screens.menu import MenuScreen
+from bartype.tui.screens.results import ResultsScreen
 from bartype.tui.screens.typing import TypingScreen
 
-from .helpers import (
-    FakeClock,
-    feed_terminal,
-    make_app,
-    press_all,
-    wait_for_results,
-    wait_until,
-)
+from .helpers import feed_terminal, make_app, press_all, ready, wait_for_results
 
 WORDS = TestSpec(mode="words", words=10, seed=7)
-
-
-async def _ready(pilot, app) -> None:  # type: ignore[no-untyped-def]
-    await wait_until(pilot, lambda: app.attempt is not None, "no text arrived")
 
 
 async def test_ctrl_h_byte_deletes_a_word_and_del_byte_a_character(
@@ -30,7 +29,7 @@ async def test_ctrl_h_byte_deletes_a_word_and_del_byte_a_character(
     """0x08 (what most terminals send for Ctrl+Backspace) deletes a word; 0x7f one letter."""
     app = make_app(tmp_path, TestSpec(mode="custom", text="make will even under"), clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         attempt = app.attempt
         assert attempt is not None
         await feed_terminal(pilot, clock, "make will even undr")
@@ -49,14 +48,14 @@ async def test_menu_does_not_save_the_command_lines_options(
     saved = Settings(mode="words", words=50)
     app = make_app(tmp_path, TestSpec(mode="quote", quote_length="long"), clock, settings=saved)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await shown(pilot, MenuScreen)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, TypingScreen))
+        await until(pilot, lambda: isinstance(app.screen, TypingScreen))
         assert app.spec.mode == "quote"
         await pilot.press("escape")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await shown(pilot, MenuScreen)
         await pilot.press("ctrl+c")
         await pilot.pause(0.05)
     assert not (tmp_path / "config" / "settings.toml").exists()
@@ -68,12 +67,12 @@ async def test_menu_saves_only_what_the_user_changed(tmp_path: Path, clock: Fake
     saved = Settings(mode="words", words=50, theme="textual-dark")
     app = make_app(tmp_path, TestSpec(mode="quote", quote_length="long"), clock, settings=saved)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await shown(pilot, MenuScreen)
         await pilot.press("down", "right")  # quote length: long -> any
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.attempt is not None and app.spec.quote_length == "any")
+        await until(pilot, lambda: app.attempt is not None and app.spec.quote_length == "any")
     settings, _ = load_settings(tmp_path / "config" / "settings.toml")
     assert settings == saved.with_changes(quote_length="any")
 
@@ -84,49 +83,43 @@ async def test_ctrl_t_switches_the_theme_in_the_menu_and_help(
     """Ctrl+T works on every screen, as the help says ("Anywhere")."""
     app = make_app(tmp_path, WORDS, clock, settings=Settings(theme="textual-dark"))
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await shown(pilot, MenuScreen)
         await pilot.press("ctrl+t")
         await pilot.pause(0.02)
         assert app.theme == "textual-light"
         app.action_help()
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        await shown(pilot, HelpScreen)
         await pilot.press("ctrl+t")
         await pilot.pause(0.02)
         assert app.theme == "textual-dark"
 
 
-async def _finish_words_test(pilot, app, clock) -> None:  # type: ignore[no-untyped-def]
-    await _ready(pilot, app)
-    text = app.attempt.text
+async def _finish_words_test(pilot: Pilot[int], app: BartypeApp, clock: FakeClock) -> ResultsScreen:
+    text = (await ready(pilot, app)).text or ""
     await press_all(pilot, clock, [("space" if c == " " else c) for c in text])
-    await wait_for_results(pilot, app)
+    return await wait_for_results(pilot)
 
 
 async def test_letters_typed_on_after_the_end_do_not_act(tmp_path: Path, clock: FakeClock) -> None:
     """A typist who keeps typing past the end stays on the results, however long they go on."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await _finish_words_test(pilot, app, clock)
-        results = app.screen
+        results = await _finish_words_test(pilot, app, clock)
         await press_all(pilot, clock, [*"nrhsnrhs", "n", "r", "h"], step=0.3)
         assert app.screen is results
         assert "h" not in app.screen.active_bindings or not _shown(app, "h")
         clock.advance(1.0)  # a clear pause: now the letters are commands
         assert _shown(app, "h")
         await pilot.press("h")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen")
+        await shown(pilot, HistoryScreen)
 
 
-def _shown(app, key: str) -> bool:  # type: ignore[no-untyped-def]
+def _shown(app: BartypeApp, key: str) -> bool:
     """Whether the footer offers ``key`` now."""
     app.screen.refresh_bindings()
-    return any(b.key == key and enabled for b, enabled, _ in _footer(app))
-
-
-def _footer(app):  # type: ignore[no-untyped-def]
-    return [(b.binding, b.enabled, b.tooltip) for b in app.screen.active_bindings.values()]
+    return any(b.binding.key == key and b.enabled for b in app.screen.active_bindings.values())
 
 
 async def test_tab_and_enter_act_at_once_on_the_results(tmp_path: Path, clock: FakeClock) -> None:
@@ -136,7 +129,7 @@ async def test_tab_and_enter_act_at_once_on_the_results(tmp_path: Path, clock: F
         await _finish_words_test(pilot, app, clock)
         first = app.attempt
         await press_all(pilot, clock, ["enter"], step=0.05)
-        await wait_until(pilot, lambda: app.attempt is not None and app.attempt is not first)
+        await until(pilot, lambda: app.attempt is not None and app.attempt is not first)
         assert isinstance(app.screen, TypingScreen)
 
 
@@ -146,20 +139,20 @@ async def test_escape_mid_timed_test_drops_it_clearly(tmp_path: Path, clock: Fak
 
     app = make_app(tmp_path, TestSpec(mode="time", duration=15, seed=3), clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         first = app.attempt
         assert first is not None
         await press_all(pilot, clock, list((first.text or "").split()[0]))
         await pilot.press("escape")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await shown(pilot, MenuScreen)
         assert "dropped" in str(app.screen.query_one("#menu-note").render())
         clock.advance(40)  # long past the end of the 15 s it would have run
         await pilot.pause(0.4)
-        assert type(app.screen).__name__ == "MenuScreen" and app.result is None
+        assert isinstance(app.screen, MenuScreen) and app.result is None
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, TypingScreen))
-        await wait_until(pilot, lambda: app.attempt is not None and app.attempt is not first)
-        assert not app.attempt.started
+        await until(pilot, lambda: isinstance(app.screen, TypingScreen))
+        await until(pilot, lambda: app.attempt is not None and app.attempt is not first)
+        assert app.attempt is not None and not app.attempt.started
         clock.advance(40)
         await pilot.pause(0.3)
         assert isinstance(app.screen, TypingScreen)
@@ -173,16 +166,17 @@ async def test_a_quotes_best_is_the_same_on_results_and_history(
     """A first quote is a best on the results, and History lists it and marks its row."""
     app = make_app(tmp_path, TestSpec(mode="quote", quote_length="short", seed=4), clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _finish_words_test(pilot, app, clock)
-        assert app.screen.view.personal_best
-        quote = app.attempt.mode2  # type: ignore[union-attr]
+        results = await _finish_words_test(pilot, app, clock)
+        assert results.view.personal_best
+        assert app.attempt is not None
+        quote = app.attempt.mode2
         clock.advance(1.5)
         await pilot.press("h")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen")
-        await wait_until(pilot, lambda: app.screen.results != [])
-        bests = str(app.screen.query_one("#history-bests").render())
+        history = await shown(pilot, HistoryScreen)
+        await until(pilot, lambda: history.results != [])
+        bests = str(history.query_one("#history-bests").render())
         assert f"quote #{quote}" in bests
-        table = app.screen.query_one("DataTable")
+        table = history.query_one(DataTable)
         assert "★" in str(table.get_row_at(0)[-1])
 
 
@@ -192,15 +186,15 @@ async def test_two_files_have_a_best_each(tmp_path: Path, clock: FakeClock) -> N
     for n, (text, step) in enumerate(zip(texts, (0.2, 0.3), strict=True)):
         app = make_app(tmp_path, TestSpec(mode="custom", text=text), clock)
         async with app.run_test() as pilot:
-            await _ready(pilot, app)
+            await ready(pilot, app)
             keys = [("space" if c == " " else c) for c in text]
             await press_all(pilot, clock, keys, step=step)
-            await wait_for_results(pilot, app)
-            assert app.screen.view.personal_best, n
+            results = await wait_for_results(pilot)
+            assert results.view.personal_best, n
 
 
-def _notices(app) -> list[str]:  # type: ignore[no-untyped-def]
-    return [n.message for n in app._notifications]
+def _notices(app: BartypeApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
 
 
 async def test_server_notices_come_one_at_a_time_and_go_when_untrue(
@@ -213,7 +207,7 @@ async def test_server_notices_come_one_at_a_time_and_go_when_untrue(
 
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         app._on_error({"code": "SERVER_SHUTDOWN", "message": "shutting down"})
         await pilot.pause()
         assert len(_notices(app)) == 1 and "stopping" in _notices(app)[0]
@@ -239,14 +233,13 @@ async def test_a_decomposed_letter_in_one_write_is_the_letter(
 
     app = make_app(tmp_path, TestSpec(mode="custom", text="Hälfte gut"), clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         attempt = app.attempt
         assert attempt is not None
         await feed_terminal(pilot, clock, "H")
         await feed_write(pilot, clock, "a\u0308")
         await feed_terminal(pilot, clock, "lfte gut")
-        await wait_for_results(pilot, app)
-        view = app.screen.view
+        view = (await wait_for_results(pilot)).view
         assert (view.accuracy, view.chars) == (100.0, "10/0/0/0")
         assert [name for name, _ in attempt.keys][:3] == ["H", "ä", "l"]
 
@@ -258,8 +251,7 @@ async def test_live_wpm_falls_while_the_clock_runs_without_keys(
     than a second between keys is no pause, and the ticks leave the WPM as it was."""
     app = make_app(tmp_path, TestSpec(mode="time", duration=30, seed=5), clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
-        text = app.attempt.text or ""  # type: ignore[union-attr]
+        text = (await ready(pilot, app)).text or ""
         await press_all(pilot, clock, [("space" if c == " " else c) for c in text[:20]])
         stats = app.screen.query_one("#stats")
         await pilot.pause(0.15)
@@ -279,10 +271,10 @@ async def test_the_menu_lists_each_language_once(tmp_path: Path, clock: FakeCloc
     """The language row cycles through languages, not a language and its list again."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
-        choices = app.screen._choices("language")
+        menu = await shown(pilot, MenuScreen)
+        choices = menu._choices("language")
         assert choices == sorted(set(choices))
         assert "english" in choices and "english_200" not in choices
         assert not any(c.startswith("german_") for c in choices)
@@ -294,7 +286,7 @@ async def test_a_tick_between_a_letter_and_its_mark_does_not_split_them(
     """The app's tick firing between `a` and U+0308 of one write still gives `ä`."""
     app = make_app(tmp_path, TestSpec(mode="custom", text="Hälfte gut"), clock)
     async with app.run_test() as pilot:
-        await _ready(pilot, app)
+        await ready(pilot, app)
         attempt = app.attempt
         assert attempt is not None
         await feed_terminal(pilot, clock, "H")
@@ -302,6 +294,6 @@ async def test_a_tick_between_a_letter_and_its_mark_does_not_split_them(
         app.tick()  # the clock has not moved: the same write is still arriving
         app.type_key("\u0308")
         await feed_terminal(pilot, clock, "lfte gut")
-        await wait_for_results(pilot, app)
+        view = (await wait_for_results(pilot)).view
         assert [name for name, _ in attempt.keys][:3] == ["H", "ä", "l"]
-        assert (app.screen.view.accuracy, app.screen.view.chars) == (100.0, "10/0/0/0")
+        assert (view.accuracy, view.chars) == (100.0, "10/0/0/0")
