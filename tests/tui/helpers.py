@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from support import FakeClock
+from support import TIMEOUT_FACTOR, FakeClock
 from support.pilot import WAIT_S, shown, until
 from textual.pilot import Pilot
 
@@ -166,7 +166,7 @@ async def press_timed(pilot: Any, clock: FakeClock, timed: Iterable[tuple[str, f
         done = asyncio.Event()
         app.post_message(_key_event(press))
         app.call_later(lambda event=done: app.screen.call_later(event.set))
-        await asyncio.wait_for(done.wait(), 5)
+        await asyncio.wait_for(done.wait(), WAIT_S * TIMEOUT_FACTOR)
     await pilot.pause()
 
 
@@ -229,5 +229,5 @@ async def post_events(pilot: Any, clock: FakeClock, events: Iterable[Any], step:
         done = asyncio.Event()
         app.post_message(event)
         app.call_later(lambda flag=done: app.screen.call_later(flag.set))
-        await asyncio.wait_for(done.wait(), 5)
+        await asyncio.wait_for(done.wait(), WAIT_S * TIMEOUT_FACTOR)
     await pilot.pause()

@@ -17,10 +17,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from support.pilot import until
+from support import TIMEOUT_FACTOR
+from support.pilot import WAIT_S, until
 from textual.drivers.headless_driver import HeadlessDriver
+from textual.notifications import Notification, Notifications
 from textual.pilot import Pilot
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -115,9 +117,25 @@ SIZE = (110, 32)
 """The terminal the app runs in: wide enough for every toast and label."""
 
 
+class KeptNotifications(Notifications):
+    """The app's notifications, each message also kept once it has expired: on a loaded
+    machine a toast can time out before the test looks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.told: list[str] = []
+
+    def add(self, notification: Notification) -> Self:
+        self.told.append(str(notification.message))
+        return super().add(notification)
+
+
 def remote_app(url: str, tmp_path: Path) -> BartypeApp:
-    """``bartype play --server url`` (words mode), keeping its files under ``tmp_path``."""
-    return server_app(url, tmp_path, TestSpec(mode="words", words=10), give_up_after=0.5)
+    """``bartype play --server url`` (words mode), keeping its files under ``tmp_path``;
+    its notifications are kept for :func:`toasts`."""
+    app = server_app(url, tmp_path, TestSpec(mode="words", words=10), give_up_after=0.5)
+    app._notifications = KeptNotifications()
+    return app
 
 
 async def type_text(pilot: Any, text: str, gap_s: float = 0.06) -> None:
@@ -130,7 +148,7 @@ async def type_text(pilot: Any, text: str, gap_s: float = 0.06) -> None:
         done = asyncio.Event()
         app.post_message(_key_event("space" if ch == " " else ch))
         app.call_later(lambda event=done: app.screen.call_later(event.set))
-        await asyncio.wait_for(done.wait(), 10)
+        await asyncio.wait_for(done.wait(), WAIT_S * TIMEOUT_FACTOR)
 
 
 async def type_the_test(pilot: Pilot[int]) -> ResultsScreen:
@@ -144,9 +162,11 @@ async def type_the_test(pilot: Pilot[int]) -> ResultsScreen:
     return await wait_for_results(pilot, 12)  # a result that never comes times out
 
 
-def toasts(app: Any) -> str:
-    """The messages of the notifications shown, one a line."""
-    return "\n".join(str(n.message) for n in app._notifications)
+def toasts(app: BartypeApp) -> str:
+    """The messages of every notification ``app`` (a :func:`remote_app`) showed, one a line."""
+    kept = app._notifications
+    assert isinstance(kept, KeptNotifications)
+    return "\n".join(kept.told)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support import FakeClock
-from support.pilot import until
+from support.pilot import shown, until
 from textual.pilot import Pilot
 
 from bartype.core.tutor import Tutor
@@ -15,6 +15,7 @@ from bartype.storage.history import History
 from bartype.storage.tutor_profiles import practice_words
 from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
+from bartype.tui.screens.typing import TypingScreen
 from bartype.tui.widgets.tutor_progress import TutorProgress
 
 from .helpers import Script, make_app, press_all, ready, wait_for_results
@@ -205,8 +206,9 @@ async def test_a_words_test_teaches_the_stored_profile_of_its_layout(tmp_path: P
         for layout, lessons in (("dvorak", 0), ("qwerty", 1)):
             app.start_test(TestSpec(mode="words", words=10, seed=3, layout=layout))
 
-            def on(layout: str = layout) -> bool:
-                return app.attempt is not None and app.attempt.spec.layout == layout
+            def on(layout: str = layout) -> bool:  # and on screen: the keys go to it
+                typing = isinstance(app.screen, TypingScreen)
+                return typing and app.attempt is not None and app.attempt.spec.layout == layout
 
             await until(pilot, on, f"a test on {layout}")
             assert app.attempt is not None
@@ -231,8 +233,11 @@ async def test_a_bigram_drill_is_no_adaptive_lesson(tmp_path: Path) -> None:
         await _lesson_typed(pilot, app, clock, 0.3)
         assert app.tutor is not None and app.tutor.lessons == 1
         app.start_test(TestSpec(mode="bigrams", text="then than"))
-        await until(pilot, lambda: app.attempt is not None and app.attempt.spec.mode == "bigrams")
-        assert not app.typing_screen.progress.display
+        typing = await shown(pilot, TypingScreen)  # the keys go to it, not to the results
+        await until(
+            pilot, lambda: app.attempt is not None and app.attempt.spec.mode == "bigrams", "drill"
+        )
+        assert not typing.progress.display
         await press_all(pilot, clock, Script().text("then than").presses, 0.3)
         results = await wait_for_results(pilot)
         assert results.tutor is None

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from support import TIMEOUT_FACTOR
-from support.pilot import until
+from support.pilot import shown, until
 from support.servers import running_server
 from textual.widgets import DataTable
 
@@ -108,7 +108,7 @@ async def test_ten_racers_fit_at_80_by_24(tmp_path: Path) -> None:
             lambda: RaceConnection.connect(url),
             player="host",
             options={"mode": "custom", "text": TEXT},
-            room={"countdownS": 5},
+            room={"countdownS": 30},  # the longest: still counting down when it is looked at
         )
         others: list[RaceConnection] = []
         async with app.run_test(size=(80, 24)) as pilot:
@@ -129,8 +129,8 @@ async def test_ten_racers_fit_at_80_by_24(tmp_path: Path) -> None:
                 await until(
                     pilot, lambda: len(app.race_screen.query_one(RaceLanes).lanes) == 10, "lanes"
                 )
-                await pilot.pause(0.2)
                 lanes = app.race_screen.query_one(RaceLanes)
+                await until(pilot, lambda: lanes.region.height == 10, "the lanes laid out")
                 text = app.race_screen.text_view
                 assert lanes.region.height == 10 and lanes.region.bottom <= 23
                 assert text.region.height == 3
@@ -162,18 +162,12 @@ async def test_the_history_screen_labels_race_results_with_their_place(tmp_path:
         history.save(session.result, text=text, created_at=1.0)
         history.save(session.result, text=text, created_at=2.0, race=RacePlace("QQQQ", 4, 2, 3))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.2)
+        await until(pilot, lambda: app.attempt is not None, "a text")
         app.action_history()
-        await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, HistoryScreen) and len(app.screen.query("DataTable")) > 0
-            ),
-            "history",
-        )
-        table = app.screen.query_one("DataTable")
-        await until(pilot, lambda: table.row_count == 2, "rows")  # type: ignore[attr-defined]
-        tests = [str(table.get_row_at(i)[1]) for i in range(2)]  # type: ignore[attr-defined]
+        history_screen = await shown(pilot, HistoryScreen)
+        await until(pilot, lambda: history_screen.query_one(DataTable).row_count == 2, "rows")
+        table = history_screen.query_one(DataTable)
+        tests = [str(table.get_row_at(i)[1]) for i in range(2)]
         assert tests == ["words 10 · race 2nd of 3", "words 10"]  # newest first
         await app.action_quit()
 
