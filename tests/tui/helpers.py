@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from support import TIMEOUT_FACTOR, FakeClock
 from support.pilot import WAIT_S, shown, until
+from textual.notifications import Notification, Notifications
 from textual.pilot import Pilot
 
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
@@ -21,6 +22,26 @@ from bartype.tui.screens.results import ResultsScreen
 
 STEP_S = 0.25
 """Seconds between two scripted key presses (48 WPM); a binary fraction keeps times exact."""
+
+
+class KeptNotifications(Notifications):
+    """An app's notifications, each message also kept once it has expired: on a loaded
+    machine a toast can time out before the test looks at it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.told: list[str] = []
+
+    def add(self, notification: Notification) -> Self:
+        self.told.append(str(notification.message))
+        return super().add(notification)
+
+
+def told(app: BartypeApp) -> list[str]:
+    """The message of every notification ``app`` (made here) showed, expired or not."""
+    kept = app._notifications
+    assert isinstance(kept, KeptNotifications)
+    return kept.told
 
 
 def make_app(
@@ -43,7 +64,7 @@ def make_app(
             history_path if history else None, config=HandlerConfig(future_tolerance_ms=None)
         )
 
-    return BartypeApp(
+    app = BartypeApp(
         spec,
         connect,
         settings=settings or Settings(),
@@ -51,6 +72,8 @@ def make_app(
         history_path=history_path,
         clock=clock or FakeClock(),
     )
+    app._notifications = KeptNotifications()
+    return app
 
 
 def server_app(url: str, tmp_path: Path, spec: TestSpec, **client: Any) -> BartypeApp:
@@ -62,13 +85,15 @@ def server_app(url: str, tmp_path: Path, spec: TestSpec, **client: Any) -> Barty
 
         return await SessionClient.connect(url, **client)
 
-    return BartypeApp(
+    app = BartypeApp(
         spec,
         connect,
         history_path=tmp_path / "local" / "history.sqlite3",
         settings_path=tmp_path / "local" / "settings.toml",
         remote=True,
     )
+    app._notifications = KeptNotifications()
+    return app
 
 
 PILOT_NAMES = {" ": "space", "\n": "enter", "Backspace": "backspace", "CtrlBackspace": "ctrl+w"}

@@ -17,12 +17,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 from support import TIMEOUT_FACTOR
 from support.pilot import WAIT_S, until
 from textual.drivers.headless_driver import HeadlessDriver
-from textual.notifications import Notification, Notifications
 from textual.pilot import Pilot
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -30,7 +29,7 @@ from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.results import ResultsScreen
 
-from .helpers import server_app
+from .helpers import server_app, told
 
 OSC_TITLE = "\x1b]0;PWNED-TITLE\x07"
 """Retitles the terminal (window or tmux pane)."""
@@ -117,25 +116,9 @@ SIZE = (110, 32)
 """The terminal the app runs in: wide enough for every toast and label."""
 
 
-class KeptNotifications(Notifications):
-    """The app's notifications, each message also kept once it has expired: on a loaded
-    machine a toast can time out before the test looks."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.told: list[str] = []
-
-    def add(self, notification: Notification) -> Self:
-        self.told.append(str(notification.message))
-        return super().add(notification)
-
-
 def remote_app(url: str, tmp_path: Path) -> BartypeApp:
-    """``bartype play --server url`` (words mode), keeping its files under ``tmp_path``;
-    its notifications are kept for :func:`toasts`."""
-    app = server_app(url, tmp_path, TestSpec(mode="words", words=10), give_up_after=0.5)
-    app._notifications = KeptNotifications()
-    return app
+    """``bartype play --server url`` (words mode), keeping its files under ``tmp_path``."""
+    return server_app(url, tmp_path, TestSpec(mode="words", words=10), give_up_after=0.5)
 
 
 async def type_text(pilot: Any, text: str, gap_s: float = 0.06) -> None:
@@ -163,10 +146,8 @@ async def type_the_test(pilot: Pilot[int]) -> ResultsScreen:
 
 
 def toasts(app: BartypeApp) -> str:
-    """The messages of every notification ``app`` (a :func:`remote_app`) showed, one a line."""
-    kept = app._notifications
-    assert isinstance(kept, KeptNotifications)
-    return "\n".join(kept.told)
+    """The messages of every notification ``app`` showed, one a line."""
+    return "\n".join(told(app))
 
 
 @dataclass

@@ -7,17 +7,20 @@ from pathlib import Path
 
 from support import FakeClock
 from support.pilot import until
+from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from bartype.core.layouts import layout
 from bartype.storage.history import History
 from bartype.storage.settings import Settings
+from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.lessons import LessonsScreen
 from bartype.tui.screens.menu import MenuScreen
 from bartype.tui.widgets.heatmap import KeyHeatmap
 from bartype.tui.widgets.keyboard import LiveKeyboard
 
-from .helpers import Script, make_app, press_all, wait_for_results
+from .helpers import Script, make_app, press_all, ready, wait_for_results
 
 DVORAK_LESSON_1 = TestSpec(mode="lesson", lesson=1, layout="dvorak", seed=11)
 
@@ -26,10 +29,11 @@ def _history(tmp_path: Path) -> Path:
     return tmp_path / "data" / "history.sqlite3"
 
 
-async def _type_text(pilot, clock: FakeClock, step: float = 0.25) -> None:  # type: ignore[no-untyped-def]
+async def _type_text(pilot: Pilot[int], clock: FakeClock, step: float = 0.25) -> None:
     app = pilot.app
-    await until(pilot, lambda: app.attempt is not None, "no text")
-    await press_all(pilot, clock, Script().text(app.attempt.text).presses, step)
+    assert isinstance(app, BartypeApp)
+    attempt = await ready(pilot, app)
+    await press_all(pilot, clock, Script().text(attempt.text or "").presses, step)
 
 
 async def test_passing_a_lesson_marks_it_and_tab_goes_to_the_next(tmp_path: Path) -> None:
@@ -38,8 +42,7 @@ async def test_passing_a_lesson_marks_it_and_tab_goes_to_the_next(tmp_path: Path
     clock = FakeClock()
     app = make_app(tmp_path, DVORAK_LESSON_1, clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.attempt is not None, "no text")
-        assert set(app.attempt.text or "") <= set("aoeuidhtns ")  # type: ignore[union-attr]
+        assert set((await ready(pilot, app)).text or "") <= set("aoeuidhtns ")
         await _type_text(pilot, clock)
         await wait_for_results(pilot)
         assert app.result is not None
@@ -48,7 +51,8 @@ async def test_passing_a_lesson_marks_it_and_tab_goes_to_the_next(tmp_path: Path
         await pilot.press("tab")
         await until(pilot, lambda: app.attempt is not None and app.spec.lesson == 2)
         assert app.spec.mode == "lesson" and app.spec.layout == "dvorak"
-        assert any(ch in "pyfgcrl" for ch in app.attempt.text or "")  # type: ignore[union-attr]
+        assert app.attempt is not None
+        assert any(ch in "pyfgcrl" for ch in app.attempt.text or "")
     with History(_history(tmp_path)) as history:
         record = history.lesson_progress("dvorak")[1]
         stored = history.recent()[0]
@@ -74,7 +78,7 @@ async def test_a_slow_lesson_is_not_passed_and_stays_next(tmp_path: Path) -> Non
         screen = app.screen
         assert isinstance(screen, LessonsScreen)
         await until(pilot, lambda: 1 in screen.progress, "progress not loaded")
-        rows = [str(cell) for cell in screen.query_one("DataTable").get_row("1")]  # type: ignore[attr-defined]
+        rows = [str(cell) for cell in screen.query_one(DataTable).get_row("1")]
         assert rows[-1] == "› next" and rows[1] == "home row"
 
 
@@ -111,15 +115,15 @@ async def test_live_keyboard_lights_the_next_key_then_backspace(tmp_path: Path) 
     clock = FakeClock()
     app = make_app(tmp_path, DVORAK_LESSON_1, clock, settings=Settings(keyboard=True))
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.attempt is not None)
+        text = (await ready(pilot, app)).text or ""
         await pilot.pause()
         board = app.screen.query_one(LiveKeyboard)
-        text = app.attempt.text or ""  # type: ignore[union-attr]
         await until(pilot, lambda: board.size.height == 7, "the board is not laid out")
         assert board.display and board.key == text[0]
         drawn = str(board.render())
         assert "a   o   e   u   i   d   h   t   n   s" in drawn
-        assert layout("dvorak").finger(text[0]).value in drawn  # type: ignore[union-attr]
+        finger = layout("dvorak").finger(text[0])
+        assert finger is not None and finger.value in drawn
         wrong = "q" if text[0] != "q" else "z"
         await press_all(pilot, clock, [wrong])
         assert board.key == "Backspace" and "backspace" in str(board.render())

@@ -66,12 +66,15 @@ async def test_a_race_in_the_app_from_lobby_to_standings(tmp_path: Path) -> None
                 assert "[red]x[/]" in names and "\\x1b[2J" in names
                 bob.ready()
                 await pilot.press("r")
-                await until(pilot, lambda: app.race.client.state is State.RACING, "start")  # type: ignore[union-attr]
+                race = app.race
+                assert race is not None
+                await until(pilot, lambda: race.client.state is State.RACING, "start")
                 for ch in TEXT:
                     app.post_message(_key_event(ch))  # to the focused screen, as a terminal would
                     await pilot.pause(0.03)
                 await until(pilot, lambda: app.saving is not None, "own result")
-                await app.saving.wait()  # type: ignore[union-attr]
+                assert app.saving is not None
+                await app.saving.wait()
                 with History(local) as history:  # kept before the standings: a crash loses nothing
                     (early,) = history.recent()
                 assert early.race == RacePlace(code, 1, 1, 2)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from support import FakeClock
 from support.history import fill
 from support.pilot import until
+from textual.pilot import Pilot
+from textual.screen import Screen
 
 from bartype.storage.settings import load_settings
+from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.results import ResultsScreen
 
-from .helpers import make_app, press_all, wait_for_results
+from .helpers import make_app, press_all, ready, told, wait_for_results
 
 WORDS = TestSpec(mode="words", words=10, seed=1)
 
@@ -21,9 +25,9 @@ def _keys(text: str) -> list[str]:
     return [{" ": "space", "\n": "enter", "\t": "tab"}.get(c, c) for c in text]
 
 
-async def _finish(pilot, app, clock: FakeClock) -> ResultsScreen:  # type: ignore[no-untyped-def]
-    await until(pilot, lambda: app.attempt is not None, "no text arrived")
-    await press_all(pilot, clock, _keys(app.attempt.text))
+async def _finish(pilot: Pilot[int], app: BartypeApp, clock: FakeClock) -> ResultsScreen:
+    attempt = await ready(pilot, app)
+    await press_all(pilot, clock, _keys(attempt.text or ""))
     return await wait_for_results(pilot)
 
 
@@ -52,7 +56,7 @@ async def test_esc_from_a_menu_over_the_results_returns_to_them(
     assert settings.mode == "quote"
 
 
-def _footer_keys(screen) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _footer_keys(screen: Screen[Any]) -> dict[str, str]:
     """The keys the footer offers now, with their descriptions."""
     return {
         key: active.binding.description
@@ -61,7 +65,7 @@ def _footer_keys(screen) -> dict[str, str]:  # type: ignore[no-untyped-def]
     }
 
 
-def _hint(app) -> str:  # type: ignore[no-untyped-def]
+def _hint(app: BartypeApp) -> str:
     return str(app.typing_screen.query_one("#typing-hint").render())
 
 
@@ -158,7 +162,8 @@ async def test_results_heading_names_what_was_typed(tmp_path: Path, clock: FakeC
     app = make_app(tmp_path, TestSpec(mode="quote", quote_length="short", seed=2), clock)
     async with app.run_test(size=(80, 24)) as pilot:
         results = await _finish(pilot, app, clock)
-        source = quote_source(app.attempt.text_id)  # type: ignore[union-attr]
+        assert app.attempt is not None
+        source = quote_source(app.attempt.text_id)
         assert source and source in results.view.label
         assert source[:20] in str(results.query_one("#results-title").render())
     app = make_app(tmp_path, WORDS, clock)
@@ -203,21 +208,16 @@ async def test_a_quote_typed_again_keeps_its_source(tmp_path: Path, clock: FakeC
         assert again is not first and again.view.label == first.view.label
 
 
-def _notices(app) -> list[str]:  # type: ignore[no-untyped-def]
-    return [str(n.message) for n in app._notifications]
-
-
 async def test_a_paste_is_said_not_to_type(tmp_path: Path, clock: FakeClock) -> None:
     """A bracketed paste types nothing, and a notice says that pasting does not type."""
     from textual import events
 
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.attempt is not None, "no text")
-        app.screen.post_message(events.Paste(app.attempt.text or ""))  # type: ignore[union-attr]
-        await pilot.pause(0.1)
-        assert not app.attempt.started  # type: ignore[union-attr]
-        assert any("Pasting does not type" in n for n in _notices(app))
+        attempt = await ready(pilot, app)
+        app.screen.post_message(events.Paste(attempt.text or ""))
+        await until(pilot, lambda: any("Pasting does not type" in n for n in told(app)), "notice")
+        assert not attempt.started
 
 
 async def test_keys_faster_than_a_person_are_said_at_once(tmp_path: Path, clock: FakeClock) -> None:
@@ -225,11 +225,9 @@ async def test_keys_faster_than_a_person_are_said_at_once(tmp_path: Path, clock:
     the result will not count, and the results say why in words."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.attempt is not None, "no text")
-        text = app.attempt.text or ""  # type: ignore[union-attr]
+        text = (await ready(pilot, app)).text or ""
         await press_all(pilot, clock, _keys(text[:30]), step=0.005)
-        await pilot.pause(0.05)
-        assert any("faster than anyone types" in n for n in _notices(app))
+        await until(pilot, lambda: any("faster than anyone" in n for n in told(app)), "notice")
         await press_all(pilot, clock, _keys(text[30:]), step=0.25)
         results = await wait_for_results(pilot)
         assert "inhuman burst" in results.view.invalid_reasons
@@ -242,15 +240,14 @@ async def test_an_idle_test_says_it_was_dropped(tmp_path: Path, clock: FakeClock
     until the typist starts again."""
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.attempt is not None, "no text")
-        first = app.attempt
-        await press_all(pilot, clock, list((first.text or "").split(" ")[0]))  # type: ignore[union-attr]
+        first = await ready(pilot, app)
+        await press_all(pilot, clock, list((first.text or "").split(" ")[0]))
         clock.advance(61)
         await until(pilot, lambda: app.attempt is not first and app.attempt is not None)
-        await pilot.pause(0.05)
-        assert any("minute" in n for n in _notices(app))
+        await until(pilot, lambda: any("minute" in n for n in told(app)), "the notice")
         assert "dropped" in _hint(app) and "minute" in _hint(app)
-        await press_all(pilot, clock, [(app.attempt.text or "x")[0]])  # type: ignore[union-attr]
+        assert app.attempt is not None
+        await press_all(pilot, clock, [(app.attempt.text or "x")[0]])
         assert "dropped" not in _hint(app)
 
 
