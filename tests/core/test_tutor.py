@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,10 +47,10 @@ def typed(
     return keys
 
 
-def practise(tutor: Tutor, lessons: int, ms: Callable[[str], float], **kw: object) -> None:
+def practise(tutor: Tutor, lessons: int, ms: Callable[[str], float], **kw: Any) -> None:
     for _ in range(lessons):
         text = tutor.next_text()
-        tutor.record(text, typed(text, ms, **kw))  # type: ignore[arg-type]
+        tutor.record(text, typed(text, ms, **kw))
 
 
 def fast(ch: str) -> float:

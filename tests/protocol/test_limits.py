@@ -109,7 +109,9 @@ def test_the_generic_and_the_fast_encodings_send_the_same_window() -> None:
     """analysis_to_json (the queued path) cuts the word where the fast path does."""
     typist = Typist(mode="custom", text="w" * 500 + " end")
     typist.type("w" * 200)
-    analyzer = typist.channel.session.session.analyzer  # type: ignore[union-attr]
+    live = typist.channel.session
+    assert live is not None
+    analyzer = live.session.analyzer
     offset, typed, states = word_window(analyzer.inputs[0], analyzer.target(0))
     assert analysis_to_json(analyzer) == {
         "wordIndex": 0,

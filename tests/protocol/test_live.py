@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bartype.core.options import Mode
@@ -23,8 +25,8 @@ from bartype.protocol.outbox import Outbox
 TEXT = "the quick brown fox"
 
 
-def _live(mode: Mode = Mode.WORDS, **config: float | int) -> LiveSession:
-    session = TypingSession(SessionConfig(mode, **config), TEXT)  # type: ignore[arg-type]
+def _live(mode: Mode = Mode.WORDS, **config: Any) -> LiveSession:
+    session = TypingSession(SessionConfig(mode, **config), TEXT)
     return LiveSession(
         id="s1",
         token_hash=token_digest("t"),

@@ -122,7 +122,7 @@ def test_a_race_from_lobby_to_standings_and_rematch() -> None:
     w = Wire()
     ann, bob, code = room(w)
     assert bob.state is State.LOBBY and bob.code == code
-    assert [p.name for p in ann.room.players] == ["Ann", "Bob"]  # type: ignore[union-attr]
+    assert ann.room is not None and [p.name for p in ann.room.players] == ["Ann", "Bob"]
     ann.ready()
     bob.ready()
     w.pump()

@@ -8,6 +8,7 @@ import json
 import re
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import TIMEOUT_FACTOR, start_server, stop_server
@@ -110,8 +111,9 @@ async def test_a_browser_page_of_another_site_is_refused(server: BartypeServer) 
     assert refused.value.response.status_code == 403
     assert "other sites" in json.loads(refused.value.response.body)["error"]
     own = Origin(f"http://127.0.0.1:{server.port}")
-    for kwargs in ({"origin": own}, {}):
-        async with connect(url, open_timeout=T, **kwargs) as ws:  # type: ignore[arg-type]
+    with_and_without: tuple[dict[str, Any], ...] = ({"origin": own}, {})
+    for kwargs in with_and_without:
+        async with connect(url, open_timeout=T, **kwargs) as ws:
             await ws.send('{"type":"HELLO","data":{"version":1}}')
             assert json.loads(await ws.recv())["type"] == "WELCOME"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,9 +17,9 @@ from bartype.storage.history import History
 TEN = "one two three four five six seven eight nine ten"
 
 
-def save(history: History, mode: Mode, text: str, interval: float, **config: object) -> int:
+def save(history: History, mode: Mode, text: str, interval: float, **config: Any) -> int:
     """Type ``text`` at ``interval`` ms a key and store the result."""
-    session = replay(SessionConfig(mode, **config), text, type_text(text, 1000, interval))  # type: ignore[arg-type]
+    session = replay(SessionConfig(mode, **config), text, type_text(text, 1000, interval))
     if session.result is None:
         session.end(1000 + interval * len(text))
     assert session.result is not None

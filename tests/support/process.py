@@ -32,7 +32,8 @@ def start_server(db: Path, port: int = 0, *extra: str) -> tuple[subprocess.Popen
     match = re.search(r"ws://127\.0\.0\.1:(\d+)/ws", line)
     if match is None:
         stop_server(proc)
-        raise AssertionError(f"bartype serve did not start: {line}{proc.stderr.read()}")  # type: ignore[union-attr]
+        said = proc.stderr.read() if proc.stderr is not None else ""
+        raise AssertionError(f"bartype serve did not start: {line}{said}")
     return proc, int(match.group(1))
 
 

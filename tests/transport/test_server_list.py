@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import ipaddress
 import re
+from typing import Any
 
 from rich.console import Console
 
@@ -20,8 +21,8 @@ from bartype.transport.discovery import (
 )
 
 
-def _server(**changes: object) -> FoundServer:
-    fields: dict[str, object] = {
+def _server(**changes: Any) -> FoundServer:
+    fields: dict[str, Any] = {
         "instance": "club._bartype._tcp.local.",
         "name": "club",
         "addresses": ("10.77.0.1",),
@@ -31,7 +32,7 @@ def _server(**changes: object) -> FoundServer:
         "rooms": 2,
     }
     fields.update(changes)
-    return FoundServer(**fields)  # type: ignore[arg-type]
+    return FoundServer(**fields)
 
 
 def test_url_is_what_play_server_takes() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from support import FakeClock
 
@@ -13,6 +15,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the real user folders."""
     monkeypatch.setenv("BARTYPE_HOME", str(tmp_path / "home"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from support import FakeClock
 from support.pilot import shown, until
@@ -245,10 +246,10 @@ async def test_result_is_computed_here_when_the_handler_fails(
     from bartype.transport.client import SessionClient
 
     class LostClient(SessionClient):
-        async def end(self, t: float | None = None) -> dict:  # type: ignore[type-arg]
+        async def end(self, t: float | None = None) -> dict[str, Any]:
             raise ConnectionFailed("Lost the connection to the test server.")
 
-        async def wait_complete(self) -> dict:  # type: ignore[type-arg]
+        async def wait_complete(self) -> dict[str, Any]:
             raise ConnectionFailed("Lost the connection to the test server.")
 
     async def connect() -> LostClient:

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from support import FakeClock
 
+from bartype.core.session import TypingSession
 from bartype.tui.attempt import TestSpec
+from bartype.tui.result_view import ResultView
 from bartype.tui.screens.results import ResultsScreen
 
 from .helpers import (
@@ -15,20 +17,14 @@ from .helpers import (
     core_session,
     make_app,
     press_all,
+    ready,
     typo_script,
     wait_for_results,
 )
 
 
-async def _wait_for_text(pilot, app) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(100):
-        if app.attempt is not None:
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("no text arrived")
-
-
-def _assert_same(shown, core) -> None:  # type: ignore[no-untyped-def]
+def _assert_same(shown: ResultView, core: TypingSession) -> None:
+    assert core.result is not None
     m = core.result.metrics
     assert shown.wpm == m.wpm
     assert shown.raw == m.raw
@@ -67,7 +63,7 @@ async def test_finite_modes_match_the_core(
     """Typing a whole text with fixed and kept mistakes shows the core's numbers."""
     app = make_app(tmp_path, spec, clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _wait_for_text(pilot, app)
+        await ready(pilot, app)
         assert app.attempt is not None and app.attempt.text
         script = typo_script(app.attempt.text)
         await press_all(pilot, clock, script.presses)
@@ -89,7 +85,7 @@ async def test_custom_file_mode(tmp_path: Path, clock: FakeClock) -> None:
     text = load_custom_text(path)
     app = make_app(tmp_path, TestSpec(mode="custom", text=text), clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _wait_for_text(pilot, app)
+        await ready(pilot, app)
         assert app.attempt is not None and app.attempt.text is not None
         script = typo_script(app.attempt.text)
         await press_all(pilot, clock, script.presses)
@@ -102,7 +98,7 @@ async def test_time_mode_ends_at_the_limit(tmp_path: Path, clock: FakeClock) -> 
     """A timed test counts down and ends when the time is up, with the core's numbers."""
     app = make_app(tmp_path, TestSpec(mode="time", duration=15, seed=11), clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _wait_for_text(pilot, app)
+        await ready(pilot, app)
         attempt = app.attempt
         assert attempt is not None
         assert str(app.screen.query_one("#stats").render()).startswith("15")
@@ -128,7 +124,7 @@ async def test_zen_mode_ends_on_escape(tmp_path: Path, clock: FakeClock) -> None
     """Zen mode has no text; Esc ends it and the result is the core's."""
     app = make_app(tmp_path, TestSpec(mode="zen"), clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _wait_for_text(pilot, app)
+        await ready(pilot, app)
         presses: list[str] = []
         for word in "free typing with no text at all".split():
             presses += [*word, "space"]

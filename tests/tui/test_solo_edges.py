@@ -184,7 +184,7 @@ async def test_results_heading_names_the_file(tmp_path: Path, clock: FakeClock) 
         ["play", "--file", str(path), "--data-dir", str(tmp_path / "d")]
     )
 
-    async def open_client(url, history):  # type: ignore[no-untyped-def]
+    async def open_client(url: str | None, history: Path | None) -> Any:
         return local_client(history, config=HandlerConfig(future_tolerance_ms=None))
 
     app = build_app(args, clock=clock, open_client=open_client)
