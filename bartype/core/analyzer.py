@@ -59,13 +59,9 @@ class CharCounts(NamedTuple):
     # Element-wise sums, not tuple concatenation. A NamedTuple rather than a
     # frozen dataclass because one is built for every keystroke, at a third of the cost.
     def __add__(self, other: CharCounts) -> CharCounts:  # type: ignore[override]
-        return CharCounts(
-            self.correct_word + other.correct_word,
-            self.correct + other.correct,
-            self.incorrect + other.incorrect,
-            self.extra + other.extra,
-            self.missed + other.missed,
-        )
+        a, b, c, d, e = self
+        v, w, x, y, z = other
+        return _counts(CharCounts, (a + v, b + w, c + x, d + y, e + z))
 
     def __sub__(self, other: CharCounts) -> CharCounts:
         return CharCounts(
@@ -83,6 +79,9 @@ class CharCounts(NamedTuple):
 
 
 ZERO = CharCounts()
+_counts = tuple.__new__
+"""``tuple.__new__(CharCounts, fields)``: cheaper than the generated ``__new__``, for the
+counts made on every keystroke."""
 
 
 def count_chars(typed: str, target: str, credit_partial: bool) -> CharCounts:
@@ -96,8 +95,8 @@ def count_chars(typed: str, target: str, credit_partial: bool) -> CharCounts:
     if target.startswith(typed):  # the common case: a correct word, or a correct prefix
         n = len(typed)
         if n == len(target) or credit_partial:
-            return CharCounts(n, n, 0, 0, 0)
-        return CharCounts(0, n, 0, 0, len(target) - n)
+            return _counts(CharCounts, (n, n, 0, 0, 0))
+        return _counts(CharCounts, (0, n, 0, 0, len(target) - n))
     # Not a prefix: the word is wrong, nothing in it is credited to WPM.
     typed_has_separator = any(ch in SEPARATORS for ch in typed)
     correct = incorrect = extra = missed = 0
@@ -239,6 +238,11 @@ class KeyOutcome(NamedTuple):
 
 _CHAR = KeyKind.CHAR
 _BLOCKED = KeyOutcome(Effect.BLOCKED)
+_TYPED = Effect.TYPED
+_COMMITTED = Effect.COMMITTED
+_outcome = tuple.__new__
+"""``tuple.__new__(KeyOutcome, fields)``: every field given, it skips the generated
+``__new__`` and its defaults (a third of the cost, once per keystroke)."""
 _NOOP = KeyOutcome(Effect.NOOP)
 _DELETED = KeyOutcome(Effect.DELETED)
 
@@ -330,7 +334,7 @@ class IncrementalAnalyzer:
             if last_word:
                 # A separator ends the last word; it is a keypress but not input.
                 self.finished = True
-                return KeyOutcome(Effect.COMMITTED, correct, expected, True)
+                return _outcome(KeyOutcome, (_COMMITTED, correct, expected, True))
             word += ch
             inputs[i] = word
             if zen:
@@ -342,13 +346,13 @@ class IncrementalAnalyzer:
                 inputs.append(following[: len(following) - len(following.lstrip(INDENT))])
             else:
                 inputs.append("")
-            return KeyOutcome(Effect.COMMITTED, correct, expected, False)
+            return _outcome(KeyOutcome, (_COMMITTED, correct, expected, False))
         word += ch
         inputs[i] = word
         if last_word and word == target:
             self.finished = True
-            return KeyOutcome(Effect.TYPED, correct, expected, True)
-        return KeyOutcome(Effect.TYPED, correct, expected, False)
+            return _outcome(KeyOutcome, (_TYPED, correct, expected, True))
+        return _outcome(KeyOutcome, (_TYPED, correct, expected, False))
 
     def _delete(self, whole_word: bool) -> KeyOutcome:
         i = self.index

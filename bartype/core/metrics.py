@@ -249,14 +249,15 @@ class MetricsCalculator:
     def live(self, t: float, counts: CharCounts) -> LiveMetrics:
         """Figures at ``t`` ms, with ``counts`` taken with partial credit for the open word."""
         seconds = t / 1000
-        return LiveMetrics(
-            wpm=round_to_2(words_per_minute(counts.correct_word, seconds)),
-            raw=round_to_2(words_per_minute(counts.typed, seconds)),
-            accuracy=self.accuracy,
-            errors=self.errors,
-            elapsed_s=round_to_2(seconds),
-            consistency=self._live_consistency,
+        fields = (
+            round_to_2(words_per_minute(counts.correct_word, seconds)),  # wpm
+            round_to_2(words_per_minute(counts.typed, seconds)),  # raw
+            self.accuracy,
+            self.keypresses - self.correct_keypresses,  # errors
+            round_to_2(seconds),  # elapsed_s
+            self._live_consistency,
         )
+        return tuple.__new__(LiveMetrics, fields)  # made for every reply: no keyword calls
 
     def final(self, end: float, counts: CharCounts, partial_counts: CharCounts) -> Metrics:
         """Close the test at ``end`` ms and compute the final figures.

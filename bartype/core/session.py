@@ -43,9 +43,11 @@ class SessionState(Enum):
     ABANDONED = "abandoned"
     ERROR = "error"
 
-    @property
-    def is_open(self) -> bool:
-        return self is SessionState.CREATED or self is SessionState.RUNNING
+    def __init__(self, value: str) -> None:
+        # An attribute, not a property: read for every keystroke, where a property
+        # (and the enum class's attribute lookup) would cost several times more.
+        self.is_open = value in ("created", "running")
+        """Created or running: the session still takes keystrokes."""
 
 
 _CREATED = SessionState.CREATED

@@ -11,6 +11,8 @@ server's hot path for a plain batch of keys. The JSON itself is
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from bartype.protocol.client_decode import KEY_CONTROL, PARSERS
@@ -23,6 +25,7 @@ from bartype.protocol.messages import (
     MAX_KEYS_PER_BATCH,
     MAX_SEQ,
     MAX_T_MS,
+    RACE_INPUT,
     ClientMessage,
     Encoded,
     ErrorCode,
@@ -76,6 +79,33 @@ def decode(text: str) -> ClientMessage:
     return parser(data)
 
 
+def _one_key(type_: str, colon: str, comma: str) -> Callable[[str], re.Match[str] | None]:
+    """The ``fullmatch`` of a ``type_`` frame of one key, its tokens apart by ``colon`` and
+    ``comma``: ``(seq, key, integer part, fraction)``."""
+    parts = [
+        '{"type"', colon, '"', type_, '"', comma, '"data"', colon, '{"seq"', colon, "SEQ",
+        comma, '"keys"', colon, '[{"key"', colon, "KEY", comma, '"t"', colon, "T", "}]}}",
+    ]  # fmt: skip
+    fields = {
+        "SEQ": "([1-9][0-9]{0,15})",
+        # One printable ASCII character other than " and \\ (they need an escape),
+        # or a key's name: letters and "+" (Ctrl+Backspace).
+        "KEY": f'"([ !#-\\[\\]-~]|[A-Za-z+]{{2,{MAX_KEY_LENGTH}}})"',
+        "T": "(0|[1-9][0-9]{0,15})(\\.[0-9]{1,17})?",
+    }
+    return re.compile("".join(fields.get(part) or re.escape(part) for part in parts)).fullmatch
+
+
+_ONE_KEY = {
+    type_: (_one_key(type_, ":", ","), _one_key(type_, ": ", ", "))
+    for type_ in (INPUT_UPDATE, RACE_INPUT)
+}
+"""For each type of key batch, a frame of one key (the usual frame at one key per frame)
+written compactly, and as Python's ``json.dumps`` writes it. What they match, ``json`` reads
+as the same values; any other frame goes to the general parser (an escape, an exponent, a
+minus, more keys, other spacing, another order of fields)."""
+
+
 def parse_key_batch(
     text: str, type_: str = INPUT_UPDATE
 ) -> tuple[int, list[tuple[str, float]]] | None:
@@ -88,6 +118,23 @@ def parse_key_batch(
     type, the legacy form, any invalid field) gives ``None``, and the caller
     uses ``decode``, which says what is wrong.
     """
+    compact, spaced = _ONE_KEY[type_]
+    one = compact(text) or spaced(text)
+    if one is not None:  # the checks below, on a frame of one key
+        seq_text, key, whole, fraction = one.groups()
+        seq = int(seq_text)
+        when = float(whole + fraction) if fraction else float(int(whole))
+        if seq > MAX_SEQ or when > MAX_T_MS:
+            return None
+        return seq, [(key, when)]
+    return parse_any_key_batch(text, type_)
+
+
+def parse_any_key_batch(
+    text: str, type_: str = INPUT_UPDATE
+) -> tuple[int, list[tuple[str, float]]] | None:
+    """``parse_key_batch`` for any number of keys, through ``json``: what the one-key pattern
+    gives, it gives too (tested)."""
     try:
         obj, end = raw_decode(text)
     except (ValueError, RecursionError):

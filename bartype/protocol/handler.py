@@ -214,10 +214,19 @@ class SessionHandler:
         if batch is None:
             self.receive_text(channel, text, now)
             return None
+        live = channel.session
+        if live is None:
+            self.receive(channel, batch, now)  # says a session is required
+            return None
+        # What ``receive`` would do with the batch, without its dispatch.
+        channel.spoke = True
         outbox = self.outbox
         outbox.direct = channel
         try:
-            self.receive(channel, batch, now)
+            if self.table.touch(live, now):
+                self._input_keys(channel, live, batch[0], batch[1], now)
+        except Exception as exc:
+            self._failed(channel, batch, exc, now)
         finally:
             outbox.direct = None
         reply, outbox.reply = outbox.reply, None
@@ -230,14 +239,22 @@ class SessionHandler:
         channel.spoke = True
         try:
             self._dispatch(channel, message, now)
-        except ProtocolError as exc:
+        except Exception as exc:
+            self._failed(channel, message, exc, now)
+
+    def _failed(
+        self, channel: Channel, message: ClientMessage | KeyBatch, exc: Exception, now: float
+    ) -> None:
+        """Handling ``message`` raised ``exc``: bad input is answered, a bug reported."""
+        if isinstance(exc, ProtocolError):
             self._error(channel, exc.code, exc.message)
             if exc.close is not None:
                 self._emit(channel, close(exc.close))
-        except Exception as exc:  # a bug, not bad input: report it, keep serving others
-            name = "InputUpdate" if type(message) is tuple else type(message).__name__
-            self._bug(exc, channel.session, now, f"handling {name} on connection {channel.id}")
-            self._internal_error(channel)
+            return
+        # A bug, not bad input: report it, keep serving others.
+        name = "InputUpdate" if type(message) is tuple else type(message).__name__
+        self._bug(exc, channel.session, now, f"handling {name} on connection {channel.id}")
+        self._internal_error(channel)
 
     def _bug(self, exc: Exception, live: LiveSession | None, now: float, doing: str) -> None:
         """A bug hit while ``doing``: log it (the traceback once per kind), fail the session."""

@@ -74,6 +74,14 @@ TRANSITIONS: dict[Phase, frozenset[Phase]] = {
 }
 
 
+# The phases as module names: an enum class's attribute costs a lookup through its
+# metaclass, on the path of every batch.
+_CREATED = Phase.CREATED
+_RUNNING = Phase.RUNNING
+_COMPLETE = Phase.COMPLETE
+_CHAR = KeyKind.CHAR
+
+
 class PhaseError(RuntimeError):
     """A move of a ``LiveSession`` not in ``TRANSITIONS``: a bug in the caller."""
 
@@ -198,25 +206,25 @@ class LiveSession:
 
     def start_refusal(self) -> Outgoing | None:
         """Why ``START_SESSION`` is refused now, or ``None`` if it may start."""
-        if self.phase is Phase.COMPLETE:
+        if self.phase is _COMPLETE:
             return error(
                 ErrorCode.SESSION_FINISHED,
                 "The session is finished; create a new one.",
                 ack=self.acked,
             )
-        if self.phase is Phase.RUNNING:
+        if self.phase is _RUNNING:
             return error(ErrorCode.ALREADY_STARTED, "The session was already started.")
         return None
 
     def input_refusal(self) -> Outgoing | None:
         """Why input is refused now, or ``None`` if the session is running."""
-        if self.phase is Phase.COMPLETE:  # first: a finished session is never "not started"
+        if self.phase is _COMPLETE:  # first: a finished session is never "not started"
             return error(
                 ErrorCode.SESSION_FINISHED,
                 "The session is finished; further input is ignored.",
                 ack=self.acked,
             )
-        if self.phase is Phase.CREATED:
+        if self.phase is _CREATED:
             return error(ErrorCode.NOT_STARTED, "Send START_SESSION before INPUT_UPDATE.", ack=0)
         return None
 
@@ -266,10 +274,10 @@ class LiveSession:
         """
         session = self.session
         apply = session.apply
-        char = KeyKind.CHAR
+        new_key = tuple.__new__  # ``Keystroke(_CHAR, t, key)``, cheaper
         for key, t in keys:
             if len(key) == 1 and key != "\r":  # one character: the common case
-                finished = apply(Keystroke(char, t, key)).finished
+                finished = apply(new_key(Keystroke, (_CHAR, t, key))).finished
                 self._count_char(t, burst_keys, burst_min_ms)
                 if finished:  # the only way a keystroke closes a session
                     break

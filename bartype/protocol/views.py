@@ -166,6 +166,22 @@ def input_ack_frame(ack: int) -> str:
     return f'{{"type":"INPUT_ACK","data":{{"ack":{ack!r}}}}}'
 
 
+_FIGURES: dict[float, str] = {}
+"""The JSON (``repr``) of figures sent lately. Live figures have two decimals at most, so
+few values recur across replies, and formatting a float is the largest cost of a reply:
+each is formatted once, then looked up. (No figure is ever -0.0, which would find 0.0.)"""
+_FIGURES_HELD = 65_536
+"""More than this many figures and the table starts again: its size stays bounded."""
+
+
+def _figure(value: float) -> str:
+    """``repr(value)``, remembered in ``_FIGURES``."""
+    if len(_FIGURES) >= _FIGURES_HELD:
+        _FIGURES.clear()
+    text = _FIGURES[value] = repr(value)
+    return text
+
+
 def metrics_update_frame(ack: int, session: TypingSession) -> str:
     """The encoded ``METRICS_UPDATE`` frame for ``session``: its one encoder, without dicts.
 
@@ -187,13 +203,17 @@ def figures_json(session: TypingSession) -> tuple[str, LiveMetrics]:
     calc = session.calculator
     counts = analyzer.counts(True)
     live = calc.live(session.elapsed_ms, counts)
+    wpm, raw, accuracy, errors, elapsed_s, consistency = live
+    figure = _FIGURES.get
     return (
         f'"analysis":{{"wordIndex":{i!r},"offset":{offset!r},'
         f'"typed":{_json_str(typed)},'
         f'"states":{_json_str(states)},"finished":{"true" if analyzer.finished else "false"}}},'
-        f'"metrics":{{"wpm":{live.wpm!r},"rawWpm":{live.raw!r},'
-        f'"accuracy":{live.accuracy!r},"consistency":{live.consistency!r},'
-        f'"errors":{live.errors!r},"keypresses":{calc.keypresses!r},'
+        f'"metrics":{{"wpm":{figure(wpm) or _figure(wpm)},'
+        f'"rawWpm":{figure(raw) or _figure(raw)},'
+        f'"accuracy":{figure(accuracy) or _figure(accuracy)},'
+        f'"consistency":{figure(consistency) or _figure(consistency)},'
+        f'"errors":{errors!r},"keypresses":{calc.keypresses!r},'
         f'"correct":{counts.correct_word!r},"incorrect":{counts.incorrect!r},'
-        f'"extra":{counts.extra!r},"elapsedS":{live.elapsed_s!r}}}'
+        f'"extra":{counts.extra!r},"elapsedS":{figure(elapsed_s) or _figure(elapsed_s)}}}'
     ), live
