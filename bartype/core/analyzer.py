@@ -296,7 +296,10 @@ class IncrementalAnalyzer:
         inputs = self.inputs
         typed = inputs[-1]
         target = typed if self.zen else self.targets[len(inputs) - 1]  # ``target(index)``
-        return self._committed + count_chars(typed, target, credit_partial)
+        # ``self._committed + count_chars(...)``, without the operator's slot lookup.
+        a, b, c, d, e = self._committed
+        v, w, x, y, z = count_chars(typed, target, credit_partial)
+        return _counts(CharCounts, (a + v, b + w, c + x, d + y, e + z))
 
     def apply(self, key: Keystroke) -> KeyOutcome:
         """Apply one keystroke and say what it did."""

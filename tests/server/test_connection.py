@@ -69,3 +69,16 @@ async def test_fragments_are_one_message_in_order(server: BartypeServer) -> None
         ("METRICS_UPDATE", 2),
         ("SESSION_COMPLETE", 2),
     ]
+
+
+def test_text_frames_are_written_as_websockets_writes_them() -> None:
+    """The server's own text frame is byte for byte websockets' frame, at every length class."""
+    from websockets.extensions.base import Extension
+
+    from bartype.server.connection import text_frame
+
+    no_extensions: list[Extension] = []
+    for size in (0, 1, 125, 126, 127, 65535, 65536, 70000):
+        payload = ("é" if size % 2 else "a").encode() * (size // 2) + b"x" * (size % 2)
+        expected = Frame(Opcode.TEXT, payload).serialize(mask=False, extensions=no_extensions)
+        assert text_frame(payload) == expected, size
