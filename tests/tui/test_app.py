@@ -143,12 +143,10 @@ async def test_too_small_terminal_shows_a_message(tmp_path: Path, clock: FakeClo
     app = make_app(tmp_path, WORDS, clock)
     async with app.run_test(size=(30, 10)) as pilot:
         await ready(pilot, app)
-        await pilot.pause(0.05)
-        assert isinstance(app.screen, TooSmallScreen)
-        assert "too small" in str(app.screen.query_one("#too-small-message").render())
+        cover = await shown(pilot, TooSmallScreen)
+        assert "too small" in str(cover.query_one("#too-small-message").render())
         await pilot.resize_terminal(80, 24)
-        await pilot.pause(0.05)
-        assert isinstance(app.screen, TypingScreen)
+        await shown(pilot, TypingScreen)
 
 
 async def test_ctrl_c_quits_from_the_typing_screen(tmp_path: Path, clock: FakeClock) -> None:

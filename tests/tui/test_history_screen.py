@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from support import FakeClock
 from support.history import DAY0, fill, keys_for, result_for
+from support.pilot import shown, until
+from textual.content import Content
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from bartype.core.keystrokes import keystrokes_from_key
 from bartype.storage.history import History
+from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.history import HistoryScreen
 from bartype.tui.screens.past_result import PastResultScreen
 from bartype.tui.widgets.chart import SpeedChart
 
-from .helpers import make_app
+from .helpers import make_app, ready
 
 GERMAN = "das ist ein kleiner text"
 
@@ -32,28 +35,12 @@ def _history(tmp_path: Path) -> Path:
     return path
 
 
-async def _open_history(pilot: Any) -> HistoryScreen:
-    app = pilot.app
-    for _ in range(200):
-        if app.attempt is not None:
-            break
-        await pilot.pause(0.01)
+async def _open_history(pilot: Pilot[int], app: BartypeApp) -> HistoryScreen:
+    await ready(pilot, app)
     app.action_history()
-    for _ in range(200):
-        await pilot.pause(0.02)
-        screen = app.screen
-        if isinstance(screen, HistoryScreen) and screen.all_results:
-            return screen
-    raise AssertionError("the history did not load")
-
-
-async def _wait_for(pilot: Any, kind: type) -> Any:
-    for _ in range(200):
-        if isinstance(pilot.app.screen, kind):
-            await pilot.pause(0.05)
-            return pilot.app.screen
-        await pilot.pause(0.02)
-    raise AssertionError(f"no {kind.__name__}")
+    screen = await shown(pilot, HistoryScreen)
+    await until(pilot, lambda: bool(screen.all_results), "the history loaded")
+    return screen
 
 
 async def test_enter_reopens_a_result_with_its_text(tmp_path: Path) -> None:
@@ -62,18 +49,18 @@ async def test_enter_reopens_a_result_with_its_text(tmp_path: Path) -> None:
     _history(tmp_path)
     app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=1), FakeClock())
     async with app.run_test(size=(100, 40)) as pilot:
-        screen = await _open_history(pilot)
+        screen = await _open_history(pilot, app)
         newest = screen.results[0]
         await pilot.press("enter")
-        past = await _wait_for(pilot, PastResultScreen)
+        past = await shown(pilot, PastResultScreen)
         assert past.stored.id == newest.id and past.view.wpm == newest.wpm
         assert past.view.wpm_series and past.view.keys
         assert "german" in past.view.label or "ger" in past.view.label
-        shown = past.query_one("#past-text").render()
-        assert str(shown).startswith(GERMAN)
+        drawn = past.query_one("#past-text").render()
+        assert str(drawn).startswith(GERMAN)
         assert past.query_one("#results-heatmap") is not None
         await pilot.press("escape")
-        assert isinstance(await _wait_for(pilot, HistoryScreen), HistoryScreen)
+        await shown(pilot, HistoryScreen)
 
 
 async def test_filters_keep_one_mode_and_language_and_the_trend_follows(tmp_path: Path) -> None:
@@ -82,11 +69,11 @@ async def test_filters_keep_one_mode_and_language_and_the_trend_follows(tmp_path
     _history(tmp_path)
     app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=1), FakeClock())
     async with app.run_test(size=(100, 40)) as pilot:
-        screen = await _open_history(pilot)
+        screen = await _open_history(pilot, app)
         table = screen.query_one("DataTable", DataTable)
         assert table.row_count == 12
         await pilot.press("l")  # english: the most frequent language first
-        await pilot.pause(0.05)
+        await until(pilot, lambda: table.row_count == 10, "english only")
         assert table.row_count == 10 and {r.language for r in screen.results} == {"english"}
         chart = screen.query_one("#history-trend", SpeedChart)
         english = [r.wpm for r in reversed(screen.results) if r.valid]
@@ -95,16 +82,16 @@ async def test_filters_keep_one_mode_and_language_and_the_trend_follows(tmp_path
         last10 = sum(english) / len(english)
         assert f"last 10: {last10:.0f} wpm" in averages
         await pilot.press("l")
-        await pilot.pause(0.05)
+        await until(pilot, lambda: table.row_count == 2, "german only")
         assert table.row_count == 2 and screen.filters["language"] == "german"
         assert "german" in str(screen.query_one("#history-title").render())
         await pilot.press("d")  # each day's mean: both German tests were on one day
-        await pilot.pause(0.05)
+        await until(pilot, lambda: len(chart.wpm) == 1, "one day")
         assert len(chart.wpm) == 1 and "wpm per day" in str(
             screen.query_one("#trend-title").render()
         )
         await pilot.press("l", "m")  # every language, then the first mode: words
-        await pilot.pause(0.05)
+        await until(pilot, lambda: table.row_count == 12, "words in every language")
         assert screen.filters == {"mode": "words", "language": screen.filters["language"]}
         assert table.row_count == 12
 
@@ -124,11 +111,12 @@ async def test_a_reopened_text_shows_mistakes_and_controls_as_data(tmp_path: Pat
         history.save(result_for(keys, text), text=text, created_at=DAY0)
     app = make_app(tmp_path, TestSpec(mode="words", words=10, seed=1), FakeClock())
     async with app.run_test(size=(100, 40)) as pilot:
-        await _open_history(pilot)
+        await _open_history(pilot, app)
         await pilot.press("enter")
-        past = await _wait_for(pilot, PastResultScreen)
-        shown = past.query_one("#past-text").render()
-        assert "\x1b" not in str(shown) and "␛" in str(shown)
-        styles = {str(span.style) for span in shown.spans}
+        past = await shown(pilot, PastResultScreen)
+        drawn = past.query_one("#past-text").render()
+        assert isinstance(drawn, Content)
+        assert "\x1b" not in str(drawn) and "␛" in str(drawn)
+        styles = {str(span.style) for span in drawn.spans}
         assert any("red" in style and "bold" in style for style in styles)  # the x for c
         assert any("underline" in style for style in styles)  # nothing typed for it

@@ -190,8 +190,8 @@ async def test_results_heading_names_the_file(tmp_path: Path, clock: FakeClock) 
     app = build_app(args, clock=clock, open_client=open_client)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.attempt is not None, "no text")
-        await pilot.pause(0.05)
-        assert "notes.txt" in str(app.typing_screen.query_one("#test-label").render())
+        label = app.typing_screen.query_one("#test-label")
+        await until(pilot, lambda: "notes.txt" in str(label.render()), "the file named")
         results = await _finish(pilot, app, clock)
         assert results.view.label == "custom  ·  notes.txt"
 
