@@ -249,3 +249,40 @@ def test_a_direct_reply_followed_by_more_is_queued_first() -> None:
     handler.outbox.direct = None
     assert handler.outbox.reply is None
     assert [encode(a) for a in channel.take() if isinstance(a, Outgoing)][0] == reply
+
+
+_one_key_frames = st.builds(
+    lambda type_, seq, key, t, spaced: json.dumps(
+        {"type": type_, "data": {"seq": seq, "keys": [{"key": key, "t": t}]}},
+        separators=(", ", ": ") if spaced else (",", ":"),
+    ),
+    st.sampled_from(["INPUT_UPDATE", "RACE_INPUT"]),
+    st.integers(0, 2**54),
+    st.characters(max_codepoint=0x7F) | st.sampled_from(["Backspace", "Ctrl+Backspace", "Enter"]),
+    st.integers(-1, 2**53) | st.floats(-1.0, 1e17),
+    st.booleans(),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_one_key_frames)
+def test_a_frame_of_one_key_reads_as_json_reads_it(text: str) -> None:
+    """The one-key pattern (the usual frame) gives exactly what the json path gives."""
+    from bartype.protocol.codec import parse_any_key_batch
+
+    for type_ in ("INPUT_UPDATE", "RACE_INPUT"):
+        assert parse_key_batch(text, type_) == parse_any_key_batch(text, type_)
+
+
+def test_our_clients_frames_take_the_one_key_pattern() -> None:
+    """The frames our clients send (compact) and json.dumps' spacing match the pattern."""
+    from bartype.protocol.codec import _ONE_KEY, client_message_to_json
+    from bartype.protocol.messages import KeyEvent
+
+    compact = client_message_to_json(InputUpdate(seq=7, keys=(KeyEvent("a", 120.5),)))
+    spaced = batch(7, [{"key": "Backspace", "t": 3}])
+    compact_match, spaced_match = _ONE_KEY["INPUT_UPDATE"]
+    assert compact_match(compact) is not None
+    assert spaced_match(spaced) is not None
+    assert parse_key_batch(compact) == (7, [("a", 120.5)])
+    assert parse_key_batch(spaced) == (7, [("Backspace", 3.0)])
