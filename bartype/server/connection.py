@@ -97,6 +97,10 @@ _NEXT: dict[Phase, frozenset[Phase]] = {
 }
 
 
+_STARTED = Phase.STARTED
+"""For ``data_received``: an enum class's attribute costs a lookup through its metaclass."""
+
+
 class Listener(Protocol):
     """What the server does at the three moments of a connection's life."""
 
@@ -199,7 +203,7 @@ class WebSocket(asyncio.Protocol):
         self.gate.arrive(self)
 
     def data_received(self, data: bytes) -> None:
-        if self.phase is not Phase.STARTED:
+        if self.phase is not _STARTED:
             self._before_start(data)
             return
         protocol = self.protocol
