@@ -15,13 +15,15 @@ from enum import Enum
 from operator import attrgetter
 from typing import Any
 
-from bartype.core.keystrokes import keystrokes_from_key
+from bartype.core.keystrokes import KeyKind, Keystroke, keystrokes_from_key
 from bartype.core.metrics import LiveMetrics
 from bartype.core.normalize import split_words
 from bartype.core.race import RacerStanding, lane_wpm, rank_key
 from bartype.core.session import TypingSession
 from bartype.protocol.messages import ErrorCode
 from bartype.protocol.room_rules import RaceText, RoomError, wire_ms
+
+_CHAR = KeyKind.CHAR
 
 
 class RacerStatus(Enum):
@@ -152,10 +154,16 @@ def take_keys(
         last = t
     racer.acked = seq
     session = racer.session
+    apply = session.apply
+    new_key = tuple.__new__  # ``Keystroke(CHAR, t, key)``, cheaper
     for key, t in keys:
-        for stroke in keystrokes_from_key(key, t):
-            if session.apply(stroke).finished:
+        if len(key) == 1 and key.isascii() and key != "\r":  # one keystroke, NFC already
+            if apply(new_key(Keystroke, (_CHAR, t, key))).finished:
                 return t
+        else:
+            for stroke in keystrokes_from_key(key, t):
+                if apply(stroke).finished:
+                    return t
         if not session.state.is_open:
             break
     return None
