@@ -129,7 +129,9 @@ class Channel:
         if tokens < 0:
             tokens = burst
         else:
-            tokens = min(burst, tokens + (now - self.key_stamp) * rate)
+            tokens += (now - self.key_stamp) * rate
+            if tokens > burst:  # not min(): this runs for every batch
+                tokens = burst
         self.key_stamp = now
         if count > tokens:
             self.key_tokens = tokens
