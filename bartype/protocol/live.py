@@ -278,7 +278,9 @@ class LiveSession:
         apply = session.apply
         new_key = tuple.__new__  # ``Keystroke(_CHAR, t, key)``, cheaper
         for key, t in keys:
-            if len(key) == 1 and key != "\r":  # one character: the common case
+            # One ASCII character, the common case: NFC leaves it as it is (another one
+            # may not be: U+212B becomes U+00C5) and only CR is mapped (to the newline).
+            if len(key) == 1 and key < "\x80" and key != "\r":
                 finished = apply(new_key(Keystroke, (_CHAR, t, key))).finished
                 self._count_char(t, burst_keys, burst_min_ms)
                 if finished:  # the only way a keystroke closes a session

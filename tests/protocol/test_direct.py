@@ -286,3 +286,20 @@ def test_our_clients_frames_take_the_one_key_pattern() -> None:
     assert spaced_match(spaced) is not None
     assert parse_key_batch(compact) == (7, [("a", 120.5)])
     assert parse_key_batch(spaced) == (7, [("Backspace", 3.0)])
+
+
+def test_a_key_is_normalised_as_the_text_is_on_every_path() -> None:
+    """A decomposed or singleton character typed (U+212B, "A" + U+030A) matches the text's
+    NFC form ("Å", U+00C5): one correct key, solo or race, one key per frame or several."""
+    for keys in (["\u212b"], ["A\u030a"], ["\u212b", " "]):
+        handler = _handler()
+        channel: Channel = handler.open(0.0)
+        create = {"type": "CREATE_SESSION", "data": {"mode": "custom", "text": "\u00c5 b"}}
+        handler.receive_text(channel, json.dumps(create), 0.0)
+        handler.receive_text(channel, '{"type":"START_SESSION"}', 0.0)
+        frame = batch(1, [{"key": key, "t": 10.0 * i} for i, key in enumerate(keys)])
+        handler.receive_text_direct(channel, frame, 0.1)
+        live = channel.session
+        assert live is not None
+        calc = live.session.calculator
+        assert (calc.keypresses, calc.correct_keypresses) == (len(keys), len(keys)), keys
