@@ -35,12 +35,16 @@ from bartype.server.connection import WebSocket
 
 log = logging.getLogger("bartype.server")
 
-WRITE_HIGH_WATER = 64 * 1024
-"""Above this many unsent bytes a connection's messages queue in its outbox."""
+WRITE_HIGH_WATER = 8 * 1024
+"""Above this many unsent bytes a connection's messages queue in its outbox. Small, so
+that little waits where it cannot be replaced: a slow reader's keepalive ping, written
+behind it, is read within seconds (at 64 KiB, a racer reading one message every half
+second behind a 4 KiB receive buffer fell over 10 s behind, and was closed for a ping it
+had not reached yet: bench/races.py --slow-readers)."""
 OUTBOX_BYTES = 256 * 1024
 """Queued bytes beyond this close the connection (4008 "Client too slow"); a message
 that arrives when nothing is queued is always taken, however large."""
-KERNEL_UNSENT = 16 * 1024
+KERNEL_UNSENT = 8 * 1024
 """Unsent bytes a connection's socket buffer may hold: left to itself the kernel holds
 megabytes for a slow reader, where nothing can replace a stale lane update by a newer
 one; past this they wait in the outbox, which can."""
