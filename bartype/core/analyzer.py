@@ -59,9 +59,7 @@ class CharCounts(NamedTuple):
     # Element-wise sums, not tuple concatenation. A NamedTuple rather than a
     # frozen dataclass because one is built for every keystroke, at a third of the cost.
     def __add__(self, other: CharCounts) -> CharCounts:  # type: ignore[override]
-        a, b, c, d, e = self
-        v, w, x, y, z = other
-        return _counts(CharCounts, (a + v, b + w, c + x, d + y, e + z))
+        return add_counts(self, other)
 
     def __sub__(self, other: CharCounts) -> CharCounts:
         return CharCounts(
@@ -79,9 +77,17 @@ class CharCounts(NamedTuple):
 
 
 ZERO = CharCounts()
-_counts = tuple.__new__
-"""``tuple.__new__(CharCounts, fields)``: cheaper than the generated ``__new__``, for the
-counts made on every keystroke."""
+_new = tuple.__new__
+"""``tuple.__new__(NamedTupleClass, fields)``: every field given, it skips the generated
+``__new__`` and its defaults (a third of the cost, for the tuples made on every keystroke)."""
+
+
+def add_counts(a: CharCounts, b: CharCounts) -> CharCounts:
+    """``a + b``, element-wise; called directly where the operator's slot lookup would cost
+    more than the sum (the counts of every reply)."""
+    p, q, r, s, t = a
+    v, w, x, y, z = b
+    return _new(CharCounts, (p + v, q + w, r + x, s + y, t + z))
 
 
 def count_chars(typed: str, target: str, credit_partial: bool) -> CharCounts:
@@ -95,8 +101,8 @@ def count_chars(typed: str, target: str, credit_partial: bool) -> CharCounts:
     if target.startswith(typed):  # the common case: a correct word, or a correct prefix
         n = len(typed)
         if n == len(target) or credit_partial:
-            return _counts(CharCounts, (n, n, 0, 0, 0))
-        return _counts(CharCounts, (0, n, 0, 0, len(target) - n))
+            return _new(CharCounts, (n, n, 0, 0, 0))
+        return _new(CharCounts, (0, n, 0, 0, len(target) - n))
     # Not a prefix: the word is wrong, nothing in it is credited to WPM.
     typed_has_separator = any(ch in SEPARATORS for ch in typed)
     correct = incorrect = extra = missed = 0
@@ -240,9 +246,6 @@ _CHAR = KeyKind.CHAR
 _BLOCKED = KeyOutcome(Effect.BLOCKED)
 _TYPED = Effect.TYPED
 _COMMITTED = Effect.COMMITTED
-_outcome = tuple.__new__
-"""``tuple.__new__(KeyOutcome, fields)``: every field given, it skips the generated
-``__new__`` and its defaults (a third of the cost, once per keystroke)."""
 _NOOP = KeyOutcome(Effect.NOOP)
 _DELETED = KeyOutcome(Effect.DELETED)
 
@@ -296,10 +299,7 @@ class IncrementalAnalyzer:
         inputs = self.inputs
         typed = inputs[-1]
         target = typed if self.zen else self.targets[len(inputs) - 1]  # ``target(index)``
-        # ``self._committed + count_chars(...)``, without the operator's slot lookup.
-        a, b, c, d, e = self._committed
-        v, w, x, y, z = count_chars(typed, target, credit_partial)
-        return _counts(CharCounts, (a + v, b + w, c + x, d + y, e + z))
+        return add_counts(self._committed, count_chars(typed, target, credit_partial))
 
     def apply(self, key: Keystroke) -> KeyOutcome:
         """Apply one keystroke and say what it did."""
@@ -337,7 +337,7 @@ class IncrementalAnalyzer:
             if last_word:
                 # A separator ends the last word; it is a keypress but not input.
                 self.finished = True
-                return _outcome(KeyOutcome, (_COMMITTED, correct, expected, True))
+                return _new(KeyOutcome, (_COMMITTED, correct, expected, True))
             word += ch
             inputs[i] = word
             if zen:
@@ -349,13 +349,13 @@ class IncrementalAnalyzer:
                 inputs.append(following[: len(following) - len(following.lstrip(INDENT))])
             else:
                 inputs.append("")
-            return _outcome(KeyOutcome, (_COMMITTED, correct, expected, False))
+            return _new(KeyOutcome, (_COMMITTED, correct, expected, False))
         word += ch
         inputs[i] = word
         if last_word and word == target:
             self.finished = True
-            return _outcome(KeyOutcome, (_TYPED, correct, expected, True))
-        return _outcome(KeyOutcome, (_TYPED, correct, expected, False))
+            return _new(KeyOutcome, (_TYPED, correct, expected, True))
+        return _new(KeyOutcome, (_TYPED, correct, expected, False))
 
     def _delete(self, whole_word: bool) -> KeyOutcome:
         i = self.index

@@ -101,6 +101,21 @@ def _from_name(name: str, t: float) -> Keystroke:
     return Keystroke(KeyKind.BACKSPACE if name == BACKSPACE_NAME else KeyKind.DELETE_WORD, t)
 
 
+def plain_keystroke(key: str, t: float) -> Keystroke | None:
+    """The one keystroke of ``key`` if it is a character ``keystrokes_from_key`` would leave
+    as it is, else ``None``: the common case of a received key, made without its list.
+
+    ASCII other than CR is already NFC and is not mapped; any other character may be
+    (U+212B becomes U+00C5), so it goes through ``keystrokes_from_key``.
+    """
+    if len(key) == 1 and key < "\x80" and key != "\r":
+        return _new_keystroke(Keystroke, (KeyKind.CHAR, t, key))  # no generated ``__new__``
+    return None
+
+
+_new_keystroke = tuple.__new__
+
+
 def keystrokes_from_key(key: str, t: float) -> list[Keystroke]:
     """Turn a logged or received key into keystrokes.
 

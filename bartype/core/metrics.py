@@ -249,12 +249,11 @@ class MetricsCalculator:
     def live(self, t: float, counts: CharCounts) -> LiveMetrics:
         """Figures at ``t`` ms, with ``counts`` taken with partial credit for the open word."""
         seconds = t / 1000
-        correct_word, correct, incorrect, extra, _ = counts
         fields = (
-            round_to_2(words_per_minute(correct_word, seconds)),  # wpm
-            round_to_2(words_per_minute(correct + incorrect + extra, seconds)),  # raw: ``typed``
+            round_to_2(words_per_minute(counts.correct_word, seconds)),  # wpm
+            round_to_2(words_per_minute(counts.typed, seconds)),  # raw
             self.accuracy,
-            self.keypresses - self.correct_keypresses,  # errors
+            self.errors,
             round_to_2(seconds),  # elapsed_s
             self._live_consistency,
         )

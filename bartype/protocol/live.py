@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from bartype.core.keystrokes import KeyKind, Keystroke, keystrokes_from_key
+from bartype.core.keystrokes import KeyKind, keystrokes_from_key, plain_keystroke
 from bartype.core.normalize import split_words
 from bartype.core.race import FLAG_BURST
 from bartype.core.session import SessionConfig, SessionState, TypingSession, config_for
@@ -79,7 +79,6 @@ TRANSITIONS: dict[Phase, frozenset[Phase]] = {
 _CREATED = Phase.CREATED
 _RUNNING = Phase.RUNNING
 _COMPLETE = Phase.COMPLETE
-_CHAR = KeyKind.CHAR
 
 
 class PhaseError(RuntimeError):
@@ -276,12 +275,10 @@ class LiveSession:
         """
         session = self.session
         apply = session.apply
-        new_key = tuple.__new__  # ``Keystroke(_CHAR, t, key)``, cheaper
         for key, t in keys:
-            # One ASCII character, the common case: NFC leaves it as it is (another one
-            # may not be: U+212B becomes U+00C5) and only CR is mapped (to the newline).
-            if len(key) == 1 and key < "\x80" and key != "\r":
-                finished = apply(new_key(Keystroke, (_CHAR, t, key))).finished
+            stroke = plain_keystroke(key, t)
+            if stroke is not None:  # one character: the common case
+                finished = apply(stroke).finished
                 self._count_char(t, burst_keys, burst_min_ms)
                 if finished:  # the only way a keystroke closes a session
                     break

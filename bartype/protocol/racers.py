@@ -15,15 +15,13 @@ from enum import Enum
 from operator import attrgetter
 from typing import Any
 
-from bartype.core.keystrokes import KeyKind, Keystroke, keystrokes_from_key
+from bartype.core.keystrokes import keystrokes_from_key, plain_keystroke
 from bartype.core.metrics import LiveMetrics
 from bartype.core.normalize import split_words
 from bartype.core.race import RacerStanding, lane_wpm, rank_key
 from bartype.core.session import TypingSession
 from bartype.protocol.messages import ErrorCode
 from bartype.protocol.room_rules import RaceText, RoomError, wire_ms
-
-_CHAR = KeyKind.CHAR
 
 
 class RacerStatus(Enum):
@@ -155,10 +153,10 @@ def take_keys(
     racer.acked = seq
     session = racer.session
     apply = session.apply
-    new_key = tuple.__new__  # ``Keystroke(CHAR, t, key)``, cheaper
     for key, t in keys:
-        if len(key) == 1 and key.isascii() and key != "\r":  # one keystroke, NFC already
-            if apply(new_key(Keystroke, (_CHAR, t, key))).finished:
+        stroke = plain_keystroke(key, t)
+        if stroke is not None:  # one character: the common case
+            if apply(stroke).finished:
                 return t
         else:
             for stroke in keystrokes_from_key(key, t):

@@ -174,6 +174,15 @@ def test_example_g_the_last_sample_point_is_the_exact_end(
         assert m.series.wpm == (72, 66, 64, 63, 69)
 
 
+def test_example_h_the_live_figures_while_typing() -> None:
+    """Example H: the figures sent while typing give the open word partial credit."""
+    keys = [Keystroke(KeyKind.CHAR, i * 400.0, ch) for i, ch in enumerate("thx quic")]
+    session = replay(SessionConfig(Mode.WORDS, word_count=2), "the quick", keys)
+    live = session.live()
+    assert (live.wpm, live.raw, live.accuracy, live.errors) == (17.14, 34.29, 87.5, 1)
+    assert (live.elapsed_s, live.consistency) == (2.8, 100.0)
+
+
 def test_a_pause_is_not_timed_for_the_key_after_it() -> None:
     """A 4 s pause before a key counts the press but not its time: the key's mean interval
     is that of its quick presses only (intervals over PAUSE_MS are pauses)."""
