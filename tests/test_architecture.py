@@ -1,4 +1,5 @@
-"""The layer contract of docs/architecture.md, checked as part of the suite."""
+"""The layer contract of docs/architecture.md and the size of its modules, checked as part
+of the suite."""
 
 from __future__ import annotations
 
@@ -18,3 +19,18 @@ def test_the_import_contract_holds() -> None:
         [lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+MAX_MODULE_LINES = 500
+"""A module longer than this holds more than one concern: split it along its seams."""
+
+
+def test_no_module_is_over_500_lines() -> None:
+    """Every module of the package stays at 500 lines or fewer."""
+    sizes = {
+        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+        for path in (ROOT / "bartype").rglob("*.py")
+    }
+    assert len(sizes) > 100  # the package was found
+    over = {name: lines for name, lines in sizes.items() if lines > MAX_MODULE_LINES}
+    assert over == {}

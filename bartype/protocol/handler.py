@@ -16,8 +16,9 @@ Every bad input becomes an ``ERROR`` (and, where documented, a close code);
 nothing a client sends can raise out of the handler.
 
 This module routes: it decodes, dispatches each message to what owns it and
-sends the answers. The parts live next to it: ``protocol.live`` (a test in
-progress, its ``Phase`` and its input rules), ``protocol.results`` (validity
+sends the answers. The parts live next to it: ``protocol.solo`` (solo tests
+from creation to result), ``protocol.live`` (a test in progress, its
+``Phase`` and its input rules), ``protocol.results`` (validity
 and what is stored), ``protocol.sessions`` (the held sessions: resume,
 budgets, expiry), ``protocol.snapshots`` (across a restart), and
 ``protocol.race_handler`` (rooms).
@@ -31,39 +32,32 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from bartype.core.state import StateManager
-from bartype.protocol import codec, results
+from bartype.protocol import codec
 from bartype.protocol.budget import Ledger
-from bartype.protocol.bugs import report_bug
 from bartype.protocol.config import HandlerConfig
-from bartype.protocol.live import Channel, Keys, LiveSession, new_live_session
+from bartype.protocol.live import Channel, Keys, LiveSession
 from bartype.protocol.messages import (
     INPUT_UPDATE,
     RACE_INPUT,
     ROOM_MESSAGES,
-    SESSION_COMPLETE,
-    SESSION_STARTED,
     SESSION_TYPES,
     Action,
     ClientMessage,
-    Close,
     CloseCode,
     CreateSession,
     EndSession,
     ErrorCode,
     Hello,
     InputUpdate,
-    Outgoing,
     ProtocolError,
     StartSession,
     close,
     error,
 )
 from bartype.protocol.outbox import Outbox
-from bartype.protocol.pacing import MetricsPacer
-from bartype.protocol.sessions import SessionTable
+from bartype.protocol.solo import SoloSessions
 from bartype.protocol.stores import ResultSink
-from bartype.protocol.textgen import TextSource, session_text
-from bartype.protocol.views import input_ack, input_ack_frame, metrics_update, metrics_update_frame
+from bartype.protocol.textgen import TextSource
 
 if TYPE_CHECKING:  # races are imported with the first room message: solo play needs none
     from bartype.protocol.race_handler import RaceHandler
@@ -99,14 +93,16 @@ class SessionHandler:
         self.history = history
         self.outbox = Outbox()
         self._emit = self.outbox.emit
-        self.table = SessionTable(self.config, self._emit)
-        """The held sessions (``bartype.protocol.sessions``)."""
-        self._new_id = new_id or (lambda: secrets.token_urlsafe(12))
-        self._new_seed = new_seed or (lambda: secrets.randbits(48))
-        self._bugs: set[str] = set()
-        self.pacer = MetricsPacer()
+        self.solo = SoloSessions(
+            self.config,
+            texts,
+            history,
+            self.outbox,
+            new_id or (lambda: secrets.token_urlsafe(12)),
+            new_seed or (lambda: secrets.randbits(48)),
+        )
+        """Solo tests and the sessions held for them (``bartype.protocol.solo``)."""
         self._next_channel = 0
-        self._next_expiry = 0.0
         self.connections = 0
         self._races: RaceHandler | None = None
 
@@ -124,12 +120,12 @@ class SessionHandler:
     @property
     def sessions(self) -> StateManager[LiveSession]:
         """The held sessions by id."""
-        return self.table.held
+        return self.solo.table.held
 
     @property
     def ledger(self) -> Ledger:
         """What the sessions of each address hold."""
-        return self.table.ledger
+        return self.solo.table.ledger
 
     # -- plumbing -------------------------------------------------------------
 
@@ -163,7 +159,7 @@ class SessionHandler:
         channel = Channel(self._next_channel, peer)
         self.connections += 1
         if session_id is not None:
-            self.table.attach(channel, session_id, token, now)
+            self.solo.table.attach(channel, session_id, token, now)
         return channel
 
     def disconnect(self, channel: Channel, now: float) -> None:
@@ -223,8 +219,8 @@ class SessionHandler:
         outbox = self.outbox
         outbox.direct = channel
         try:
-            if self.table.touch(live, now):
-                self._input_keys(channel, live, batch[0], batch[1], now)
+            if self.solo.table.touch(live, now):
+                self.solo.input_keys(channel, live, batch[0], batch[1], now)
         except Exception as exc:
             self._failed(channel, batch, exc, now)
         finally:
@@ -253,46 +249,30 @@ class SessionHandler:
             return
         # A bug, not bad input: report it, keep serving others.
         name = "InputUpdate" if type(message) is tuple else type(message).__name__
-        self._bug(exc, channel.session, now, f"handling {name} on connection {channel.id}")
-        self._internal_error(channel)
-
-    def _bug(self, exc: Exception, live: LiveSession | None, now: float, doing: str) -> None:
-        """A bug hit while ``doing``: log it (the traceback once per kind), fail the session."""
-        report_bug(log, self._bugs, exc, doing)
-        if live is not None and live.complete is None:
-            try:
-                live.session.fail()
-                self._finish(live, now)
-            except Exception as again:  # the session is beyond saving: forget it
-                report_bug(log, self._bugs, again, f"failing session {live.id}")
-                self.table.forget(live)
-
-    def _internal_error(self, channel: Channel | None) -> None:
-        self._emit(
-            channel, error(ErrorCode.INTERNAL, "Internal server error; start a new session.")
-        )
+        self.solo.bug(exc, channel.session, now, f"handling {name} on connection {channel.id}")
+        self.solo.internal_error(channel)
 
     def _dispatch(self, channel: Channel, message: ClientMessage | KeyBatch, now: float) -> None:
         if isinstance(message, tuple):
             live = self._live(channel, INPUT_UPDATE, now)
             if live is not None:
-                self._input_keys(channel, live, message[0], message[1], now)
+                self.solo.input_keys(channel, live, message[0], message[1], now)
         elif isinstance(message, InputUpdate):
             live = self._live(channel, INPUT_UPDATE, now)
             if live is not None:
-                self._input(channel, live, message, now)
+                self.solo.input(channel, live, message, now)
         elif isinstance(message, Hello):
             self._hello(channel, message)
         elif isinstance(message, CreateSession):
-            self._create(channel, message, now)
+            self.solo.create(channel, message, now)
         elif isinstance(message, StartSession):
             live = self._live(channel, "START_SESSION", now)
             if live is not None:
-                self._start(channel, live, now)
+                self.solo.start(channel, live, now)
         elif isinstance(message, EndSession):
             live = self._live(channel, "END_SESSION", now)
             if live is not None:
-                self._end(live, message, now)
+                self.solo.end(live, message, now)
         elif isinstance(message, ROOM_MESSAGES):
             self.races.receive(channel, message, now)
 
@@ -308,7 +288,7 @@ class SessionHandler:
             )
             self._emit(channel, close(CloseCode.SESSION_REQUIRED))
             return None
-        if not self.table.touch(live, now):
+        if not self.solo.table.touch(live, now):
             return None
         return live
 
@@ -326,181 +306,13 @@ class SessionHandler:
         channel.metrics_ms = message.metrics_ms
         self._emit(channel, self.config.welcome())
 
-    # -- create / start / end ---------------------------------------------
-
-    def _create(self, channel: Channel, message: CreateSession, now: float) -> None:
-        if self.table.full:
-            self.sessions_expire(now)
-            if self.table.full:
-                raise ProtocolError(
-                    ErrorCode.SERVER_BUSY, "The server holds too many sessions; retry later."
-                )
-        if message.mode == "zen" and message.text is not None:
-            raise ProtocolError(ErrorCode.BAD_MESSAGE, "Zen mode has no text; omit text.")
-        seed = message.seed if message.seed is not None else self._new_seed()
-        made, text = session_text(self.texts, message, seed)
-        self.table.check_budget(channel.peer, len(text or ""))
-        session_id = self._new_id()
-        while session_id in self.table:
-            session_id = self._new_id()
-        live, created = new_live_session(
-            session_id, message, made, text, seed, self.config.idle_limit_ms, channel
-        )
-        old = channel.session
-        if old is not None:
-            if old.complete is None:
-                # Replaced: abandoned as END_SESSION abandons a test (no result), and
-                # told so; like any finished session, it can be resumed until its TTL.
-                old.session.abandon()
-                self._finish(old, now)
-            channel.detach()
-        self.table.hold(live, now)
-        channel.session = live
-        log.info("session %s created (%s)", session_id, f"{live.mode} {live.mode2}".strip())
-        self._emit(channel, created)
-
-    def _start(self, channel: Channel, live: LiveSession, now: float) -> None:
-        refusal = live.start_refusal()
-        if refusal is not None:
-            self._emit(channel, refusal)
-            return
-        live.start(now)
-        self.table.started(live)
-        self._emit(channel, Outgoing(SESSION_STARTED, {"sessionId": live.id}))
-
-    def _end(self, live: LiveSession, message: EndSession, now: float) -> None:
-        if live.complete is None:
-            t = message.t
-            if t is not None and live.started_at is not None:
-                t = min(t, live.horizon_ms(now, self.config.future_tolerance_ms))
-            live.session.end(t)
-            self._finish(live, now)  # emits SESSION_COMPLETE
-        elif live.channel is not None:
-            self._emit(live.channel, live.complete)  # already over: say so again
-
-    # -- input ------------------------------------------------------------
-
-    def _input(self, channel: Channel, live: LiveSession, message: InputUpdate, now: float) -> None:
-        if message.input is None:
-            seq = message.seq
-            assert seq is not None
-            keys = [(event.key, event.t) for event in message.keys]
-            self._input_keys(channel, live, seq, keys, now)
-            return
-        refusal = live.input_refusal()
-        if refusal is not None:
-            self._emit(channel, refusal)
-            return
-        keys = live.legacy_keys(message.input, now)
-        if keys:
-            self._apply(live, keys, now)
-        else:
-            self._metrics(live, now)
-
-    def _input_keys(
-        self, channel: Channel, live: LiveSession, seq: int, keys: Keys, now: float
-    ) -> None:
-        refusal = live.input_refusal()
-        if refusal is None:
-            if seq <= live.acked:
-                self._metrics(live, now)  # a resent batch: applied once already, ack it again
-                return
-            refusal = live.gap_refusal(seq)
-        if refusal is None:
-            cfg = self.config
-            if not channel.spend_keys(len(keys), now, cfg.key_rate, cfg.key_burst):
-                self._error(
-                    channel,
-                    ErrorCode.RATE_LIMITED,
-                    f"More than {cfg.key_rate:g} keys/s (bursts of {cfg.key_burst:g}): "
-                    "nobody types that fast.",
-                )
-                self._emit(channel, Close(CloseCode.POLICY_VIOLATION, "Rate limit exceeded"))
-                return
-            refusal = live.take_batch(seq, keys, live.horizon_ms(now, cfg.future_tolerance_ms))
-        if refusal is not None:
-            self._emit(channel, refusal)
-            return
-        self._apply(live, keys, now)
-
-    def _apply(self, live: LiveSession, keys: Keys, now: float) -> None:
-        cfg = self.config
-        live.feed(keys, now, cfg.burst_keys, cfg.burst_min_ms)
-        self._metrics(live, now)
-        session = live.session
-        if self.table.count_keys(live) and session.state.is_open:
-            self._emit(live.channel, self.table.over_budget(live))
-        if not session.state.is_open:
-            self._finish(live, now)
-
-    def _metrics(self, live: LiveSession, now: float) -> None:
-        """Answer a batch: its figures, or its ``ack`` alone (``protocol.pacing``)."""
-        channel = live.channel
-        if channel is None:
-            return
-        full = self.pacer.full(channel, now)
-        outbox = self.outbox
-        if channel is outbox.direct and not channel.actions and live.session.state.is_open:
-            # Nothing is queued before it, and an open session means nothing follows.
-            session = live.session
-            ack = live.acked
-            outbox.reply = metrics_update_frame(ack, session) if full else input_ack_frame(ack)
-        else:
-            ack = live.acked
-            self._emit(channel, metrics_update(ack, live.session) if full else input_ack(ack))
-
-    # -- completion -------------------------------------------------------
-
-    def _finish(self, live: LiveSession, now: float) -> None:
-        """Store the result (if any), then queue ``SESSION_COMPLETE``."""
-        if live.complete is not None:
-            return
-        self.table.timed.discard(live)
-        if live.session.state.is_open:
-            live.session.abandon()
-        done = results.complete(live, self.history)
-        if done.storage_error is not None:
-            self._emit(live.channel, error(ErrorCode.STORAGE_FAILED, done.storage_error))
-        data = done.data
-        log.info(
-            "session %s %s%s",
-            live.id,
-            data["state"],
-            "" if data["metrics"] is None else f" ({data['metrics']['wpm']} wpm)",
-        )
-        complete = Outgoing(SESSION_COMPLETE, data)
-        live.complete_with(complete)
-        self._emit(live.channel, complete)
-
     # -- time ---------------------------------------------------------------
 
     def tick(self, now: float) -> None:
-        """Let time pass: close timed tests whose time is up, drop idle sessions."""
+        """Let time pass: races, paced figures, timed tests whose time is up, idle sessions."""
         if self._races is not None:
             self._races.tick(now)
-        if self.pacer:
-            for channel, live in self.pacer.due(now):
-                self._emit(channel, metrics_update(live.acked, live.session))
-        timed = self.table.timed
-        for live in list(timed):
-            try:
-                if live.complete is not None or not live.session.state.is_open:
-                    timed.discard(live)
-                elif live.run_out(now, self.config.time_grace_ms):
-                    self._finish(live, now)
-            except Exception as exc:  # one broken session must not stop the clock for others
-                timed.discard(live)
-                self._bug(exc, live, now, f"ending session {live.id} on time")
-                self._internal_error(live.channel)
-        if now >= self._next_expiry:
-            self._next_expiry = now + 1.0
-            self.sessions_expire(now)
-
-    def sessions_expire(self, now: float) -> None:
-        """Forget sessions idle for longer than the TTL (and close idle untimed tests)."""
-        for live in self.table.idle(now):
-            self._finish(live, now)
-        self.table.expire(now)
+        self.solo.tick(now)
 
     # -- keeping tests in progress across a restart ------------------------
 
@@ -509,19 +321,19 @@ class SessionHandler:
 
         See ``bartype.protocol.snapshots`` for what a snapshot holds.
         """
-        return self.table.export(now)
+        return self.solo.table.export(now)
 
     def import_sessions(
         self, snapshots: list[dict[str, Any]], now: float, downtime_s: float = 0.0
     ) -> int:
         """Restore ``export_sessions`` snapshots, ``downtime_s`` after they were taken; return
         how many were restored (see ``SessionTable.restore``)."""
-        return self.table.restore(snapshots, now, downtime_s)
+        return self.solo.table.restore(snapshots, now, downtime_s)
 
     @property
     def live_sessions(self) -> int:
         """Sessions currently held (for the health endpoint)."""
-        return len(self.table)
+        return len(self.solo.table)
 
 
 __all__ = ["Channel", "HandlerConfig", "SessionHandler", "reply_type"]

@@ -48,12 +48,12 @@ from bartype.protocol.race_client import (
 from bartype.transport.base import TransportError
 from bartype.transport.ghost import GhostRacer
 from bartype.transport.race import RaceConnection
+from bartype.tui import race_board
 from bartype.tui.attempt import Attempt
 from bartype.tui.race_results import RaceToKeep, keep_race, set_final_place
 from bartype.tui.safe import foreign, visible
 from bartype.tui.screens.discovery import Browse, DiscoveryScreen
 from bartype.tui.screens.race import LobbyScreen, RaceScreen, StandingsScreen, stats_line
-from bartype.tui.widgets.race_lanes import LaneView, PlayerView
 
 Connect = Callable[[], Awaitable[RaceConnection]]
 ConnectTo = Callable[[str], Awaitable[RaceConnection]]
@@ -222,7 +222,7 @@ class RaceApp(App[int]):
             self._status("Not now.")
 
     def action_toggle_ready(self) -> None:
-        me = self._me()
+        me = None if self.race is None else race_board.own_player(self.race.client)
         self._call(lambda race: race.ready(not (me is not None and me.ready)))
 
     def action_start_race(self) -> None:
@@ -290,7 +290,8 @@ class RaceApp(App[int]):
 
     def _on_racer_done(self, event: RacerDone) -> None:
         self.deadline = event.deadline
-        name = self._name_of(event.finished.id)
+        done, race = event.finished.id, self.race
+        name = done if race is None else race_board.name_of(race.client, done)
         self._status(
             Text.assemble(foreign(name, limit=20), f" finished, place {event.finished.place}")
         )
@@ -388,46 +389,16 @@ class RaceApp(App[int]):
 
     def _show_room(self) -> None:
         race = self.race
-        room = None if race is None else race.client.room
-        if race is None or room is None:
+        shown = None if race is None else race_board.lobby_line(race.client)
+        if shown is None:
             return
-        you = race.client.player_id
-        players = tuple(
-            PlayerView(p.name, p.role, p.ready, p.connected, p.id == room.host_id, p.id == you)
-            for p in room.players
-        )
-        mode = room.options.get("mode", "")
-        words = room.options.get("words")
-        info = f"{mode}{f' {words}' if words else ''} · {len(players)}/{room.max_players} players"
-        host = room.host_id == you
-        hint = "s: start the race now · " if host else ""
-        self.lobby.show_room(room.code, f"{info}   {hint}r: ready", players)
+        self.lobby.show_room(*shown)
         self._show_lanes()
 
     def _show_lanes(self) -> None:
-        race = self.race
-        if race is None or race.client.race is None:
-            return
-        client = race.client
-        assert client.race is not None
-        length = len(client.race.text)
-        by_id = {lane.id: lane for lane in client.lanes}
-        lanes = []
-        for i, racer in enumerate(client.race.racers):
-            lane = by_id.get(racer)
-            lanes.append(
-                LaneView(
-                    self._name_of(racer),
-                    0 if lane is None else lane.position,
-                    length,
-                    0.0 if lane is None else lane.wpm,
-                    i + 1 if lane is None else lane.place,
-                    "racing" if lane is None else lane.status,
-                    True if lane is None else lane.connected,
-                    racer == client.player_id,
-                )
-            )
-        self.race_screen.show_lanes(tuple(lanes))
+        lanes = None if self.race is None else race_board.lanes(self.race.client)
+        if lanes is not None:
+            self.race_screen.show_lanes(lanes)
 
     # -- the local history ---------------------------------------------------------
 
@@ -475,22 +446,6 @@ class RaceApp(App[int]):
     def _leave_with(self, message: str, code: int) -> None:
         self.exit_message = message
         self.exit(code, return_code=code)
-
-    def _me(self) -> Any:
-        race = self.race
-        room = None if race is None else race.client.room
-        if race is None or room is None:
-            return None
-        return next((p for p in room.players if p.id == race.client.player_id), None)
-
-    def _name_of(self, member_id: str) -> str:
-        race = self.race
-        room = None if race is None else race.client.room
-        if room is not None:
-            for p in room.players:
-                if p.id == member_id:
-                    return p.name
-        return member_id
 
     def _status(self, text: Text | str) -> None:
         for screen in (self.lobby, self.race_screen, self.standings_screen):

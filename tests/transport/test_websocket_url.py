@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bartype.cli import build_parser
+from bartype.commands.parser import build_parser
 from bartype.transport.websocket import DEFAULT_PORT, ws_url
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bartype.cli import build_parser
+from bartype.commands.parser import build_parser
 from bartype.storage.settings import Settings
 from bartype.tui.run import run_play, spec_from_args
 

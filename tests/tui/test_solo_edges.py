@@ -174,7 +174,8 @@ async def test_results_heading_names_what_was_typed(tmp_path: Path, clock: FakeC
 
 async def test_results_heading_names_the_file(tmp_path: Path, clock: FakeClock) -> None:
     """`bartype play --file notes.txt`: the typing screen and the results name the file."""
-    from bartype.cli import build_parser, local_client
+    from bartype.cli import local_client
+    from bartype.commands.parser import build_parser
     from bartype.protocol.handler import HandlerConfig
     from bartype.tui.run import build_app
 
