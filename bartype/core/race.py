@@ -57,6 +57,9 @@ class CheatRules:
     burst_chars: int = 20
     burst_min_ms: float = 400.0
     """``burst_chars`` characters within less than this (over 600 WPM) are not human."""
+    short_burst_chars: int = 10
+    """Input shorter than ``burst_chars`` (a short text) is held to the same rate over all
+    of it, from this many characters: a short text typed by a program is a burst too."""
     lag_tolerance_ms: float = 2000.0
     """A finishing key may reach the server this much later than it claims to have
     been typed (one-way latency, batching, clock error) before its time is refused."""
@@ -101,15 +104,24 @@ def pasted(char_times: Sequence[float], run: int) -> bool:
     return False
 
 
-def inhuman_burst(char_times: Sequence[float], chars: int, min_ms: float) -> bool:
+def inhuman_burst(
+    char_times: Sequence[float], chars: int, min_ms: float, least: int | None = None
+) -> bool:
     """Did any ``chars`` consecutive characters span less than ``min_ms``?
 
-    Runs entered at a single instant are ``pasted``'s business; they are
-    skipped here so that one paste does not raise two flags.
+    Fewer than ``chars`` characters in all (but at least ``least``) are held to
+    the same rate over all of them: their span must not be under ``min_ms``
+    scaled to their intervals. Runs entered at a single instant are
+    ``pasted``'s business; they are skipped here so that one paste does not
+    raise two flags.
     """
-    for i in range(chars - 1, len(char_times)):
-        first, last = char_times[i - chars + 1], char_times[i]
-        if first != last and last - first < min_ms:
+    window = min(chars, len(char_times))
+    if window < chars and (least is None or window < least):
+        return False
+    limit = min_ms * (window - 1) / (chars - 1)
+    for i in range(window - 1, len(char_times)):
+        first, last = char_times[i - window + 1], char_times[i]
+        if first != last and last - first < limit:
             return True
     return False
 
@@ -121,7 +133,7 @@ def cheat_flags(
     flags = []
     if pasted(char_times, rules.paste_chars):
         flags.append(FLAG_PASTED)
-    if inhuman_burst(char_times, rules.burst_chars, rules.burst_min_ms):
+    if inhuman_burst(char_times, rules.burst_chars, rules.burst_min_ms, rules.short_burst_chars):
         flags.append(FLAG_BURST)
     if time_flagged:
         flags.append(FLAG_TIME)

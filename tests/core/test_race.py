@@ -114,6 +114,17 @@ def test_inhuman_burst_over_600_wpm() -> None:
     assert not inhuman_burst([0.0] * 30, 20, 400)  # one instant: a paste, flagged elsewhere
 
 
+def test_a_short_text_typed_faster_than_600_wpm_is_a_burst() -> None:
+    """Under twenty characters (from ten) are held to the same rate over all of them: a
+    13-character text in 100 ms is flagged, in 300 ms (just under 600 WPM) it is not."""
+    fast = [i * 100 / 12 for i in range(13)]
+    assert inhuman_burst(fast, 20, 400, 10)
+    assert not inhuman_burst(fast, 20, 400)  # without a least count, as before
+    assert not inhuman_burst([i * 25.0 for i in range(13)], 20, 400, 10)
+    assert not inhuman_burst([i * 5.0 for i in range(9)], 20, 400, 10)  # too few to say
+    assert cheat_flags(fast, CheatRules()) == (FLAG_BURST,)
+
+
 def test_cheat_flags_in_a_fixed_order() -> None:
     """Flags come in the order pasted, burst, time, each once."""
     rules = CheatRules()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bartype.core.race import FLAG_PASTED, FLAG_TIME
+from bartype.core.race import FLAG_BURST, FLAG_PASTED, FLAG_TIME
 from bartype.core.session import config_for
 from bartype.protocol.messages import ErrorCode, Outgoing
 from bartype.protocol.rooms import (
@@ -482,7 +482,8 @@ def test_idle_racers_are_marked_then_dnf() -> None:
 
 
 def test_compressed_key_times_are_flagged_and_get_the_servers_time() -> None:
-    """A finish claimed at 0.38 s that reached the server at 12 s counts as 12 s, flagged."""
+    """A finish claimed at 0.38 s that reached the server at 12 s counts as 12 s, flagged
+    (and, at 20 ms a key, flagged as a burst too)."""
     d = Driver()
     ann, bob = d.started("Ann", "Bob")
     d.now = 5.0
@@ -492,7 +493,7 @@ def test_compressed_key_times_are_flagged_and_get_the_servers_time() -> None:
     standings = d.last(ann, "RACE_STANDINGS")["standings"]
     assert [(s["id"], s["timeMs"], s["flags"]) for s in standings] == [
         (bob, 2000.0, []),
-        (ann, 12_000.0, [FLAG_TIME]),
+        (ann, 12_000.0, [FLAG_BURST, FLAG_TIME]),  # 19 characters in 0.36 s: 600 WPM
     ]
 
 
@@ -504,6 +505,18 @@ def test_pasted_text_is_flagged_on_the_standings() -> None:
     d.keys(ann, 1, [(TEXT, 1900)])
     d.at(40.0)
     assert FLAG_PASTED in d.last(ann, "RACE_STANDINGS")["standings"][0]["flags"]
+
+
+def test_a_short_text_typed_by_a_program_is_flagged_on_the_standings() -> None:
+    """A text under twenty characters, each key its own 0.1 ms after the last (a program,
+    not a paste), is an inhuman burst: finishing first does not make it a clean win."""
+    d = Driver("quick brown f")
+    ann, _ = d.started("Ann", "Bob")
+    d.now = 5.0
+    d.keys(ann, 1, typed("quick brown f", start=1900, step=0.1))
+    d.at(40.0)
+    first = d.last(ann, "RACE_STANDINGS")["standings"][0]
+    assert first["id"] == ann and FLAG_BURST in first["flags"]
 
 
 def test_false_start_is_refused_without_losing_the_batch() -> None:

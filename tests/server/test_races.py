@@ -122,7 +122,7 @@ async def test_a_race_from_lobby_to_rematch(port: int, db: Path) -> None:
         counts = [await c.countdown() for c in (ann, bob, screen)]
         assert all(c["text"] == TEXT and c["racers"] == ["p1", "p2"] for c in counts)
         await asyncio.gather(*(c.expect("RACE_STARTED") for c in (ann, bob)))
-        await asyncio.gather(type_text(ann, counts[0], 20), type_text(bob, counts[1], 30))
+        await asyncio.gather(type_text(ann, counts[0], 25), type_text(bob, counts[1], 35))
         finished = await screen.expect("RACER_FINISHED")
         assert finished["id"] == "p1" and finished["place"] == 1
         standings = (await screen.expect("RACE_STANDINGS"))["standings"]
