@@ -57,9 +57,10 @@ class CheatRules:
     burst_chars: int = 20
     burst_min_ms: float = 400.0
     """``burst_chars`` characters within less than this (over 600 WPM) are not human."""
-    short_burst_chars: int = 10
-    """Input shorter than ``burst_chars`` (a short text) is held to the same rate over all
-    of it, from this many characters: a short text typed by a program is a burst too."""
+    short_text_chars: int = 6
+    """Input shorter than ``paste_chars`` or ``burst_chars`` (a short text) is judged over
+    all of it, from this many characters: a short text pasted or typed by a program is
+    caught too, where a person's fastest roll over a few keys is not."""
     lag_tolerance_ms: float = 2000.0
     """A finishing key may reach the server this much later than it claims to have
     been typed (one-way latency, batching, clock error) before its time is refused."""
@@ -92,8 +93,11 @@ def official_time(claimed_ms: float, observed_ms: float | None, tolerance_ms: fl
     return TimeCheck(claimed_ms, False)
 
 
-def pasted(char_times: Sequence[float], run: int) -> bool:
-    """Were at least ``run`` characters entered at one and the same time?"""
+def pasted(char_times: Sequence[float], run: int, least: int | None = None) -> bool:
+    """Were at least ``run`` characters entered at one and the same time? (Fewer than
+    ``run`` in all, but at least ``least``: were they all?)"""
+    if least is not None and least <= len(char_times) < run:
+        run = len(char_times)
     same = 0
     previous: float | None = None
     for t in char_times:
@@ -131,9 +135,10 @@ def cheat_flags(
 ) -> tuple[str, ...]:
     """The flags a racer's input earns, in a fixed order."""
     flags = []
-    if pasted(char_times, rules.paste_chars):
+    short = rules.short_text_chars
+    if pasted(char_times, rules.paste_chars, short):
         flags.append(FLAG_PASTED)
-    if inhuman_burst(char_times, rules.burst_chars, rules.burst_min_ms, rules.short_burst_chars):
+    if inhuman_burst(char_times, rules.burst_chars, rules.burst_min_ms, short):
         flags.append(FLAG_BURST)
     if time_flagged:
         flags.append(FLAG_TIME)

@@ -115,14 +115,25 @@ def test_inhuman_burst_over_600_wpm() -> None:
 
 
 def test_a_short_text_typed_faster_than_600_wpm_is_a_burst() -> None:
-    """Under twenty characters (from ten) are held to the same rate over all of them: a
+    """Under twenty characters (from six) are held to the same rate over all of them: a
     13-character text in 100 ms is flagged, in 300 ms (just under 600 WPM) it is not."""
     fast = [i * 100 / 12 for i in range(13)]
-    assert inhuman_burst(fast, 20, 400, 10)
+    assert inhuman_burst(fast, 20, 400, 6)
     assert not inhuman_burst(fast, 20, 400)  # without a least count, as before
-    assert not inhuman_burst([i * 25.0 for i in range(13)], 20, 400, 10)
-    assert not inhuman_burst([i * 5.0 for i in range(9)], 20, 400, 10)  # too few to say
+    assert not inhuman_burst([i * 25.0 for i in range(13)], 20, 400, 6)
+    assert inhuman_burst([i * 3.0 for i in range(7)], 20, 400, 6)  # 7 characters in 18 ms
+    assert not inhuman_burst([i * 5.0 for i in range(5)], 20, 400, 6)  # a roll: too few to say
     assert cheat_flags(fast, CheatRules()) == (FLAG_BURST,)
+
+
+def test_a_short_text_at_one_instant_is_pasted() -> None:
+    """Under twelve characters (from six) all at one instant are pasted; a composed pair
+    at one instant, or a short text typed, is not."""
+    assert pasted([5.0] * 7, 12, 6)
+    assert not pasted([5.0] * 7, 12)  # without a least count, as before
+    assert not pasted([5.0] * 6 + [9.0], 12, 6)
+    assert not pasted([5.0, 5.0, 90.0, 200.0, 300.0, 410.0], 12, 6)
+    assert cheat_flags([5.0] * 7, CheatRules()) == (FLAG_PASTED,)
 
 
 def test_cheat_flags_in_a_fixed_order() -> None:
