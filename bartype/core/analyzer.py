@@ -17,12 +17,12 @@ exactly like a space.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
 from bartype.core.keystrokes import KeyKind, Keystroke
 from bartype.core.normalize import INDENT, SEPARATORS, normalize_text, split_words
+from bartype.core.records import frozen
 
 EXTRA_LIMIT = 20
 """Characters typed past a word's end beyond this many are dropped, as in Monkeytype."""
@@ -154,7 +154,7 @@ def word_states(typed: str, target: str, committed: bool) -> list[tuple[str, Cha
     return states
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class WordAnalysis:
     """One word: its target, what was typed for it, and whether it was committed."""
 
@@ -170,7 +170,7 @@ class WordAnalysis:
         return word_states(self.typed, self.target, self.committed)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Analysis:
     """The full state of a typed text: every word and the summed counts."""
 

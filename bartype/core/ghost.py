@@ -10,10 +10,10 @@ recorded ones. Pure: no clock; times are milliseconds.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from bartype.core.keystrokes import KeyKind, Keystroke
 from bartype.core.options import MODE_RULES, TestLabel
+from bartype.core.records import frozen
 
 RACEABLE_MODES = frozenset(str(mode) for mode, rules in MODE_RULES.items() if rules.finish_line)
 """Tests with a finish line (``ModeRules.finish_line``): a timed test or zen has none to
@@ -26,7 +26,7 @@ class GhostError(ValueError):
     """This result cannot be raced as a ghost; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Ghost:
     """The text and the keys of a recording; ``keys[i]`` is ``(name, ms after the first)``."""
 

@@ -14,8 +14,9 @@ nothing here reads a file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+
+from bartype.core.records import frozen
 
 __all__ = [
     "LAYOUTS",
@@ -64,7 +65,7 @@ _NUMBER_FINGERS = (_F.LEFT_PINKY, *_LEFT, *_RIGHT)
 _LETTER_FINGERS = (*_LEFT, *_RIGHT)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KeyPosition:
     """Where a character is typed: row, column (0 = leftmost key of the row), finger, shift."""
 
@@ -79,7 +80,7 @@ def _finger(row: Row, column: int) -> Finger:
     return fingers[column] if column < len(fingers) else _F.RIGHT_PINKY
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Layout:
     """One keyboard layout.
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from bartype.core.ngram import practice_form
+from bartype.core.records import frozen
 
 MAX_USES = 2
 """A word appears at most this often in one lesson."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Candidate:
     """A word a lesson may use, with how often each of its letters occurs."""
 

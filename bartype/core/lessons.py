@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from enum import Enum
 
 from bartype.core.layouts import Layout, Row
+from bartype.core.records import frozen
 
 __all__ = [
     "DRILL_WORDS",
@@ -57,7 +57,7 @@ class LessonKind(Enum):
     WORDS = "real words"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PassRule:
     """What a finished test of a lesson needs: at least this speed and accuracy."""
 
@@ -93,7 +93,7 @@ RULES = {
 """Pass rules by kind: new rows and symbols are slower than words."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Lesson:
     """One lesson of one layout."""
 

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from bartype.core.analyzer import CharCounts, Effect, KeyOutcome
 from bartype.core.keystrokes import KeyKind, Keystroke
+from bartype.core.records import frozen
 
 _CHAR = KeyKind.CHAR
 _TYPED = Effect.TYPED
@@ -97,7 +98,7 @@ class KeyStat:
         return self.interval_total_ms / self.interval_count
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SecondSeries:
     """Per-sample-point series: cumulative wpm and raw, per-interval burst and errors,
     and ``times``, each sample point in seconds since the first keystroke."""
@@ -120,7 +121,7 @@ class LiveMetrics(NamedTuple):
     consistency: float
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Metrics:
     """Final figures of a test.
 

@@ -10,8 +10,9 @@ its modes and limits, and the handler and the client label results with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from bartype.core.records import frozen
 
 __all__ = [
     "DEFAULT_CODE",
@@ -56,7 +57,7 @@ class Mode(StrEnum):
     """Type a lesson's drill for a keyboard layout (``bartype.core.lessons``)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ModeRules:
     """What a mode takes and how its test ends."""
 
@@ -111,7 +112,7 @@ DEFAULT_QUOTE_LENGTH = "medium"
 """What the menu offers first; a request that names no length gets any quote."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TestLabel:
     """What a result is filed and compared under: personal bests are per label.
 
@@ -130,7 +131,7 @@ class TestLabel:
     options: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TestOptions:
     """The options of one test: ``CREATE_SESSION``'s fields, with their defaults.
 

@@ -34,6 +34,7 @@ from typing import Protocol
 
 from bartype.core.key_times import first_presses
 from bartype.core.keystrokes import Keystroke
+from bartype.core.records import frozen
 
 __all__ = [
     "CalendarDay",
@@ -166,7 +167,7 @@ def tally_keys(
                 per_bigram.setdefault(press.after + press.expected, Tally()).time(press.interval_ms)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KeyFigure:
     """A key or a bigram as shown: presses, accuracy (percent) and mean time per press."""
 
@@ -206,7 +207,7 @@ def _slowest_bigrams(per_bigram: Mapping[str, Tally]) -> list[KeyFigure]:
 # --- trends and days -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DayFigures:
     """One day of one kind of test: valid tests, their mean WPM and accuracy, the best."""
 
@@ -217,7 +218,7 @@ class DayFigures:
     best_wpm: float
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TrendLine:
     """WPM and accuracy day by day for one mode and language, oldest day first."""
 
@@ -234,7 +235,7 @@ class TrendLine:
         return max(d.best_wpm for d in self.days)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CalendarDay:
     """A day of the practice calendar: seconds typed, tests, and its shade (0 to ``LEVELS``)."""
 

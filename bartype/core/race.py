@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from bartype.core.normalize import split_words
+from bartype.core.records import frozen
 from bartype.core.session import (
     MIN_RESULT_DURATION_S,
     Result,
@@ -47,7 +47,7 @@ NOT_FINISHED = "did not finish"
 """Why a DNF racer's result (what they typed) is kept but invalid."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CheatRules:
     """Thresholds of the cheat flags. A flag marks a result; it never removes a racer."""
 
@@ -66,7 +66,7 @@ class CheatRules:
     been typed (one-way latency, batching, clock error) before its time is refused."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TimeCheck:
     """The official time of a finisher and whether the claimed one was refused."""
 
@@ -145,7 +145,7 @@ def cheat_flags(
     return tuple(flags)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RacePlace:
     """Where a result was typed in a race: the room's code, the race's number in that
     room, and the final place among how many racers."""

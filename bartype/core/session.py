@@ -24,13 +24,13 @@ session's keystroke log into a new session gives the same result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from bartype.core.analyzer import Effect, IncrementalAnalyzer, KeyOutcome
 from bartype.core.keystrokes import KeyKind, Keystroke, KeystrokeLog
 from bartype.core.metrics import LiveMetrics, Metrics, MetricsCalculator
 from bartype.core.options import DEFAULT_DURATION_S, DEFAULT_WORDS, MODES, Mode, TestOptions
+from bartype.core.records import frozen
 
 
 class SessionState(Enum):
@@ -70,7 +70,7 @@ MIN_TIMED_S = 15.0
 MIN_WORDS = 10
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionConfig:
     """What test to run. ``duration_s`` is for time mode, ``word_count`` for words mode."""
 
@@ -140,7 +140,7 @@ def text_options(mode: str, punctuation: bool, numbers: bool) -> str:
     return " ".join(name for name, on in (("punctuation", punctuation), ("numbers", numbers)) if on)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Result:
     """The outcome of a finished session (COMPLETED or ENDED)."""
 

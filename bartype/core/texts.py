@@ -15,10 +15,10 @@ import json
 import random
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from bartype.core.normalize import normalize_text
+from bartype.core.records import frozen
 
 __all__ = [
     "QUOTE_LENGTHS",
@@ -63,7 +63,7 @@ class TextError(ValueError):
     """A text file or request that cannot be used; the message says what to do."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Quote:
     """One quotation: its stable id, the text to type and where it comes from."""
 
@@ -82,7 +82,7 @@ class Quote:
         return "long"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CodeSnippet:
     """One code snippet; ``index`` is its 0-based position in the language's file."""
 

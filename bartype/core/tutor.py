@@ -46,7 +46,7 @@ import math
 import random
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, fields, replace
 from typing import Any
 
 from bartype.core.key_profile import ACCURACY_DECAY, KEYBR_ALPHA, PRESS_ALPHA, KeyProfile
@@ -55,6 +55,7 @@ from bartype.core.keystrokes import keystrokes_from_key
 from bartype.core.lesson_words import Candidate, candidate, compose, real_words
 from bartype.core.ngram import LetterModel
 from bartype.core.normalize import normalize_text
+from bartype.core.records import frozen
 from bartype.core.tutor_goal import (
     DEFAULT_MIN_ACCURACY,
     DEFAULT_TARGET_CPM,
@@ -96,7 +97,7 @@ class TutorError(ValueError):
     """Settings or saved data the tutor cannot use; the message says what to fix."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TutorSettings:
     """What the learner can configure.
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from bartype.core.records import frozen
 from bartype.core.tutor_goal import DEFAULT_MIN_ACCURACY, DEFAULT_TARGET_CPM
 
 CLOSE = 0.8
 """The next letter unlocks when every unlocked one is at least this ready."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KeyState:
     """One letter as the learner sees it.
 
@@ -30,7 +31,7 @@ class KeyState:
     ready: bool
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TutorState:
     """Where the learner stands: letters in unlocking order, which are unlocked, the focus."""
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bartype.core.records import frozen
 
-@dataclass(frozen=True, slots=True)
+
+@frozen
 class Budget:
     """The limits; the defaults are the documented ones."""
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from dataclasses import dataclass
 
+from bartype.core.records import frozen
 from bartype.protocol.messages import (
     CREATE_SESSION,
     END_SESSION,
@@ -75,42 +75,42 @@ so an error answers the oldest request it can. The other codes are about batches
 (they carry ``ack``) or come unprompted."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Welcomed:
     """``WELCOME``: the server speaks our version."""
 
     message: Welcome
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionReady:
     """``SESSION_STARTED`` for the session ``created``: keys may be sent."""
 
     created: SessionCreated
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MetricsUpdated:
     """``METRICS_UPDATE`` for the current session."""
 
     message: MetricsUpdate
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionCompleted:
     """``SESSION_COMPLETE`` for the current session: its result."""
 
     message: SessionComplete
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionResumed:
     """``SESSION_ATTACHED`` for the current session; what it lacked was sent again."""
 
     message: SessionAttached
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionLost:
     """The current session cannot be finished here; ``code`` is the server's, if it said."""
 
@@ -118,7 +118,7 @@ class SessionLost:
     code: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ErrorReceived:
     """An ``ERROR``; ``answers`` is the request of the current session it refuses, if any."""
 
@@ -126,7 +126,7 @@ class ErrorReceived:
     answers: Request | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MessageRefused:
     """A server frame that is not a valid message (ignored); ``answers`` as for errors."""
 
@@ -135,7 +135,7 @@ class MessageRefused:
     answers: Request | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ConnectionLost:
     """The connection closed; ``resuming`` if the session will be resumed on a new one."""
 
@@ -143,7 +143,7 @@ class ConnectionLost:
     resuming: bool
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StatusChanged:
     """The connection status a typist is shown changed."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from bartype import __version__
+from bartype.core.records import frozen
 from bartype.protocol.budget import Budget
 from bartype.protocol.messages import (
     MAX_KEYS_PER_BATCH,
@@ -21,7 +22,7 @@ from bartype.protocol.messages import (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HandlerConfig:
     """Tunable rules. Defaults are the documented ones (docs/protocol.md)."""
 

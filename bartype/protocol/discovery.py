@@ -11,9 +11,9 @@ empty string), never an exception, and strings are cut to a fixed length.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from bartype.core.normalize import needs_escape
+from bartype.core.records import frozen
 
 SERVICE_TYPE = "_bartype._tcp.local."
 """The DNS-SD service type every ``bartype serve`` registers."""
@@ -35,7 +35,7 @@ TXT_ROOMS = "rooms"
 TXT_PATH = "path"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ServerTxt:
     """The TXT record of a server: who it is and what it offers.
 

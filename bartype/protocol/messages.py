@@ -9,7 +9,7 @@ the frozen dataclasses below by ``bartype.protocol.codec``; outgoing ones are
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 # The test options' limits and names, as the protocol uses them (re-exported).
@@ -19,6 +19,7 @@ from bartype.core.options import MIN_DURATION_S as MIN_DURATION_S
 from bartype.core.options import MODE_RULES, TestOptions
 from bartype.core.options import MODES as MODES
 from bartype.core.options import QUOTE_LENGTHS as QUOTE_LENGTHS
+from bartype.core.records import frozen
 
 PROTOCOL_VERSION = 1
 """The version a client announces in ``HELLO``; bumped on any incompatible change."""
@@ -226,7 +227,7 @@ class ProtocolError(Exception):
 # -- decoded client messages ----------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Hello:
     """``HELLO {version, client?, metricsMs?}``: the client's protocol version, and how often
     it wants live figures."""
@@ -242,12 +243,12 @@ CreateSession = TestOptions
 """``CREATE_SESSION``: a new session with these options (all validated by the codec)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StartSession:
     """``START_SESSION {}``: the typist is about to start; the server clock starts."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KeyEvent:
     """One key of an ``INPUT_UPDATE`` batch: a character string or an editing key name."""
 
@@ -255,7 +256,7 @@ class KeyEvent:
     t: float
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class InputUpdate:
     """``INPUT_UPDATE {seq, keys}``, or the legacy ``{input}`` (then ``seq`` is ``None``)."""
 
@@ -264,14 +265,14 @@ class InputUpdate:
     input: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EndSession:
     """``END_SESSION {t?}``: the typist ends the test at client time ``t`` (ms)."""
 
     t: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CreateRoom:
     """``CREATE_ROOM``: a new room for races on texts made with ``options``; you join it."""
 
@@ -282,7 +283,7 @@ class CreateRoom:
     finish_deadline_s: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class JoinRoom:
     """``JOIN_ROOM {code, name, watch?}``: join a room (``watch``: as a spectator)."""
 
@@ -291,7 +292,7 @@ class JoinRoom:
     watch: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ResumeRoom:
     """``RESUME_ROOM {code, token}``: take your place in a room back after a dropped link."""
 
@@ -299,19 +300,19 @@ class ResumeRoom:
     token: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Ready:
     """``READY {ready?}``: ready (or not) for the next race."""
 
     ready: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StartRace:
     """``START_RACE {}``: the host starts the countdown."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RaceInput:
     """``RACE_INPUT {seq, keys}``: keys of the race, ``t`` in ms since its ``startsAt``."""
 
@@ -319,12 +320,12 @@ class RaceInput:
     keys: tuple[KeyEvent, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Rematch:
     """``REMATCH {}``: the host takes the room from the results back to the lobby."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LeaveRoom:
     """``LEAVE_ROOM {}``: leave the room for good."""
 
@@ -341,7 +342,7 @@ ClientMessage = Hello | CreateSession | StartSession | InputUpdate | EndSession 
 # -- outgoing -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Outgoing:
     """A server → client message."""
 
@@ -367,7 +368,7 @@ class Encoded(Outgoing):
         return data
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Close:
     """Close the connection with this code and reason (after sending what precedes)."""
 

@@ -7,8 +7,7 @@ is ``ErrorReceived``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from bartype.core.records import frozen
 from bartype.protocol.client_events import ConnectionLost, ErrorReceived, StatusChanged, Welcomed
 from bartype.protocol.messages import ProtocolError
 from bartype.protocol.race_messages import (
@@ -22,7 +21,7 @@ from bartype.protocol.race_messages import (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Joined:
     """In room ``code`` as ``player_id`` (``resumed`` after a dropped link)."""
 
@@ -31,14 +30,14 @@ class Joined:
     resumed: bool
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RoomChanged:
     """The room changed (players, ready marks, host, state)."""
 
     room: RoomState
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CountdownStarted:
     """A race: its text, and its start on this client's clock (``starts_at``, seconds)."""
 
@@ -48,26 +47,26 @@ class CountdownStarted:
     """Whether this member races it (not a spectator)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Started:
     race_id: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MetricsReceived:
     """Your live figures, as the server computed them."""
 
     metrics: RaceMetrics
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ProgressUpdated:
     """Every racer's lane."""
 
     progress: RaceProgress
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RacerDone:
     """Someone finished; the others must by ``deadline`` (local seconds), if known."""
 
@@ -75,19 +74,19 @@ class RacerDone:
     deadline: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ResultReceived:
     """Your race is over."""
 
     result: RaceResult
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StandingsReceived:
     standings: RaceStandings
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Left:
     """Out of the room: ``reason`` says why (you left, it was taken over, expired, ...)."""
 
@@ -99,7 +98,7 @@ RaceErrorReceived = ErrorReceived
 """An ``ERROR`` from the server that is worth showing (``answers`` is always ``None``)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Refused:
     """A frame that is not a valid server message: ignored."""
 

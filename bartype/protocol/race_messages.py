@@ -12,9 +12,10 @@ turns them into local time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from bartype.core.records import frozen
 from bartype.protocol.fields import (
     Fields,
     count,
@@ -49,7 +50,7 @@ from bartype.protocol.server_codec import (
 from bartype.protocol.server_messages import MetricsUpdate, ServerMessage
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RoomJoined:
     """``ROOM_JOINED``: you are member ``player_id`` of room ``code``; keep ``token``."""
 
@@ -60,7 +61,7 @@ class RoomJoined:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Player:
     """One member of ``ROOM_STATE.players``: ``name`` is data, to be shown literally."""
 
@@ -71,7 +72,7 @@ class Player:
     connected: bool
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RoomState:
     """``ROOM_STATE``: the whole room."""
 
@@ -87,7 +88,7 @@ class RoomState:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RoomLeft:
     """``ROOM_LEFT``: you are out of room ``code``."""
 
@@ -95,7 +96,7 @@ class RoomLeft:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RaceCountdown:
     """``RACE_COUNTDOWN``: the race's text and its start on the server's clock (ms)."""
 
@@ -110,7 +111,7 @@ class RaceCountdown:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RaceStarted:
     """``RACE_STARTED``: the start signal was given."""
 
@@ -119,7 +120,7 @@ class RaceStarted:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RaceMetrics:
     """``RACE_METRICS``: your live figures after a batch, exactly a ``METRICS_UPDATE``'s."""
 
@@ -132,7 +133,7 @@ class RaceMetrics:
         return self.update.ack
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Lane:
     """One racer of ``RACE_PROGRESS``."""
 
@@ -145,7 +146,7 @@ class Lane:
     connected: bool
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RaceProgress:
     """``RACE_PROGRESS``: every racer's lane, in the order of the countdown's racers."""
 
@@ -157,7 +158,7 @@ class RaceProgress:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RacerFinished:
     """``RACER_FINISHED``: racer ``id`` finished, at ``place`` as it stands."""
 
@@ -172,7 +173,7 @@ class RacerFinished:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RaceResult:
     """``RACE_RESULT``: your race is over; ``metrics`` as ``SESSION_COMPLETE``'s (or null)."""
 
@@ -185,7 +186,7 @@ class RaceResult:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Standing:
     """One row of ``RACE_STANDINGS``, best first."""
 
@@ -200,7 +201,7 @@ class Standing:
     flags: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RaceStandings:
     """``RACE_STANDINGS``: the race is over."""
 

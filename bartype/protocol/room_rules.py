@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from typing import Any
 
 from bartype.core.race import CheatRules
+from bartype.core.records import frozen
 from bartype.core.session import SessionConfig
 from bartype.protocol.messages import MAX_ROOM_PLAYERS, ErrorCode, ProtocolError
 
@@ -53,7 +54,7 @@ class RoomError(ProtocolError):
         self.extra = extra
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RoomConfig:
     """The rules of a room. Defaults are the documented ones (docs/protocol.md)."""
 
@@ -77,7 +78,7 @@ class RoomConfig:
     cheat: CheatRules = field(default_factory=CheatRules)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RaceText:
     """What a race is typed on: the text and the session rules for it."""
 

@@ -7,11 +7,13 @@ server builds what it sends as ``messages.Outgoing``.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from bartype.core.records import frozen
 
-@dataclass(frozen=True, slots=True)
+
+@frozen
 class ServerLimits:
     """``WELCOME.limits``: what the server enforces."""
 
@@ -22,7 +24,7 @@ class ServerLimits:
     session_ttl_s: float
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Welcome:
     """``WELCOME``: the server speaks ``version``."""
 
@@ -32,7 +34,7 @@ class Welcome:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionCreated:
     """``SESSION_CREATED``: the session, its resume token and the text to type."""
 
@@ -46,7 +48,7 @@ class SessionCreated:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionStarted:
     """``SESSION_STARTED``: the server's clock for the test runs."""
 
@@ -54,7 +56,7 @@ class SessionStarted:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionAttached:
     """``SESSION_ATTACHED``: a resumed session, its state and the highest batch applied."""
 
@@ -65,7 +67,7 @@ class SessionAttached:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LiveAnalysis:
     """``METRICS_UPDATE.analysis``: the word in progress."""
 
@@ -77,7 +79,7 @@ class LiveAnalysis:
     """Where ``typed`` and ``states`` start in the word (0 unless its input is long)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LiveFigures:
     """``METRICS_UPDATE.metrics``: the live figures the server computed."""
 
@@ -93,7 +95,7 @@ class LiveFigures:
     elapsed_s: float
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MetricsUpdate:
     """``METRICS_UPDATE``: live figures after a batch; ``ack`` is the highest batch applied."""
 
@@ -103,7 +105,7 @@ class MetricsUpdate:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class InputAck:
     """``INPUT_ACK``: batches up to ``ack`` are applied (no figures: ``HELLO.metricsMs``)."""
 
@@ -111,7 +113,7 @@ class InputAck:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionComplete:
     """``SESSION_COMPLETE``: the test is over; ``metrics`` is ``None`` when abandoned.
 
@@ -132,7 +134,7 @@ class SessionComplete:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ServerError:
     """``ERROR``: a stable ``code``, a message for people, and the code's extra fields."""
 
@@ -145,7 +147,7 @@ class ServerError:
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class UnknownServerMessage:
     """A message type this client does not know: ignored, as docs/protocol.md asks."""
 

@@ -9,12 +9,12 @@ protocol itself never touches the disk.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from typing import Protocol
 
 from bartype.core.layouts import layout
 from bartype.core.lessons import lesson, lesson_text
 from bartype.core.normalize import normalize_text
+from bartype.core.records import frozen
 from bartype.core.texts import Corpus, TextError, pick_code, pick_quote, random_words
 from bartype.protocol.messages import (
     MAX_TEXT_CHARS,
@@ -34,7 +34,7 @@ class TextUnavailable(Exception):
     """No text can be made for these options; the message says what to change."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MadeText:
     """A text to type (``None`` in zen mode) and where it came from."""
 

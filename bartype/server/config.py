@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from bartype.core.records import frozen
 from bartype.protocol.handler import HandlerConfig
 from bartype.server.admission import HANDSHAKE_BURST, HANDSHAKE_RATE
 from bartype.server.outbox import OUTBOX_BYTES
@@ -14,7 +15,7 @@ HELLO_TIMEOUT_S = 10.0
 """A connection that has sent no well-formed message by then is closed (1008)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ServerConfig:
     """Everything ``bartype serve`` can be told; the defaults are the CLI's."""
 

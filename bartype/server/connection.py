@@ -36,7 +36,6 @@ import logging
 import random
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Protocol, cast
 
@@ -45,6 +44,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, CONNECTING, OPEN, State
 from websockets.server import ServerProtocol
 
+from bartype.core.records import frozen
 from bartype.protocol.addresses import peer_key
 
 log = logging.getLogger("bartype.server")
@@ -124,7 +124,7 @@ class Doorkeeper(Protocol):
         """Its TCP connection is gone; it was in ``phase``."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Settings:
     """The transport limits of every connection of one server."""
 

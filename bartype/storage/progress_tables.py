@@ -11,11 +11,12 @@ import json
 import sqlite3
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from bartype.core.records import frozen
 
-@dataclass(frozen=True, slots=True)
+
+@frozen
 class LessonRecord:
     """How a typist has done on one lesson of one layout."""
 

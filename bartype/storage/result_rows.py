@@ -11,17 +11,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, NamedTuple
 
 from bartype.core.keystrokes import Keystroke, keystrokes_from_key
 from bartype.core.metrics import KeyStat, SecondSeries
 from bartype.core.options import Mode
 from bartype.core.race import RacePlace
+from bartype.core.records import frozen
 from bartype.core.session import SessionConfig
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StoredResult:
     """One stored test. ``keystrokes`` is loaded by ``History.get`` only."""
 

@@ -24,10 +24,10 @@ import json
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from bartype.core.normalize import visible
+from bartype.core.records import frozen
 from bartype.protocol.discovery import MAX_TXT_CHARS, SERVICE_TYPE, ServerTxt
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class DiscoveryError(Exception):
     """mDNS cannot run here (no usable network interface, say); the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FoundServer:
     """A ``bartype serve`` seen on the LAN.
 

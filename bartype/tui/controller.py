@@ -26,11 +26,12 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bartype.core.records import frozen
 from bartype.transport.base import ConnectionFailed
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.heading import heading_for, quote_source
@@ -75,7 +76,7 @@ class TypingClient(Protocol):
     async def close(self) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Typed:
     """What one key changed on the typing screen."""
 
@@ -116,7 +117,7 @@ class Escape(Enum):
     """The test in progress was dropped: a new one waits under the menu."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Figures:
     """The live figures under the text: the counter, speed and accuracy."""
 
@@ -126,7 +127,7 @@ class Figures:
     zen_running: bool
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Started:
     """A test ready to type: its attempt, and the tutor's state for an adaptive lesson."""
 
@@ -134,7 +135,7 @@ class Started:
     tutor_state: TutorState | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Completed:
     """A finished test: its results to show, or the test to start instead (no result)."""
 

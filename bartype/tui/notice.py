@@ -8,9 +8,9 @@ server replaces the one before it, so a flapping link says one thing at a time.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from bartype.core.records import frozen
 from bartype.transport.base import ChannelClosed, ConnectionFailed
 
 FRIENDLY_ERRORS = {
@@ -31,7 +31,7 @@ REQUEST_ERRORS = frozenset(
 Severity = Literal["information", "warning", "error"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Notice:
     """Something to tell the typist in a toast.
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bartype.core.options import Mode, TestLabel
+from bartype.core.records import frozen
 from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.notice import Notice
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from bartype.tui.result_view import ResultView
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Prepared:
     """The options a test is asked for with, and the tutor's state for an adaptive lesson."""
 

@@ -9,18 +9,18 @@ that log through the core under the race's rules gives the server's figures
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bartype.core.keystrokes import Keystroke
 from bartype.core.options import TestLabel
 from bartype.core.race import GHOST_ROOM, RacePlace, history_labels, kept_result, race_config
+from bartype.core.records import frozen
 from bartype.core.session import replay
 from bartype.protocol.race_messages import RaceCountdown, RaceResult
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RaceToKeep:
     """What a racer's history needs of one race, as their race ended."""
 

@@ -6,11 +6,10 @@ never markup; control characters as escapes), cut to ``NAME_CELLS``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.widget import Widget
 
+from bartype.core.records import frozen
 from bartype.tui.safe import foreign
 
 NAME_CELLS = 12
@@ -70,7 +69,7 @@ class RoomCode(Widget):
         return Text(big_letters(self.code) + "\n" + self.code, style="bold")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LaneView:
     """What one lane shows."""
 
@@ -128,7 +127,7 @@ class RaceLanes(Widget):
         return Text("\n").join(lane_line(lane, width) for lane in self.lanes)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PlayerView:
     name: str
     role: str
