@@ -8,9 +8,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from bartype.tui.keys import keystroke_name
+from bartype.tui.widgets.key_bar import KeyBar
 from bartype.tui.widgets.keyboard import BOARD_HEIGHT, LiveKeyboard, board_width
 from bartype.tui.widgets.line import TextLine
 from bartype.tui.widgets.stats_bar import StatsBar
@@ -80,7 +80,7 @@ class TypingScreen(Screen[None]):
             yield TutorProgress(id="typing-progress")
             yield TextLine(id="typing-hint")
             yield LiveKeyboard(id="keyboard")
-        yield Footer()
+        yield KeyBar()
 
     def set_zen_running(self, running: bool) -> None:
         """Esc ends the test while a zen test runs; the footer says so."""
