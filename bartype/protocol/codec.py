@@ -25,7 +25,6 @@ from bartype.protocol.messages import (
     MAX_KEYS_PER_BATCH,
     MAX_SEQ,
     MAX_T_MS,
-    RACE_INPUT,
     ClientMessage,
     Encoded,
     ErrorCode,
@@ -96,14 +95,17 @@ def _one_key(type_: str, colon: str, comma: str) -> Callable[[str], re.Match[str
     return re.compile("".join(fields.get(part) or re.escape(part) for part in parts)).fullmatch
 
 
-_ONE_KEY = {
-    type_: (_one_key(type_, ":", ","), _one_key(type_, ": ", ", "))
-    for type_ in (INPUT_UPDATE, RACE_INPUT)
-}
+_ONE_KEY: dict[str, tuple[Callable[[str], re.Match[str] | None], ...]] = {}
 """For each type of key batch, a frame of one key (the usual frame at one key per frame)
 written compactly, and as Python's ``json.dumps`` writes it. What they match, ``json`` reads
 as the same values; any other frame goes to the general parser (an escape, an exponent, a
-minus, more keys, other spacing, another order of fields)."""
+minus, more keys, other spacing, another order of fields). Compiled with the first batch
+(``_one_key_frames``), not at import: start-up has no key to parse yet."""
+
+
+def _one_key_frames(type_: str) -> tuple[Callable[[str], re.Match[str] | None], ...]:
+    frames = _ONE_KEY[type_] = (_one_key(type_, ":", ","), _one_key(type_, ": ", ", "))
+    return frames
 
 
 def parse_key_batch(
@@ -118,7 +120,7 @@ def parse_key_batch(
     type, the legacy form, any invalid field) gives ``None``, and the caller
     uses ``decode``, which says what is wrong.
     """
-    compact, spaced = _ONE_KEY[type_]
+    compact, spaced = _ONE_KEY.get(type_) or _one_key_frames(type_)
     one = compact(text) or spaced(text)
     if one is not None:  # the checks below, on a frame of one key
         seq_text, key, whole, fraction = one.groups()

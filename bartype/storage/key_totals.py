@@ -23,9 +23,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from bartype.core.progress import KeyTotals, Tally, key_totals
 from bartype.storage.result_rows import log_from_json
+
+if TYPE_CHECKING:  # imported when a result's totals are counted or read: not at start-up
+    from bartype.core.progress import KeyTotals
 
 FILL_BATCH = 200
 """Results filled per transaction (a few hundred milliseconds of replay)."""
@@ -93,6 +96,8 @@ def store_key_totals(db: sqlite3.Connection, result_id: int, text: str | None, l
     keystrokes = log_from_json(log)
     if not keystrokes:
         return
+    from bartype.core.progress import key_totals
+
     totals = key_totals(text, keystrokes)
     db.executemany(
         "INSERT INTO result_key_totals VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -105,6 +110,8 @@ def store_key_totals(db: sqlite3.Connection, result_id: int, text: str | None, l
 
 
 def _totals(rows: Iterable[tuple[int, str, int, int, int, int]]) -> KeyTotals:
+    from bartype.core.progress import KeyTotals, Tally
+
     totals = KeyTotals()
     for bigram, key, hits, misses, units, timed in rows:
         (totals.bigrams if bigram else totals.keys)[key] = Tally(hits, misses, units, timed)

@@ -8,8 +8,7 @@ so: settings never stop the app from starting.
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from bartype.core.options import (
     Mode,
     TestOptions,
 )
+from bartype.core.records import frozen
 from bartype.core.tutor_goal import (
     DEFAULT_MIN_ACCURACY,
     DEFAULT_TARGET_CPM,
@@ -46,7 +46,7 @@ MODES = tuple(str(mode) for mode, rules in MODE_RULES.items() if rules.savable)
 """The modes a settings file may hold as the next test (custom needs a file)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     """What the next test looks like, and how the app looks."""
 
@@ -159,6 +159,8 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
         return Settings(), []
     except OSError as error:
         return Settings(), [f"cannot read {path} ({error.strerror}): using default settings"]
+    import tomllib  # only when there is a file: a first start has none
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:

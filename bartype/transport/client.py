@@ -22,10 +22,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from bartype.core.options import TestOptions
+from bartype.core.records import frozen
 from bartype.protocol.client import (
     BATCH_SIZE,
     FLUSH_DELAY_S,
@@ -78,7 +78,7 @@ SessionOptions = TestOptions
 """What test to ask for: ``CREATE_SESSION``'s fields (a 30 s timed test by default)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class CreatedSession:
     """A session the server created (and started): the text is ``None`` in zen mode."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ class Prepared:
     tutor_state: TutorState | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class LessonOutcome:
     """What one finished lesson came to."""
 

@@ -116,6 +116,26 @@ def test_run_module_and_app_import_lazily() -> None:
     assert out.stdout.splitlines() == ["False", "[]"]
 
 
+def test_first_client_loads_only_what_the_first_test_needs(tmp_path: Path) -> None:
+    """The in-process client `bartype play` opens (handler, history, texts) and a start
+    without a settings file load no TOML reader and nothing that counts key totals, and
+    compile no key-frame patterns: those come with a settings file, a result, a key."""
+    later = ("tomllib", "bartype.core.progress")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from bartype.cli import local_client\n"
+        "from bartype.storage.settings import load_settings\n"
+        "import bartype.tui.app\n"
+        f"load_settings(Path({str(tmp_path / 'settings.toml')!r}))\n"
+        f"local_client(Path({str(tmp_path / 'history.sqlite3')!r}))\n"
+        "from bartype.protocol import codec\n"
+        f"print([m for m in {later!r} if m in sys.modules], codec._ONE_KEY)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["[] {}"]
+
+
 def test_corrupt_settings_start_with_a_warning(tmp_path: Path) -> None:
     """A broken settings file gives the defaults and a warning shown in the app."""
     from bartype.tui.run import build_app

@@ -10,6 +10,7 @@ from support.history import fill
 from support.pilot import until
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets._footer import FooterKey
 
 from bartype.storage.settings import load_settings
 from bartype.tui.app import BartypeApp
@@ -65,6 +66,11 @@ def _footer_keys(screen: Screen[Any]) -> dict[str, str]:
     }
 
 
+def _key_bar(screen: Screen[Any]) -> list[str]:
+    """What the key bar draws: its keys' descriptions."""
+    return [key.description for key in screen.query(FooterKey)]
+
+
 def _hint(app: BartypeApp) -> str:
     return str(app.typing_screen.query_one("#typing-hint").render())
 
@@ -77,10 +83,13 @@ async def test_zen_hint_and_footer_agree_about_esc(tmp_path: Path, clock: FakeCl
         await until(pilot, lambda: app.attempt is not None, "no zen test")
         await pilot.pause(0.05)
         assert _footer_keys(app.screen)["escape"] == "menu"
+        assert "menu" in _key_bar(app.screen) and "end test" not in _key_bar(app.screen)
         assert "esc" in _hint(app) and "menu" in _hint(app) and "ends" not in _hint(app)
         await press_all(pilot, clock, ["h", "i"])
         await pilot.pause(0.05)
         assert _footer_keys(app.screen)["escape"] == "end test"
+        await until(pilot, lambda: "end test" in _key_bar(app.screen), "the key bar not redrawn")
+        assert "menu" not in _key_bar(app.screen)
         assert "esc ends" in _hint(app)
 
 
