@@ -7,10 +7,12 @@ messages, the client's events and the core's values (some 80 classes) a third of
 what ``bartype play`` did before its first frame beyond a bare Textual app. An
 ``@frozen`` class is that same dataclass (its fields, ``dataclasses.fields``, ``replace``,
 ``asdict``, ``__match_args__``, copying and pickling) with only ``__init__``
-compiled: the other five are closures over the class's field names that behave
+compiled, and that when the first instance is made (start-up builds few of the
+message classes it imports; until then ``inspect.signature`` sees ``*args,
+**kwargs``). The other five are closures over the class's field names that behave
 as the generated ones do (the same repr, equality, hash and
-``FrozenInstanceError``). Python 3.13 cut the same cost by compiling one block
-per class.
+``FrozenInstanceError``). Python 3.13 cut part of the same cost by compiling one
+block per class.
 
 Not supported (a ``TypeError`` says so): inheriting from a dataclass, fields
 outside ``__init__`` (``field(init=False)``), keyword-only fields and ``InitVar``.
@@ -55,7 +57,7 @@ def frozen(cls: type[T]) -> type[T]:
             raise TypeError(f"{cls.__name__}.{f.name}: a record's fields are all positional")
     names = tuple(f.name for f in fields)
     methods: dict[str, Callable[..., Any]] = {
-        "__init__": _init(made, fields),
+        "__init__": _lazy_init(made, fields),
         "__setattr__": _frozen_setattr(made, names),
         "__delattr__": _frozen_delattr(made, names),
         "__getstate__": _getstate,
@@ -98,6 +100,18 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...
     init: Callable[..., None] = env["__init__"]
     init.__annotations__ = {f.name: f.type for f in fields} | {"return": None}
     return init
+
+
+def _lazy_init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[..., None]:
+    """An ``__init__`` that compiles the real one (``_init``) on the first instance."""
+
+    def __init__(self: object, *args: Any, **kwargs: Any) -> None:
+        init = _init(cls, fields)
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        type.__setattr__(cls, "__init__", init)
+        init(self, *args, **kwargs)
+
+    return __init__
 
 
 def _values(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:

@@ -90,8 +90,28 @@ def test_repr_equality_and_hash_are_the_dataclass_ones() -> None:
     assert One(nan) != One(float("nan"))
 
 
+def test_init_is_compiled_with_the_first_instance() -> None:
+    """A class's __init__ is compiled when the first instance is made, and then stays."""
+
+    @frozen
+    class Later:
+        """A class no one has built yet."""
+
+        value: int = 1
+
+    stub = Later.__init__
+    assert Later(2).value == 2 and Later.__init__ is not stub
+    compiled = Later.__init__
+    assert Later().value == 1 and Later.__init__ is compiled
+    assert (
+        Later.__init__.__qualname__
+        == "test_init_is_compiled_with_the_first_instance.<locals>.Later.__init__"
+    )
+
+
 def test_signature_defaults_and_post_init() -> None:
     """__init__ takes the same arguments, defaults and factory, and runs __post_init__."""
+    Rec("built")  # (the signature is the compiled __init__'s)
     assert str(inspect.signature(Rec)) == str(inspect.signature(Real))
     assert Rec("a").tags == () and Rec("a").tags is not None
     with pytest.raises(ValueError, match="count"):
