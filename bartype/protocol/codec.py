@@ -120,7 +120,10 @@ def parse_key_batch(
     type, the legacy form, any invalid field) gives ``None``, and the caller
     uses ``decode``, which says what is wrong.
     """
-    compact, spaced = _ONE_KEY.get(type_) or _one_key_frames(type_)
+    try:
+        compact, spaced = _ONE_KEY[type_]
+    except KeyError:  # the first batch of this type
+        compact, spaced = _one_key_frames(type_)
     one = compact(text) or spaced(text)
     if one is not None:  # the checks below, on a frame of one key
         seq_text, key, whole, fraction = one.groups()
