@@ -14,6 +14,11 @@ what it did.
 
     python bench/startup.py             # 7 runs each, medians
     python bench/startup.py --runs 15
+    python bench/startup.py --instructions   # the work, counted by valgrind
+
+``--instructions`` counts what noise does not move: the instructions each program
+runs (callgrind's ``Ir``, ``PYTHONHASHSEED=0``) from its start until its terminal
+writer is handed the frame with the marker (the program then exits at once).
 """
 
 from __future__ import annotations
@@ -45,6 +50,28 @@ class Bare(App):
         yield Static("bare textual app ready")
 
 Bare().run()
+"""
+
+COUNTED = """
+import os, re, runpy, sys
+from textual.drivers import linux_driver
+marker, what = sys.argv[1], sys.argv[2]
+ANSI = re.compile({ansi!r})
+written = []
+write = linux_driver.LinuxDriver.write
+
+def counted_write(self, data):
+    written.append(data)
+    if marker in ANSI.sub("", "".join(written)).replace("\\r", "").replace("\\n", ""):
+        os._exit(0)
+    write(self, data)
+
+linux_driver.LinuxDriver.write = counted_write
+if what == "bare":
+    exec({bare!r})
+else:
+    sys.argv = ["bartype", "play", "--words", "10", "--seed", "1"]
+    runpy.run_module("bartype", run_name="__main__")
 """
 
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\x1b\][^\x07]*\x07")
@@ -125,9 +152,52 @@ def help_time(env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
+def instructions(what: str, marker: str, env: dict[str, str]) -> int:
+    """Instructions ``what`` (``bare`` or ``play``) runs until ``marker`` is written."""
+    code = COUNTED.format(ansi=ANSI.pattern, bare=BARE_APP)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "callgrind.out"
+        argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+        argv += [sys.executable, "-c", code, marker, what]
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.chdir(ROOT)
+            os.execvpe(argv[0], argv, env)
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        while not os.waitpid(pid, os.WNOHANG)[0]:
+            if select.select([fd], [], [], 0.5)[0]:
+                try:
+                    os.read(fd, 65536)
+                except OSError:
+                    pass
+        os.close(fd)
+        summary = re.search(r"^summary: (\d+)", out.read_text(), re.M)
+        if summary is None:
+            raise SystemExit(f"no instruction count for {what}: is valgrind installed?")
+        return int(summary.group(1))
+
+
+def count_instructions(env: dict[str, str]) -> int:
+    env = {**env, "PYTHONHASHSEED": "0"}
+    first_frame([sys.executable, "-m", "bartype", "play", "--words", "10"], "new text", env)
+    bare = instructions("bare", "bare textual app ready", env)
+    ready = instructions("play", "words 10", env)
+    bar = instructions("play", "new text", env)
+    print(f"bare Textual app, first frame: {bare / 1e9:.3f} G instructions")
+    for name, count in (("text ready", ready), ("key bar", bar)):
+        print(
+            f"bartype play, {name + ':':12} {count / 1e9:.3f} G, "
+            f"{(count - bare) / 1e9:+.3f} G over bare (ratio {count / bare:.2f})"
+        )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions (valgrind), not time"
+    )
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="bartype-bench-")
     env = {
@@ -138,6 +208,8 @@ def main() -> int:
         "LINES": "24",
         "PYTHONPATH": str(ROOT),
     }
+    if args.instructions:
+        return count_instructions(env)
     bare_argv = [sys.executable, "-c", BARE_APP]
     play_argv = [sys.executable, "-m", "bartype", "play", "--words", "10", "--seed", "1"]
     # Warm the OS file cache and the bytecode caches once, as an installed package has
