@@ -194,10 +194,10 @@ class Typist:
                     if stats.errors < 5:
                         print("  server error:", message[:200], file=sys.stderr)
 
-    async def run(self, url: str, ramp_s: float, stop_at: float) -> None:
-        await asyncio.sleep(self.rng.uniform(0, ramp_s))
+    async def connect(self, url: str) -> ClientConnection | None:
+        """A connection from this typist's own address (``None``, counted, if refused)."""
         try:
-            ws = await connect(
+            return await connect(
                 url,
                 compression=None,
                 ping_interval=None,
@@ -207,11 +207,31 @@ class Typist:
         except OSError as exc:
             print("  connect failed:", exc, file=sys.stderr)
             self.stats.disconnects += 1
+            return None
+
+    async def greet(self, ws: ClientConnection) -> None:
+        """``HELLO`` (lean, if the case asks for it) where the target speaks the protocol."""
+        if self.protocol:
+            await ws.send(HELLO_LEAN if self.case.lean else HELLO)
+
+    async def next_test(
+        self, ws: ClientConnection, keys: list[dict[str, object]], times: list[float], at: float
+    ) -> tuple[int, float]:
+        """The text is typed: send the keys held, start the next test at ``at`` (or once it
+        has started); its position and when its first key is due."""
+        if keys:
+            await self.send_keys(ws, keys, times)
+        position = await self.new_test(ws, fast_forward=False, start=at)
+        return position, max(at, self.start)
+
+    async def run(self, url: str, ramp_s: float, stop_at: float) -> None:
+        await asyncio.sleep(self.rng.uniform(0, ramp_s))
+        ws = await self.connect(url)
+        if ws is None:
             return
         reader = asyncio.get_running_loop().create_task(self.read(ws))
         try:
-            if self.protocol:
-                await ws.send(HELLO_LEAN if self.case.lean else HELLO)
+            await self.greet(ws)
             position = await self.new_test(ws, fast_forward=True)
             batch = self.case.batch
             flush_s = self.case.flush_ms / 1000
@@ -231,11 +251,8 @@ class Typist:
                     break
                 if now >= next_at:
                     if position >= len(self.text):
-                        if keys:
-                            await self.send_keys(ws, keys, times)
-                            keys, times = [], []
-                        position = await self.new_test(ws, fast_forward=False, start=next_at)
-                        next_at = max(next_at, self.start)
+                        position, next_at = await self.next_test(ws, keys, times, next_at)
+                        keys, times = [], []
                     if not keys:
                         first_at = next_at
                     keys.append(

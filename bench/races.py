@@ -62,6 +62,7 @@ import socket
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -340,6 +341,79 @@ class SocketRoom:
     """Every lane update the host got."""
 
 
+async def read_lanes(ws: Any, room: SocketRoom, keep: list[Any], delays: list[float]) -> None:
+    """Read everything; keep each lane update, and how late it came (ms) in ``delays``."""
+    with contextlib.suppress(Exception):
+        async for text in ws:
+            now = time.monotonic() * 1000
+            message = json.loads(text)
+            if message["type"] == "RACE_PROGRESS":
+                keep.append(message["data"])
+                delays.append(now - room.starts_ms - message["data"]["elapsedMs"])
+
+
+async def read_slowly(ws: Any, keep: list[dict[str, Any]]) -> None:
+    """One message every half second (the server sends 10 to 20 a second)."""
+    with contextlib.suppress(Exception):
+        while True:
+            await asyncio.sleep(0.5)
+            message = json.loads(await ws.recv())
+            if message["type"] == "RACE_PROGRESS":
+                keep.append(message["data"])
+
+
+async def open_room(
+    member: Callable[..., Awaitable[Any]], port: int, racers: int, slow: int
+) -> tuple[SocketRoom, list[Any]]:
+    """A room made by its host, joined by ``racers - 1`` members (the last ``slow`` of them
+    on sockets with a tiny receive buffer); the honest members are returned with it."""
+    host = await member()
+    create = {"name": "p0", "options": {"mode": "custom", "text": TEXT}, "countdownS": 1}
+    await host.send(json.dumps({"type": "CREATE_ROOM", "data": create}))
+    room = SocketRoom(json.loads(await host.recv())["data"]["code"], host, [])
+    honest = []
+    for i in range(1, racers):
+        if i >= racers - slow:
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", port))
+            sock.setblocking(False)
+            ws = await member(sock=sock, max_queue=1)
+            room.slow.append((ws, []))
+        else:
+            ws = await member()
+            honest.append(ws)
+        join = {"code": room.code, "name": f"p{i}"}
+        await ws.send(json.dumps({"type": "JOIN_ROOM", "data": join}))
+    return room, honest
+
+
+async def start_race(room: SocketRoom) -> None:
+    """The host starts the race; the room learns when it starts (``RACE_COUNTDOWN``)."""
+    await room.host.send('{"type":"START_RACE"}')
+    while (message := json.loads(await room.host.recv()))["type"] != "RACE_COUNTDOWN":
+        pass
+    room.starts_ms = float(message["data"]["startsAt"])
+
+
+async def slow_readers_caught_up(made: list[SocketRoom]) -> tuple[list[float], int]:
+    """Each slow reader reads all it was sent, at last: the share of the lane updates it
+    got, and how many end on their room's last update."""
+    shares: list[float] = []
+    same_last = 0
+    for room in made:
+        for ws, mine in room.slow:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(30):
+                    while not mine or mine[-1]["tick"] < room.lanes[-1]["tick"]:
+                        message = json.loads(await ws.recv())
+                        if message["type"] == "RACE_PROGRESS":
+                            mine.append(message["data"])
+            shares.append(len(mine) / max(1, len(room.lanes)))
+            same_last += bool(mine) and mine[-1] == room.lanes[-1]
+    return shares, same_last
+
+
 async def socket_round(
     url: str, pid: int, rooms: int, racers: int, slow: int, seconds: float
 ) -> dict[str, Any]:
@@ -361,50 +435,12 @@ async def socket_round(
             await ws.recv()
             return ws
 
-        async def read(ws: Any, room: SocketRoom, keep: list[dict[str, Any]]) -> None:
-            with contextlib.suppress(Exception):
-                async for text in ws:
-                    now = time.monotonic() * 1000
-                    message = json.loads(text)
-                    if message["type"] == "RACE_PROGRESS":
-                        keep.append(message["data"])
-                        delays.append(now - room.starts_ms - message["data"]["elapsedMs"])
-
-        async def read_slowly(ws: Any, keep: list[dict[str, Any]]) -> None:
-            """One message every half second (the server sends 10 to 20 a second)."""
-            with contextlib.suppress(Exception):
-                while True:
-                    await asyncio.sleep(0.5)
-                    message = json.loads(await ws.recv())
-                    if message["type"] == "RACE_PROGRESS":
-                        keep.append(message["data"])
-
         for _ in range(rooms):
-            host = await member()
-            create = {"name": "p0", "options": {"mode": "custom", "text": TEXT}, "countdownS": 1}
-            await host.send(json.dumps({"type": "CREATE_ROOM", "data": create}))
-            room = SocketRoom(json.loads(await host.recv())["data"]["code"], host, [])
-            honest = []
-            for i in range(1, racers):
-                if i >= racers - slow:
-                    sock = socket.socket()
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-                    sock.connect(("127.0.0.1", port))
-                    sock.setblocking(False)
-                    ws = await member(sock=sock, max_queue=1)
-                    room.slow.append((ws, []))
-                else:
-                    ws = await member()
-                    honest.append(ws)
-                join = {"code": room.code, "name": f"p{i}"}
-                await ws.send(json.dumps({"type": "JOIN_ROOM", "data": join}))
-            tasks += [asyncio.create_task(read(ws, room, [])) for ws in honest]
+            room, honest = await open_room(member, port, racers, slow)
+            tasks += [asyncio.create_task(read_lanes(ws, room, [], delays)) for ws in honest]
             tasks += [asyncio.create_task(read_slowly(ws, got)) for ws, got in room.slow]
-            await host.send('{"type":"START_RACE"}')
-            while (message := json.loads(await host.recv()))["type"] != "RACE_COUNTDOWN":
-                pass
-            room.starts_ms = float(message["data"]["startsAt"])
-            tasks.append(asyncio.create_task(read(host, room, room.lanes)))
+            await start_race(room)
+            tasks.append(asyncio.create_task(read_lanes(room.host, room, room.lanes, delays)))
             made.append(room)
         await asyncio.sleep(1.2)  # the last countdown
         begin = time.monotonic()
@@ -427,19 +463,9 @@ async def socket_round(
                 await asyncio.sleep(0.5)
         for task in tasks:
             task.cancel()
-        never = [(ws, mine, room) for room in made for ws, mine in room.slow]
-        still_open = sum(1 for ws, _, _ in never if ws.close_code is None)
-        shares: list[float] = []
-        same_last = 0
-        for ws, mine, room in never:  # reading it all at last
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(30):
-                    while not mine or mine[-1]["tick"] < room.lanes[-1]["tick"]:
-                        message = json.loads(await ws.recv())
-                        if message["type"] == "RACE_PROGRESS":
-                            mine.append(message["data"])
-            shares.append(len(mine) / max(1, len(room.lanes)))
-            same_last += bool(mine) and mine[-1] == room.lanes[-1]
+        never = [ws for room in made for ws, _ in room.slow]
+        still_open = sum(1 for ws in never if ws.close_code is None)
+        shares, same_last = await slow_readers_caught_up(made)
     return {
         "p50": percentile(delays, 50),
         "p99": percentile(delays, 99),

@@ -236,15 +236,19 @@ def _bad_key(t: str, item: dict[str, Any], name: str, expected: str) -> Protocol
     return _bad(t, f"keys[].{name}", expected)
 
 
-def _input(data: dict[str, Any], t: str = INPUT_UPDATE) -> InputUpdate:
-    if "input" in data:
-        _check_fields(t, data, _LEGACY_FIELDS)
-        text = data["input"]
-        if not isinstance(text, str) or len(text) > MAX_LEGACY_INPUT_CHARS:
-            raise _bad(t, "input", f"a string of at most {MAX_LEGACY_INPUT_CHARS} characters")
-        if KEY_CONTROL(text) is not None:
-            raise _bad(t, "input", _NO_CONTROL)
-        return InputUpdate(input=text)
+def _legacy_input(data: dict[str, Any], t: str) -> InputUpdate:
+    """The seed's ``{input}``: the whole text typed so far."""
+    _check_fields(t, data, _LEGACY_FIELDS)
+    text = data["input"]
+    if not isinstance(text, str) or len(text) > MAX_LEGACY_INPUT_CHARS:
+        raise _bad(t, "input", f"a string of at most {MAX_LEGACY_INPUT_CHARS} characters")
+    if KEY_CONTROL(text) is not None:
+        raise _bad(t, "input", _NO_CONTROL)
+    return InputUpdate(input=text)
+
+
+def _batch(data: dict[str, Any], t: str) -> tuple[int, list[Any]]:
+    """A batch's ``seq`` and its ``keys`` list (each key checked by the caller)."""
     if not _INPUT_FIELDS.issuperset(data):
         _check_fields(t, data, _INPUT_FIELDS)
     seq = data.get("seq")
@@ -253,6 +257,13 @@ def _input(data: dict[str, Any], t: str = INPUT_UPDATE) -> InputUpdate:
     keys = data.get("keys")
     if type(keys) is not list or not 1 <= len(keys) <= MAX_KEYS_PER_BATCH:
         raise _bad(t, "keys", f"a list of 1 to {MAX_KEYS_PER_BATCH} {{key, t}} objects")
+    return seq, keys
+
+
+def _input(data: dict[str, Any], t: str = INPUT_UPDATE) -> InputUpdate:
+    if "input" in data:
+        return _legacy_input(data, t)
+    seq, keys = _batch(data, t)
     events: list[KeyEvent] = []
     append = events.append
     for item in keys:

@@ -26,6 +26,7 @@ caller); server messages that do not fit the state are ignored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bartype.protocol.backoff import RECONNECT_DELAYS_S, RECONNECT_GIVE_UP_S
@@ -50,7 +51,6 @@ from bartype.protocol.messages import (
 from bartype.protocol.race_clock import RaceClock
 from bartype.protocol.race_events import (
     CountdownStarted,
-    Disconnected,
     Joined,
     Left,
     MetricsReceived,
@@ -86,25 +86,8 @@ __all__ = [
     "FALSE_START_RETRY_S",
     "FALSE_START_WINDOW_S",
     "FLUSH_DELAY_S",
-    "CountdownStarted",
-    "Disconnected",
-    "Joined",
-    "Left",
-    "Link",
-    "MetricsReceived",
-    "ProgressUpdated",
     "RaceClient",
     "RaceClientStateError",
-    "RaceErrorReceived",
-    "RaceEvent",
-    "RacerDone",
-    "Refused",
-    "ResultReceived",
-    "RoomChanged",
-    "StandingsReceived",
-    "Started",
-    "State",
-    "Welcomed",
 ]
 
 BATCH_SIZE = 32
@@ -306,42 +289,39 @@ class RaceClient(ClientBase[RaceEvent]):
         except ProtocolError as exc:
             self._events.append(Refused(exc))
             return
-        if isinstance(message, RaceProgress):
-            if self.race is not None and message.race_id == self.race.race_id:
-                self.lanes = message.racers
-                self._events.append(ProgressUpdated(message))
-        elif isinstance(message, RaceMetrics):
-            self._metrics(message, now)
-        elif isinstance(message, RoomState):
-            self._room_state(message)
-        elif isinstance(message, RaceCountdown):
-            self._countdown(message, now)
-        elif isinstance(message, RaceStarted):
-            if self.race is not None and message.race_id == self.race.race_id:
-                self._events.append(Started(message.race_id))
-        elif isinstance(message, RacerFinished):
-            deadline = None
-            if message.deadline_at is not None and self.race is not None:
-                deadline = self._clock.local(message.deadline_at)
-            self._events.append(RacerDone(message, deadline))
-        elif isinstance(message, RaceResult):
-            self._result(message)
-        elif isinstance(message, RaceStandings):
-            self.standings = message
-            self._events.append(StandingsReceived(message))
-        elif isinstance(message, RoomJoined):
-            self._joined(message)
-        elif isinstance(message, RoomLeft):
-            if self.state is not State.IDLE:
-                self._leave_room("you left the room")
-        elif isinstance(message, ServerError):
-            self._error(message, now)
-        elif isinstance(message, Welcome):
-            if self.link is Link.GREETING:
-                self.link = Link.OPEN
-                self._clock.welcomed(now)
-                self._events.append(Welcomed(message))
+        handle = _ON_MESSAGE.get(type(message))
+        if handle is not None:
+            handle(self, message, now)
         self.tick(now)  # (other messages, solo ones included, are not this client's)
+
+    def _progress(self, message: RaceProgress, now: float) -> None:
+        if self.race is not None and message.race_id == self.race.race_id:
+            self.lanes = message.racers
+            self._events.append(ProgressUpdated(message))
+
+    def _started(self, message: RaceStarted, now: float) -> None:
+        if self.race is not None and message.race_id == self.race.race_id:
+            self._events.append(Started(message.race_id))
+
+    def _racer_finished(self, message: RacerFinished, now: float) -> None:
+        deadline = None
+        if message.deadline_at is not None and self.race is not None:
+            deadline = self._clock.local(message.deadline_at)
+        self._events.append(RacerDone(message, deadline))
+
+    def _standings(self, message: RaceStandings, now: float) -> None:
+        self.standings = message
+        self._events.append(StandingsReceived(message))
+
+    def _left(self, message: RoomLeft, now: float) -> None:
+        if self.state is not State.IDLE:
+            self._leave_room("you left the room")
+
+    def _welcome(self, message: Welcome, now: float) -> None:
+        if self.link is Link.GREETING:
+            self.link = Link.OPEN
+            self._clock.welcomed(now)
+            self._events.append(Welcomed(message))
 
     def _joined(self, message: RoomJoined) -> None:
         if self.state is not State.JOINING and not self._resuming:
@@ -491,3 +471,20 @@ class RaceClient(ClientBase[RaceEvent]):
     def _ack(self, ack: int) -> None:
         for seq in self._keys.ack(ack):
             self._clock.forget(seq)
+
+
+_ON_MESSAGE: dict[type, Callable[[RaceClient, Any, float], None]] = {
+    RaceProgress: RaceClient._progress,
+    RaceMetrics: RaceClient._metrics,
+    RoomState: lambda client, message, now: client._room_state(message),
+    RaceCountdown: RaceClient._countdown,
+    RaceStarted: RaceClient._started,
+    RacerFinished: RaceClient._racer_finished,
+    RaceResult: lambda client, message, now: client._result(message),
+    RaceStandings: RaceClient._standings,
+    RoomJoined: lambda client, message, now: client._joined(message),
+    RoomLeft: RaceClient._left,
+    ServerError: RaceClient._error,
+    Welcome: RaceClient._welcome,
+}
+"""What the client does with each message a server sends it (any other is ignored)."""

@@ -242,53 +242,68 @@ class SessionClient(Pump[Event]):
         elif isinstance(event, SessionCompleted):
             _resolve(self._complete, event.message.data)
         elif isinstance(event, SessionReady):
-            created = event.created
-            self._session = CreatedSession(
-                session_id=created.session_id,
-                token=created.token,
-                text=created.text,
-                mode=created.mode,
-                options=dict(created.options),
-                mode2=created.mode2,
-                text_id=created.text_id,
-            )
-            _resolve(self._ready, self._session)
+            self._ready_with(event)
         elif isinstance(event, Welcomed):
             _resolve(self._welcome, None)
         elif isinstance(event, ErrorReceived):
-            error = event.error
-            failure: Exception = SessionError(error.code, error.message)
-            if error.code == ErrorCode.VERSION_MISMATCH:
-                failure = VersionMismatch(
-                    f"{self.connector.description} speaks another protocol version: {error.message}"
-                )
-            self._fail_request(event.answers, failure)
-            if self.on_error is not None:
-                self.on_error(error.data)
+            self._error_received(event)
         elif isinstance(event, MessageRefused):
-            message = f"The server sent a message this client cannot read: {event.error.message}"
-            log.warning("%s", message)
-            self._fail_request(event.answers, SessionError(BAD_SERVER_MESSAGE, message))
-            if self.on_error is not None:
-                self.on_error({"code": BAD_SERVER_MESSAGE, "message": message})
+            self._refused(event)
         elif isinstance(event, SessionLost):
-            reason = event.reason
-            if event.code is None:  # the connection went: say where to
-                reason = f"Lost the connection to {self.connector.description} ({reason})."
-            lost = ConnectionFailed(reason)
-            _fail(self._ready, lost)
-            _fail(self._complete, lost)
+            self._session_lost(event)
         elif isinstance(event, ConnectionLost):
-            if event.resuming:
-                self._start_reconnecting()
-            else:
-                gone = ConnectionFailed(f"Connection lost: {event.reason}.")
-                for future in (self._welcome, self._ready, self._complete):
-                    _fail(future, gone)
+            self._connection_lost(event)
         elif isinstance(event, StatusChanged):
             self.status = event.status.value
             if self.on_status is not None and self.connector.remote:
                 self.on_status(self.status)
+
+    def _ready_with(self, event: SessionReady) -> None:
+        created = event.created
+        self._session = CreatedSession(
+            session_id=created.session_id,
+            token=created.token,
+            text=created.text,
+            mode=created.mode,
+            options=dict(created.options),
+            mode2=created.mode2,
+            text_id=created.text_id,
+        )
+        _resolve(self._ready, self._session)
+
+    def _error_received(self, event: ErrorReceived) -> None:
+        error = event.error
+        failure: Exception = SessionError(error.code, error.message)
+        if error.code == ErrorCode.VERSION_MISMATCH:
+            failure = VersionMismatch(
+                f"{self.connector.description} speaks another protocol version: {error.message}"
+            )
+        self._fail_request(event.answers, failure)
+        if self.on_error is not None:
+            self.on_error(error.data)
+
+    def _refused(self, event: MessageRefused) -> None:
+        message = f"The server sent a message this client cannot read: {event.error.message}"
+        log.warning("%s", message)
+        self._fail_request(event.answers, SessionError(BAD_SERVER_MESSAGE, message))
+        if self.on_error is not None:
+            self.on_error({"code": BAD_SERVER_MESSAGE, "message": message})
+
+    def _session_lost(self, event: SessionLost) -> None:
+        reason = event.reason
+        if event.code is None:  # the connection went: say where to
+            reason = f"Lost the connection to {self.connector.description} ({reason})."
+        lost = ConnectionFailed(reason)
+        _fail(self._ready, lost)
+        _fail(self._complete, lost)
+
+    def _connection_lost(self, event: ConnectionLost) -> None:
+        if event.resuming:
+            self._start_reconnecting()
+            return
+        gone = ConnectionFailed(f"Connection lost: {event.reason}.")
+        for future in (self._welcome, self._ready, self._complete):
+            _fail(future, gone)
 
     def _fail_request(self, request: Request | None, error: Exception) -> None:
         if request is Request.HELLO:

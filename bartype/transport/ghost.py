@@ -30,7 +30,8 @@ import enum
 from typing import Any
 
 from bartype.core.ghost import Ghost
-from bartype.protocol.race_client import CountdownStarted, RaceEvent, RoomChanged, State
+from bartype.protocol.race_events import CountdownStarted, RaceEvent, RoomChanged
+from bartype.protocol.race_states import State
 from bartype.transport.race import RaceConnection
 
 

@@ -21,17 +21,10 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from bartype.protocol.client_events import StatusChanged
-from bartype.protocol.race_client import (
-    Disconnected,
-    Joined,
-    Left,
-    RaceClient,
-    RaceErrorReceived,
-    RaceEvent,
-    State,
-    Welcomed,
-)
+from bartype.protocol.client_events import StatusChanged, Welcomed
+from bartype.protocol.race_client import RaceClient
+from bartype.protocol.race_events import Disconnected, Joined, Left, RaceErrorReceived, RaceEvent
+from bartype.protocol.race_states import State
 from bartype.transport.base import ConnectionFailed, Connector, SessionError
 from bartype.transport.base import fail_future as _fail
 from bartype.transport.base import resolve_future as _resolve

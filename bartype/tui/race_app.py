@@ -29,22 +29,22 @@ from textual.worker import Worker
 from bartype.core.options import TestOptions
 from bartype.core.race import ordinal
 from bartype.protocol.client_events import Status, StatusChanged
-from bartype.protocol.race_client import (
+from bartype.protocol.race_client import RaceClientStateError
+from bartype.protocol.race_events import (
     CountdownStarted,
     Disconnected,
     Joined,
     Left,
     MetricsReceived,
     ProgressUpdated,
-    RaceClientStateError,
     RaceErrorReceived,
     RaceEvent,
     RacerDone,
     ResultReceived,
     RoomChanged,
     StandingsReceived,
-    State,
 )
+from bartype.protocol.race_states import State
 from bartype.transport.base import TransportError
 from bartype.transport.ghost import GhostRacer
 from bartype.transport.race import RaceConnection

@@ -9,19 +9,18 @@ import pytest
 from bartype.protocol.codec import encode
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
 from bartype.protocol.messages import Close, Outgoing
-from bartype.protocol.race_client import (
+from bartype.protocol.race_client import RaceClient, RaceClientStateError
+from bartype.protocol.race_events import (
     CountdownStarted,
     Joined,
     Left,
     ProgressUpdated,
-    RaceClient,
-    RaceClientStateError,
     RaceErrorReceived,
     Refused,
     ResultReceived,
     StandingsReceived,
-    State,
 )
+from bartype.protocol.race_states import State
 from bartype.protocol.textgen import LibraryTexts
 from bartype.storage.corpus import TextLibrary, default_texts_root
 

@@ -19,7 +19,8 @@ from bartype.core.normalize import split_words
 from bartype.core.options import Mode
 from bartype.core.session import SessionConfig, TypingSession, replay
 from bartype.protocol.handler import SessionHandler
-from bartype.protocol.race_client import ProgressUpdated, RaceEvent, State
+from bartype.protocol.race_events import ProgressUpdated, RaceEvent
+from bartype.protocol.race_states import State
 from bartype.protocol.textgen import LibraryTexts
 from bartype.storage.corpus import TextLibrary, default_texts_root
 from bartype.storage.ghosts import ghost_of, ghost_result

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 import pytest
 from support import TIMEOUT_FACTOR, start_server, stop_server
 
-from bartype.protocol.race_client import (
+from bartype.protocol.race_events import (
     CountdownStarted,
     RaceEvent,
     ResultReceived,
     RoomChanged,
     StandingsReceived,
-    State,
 )
+from bartype.protocol.race_states import State
 from bartype.transport.base import SessionError
 from bartype.transport.race import RaceConnection
 

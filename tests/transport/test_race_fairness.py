@@ -25,7 +25,7 @@ from support import TIMEOUT_FACTOR, start_server, stop_server
 from support.proxy import LatencyProxy
 
 from bartype.core.keystrokes import BACKSPACE_NAME
-from bartype.protocol.race_client import (
+from bartype.protocol.race_events import (
     CountdownStarted,
     Disconnected,
     Joined,

@@ -18,7 +18,7 @@ from support.pilot import until
 from support.servers import running_server
 from textual.widgets import DataTable, Input, Static
 
-from bartype.protocol.race_client import State
+from bartype.protocol.race_states import State
 from bartype.transport.discovery import ServerBrowser
 from bartype.transport.race import RaceConnection
 from bartype.tui.race_app import RaceApp

@@ -13,7 +13,7 @@ from bartype import cli
 from bartype.core.keystrokes import type_text
 from bartype.core.options import Mode
 from bartype.core.session import SessionConfig, replay
-from bartype.protocol.race_client import State
+from bartype.protocol.race_states import State
 from bartype.storage.history import History
 from bartype.tui.race_app import RaceApp
 from bartype.tui.widgets.line import TextLine

@@ -14,7 +14,7 @@ from support.servers import running_server
 from textual.widgets import DataTable
 
 from bartype.core.race import RacePlace
-from bartype.protocol.race_client import State
+from bartype.protocol.race_states import State
 from bartype.storage.history import History
 from bartype.transport.race import RaceConnection
 from bartype.tui.race_app import RaceApp
