@@ -140,25 +140,10 @@ def parse_any_key_batch(
 ) -> tuple[int, list[tuple[str, float]]] | None:
     """``parse_key_batch`` for any number of keys, through ``json``: what the one-key pattern
     gives, it gives too (tested)."""
-    try:
-        obj, end = raw_decode(text)
-    except (ValueError, RecursionError):
+    batch = _batch_object(text, type_)
+    if batch is None:
         return None
-    if end != len(text):
-        return None  # text after the object (even whitespace): let ``decode`` judge it
-    if suspect(text):
-        return None  # an escape or a non-character: ``decode`` checks every string
-    if type(obj) is not dict or len(obj) != 2 or obj.get("type") != type_:
-        return None
-    data = obj.get("data")
-    if type(data) is not dict or len(data) != 2:
-        return None
-    seq = data.get("seq")
-    keys = data.get("keys")
-    if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
-        return None
-    if type(keys) is not list or not 1 <= len(keys) <= MAX_KEYS_PER_BATCH:
-        return None
+    seq, keys = batch
     pairs: list[tuple[str, float]] = []
     append = pairs.append
     for item in keys:
@@ -182,3 +167,28 @@ def parse_any_key_batch(
             return None
         append((key, when))
     return seq, pairs
+
+
+def _batch_object(text: str, type_: str) -> tuple[int, list[Any]] | None:
+    """A plain batch's ``seq`` and its (unchecked) ``keys``, read through ``json``, or
+    ``None`` for anything ``decode`` should judge."""
+    try:
+        obj, end = raw_decode(text)
+    except (ValueError, RecursionError):
+        return None
+    if end != len(text):
+        return None  # text after the object (even whitespace): let ``decode`` judge it
+    if suspect(text):
+        return None  # an escape or a non-character: ``decode`` checks every string
+    if type(obj) is not dict or len(obj) != 2 or obj.get("type") != type_:
+        return None
+    data = obj.get("data")
+    if type(data) is not dict or len(data) != 2:
+        return None
+    seq = data.get("seq")
+    keys = data.get("keys")
+    if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
+        return None
+    if type(keys) is not list or not 1 <= len(keys) <= MAX_KEYS_PER_BATCH:
+        return None
+    return seq, keys
