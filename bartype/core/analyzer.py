@@ -255,7 +255,7 @@ class IncrementalAnalyzer:
 
     Invariant: ``inputs`` has one entry per word up to the word in progress
     (``index``); the scores of the words before it are kept summed in
-    ``_committed`` so that ``counts()`` only scores the word in progress.
+    ``committed`` so that ``counts()`` only scores the word in progress.
 
     Rules (Monkeytype's defaults): a separator on an empty word is refused;
     any separator on a non-empty word commits it; Backspace on an empty word
@@ -276,7 +276,8 @@ class IncrementalAnalyzer:
             raise ValueError("the text to type is empty")
         self.inputs: list[str] = [""]
         self.finished = False
-        self._committed = ZERO
+        self.committed = ZERO
+        """The summed counts of the words before the one in progress."""
 
     @property
     def index(self) -> int:
@@ -299,7 +300,7 @@ class IncrementalAnalyzer:
         inputs = self.inputs
         typed = inputs[-1]
         target = typed if self.zen else self.targets[len(inputs) - 1]  # ``target(index)``
-        return add_counts(self._committed, count_chars(typed, target, credit_partial))
+        return add_counts(self.committed, count_chars(typed, target, credit_partial))
 
     def apply(self, key: Keystroke) -> KeyOutcome:
         """Apply one keystroke and say what it did."""
@@ -343,7 +344,7 @@ class IncrementalAnalyzer:
             if zen:
                 self.targets.append(word)
                 target = word
-            self._committed += count_chars(word, target, False)
+            self.committed += count_chars(word, target, False)
             following = "" if zen else self.targets[i + 1]
             if ch == "\n" and following[:1] == INDENT:
                 inputs.append(following[: len(following) - len(following.lstrip(INDENT))])
@@ -372,7 +373,7 @@ class IncrementalAnalyzer:
         previous = self.inputs[i - 1]
         if not self.zen and previous == self.targets[i - 1]:
             return _NOOP
-        self._committed -= count_chars(previous, self.target(i - 1), False)
+        self.committed -= count_chars(previous, self.target(i - 1), False)
         self.inputs.pop()
         if self.zen:
             self.targets.pop()

@@ -39,9 +39,14 @@ PAUSE_MS = 3000.0
 it is not timed in the per-key statistics (the tutor uses the same rule)."""
 
 
+def hundredths(value: float) -> int:
+    """``value`` in hundredths, rounded half up: ``round_to_2(value) * 100`` as an int."""
+    return math.floor((value + _EPSILON) * 100 + 0.5)
+
+
 def round_to_2(value: float) -> float:
     """Round to 2 decimals, half up, as Monkeytype's ``roundTo2`` (JS ``Math.round``)."""
-    return math.floor((value + _EPSILON) * 100 + 0.5) / 100
+    return hundredths(value) / 100
 
 
 def round_half_up(value: float) -> int:
@@ -61,13 +66,13 @@ def kogasa(cov: float) -> float:
     return 100 * (1 - math.tanh(cov + cov**3 / 3 + cov**5 / 5))
 
 
-def _consistency(count: int, total: float, total_sq: float) -> float:
-    """``round_to_2(kogasa(sd / mean))`` from running sums (population sd); 0 if undefined."""
+def _consistency_hundredths(count: int, total: float, total_sq: float) -> int:
+    """``hundredths(kogasa(sd / mean))`` from running sums (population sd); 0 if undefined."""
     if count == 0 or total <= 0:
-        return 0.0
+        return 0
     mean = total / count
     variance = max(total_sq / count - mean * mean, 0.0)
-    return round_to_2(kogasa(math.sqrt(variance) / mean))
+    return hundredths(kogasa(math.sqrt(variance) / mean))
 
 
 def consistency(values: Sequence[float]) -> float:
@@ -108,6 +113,10 @@ class SecondSeries:
     burst: tuple[int, ...] = ()
     errors: tuple[int, ...] = ()
     times: tuple[float, ...] = ()
+
+
+LiveHundredths = tuple[int, int, int, int, int]
+"""``MetricsCalculator.live_hundredths``: wpm, raw, accuracy, elapsed_s and consistency × 100."""
 
 
 class LiveMetrics(NamedTuple):
@@ -170,7 +179,7 @@ class MetricsCalculator:
         self._inserts: list[int] = []
         self._burst_sum = 0
         self._burst_sq = 0
-        self._live_consistency = 0.0
+        self._live_consistency = 0  # hundredths, made when a second closes
         self._last_key_t: float | None = None
         self._last_keydown_t: float | None = None
         self._key_spacing = array("d")  # a float each: 8 bytes, not 32
@@ -194,7 +203,9 @@ class MetricsCalculator:
         self._burst.append(burst)
         self._burst_sum += burst
         self._burst_sq += burst * burst
-        self._live_consistency = _consistency(len(self._burst), self._burst_sum, self._burst_sq)
+        self._live_consistency = _consistency_hundredths(
+            len(self._burst), self._burst_sum, self._burst_sq
+        )
         self._inserts.append(self._interval_inserts)
         self._errors.append(self._interval_errors)
         self._times.append(round(point / 1000, 3))
@@ -249,16 +260,34 @@ class MetricsCalculator:
 
     def live(self, t: float, counts: CharCounts) -> LiveMetrics:
         """Figures at ``t`` ms, with ``counts`` taken with partial credit for the open word."""
+        return self.as_live(self.live_hundredths(t, counts.correct_word, counts.typed))
+
+    def live_hundredths(self, t: float, correct_word: int, typed: int) -> LiveHundredths:
+        """``live``'s rounded figures in hundredths, ``(wpm, raw, accuracy, elapsed_s,
+        consistency)``: what a reply formats, without a float or a call per figure (it
+        is made for every reply). ``correct_word`` and ``typed`` are ``live``'s counts."""
         seconds = t / 1000
-        fields = (
-            round_to_2(words_per_minute(counts.correct_word, seconds)),  # wpm
-            round_to_2(words_per_minute(counts.typed, seconds)),  # raw
-            self.accuracy,
-            self.errors,
-            round_to_2(seconds),  # elapsed_s
-            self._live_consistency,
+        floor = math.floor
+        epsilon = _EPSILON
+        if seconds > 0:  # words_per_minute's formula, inlined
+            minutes = seconds / 60
+            wpm = floor((correct_word / 5 / minutes + epsilon) * 100 + 0.5)
+            raw = floor((typed / 5 / minutes + epsilon) * 100 + 0.5)
+        else:
+            wpm = raw = 0
+        keypresses = self.keypresses
+        accuracy = (
+            floor((self.correct_keypresses / keypresses * 100 + epsilon) * 100 + 0.5)
+            if keypresses
+            else 0
         )
-        return tuple.__new__(LiveMetrics, fields)  # made for every reply: no keyword calls
+        return wpm, raw, accuracy, floor((seconds + epsilon) * 100 + 0.5), self._live_consistency
+
+    def as_live(self, figures: LiveHundredths) -> LiveMetrics:
+        """The ``LiveMetrics`` of ``live_hundredths``' ``figures``."""
+        wpm, raw, accuracy, elapsed, live_consistency = figures
+        fields = (wpm / 100, raw / 100, accuracy / 100, self.errors, elapsed / 100)
+        return tuple.__new__(LiveMetrics, (*fields, live_consistency / 100))  # no keyword calls
 
     def final(self, end: float, counts: CharCounts, partial_counts: CharCounts) -> Metrics:
         """Close the test at ``end`` ms and compute the final figures.

@@ -10,7 +10,7 @@ from json.encoder import encode_basestring as _json_str
 from typing import Any
 
 from bartype.core.analyzer import CharState, IncrementalAnalyzer
-from bartype.core.metrics import KeyStat, LiveMetrics, Metrics
+from bartype.core.metrics import KeyStat, LiveHundredths, LiveMetrics, Metrics
 from bartype.core.normalize import SEPARATORS
 from bartype.core.session import TypingSession
 from bartype.protocol.messages import INPUT_ACK, METRICS_UPDATE, Outgoing
@@ -28,6 +28,8 @@ TYPED_WINDOW = 64
 """``analysis.typed`` holds at most this many characters: the end of the word's input."""
 STATES_WINDOW = 2 * TYPED_WINDOW
 """``analysis.states`` holds at most this many letters, from the same position on."""
+_RIGHT_SO_FAR = "c" * STATES_WINDOW + "u" * STATES_WINDOW
+"""The states of a word typed right so far are a slice of this (one string made, not three)."""
 
 
 def word_window(typed: str, target: str) -> tuple[int, str, str]:
@@ -166,19 +168,19 @@ def input_ack_frame(ack: int) -> str:
     return f'{{"type":"INPUT_ACK","data":{{"ack":{ack!r}}}}}'
 
 
-_FIGURES: dict[float, str] = {}
-"""The JSON (``repr``) of figures sent lately. Live figures have two decimals at most, so
-few values recur across replies, and formatting a float is the largest cost of a reply:
-each is formatted once, then looked up. (No figure is ever -0.0, which would find 0.0.)"""
+_FIGURES: dict[int, str] = {}
+"""The JSON of figures sent lately, by their hundredths (``live_hundredths``): live figures
+have two decimals at most, so few values recur across replies, and formatting a float is
+the largest cost of a reply: each is formatted once, then looked up."""
 _FIGURES_HELD = 65_536
 """More than this many figures and the table starts again: its size stays bounded."""
 
 
-def _figure(value: float) -> str:
-    """``repr(value)``, remembered in ``_FIGURES``."""
+def _figure(hundredths: int) -> str:
+    """The JSON of ``hundredths / 100`` (as ``repr``), remembered in ``_FIGURES``."""
     if len(_FIGURES) >= _FIGURES_HELD:
         _FIGURES.clear()
-    text = _FIGURES[value] = repr(value)
+    text = _FIGURES[hundredths] = repr(hundredths / 100)
     return text
 
 
@@ -188,32 +190,52 @@ def metrics_update_frame(ack: int, session: TypingSession) -> str:
     Byte for byte what the codec's generic encoding of ``metrics_update(ack,
     session)`` gives (tested): the server sends it for every batch of keys
     answered on its hot path, and its shape is fixed, so formatting it directly
-    costs a third of a general JSON encoding. (A queued ``metrics_update`` is
+    costs a fraction of a general JSON encoding. (A queued ``metrics_update`` is
     encoded by the codec like any other message.)
     """
-    return f'{{"type":"METRICS_UPDATE","data":{{"ack":{ack!r},{figures_json(session)[0]}}}}}'
+    return _figures(f'{{"type":"METRICS_UPDATE","data":{{"ack":{ack!r},', session)[0]
 
 
 def figures_json(session: TypingSession) -> tuple[str, LiveMetrics]:
     """``"analysis":{...},"metrics":{...}``, the figures of a ``METRICS_UPDATE`` (and of a
     ``RACE_METRICS``) as encoded JSON members, and the live metrics they show."""
+    text, figures = _figures("", session)
+    return text[:-2], session.calculator.as_live(figures)
+
+
+def _figures(before: str, session: TypingSession) -> tuple[str, LiveHundredths]:
+    """``before`` then ``figures_json``'s text and ``}}`` (a frame's end, made in the same
+    string), and the live figures in hundredths."""
     analyzer = session.analyzer
-    i = analyzer.index
-    offset, typed, states = word_window(analyzer.inputs[i], analyzer.target(i))
+    inputs = analyzer.inputs
+    i = len(inputs) - 1
+    typed = inputs[i]
+    target = typed if analyzer.zen else analyzer.targets[i]
+    n = len(typed)
+    if n < len(target) <= STATES_WINDOW and n <= TYPED_WINDOW and target.startswith(typed):
+        # Right so far, the common case: what word_window and counts(True) give (tested),
+        # without their calls. The word is sent whole and its letters are credited.
+        offset, shown = 0, typed
+        states = _RIGHT_SO_FAR[STATES_WINDOW - n : STATES_WINDOW - n + len(target)]
+        correct_word, correct, incorrect, extra, _ = analyzer.committed
+        correct_word += n
+        correct += n
+    else:
+        offset, shown, states = word_window(typed, target)
+        correct_word, correct, incorrect, extra, _ = analyzer.counts(True)
     calc = session.calculator
-    counts = analyzer.counts(True)
-    live = calc.live(session.elapsed_ms, counts)
-    wpm, raw, accuracy, errors, elapsed_s, consistency = live
+    keypresses = calc.keypresses
+    figures = calc.live_hundredths(session.elapsed_ms, correct_word, correct + incorrect + extra)
+    wpm, raw, accuracy, elapsed_s, consistency = figures
     figure = _FIGURES.get
     return (
-        f'"analysis":{{"wordIndex":{i!r},"offset":{offset!r},'
-        f'"typed":{_json_str(typed)},'
-        f'"states":{_json_str(states)},"finished":{"true" if analyzer.finished else "false"}}},'
+        f'{before}"analysis":{{"wordIndex":{i!r},"offset":{offset!r},"typed":{_json_str(shown)},'
+        f'"states":"{states}","finished":{"true" if analyzer.finished else "false"}}},'
         f'"metrics":{{"wpm":{figure(wpm) or _figure(wpm)},'
         f'"rawWpm":{figure(raw) or _figure(raw)},'
         f'"accuracy":{figure(accuracy) or _figure(accuracy)},'
         f'"consistency":{figure(consistency) or _figure(consistency)},'
-        f'"errors":{errors!r},"keypresses":{calc.keypresses!r},'
-        f'"correct":{counts.correct_word!r},"incorrect":{counts.incorrect!r},'
-        f'"extra":{counts.extra!r},"elapsedS":{figure(elapsed_s) or _figure(elapsed_s)}}}'
-    ), live
+        f'"errors":{keypresses - calc.correct_keypresses!r},"keypresses":{keypresses!r},'
+        f'"correct":{correct_word!r},"incorrect":{incorrect!r},'
+        f'"extra":{extra!r},"elapsedS":{figure(elapsed_s) or _figure(elapsed_s)}}}}}}}'
+    ), figures
