@@ -109,7 +109,7 @@ def plain_keystroke(key: str, t: float) -> Keystroke | None:
     (U+212B becomes U+00C5), so it goes through ``keystrokes_from_key``.
     """
     if len(key) == 1 and key < "\x80" and key != "\r":
-        return _new_keystroke(Keystroke, (KeyKind.CHAR, t, key))  # no generated ``__new__``
+        return _new_keystroke(Keystroke, (_CHAR, t, key))  # no generated ``__new__``
     return None
 
 

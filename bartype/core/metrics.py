@@ -158,16 +158,18 @@ class Metrics:
 class MetricsCalculator:
     """Running metrics of one test, updated keystroke by keystroke.
 
-    Call ``advance(t, counts)`` before applying a keystroke at ``t`` (it closes
-    the sample points the keystroke has passed, using the input as it stood),
-    then ``record(t, key, outcome)`` with what the keystroke did.
+    Call ``advance(t, counts)`` before applying a keystroke at ``t`` later than
+    ``next_point`` (it closes the sample points the keystroke has passed, using
+    the input as it stood), then ``record(t, key, outcome)`` with what the
+    keystroke did.
     """
 
     def __init__(self) -> None:
         self.keypresses = 0
         self.correct_keypresses = 0
         self.keys: dict[str, KeyStat] = {}
-        self._next_point = 1000.0
+        self.next_point = 1000.0
+        """The next sample point (ms): ``advance`` has nothing to do until a key passes it."""
         self._last_point = 0.0
         self._interval_inserts = 0
         self._interval_errors = 0
@@ -190,12 +192,12 @@ class MetricsCalculator:
         ``counts(True)`` gives the input's counts now (with partial credit);
         it is only called when ``t`` has passed a sample point.
         """
-        if t <= self._next_point:
+        if t <= self.next_point:
             return
         snapshot = counts(True)
-        while t > self._next_point:
-            self._close_interval(self._next_point, snapshot)
-            self._next_point += 1000.0
+        while t > self.next_point:
+            self._close_interval(self.next_point, snapshot)
+            self.next_point += 1000.0
 
     def _close_interval(self, point: float, counts: CharCounts) -> None:
         seconds = (point - self._last_point) / 1000
@@ -297,13 +299,13 @@ class MetricsCalculator:
         This consumes the calculator's open interval: call it once.
         """
         duration_s = round_to_2(end / 1000)
-        while self._next_point <= end:
-            self._close_interval(self._next_point, partial_counts)
-            self._next_point += 1000.0
+        while self.next_point <= end:
+            self._close_interval(self.next_point, partial_counts)
+            self.next_point += 1000.0
         tail = duration_s % 1
         if end > self._last_point and round_half_up(tail) >= 1:
             self._close_interval(end, partial_counts)
-            self._next_point = math.inf
+            self.next_point = math.inf
         recent = self._inserts[-AFK_INTERVALS:]
         return Metrics(
             wpm=round_to_2(words_per_minute(counts.correct_word, duration_s)),

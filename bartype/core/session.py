@@ -217,7 +217,8 @@ class TypingSession:
         """Time from the first keystroke to the latest one (or to the end)."""
         if self._end_rel is not None:
             return self._end_rel
-        return 0.0 if self._last_t is None else self.relative(self._last_t)
+        last, start = self._last_t, self.start_t  # ``relative(last)``, read for every reply
+        return 0.0 if last is None or start is None else last - start
 
     @property
     def time_limit_ms(self) -> float | None:
@@ -253,7 +254,8 @@ class TypingSession:
             return KeyOutcome(Effect.BLOCKED, finished=True)
         analyzer = self.analyzer
         calculator = self.calculator
-        calculator.advance(rel, analyzer.counts)
+        if rel > calculator.next_point:  # once a second: not a call for every key
+            calculator.advance(rel, analyzer.counts)
         outcome = analyzer.apply(key)
         calculator.record(rel, key, outcome)
         if outcome.finished:
