@@ -25,6 +25,7 @@ client's clock extrapolated from its last key (``LiveSession.run_out``).
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections import deque
 from dataclasses import dataclass, field
@@ -264,7 +265,7 @@ class LiveSession:
         the tolerance (no limit if it is ``None``)."""
         assert self.started_at is not None
         if tolerance_ms is None:
-            return float("inf")
+            return math.inf
         return (now - self.started_at) * 1000 + tolerance_ms
 
     def feed(self, keys: Keys, now: float, burst_keys: int, burst_min_ms: float) -> None:

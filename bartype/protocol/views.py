@@ -168,20 +168,23 @@ def input_ack_frame(ack: int) -> str:
     return f'{{"type":"INPUT_ACK","data":{{"ack":{ack!r}}}}}'
 
 
-_FIGURES: dict[int, str] = {}
-"""The JSON of figures sent lately, by their hundredths (``live_hundredths``): live figures
-have two decimals at most, so few values recur across replies, and formatting a float is
-the largest cost of a reply: each is formatted once, then looked up."""
-_FIGURES_HELD = 65_536
-"""More than this many figures and the table starts again: its size stays bounded."""
+class _Figures(dict[int, str]):
+    """The JSON of figures, by their hundredths (``live_hundredths``), made when first
+    asked for. Live figures have two decimals at most, so few values recur across replies,
+    and formatting a float is the largest cost of a reply: each is formatted once, then
+    looked up (by ``[]``: cheaper than a call to ``get``)."""
+
+    held = 65_536
+    """More than this many figures and the table starts again: its size stays bounded."""
+
+    def __missing__(self, hundredths: int) -> str:
+        if len(self) >= self.held:
+            self.clear()
+        text = self[hundredths] = repr(hundredths / 100)
+        return text
 
 
-def _figure(hundredths: int) -> str:
-    """The JSON of ``hundredths / 100`` (as ``repr``), remembered in ``_FIGURES``."""
-    if len(_FIGURES) >= _FIGURES_HELD:
-        _FIGURES.clear()
-    text = _FIGURES[hundredths] = repr(hundredths / 100)
-    return text
+_FIGURES = _Figures()
 
 
 def metrics_update_frame(ack: int, session: TypingSession) -> str:
@@ -227,15 +230,12 @@ def _figures(before: str, session: TypingSession) -> tuple[str, LiveHundredths]:
     keypresses = calc.keypresses
     figures = calc.live_hundredths(session.elapsed_ms, correct_word, correct + incorrect + extra)
     wpm, raw, accuracy, elapsed_s, consistency = figures
-    figure = _FIGURES.get
     return (
         f'{before}"analysis":{{"wordIndex":{i!r},"offset":{offset!r},"typed":{_json_str(shown)},'
         f'"states":"{states}","finished":{"true" if analyzer.finished else "false"}}},'
-        f'"metrics":{{"wpm":{figure(wpm) or _figure(wpm)},'
-        f'"rawWpm":{figure(raw) or _figure(raw)},'
-        f'"accuracy":{figure(accuracy) or _figure(accuracy)},'
-        f'"consistency":{figure(consistency) or _figure(consistency)},'
+        f'"metrics":{{"wpm":{_FIGURES[wpm]},"rawWpm":{_FIGURES[raw]},'
+        f'"accuracy":{_FIGURES[accuracy]},"consistency":{_FIGURES[consistency]},'
         f'"errors":{keypresses - calc.correct_keypresses!r},"keypresses":{keypresses!r},'
         f'"correct":{correct_word!r},"incorrect":{incorrect!r},'
-        f'"extra":{extra!r},"elapsedS":{figure(elapsed_s) or _figure(elapsed_s)}}}}}}}'
+        f'"extra":{extra!r},"elapsedS":{_FIGURES[elapsed_s]}}}}}}}'
     ), figures
