@@ -5,7 +5,13 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from bartype.core.analyzer import IncrementalAnalyzer
-from bartype.core.keystrokes import KeyKind, Keystroke, keystrokes_from_key
+from bartype.core.keystrokes import (
+    BACKSPACE_NAME,
+    DELETE_WORD_NAME,
+    KeyKind,
+    Keystroke,
+    keystrokes_from_key,
+)
 from bartype.tui.widgets.typing_text import TypingText
 
 
@@ -19,7 +25,7 @@ class _Host(App[None]):
 def _type(analyzer: IncrementalAnalyzer, view: TypingText, keys: str) -> None:
     for ch in keys:
         before = analyzer.index
-        name = "Backspace" if ch == "<" else ch
+        name = {"<": BACKSPACE_NAME, "^": DELETE_WORD_NAME}.get(ch, ch)
         for stroke in keystrokes_from_key(name, 0.0):
             analyzer.apply(stroke)
         view.words_changed(min(before, analyzer.index), max(before, analyzer.index))
@@ -95,6 +101,38 @@ async def test_a_key_repaints_only_its_line() -> None:
         assert len(view._lines) <= 6  # laid out lazily, not the 2,000 words
         regions = list(view._dirty_regions)
         assert len(regions) == 1 and regions[0].height == 1
+
+
+async def test_each_key_draws_what_a_fresh_view_draws() -> None:
+    """The words drawn before and kept between keys never leave a stale cell: after every
+    key (typos, extra letters, Backspace, Ctrl+Backspace, a focus letter, a long word
+    cut over lines) the lines are those of a second view drawing the text from scratch."""
+
+    class Twin(App[None]):
+        CSS_PATH = "../../bartype/tui/styles/app.tcss"  # the focus letter's style is there
+        CSS = "TypingText { height: 4; width: 20; }"
+
+        def compose(self) -> ComposeResult:
+            yield TypingText(id="kept")
+            yield TypingText(id="fresh")
+
+    analyzer = IncrementalAnalyzer("the quick brown fox\njumps overthelazydogagain and runs")
+    app = Twin()
+    async with app.run_test() as pilot:
+        kept, fresh = app.query_one("#kept", TypingText), app.query_one("#fresh", TypingText)
+        kept.show(analyzer)
+        await pilot.pause()
+        keys = "thw<e quixk brownxx fox\njumps^jumps ocer<<verthelazydogagain a<<<and r"
+        for n, key in enumerate(keys):
+            if n == 30:
+                kept.set_focus_letter("a")
+                fresh.set_focus_letter("a")
+            _type(analyzer, kept, key)
+            fresh.replace_analyzer(analyzer)  # draws everything again
+            fresh.words_changed(analyzer.index, analyzer.index)  # and scrolls as kept did
+            assert kept.top_line == fresh.top_line
+            for y in range(kept.size.height):
+                assert list(kept.render_line(y)) == list(fresh.render_line(y)), (n, key, y)
 
 
 async def test_zen_enter_starts_a_new_line() -> None:

@@ -165,13 +165,15 @@ class TypingScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.post_message(self.Shown(first=False))
 
-    async def on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
         name = keystroke_name(event.key, event.character)
         if name is None:
             return
         event.stop()
         event.prevent_default()
-        self.post_message(self.KeyPressed(name))
+        # Straight to the app, which handles it: bubbling up would take every key
+        # through the screen's queue first.
+        self.app.post_message(self.KeyPressed(name))
 
     def on_paste(self, event: events.Paste) -> None:
         """A paste is not typing (the app says so)."""

@@ -13,6 +13,9 @@ from textual.widget import Widget
 
 from bartype.core.metrics import round_half_up
 
+_OFFSET = Style.from_meta({"offset": (0, 0)})
+"""The line's offset, as Textual's own rendering marks text (for selection)."""
+
 
 class StatsBar(Widget):
     """Live figures while typing; the app decides what they are.
@@ -60,13 +63,13 @@ class StatsBar(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         line = self._text.plain if y == 0 else ""
-        if cell_len(line) > width:  # cut as the Text's overflow="ellipsis" cuts it
+        cells = cell_len(line)
+        if cells > width:  # cut as the Text's overflow="ellipsis" cuts it
             cut = Text(line)
             cut.truncate(width, overflow="ellipsis")
             line = cut.plain
+            cells = cell_len(line)
         if not line:
             return Strip([])
-        # The offset, as Textual's own rendering marks text (for selection); the
-        # widget pads the rest of the line.
-        style = self.rich_style + Style.from_meta({"offset": (0, y)})
-        return Strip([Segment(line, style)], cell_len(line))
+        # The widget pads the rest of the line.
+        return Strip([Segment(line, self.rich_style + _OFFSET)], cells)

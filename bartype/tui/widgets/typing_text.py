@@ -78,6 +78,8 @@ class TypingText(Widget):
         self._word_line: list[int] = []  # line of each laid-out word's first piece
         self._widths: list[tuple[int, bool]] = []  # (cells, ends a line) at layout time
         self._cells: dict[int, list[tuple[str, CharState]]] = {}
+        self._drawn: dict[int, dict[tuple[int, int, int, bool], list[Segment]]] = {}
+        """Each word's pieces as last drawn: a key repaints a line, but draws only its words."""
         self._top = 0
         self.focus_letter: str | None = None
         """A letter to mark where it is still to type (adaptive practice's focus)."""
@@ -90,6 +92,7 @@ class TypingText(Widget):
         """Mark ``letter`` in the text still to type (``None``: mark nothing)."""
         if letter != self.focus_letter:
             self.focus_letter = letter
+            self._drawn = {}
             self.refresh()
 
     def show(self, analyzer: IncrementalAnalyzer | None, placeholder: str = "") -> None:
@@ -116,6 +119,7 @@ class TypingText(Widget):
         relayout_from: int | None = None
         for i in range(max(0, first), last + 1):
             self._cells.pop(i, None)
+            self._drawn.pop(i, None)
             if i >= self._next_word:
                 continue
             line = self._word_line[i]
@@ -129,10 +133,10 @@ class TypingText(Widget):
         if self._top != old_top or relayout_from is not None:
             self.refresh()
             return
-        width = self.size.width
+        width, height = self.size
         for line in dirty_lines:
             y = line - self._top
-            if 0 <= y < self.size.height:
+            if 0 <= y < height:
                 self.refresh(Region(0, y, width, 1))
 
     @property
@@ -152,6 +156,7 @@ class TypingText(Widget):
         self._word_line = []
         self._widths = []
         self._cells = {}
+        self._drawn = {}
 
     def _truncate_layout(self, line: int) -> None:
         if line >= len(self._lines):
@@ -278,6 +283,7 @@ class TypingText(Widget):
         if self._line_styles is None or base != self._styles_base:
             get = self.get_component_rich_style
             self._styles_base = base
+            self._drawn = {}
             self._line_styles = (
                 {state: base + get(name) for state, name in _STATE_CLASS.items()},
                 get("typing-text--caret"),
@@ -300,32 +306,56 @@ class TypingText(Widget):
         caret_pos = -1
         if not analyzer.finished:
             caret_pos = self._cell_of(caret_word, len(analyzer.word(caret_word).typed))
-        styles, caret_style, wrong_word_style, focus_style = self._styles_of_cells(base)
-        focus = self.focus_letter
+        styles = self._styles_of_cells(base)
         segments: list[Segment] = []
         for i, a, b in self._lines[line]:
-            states = self._states(i)
-            # A word left wrong is marked as a whole (as Monkeytype underlines it).
-            word = analyzer.word(i) if i < caret_word else None
-            wrong_until = 0
-            if word and not word.is_correct:
-                wrong_until = self._cell_of(i, len(word.target.rstrip(" \n")))
-            for pos in range(a, b):
-                if pos < len(states):
-                    ch, state = states[pos]
-                    style = styles[state]
-                    if pos < wrong_until:
-                        style = style + wrong_word_style
-                    elif ch == focus and state is CharState.UNTYPED:
-                        style = style + focus_style
-                    ch = _glyph(ch, state)
-                else:
-                    ch, style = " ", base
-                if i == caret_word and pos == caret_pos:
-                    style = style + caret_style
-                segments.append(Segment(ch, style))
+            # What a piece looks like beyond its word's states: the caret in it, and
+            # whether the caret has passed it (a word left wrong is marked).
+            key = (a, b, caret_pos if i == caret_word else -1, i < caret_word)
+            drawn = self._drawn.setdefault(i, {})
+            piece = drawn.get(key)
+            if piece is None:
+                piece = drawn[key] = self._draw_piece(i, a, b, key[2], key[3], styles, base)
+            segments += piece
         strip = Strip(Segment.simplify(segments))
         return strip.crop(0, width).extend_cell_length(width, base)
+
+    def _draw_piece(
+        self,
+        i: int,
+        a: int,
+        b: int,
+        caret_pos: int,
+        passed: bool,
+        styles: tuple[dict[CharState, Style], Style, Style, Style],
+        base: Style,
+    ) -> list[Segment]:
+        """The segments of cells ``a..b`` of word ``i`` (caret at cell ``caret_pos``, or -1)."""
+        assert self.analyzer is not None
+        state_styles, caret_style, wrong_word_style, focus_style = styles
+        focus = self.focus_letter
+        states = self._states(i)
+        # A word left wrong is marked as a whole (as Monkeytype underlines it).
+        word = self.analyzer.word(i) if passed else None
+        wrong_until = 0
+        if word and not word.is_correct:
+            wrong_until = self._cell_of(i, len(word.target.rstrip(" \n")))
+        segments: list[Segment] = []
+        for pos in range(a, b):
+            if pos < len(states):
+                ch, state = states[pos]
+                style = state_styles[state]
+                if pos < wrong_until:
+                    style = style + wrong_word_style
+                elif ch == focus and state is CharState.UNTYPED:
+                    style = style + focus_style
+                ch = _glyph(ch, state)
+            else:
+                ch, style = " ", base
+            if pos == caret_pos:
+                style = style + caret_style
+            segments.append(Segment(ch, style))
+        return list(Segment.simplify(segments))
 
     def _placeholder_line(self, y: int, width: int, base: Style) -> Strip:
         """Line ``y`` of the placeholder, wrapped to ``width``, muted."""
