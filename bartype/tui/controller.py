@@ -401,36 +401,16 @@ class PlayController:
     async def complete(self, attempt: Attempt, by_user: bool) -> Completed | None:
         """Fetch ``attempt``'s result from the handler (or compute it here), keep it, and
         say what to show (None: a new test started meanwhile)."""
-        client = self.client
         if attempt.abandoned:
-            # Idle too long: there is no result to show, here or on the server.
-            if client is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(client.end(attempt.local_end_t), END_TIMEOUT_S)
-            self.on_notice(
-                Notice(
-                    "No key for a minute: the test was dropped, and a new one is ready. "
-                    "Idle tests are not kept.",
-                    title="test dropped",
-                    timeout=8,
-                )
-            )
-            self.dropped_note = "the last test was dropped (a minute idle)"
-            return Completed(restart=replace(attempt.spec)) if attempt is self.attempt else None
+            return await self._dropped(attempt)
         natural = attempt.session.result is not None and not by_user
         natural = natural and attempt.time_limit_ms is None and attempt.spec.mode != "zen"
-        data = await self._fetch_result(attempt, natural) if client is not None else None
+        data = await self._fetch_result(attempt, natural) if self.client is not None else None
         if attempt is not self.attempt:
             return None  # a new test started meanwhile
         attempt.final = data
         result = attempt.session.result
-        # A quote's source from our own texts (a server's quote ids may not be ours).
-        source = None if self.remote else await asyncio.to_thread(quote_source, attempt.text_id)
-        if attempt.text is not None:  # "same text" sends the quote as a text: keep its source
-            if source:
-                self._sources[attempt.text] = source
-            else:
-                source = self._sources.get(attempt.text)
+        source = await self._source_of(attempt)
         from bartype.core.ghost import RACEABLE_MODES
         from bartype.tui.result_view import from_complete, from_result
 
@@ -463,6 +443,33 @@ class PlayController:
         # A text typed to its end can be raced as a ghost (adaptive lessons are one-offs).
         ghost = natural and attempt.spec.mode in RACEABLE_MODES
         return Completed(view, progress, ghost=ghost, same_text=attempt.text is not None)
+
+    async def _dropped(self, attempt: Attempt) -> Completed | None:
+        """Idle too long: there is no result to show, here or on the server."""
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.client.end(attempt.local_end_t), END_TIMEOUT_S)
+        self.on_notice(
+            Notice(
+                "No key for a minute: the test was dropped, and a new one is ready. "
+                "Idle tests are not kept.",
+                title="test dropped",
+                timeout=8,
+            )
+        )
+        self.dropped_note = "the last test was dropped (a minute idle)"
+        return Completed(restart=replace(attempt.spec)) if attempt is self.attempt else None
+
+    async def _source_of(self, attempt: Attempt) -> str | None:
+        """A quote's source from our own texts (a server's quote ids may not be ours); "same
+        text" sends the quote as a text, so its source is kept by the text."""
+        source = None if self.remote else await asyncio.to_thread(quote_source, attempt.text_id)
+        if attempt.text is not None:
+            if source:
+                self._sources[attempt.text] = source
+            else:
+                source = self._sources.get(attempt.text)
+        return source
 
     async def _fetch_result(self, attempt: Attempt, natural: bool) -> dict[str, Any] | None:
         """The handler's ``SESSION_COMPLETE`` data (None: no answer, and the typist is told)."""
