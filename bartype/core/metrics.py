@@ -266,24 +266,18 @@ class MetricsCalculator:
 
     def live_hundredths(self, t: float, correct_word: int, typed: int) -> LiveHundredths:
         """``live``'s rounded figures in hundredths, ``(wpm, raw, accuracy, elapsed_s,
-        consistency)``: what a reply formats, without a float or a call per figure (it
-        is made for every reply). ``correct_word`` and ``typed`` are ``live``'s counts."""
+        consistency)``: what a reply formats, from a table keyed by them (it is made for
+        every reply). ``correct_word`` and ``typed`` are ``live``'s counts."""
         seconds = t / 1000
-        floor = math.floor
-        epsilon = _EPSILON
-        if seconds > 0:  # words_per_minute's formula, inlined
-            minutes = seconds / 60
-            wpm = floor((correct_word / 5 / minutes + epsilon) * 100 + 0.5)
-            raw = floor((typed / 5 / minutes + epsilon) * 100 + 0.5)
-        else:
-            wpm = raw = 0
         keypresses = self.keypresses
-        accuracy = (
-            floor((self.correct_keypresses / keypresses * 100 + epsilon) * 100 + 0.5)
-            if keypresses
-            else 0
+        accuracy = hundredths(self.correct_keypresses / keypresses * 100) if keypresses else 0
+        return (
+            hundredths(words_per_minute(correct_word, seconds)),
+            hundredths(words_per_minute(typed, seconds)),
+            accuracy,
+            hundredths(seconds),
+            self._live_consistency,
         )
-        return wpm, raw, accuracy, floor((seconds + epsilon) * 100 + 0.5), self._live_consistency
 
     def as_live(self, figures: LiveHundredths) -> LiveMetrics:
         """The ``LiveMetrics`` of ``live_hundredths``' ``figures``."""
