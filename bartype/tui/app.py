@@ -28,7 +28,7 @@ from bartype.tui.attempt import Attempt, TestSpec
 from bartype.tui.controller import Escape, PlayController, Tick, TypingClient
 from bartype.tui.notice import Toasts, server_notice
 from bartype.tui.safe import visible
-from bartype.tui.screens.typing import TypingScreen
+from bartype.tui.screens.typing import FIRST_TEXT_WAIT_S, TypingScreen
 from bartype.tui.stylesheets import StyledApp
 from bartype.tui.widgets.keyboard import next_key
 
@@ -121,7 +121,7 @@ class BartypeApp(StyledApp[int]):
     # -- screens -------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
-        return TypingScreen()
+        return TypingScreen(FIRST_TEXT_WAIT_S[self.remote])
 
     @property
     def typing_screen(self) -> TypingScreen:
@@ -234,7 +234,7 @@ class BartypeApp(StyledApp[int]):
         controller = self.controller
         controller.reset(spec)
         view = self.typing_screen.text_view
-        view.show(None, "…")
+        view.show(None)  # a placeholder while the text is made
         if not behind:
             self._back_to_typing()
         if await self._ensure_client() is None:
@@ -288,7 +288,7 @@ class BartypeApp(StyledApp[int]):
     def refresh_typing(self) -> None:
         """Redraw the labels and figures of the typing screen."""
         screen = self.typing_screen
-        if not screen.is_mounted:
+        if not screen.composed:
             return
         screen.show_label(self.controller.heading())
         screen.show_connection(self.connection)
@@ -298,12 +298,12 @@ class BartypeApp(StyledApp[int]):
     def _update_stats(self) -> None:
         attempt = self.attempt
         screen = self.typing_screen
-        if screen.is_mounted:
+        if screen.composed:
             keyboard = self.spec.layout if self.settings.keyboard else None
             screen.show_keyboard(keyboard, next_key(attempt.analyzer if attempt else None))
         figures = self.controller.figures()
         if figures is None:
-            if screen.is_mounted:
+            if screen.composed:
                 screen.set_zen_running(False)
                 screen.stats.show_figures("", None, None)
             return

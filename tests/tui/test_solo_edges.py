@@ -10,12 +10,12 @@ from support.history import fill
 from support.pilot import until
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets._footer import FooterKey
 
 from bartype.storage.settings import load_settings
 from bartype.tui.app import BartypeApp
 from bartype.tui.attempt import TestSpec
 from bartype.tui.screens.results import ResultsScreen
+from bartype.tui.widgets.key_bar import KeyBar
 
 from .helpers import make_app, press_all, ready, told, wait_for_results
 
@@ -66,9 +66,9 @@ def _footer_keys(screen: Screen[Any]) -> dict[str, str]:
     }
 
 
-def _key_bar(screen: Screen[Any]) -> list[str]:
-    """What the key bar draws: its keys' descriptions."""
-    return [key.description for key in screen.query(FooterKey)]
+def _key_bar(screen: Screen[Any]) -> str:
+    """What the key bar draws."""
+    return str(screen.query_one(KeyBar).render())
 
 
 def _hint(app: BartypeApp) -> str:

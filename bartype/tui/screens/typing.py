@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +20,11 @@ from bartype.tui.widgets.stats_bar import StatsBar
 from bartype.tui.widgets.status import ConnectionStatus
 from bartype.tui.widgets.tutor_progress import TutorProgress
 from bartype.tui.widgets.typing_text import TypingText
+
+FIRST_TEXT_WAIT_S = {False: 5.0, True: 0.3}
+"""How long the first frame waits for the first text, in process (``False``) and from a
+server (``True``). An in-process text comes in milliseconds, so 5 s only bounds a fault;
+a slow server's typist soon sees the screen, and the text after."""
 
 
 class TypingScreen(Screen[None]):
@@ -69,6 +77,13 @@ class TypingScreen(Screen[None]):
     """Set by the app: a zen test is running, so Esc ends it rather than opening the menu."""
     tab_types = False
     """Set by the app: the text is indented, so Tab types a tab and shift+Tab restarts."""
+    composed = False
+    """The screen's widgets are there (from ``on_mount``): the app may set what they show."""
+
+    def __init__(self, first_text_wait_s: float = 0.0) -> None:
+        super().__init__()
+        self.first_text_wait_s = first_text_wait_s
+        """How long the first frame may wait for the first text (see ``on_mount``)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="typing-column"):
@@ -158,9 +173,17 @@ class TypingScreen(Screen[None]):
     def stats(self) -> StatsBar:
         return self.query_one("#stats", StatsBar)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        self.composed = True
         self.set_interval(0.1, lambda: self.post_message(self.Ticked()), name="typing tick")
-        self.post_message(self.Shown(first=True))
+        # Straight to the app: this screen's own messages (its first frame) wait below.
+        self.app.post_message(self.Shown(first=True))
+        # The first frame waits for the first text, so that start-up lays the screen out
+        # and draws it once, with the text, its label and the keys together (a local
+        # text takes milliseconds); past the wait the screen is drawn without it.
+        if self.first_text_wait_s > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.text_view.given.wait(), self.first_text_wait_s)
 
     def on_screen_resume(self) -> None:
         self.post_message(self.Shown(first=False))

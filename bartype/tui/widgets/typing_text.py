@@ -11,6 +11,8 @@ lines of the words it touched, so the cost of a key does not grow with the text.
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
@@ -20,6 +22,8 @@ from textual.widget import Widget
 from bartype.core.analyzer import CharState, IncrementalAnalyzer
 from bartype.tui.safe import cell, visible
 
+WAITING = "…"
+"""The placeholder while a text is being made (``show(None)``)."""
 TAB_CELLS = 4
 """Cells one level of indentation takes."""
 _TAB_FILL = ""
@@ -72,6 +76,8 @@ class TypingText(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.analyzer: IncrementalAnalyzer | None = None
         self.placeholder = ""
+        self.given = asyncio.Event()
+        """Set once the view has been given a text, or a message saying why there is none."""
         self._width = 0
         self._lines: list[list[Piece]] = []
         self._next_word = 0  # first word not yet laid out
@@ -95,10 +101,13 @@ class TypingText(Widget):
             self._drawn = {}
             self.refresh()
 
-    def show(self, analyzer: IncrementalAnalyzer | None, placeholder: str = "") -> None:
-        """Display a new text (or a placeholder message while there is none)."""
+    def show(self, analyzer: IncrementalAnalyzer | None, placeholder: str = WAITING) -> None:
+        """Display a new text, or while there is none a message (by default, that one is
+        being made)."""
         self.analyzer = analyzer
         self.placeholder = placeholder
+        if analyzer is not None or placeholder != WAITING:
+            self.given.set()
         self._reset_layout()
         self._top = 0
         self.refresh()
