@@ -1,6 +1,7 @@
 """Per-keystroke cost of the typing engine, against the original full re-analysis.
 
 Usage: python bench/core.py [--repeat 5] [--sizes 100,10000,100000]
+       python bench/core.py --instructions    # counted by valgrind, not timed
 
 For each text length, types the whole text (5 % typos, each fixed with
 Backspace) through ``TypingSession.apply`` followed by ``live()`` — what the
@@ -9,15 +10,29 @@ The baseline, measured in the same run, is the original design: re-analyse
 the whole input with ``analyze_differences`` and recompute the figures on
 every keystroke (timed on keystrokes near the end of the text, where the
 original design spends most of a test).
+
+Timings per key move by up to 1.5 x between runs on a shared machine, so
+``--instructions`` counts instead (callgrind's ``Ir``, with collection on only
+inside ``functools.reduce`` over the keys): the ``--tail`` keys of each text before its
+last (all of a short one) through apply + live, after the keys before them, with the
+cyclic garbage collector off. Needs
+``valgrind``; compare two trees with ``PYTHONPATH=<tree> python bench/core.py
+--instructions``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
+import os
 import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 from bartype.core.analyzer import analyze_differences
 from bartype.core.keystrokes import KeyKind, Keystroke
@@ -88,13 +103,73 @@ def full_reanalysis_cost(text: str, keys: list[Keystroke], sample: int) -> float
     return (time.perf_counter() - start) / len(tail)
 
 
+def tail_keys(size: int, tail: int) -> tuple[TypingSession, list[Keystroke]]:
+    """A session of a ``size``-character text (the timed run's kind, seeded by its size)
+    typed up to ``tail`` keys before its last, and those keys. The last key, which ends
+    the test and computes its result once, is left out: this is the cost per key."""
+    rng = random.Random(size)
+    text = make_text(size, rng)
+    keys = make_keys(text, rng)
+    session = TypingSession(SessionConfig(Mode.WORDS, word_count=10**9), text)
+    keys = keys[:-1]
+    split = max(0, len(keys) - tail)
+    for key in keys[:split]:
+        session.apply(key)
+    return session, keys[split:]
+
+
+def counted_child(size: int, tail: int) -> None:
+    """The measured process: only the reduce over the last keys is counted, without the
+    cyclic collector (a full collection, walking every object of a long text, would land
+    on whichever key set it off)."""
+    session, keys = tail_keys(size, tail)
+    apply, live = session.apply, session.live
+    gc.collect()
+    gc.disable()
+    functools.reduce(lambda _, key: (apply(key), live()), keys, None)
+
+
+def instructions_per_key(size: int, tail: int) -> tuple[int, float]:
+    """(keys counted, instructions per key through apply + live)."""
+    keys = len(tail_keys(size, tail)[1])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        cmd = [
+            "valgrind", "--tool=callgrind", "--cache-sim=no",
+            "--toggle-collect=functools_reduce", f"--callgrind-out-file={out}",
+            sys.executable, __file__, "--child", str(size), "--tail", str(tail),
+        ]  # fmt: skip
+        subprocess.run(cmd, check=True, capture_output=True, env=os.environ)
+        for line in out.read_text().splitlines():
+            if line.startswith(("summary:", "totals:")):
+                return keys, int(line.split()[1]) / keys
+    raise SystemExit("callgrind wrote no totals")
+
+
+def count_instructions(sizes: list[int], tail: int) -> None:
+    rows = [(size, *instructions_per_key(size, tail)) for size in sizes]
+    smallest = rows[0][2]
+    print(f"{'chars':>8} {'keys counted':>13} {'instructions/key':>17} {'vs smallest':>12}")
+    for size, keys, per_key in rows:
+        print(f"{size:>8} {keys:>13} {per_key:>17,.0f} {per_key / smallest:>12.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sizes", default="100,10000,100000")
     parser.add_argument("--baseline-sample", type=int, default=200)
+    parser.add_argument("--instructions", action="store_true", help="count, do not time")
+    parser.add_argument("--tail", type=int, default=2000, help="keys counted per text")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.child is not None:
+        counted_child(args.child, args.tail)
+        return
+    if args.instructions:
+        count_instructions(sizes, args.tail)
+        return
     rng = random.Random(1)
     rows = []
     for size in sizes:
