@@ -294,3 +294,23 @@ async def test_history_at_60x18_shows_rows_and_fits(tmp_path: Path, clock: FakeC
         keys = [str(column.key.value) for column in table.ordered_columns]
         assert keys == ["when", "test", "wpm", "acc", "ok"]
         assert table.virtual_size.width <= table.size.width
+
+
+async def test_a_click_on_the_key_bar_presses_that_key(tmp_path: Path, clock: FakeClock) -> None:
+    """The key bar draws the keys as Textual's footer does, and a click on one presses it:
+    "tab new text" gives a new text, a click between keys does nothing."""
+    app = make_app(tmp_path, WORDS, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        first = (await ready(pilot, app)).text
+        bar = app.typing_screen.query_one(KeyBar)
+        drawn = _key_bar(app.screen)
+        assert drawn.startswith(" tab new text  ^c quit  esc menu")
+        await pilot.click(KeyBar, offset=(len(drawn) + 2, 0))  # past the last key
+        await pilot.pause(0.05)
+        assert app.attempt is not None and app.attempt.text == first
+        await pilot.hover(KeyBar, offset=(2, 0))
+        await until(pilot, lambda: bar._hover == 0, "no key under the pointer")
+        await pilot.click(KeyBar, offset=(2, 0))  # on "tab"
+        await until(
+            pilot, lambda: app.attempt is not None and app.attempt.text != first, "no new text"
+        )
