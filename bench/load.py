@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -274,7 +275,19 @@ class Typist:
             reader.cancel()
 
 
-async def drive(case: Case, url: str, pid: int, warmup: float, measure: float) -> dict[str, float]:
+async def drive(
+    case: Case,
+    url: str,
+    pid: int,
+    warmup: float,
+    measure: float,
+    window: Callable[[str], Awaitable[None]] | None = None,
+) -> dict[str, float]:
+    """Run the typists against ``url``; measure over ``measure`` seconds after ``warmup``.
+
+    ``window`` (if given) is awaited with ``"start"`` just before the measured window
+    and ``"stop"`` just after it (bench/load_callgrind.py zeroes and dumps its counts).
+    """
     stats = Stats()
     rng = random.Random(1)
     start = time.monotonic()
@@ -284,11 +297,15 @@ async def drive(case: Case, url: str, pid: int, warmup: float, measure: float) -
     ]
     tasks = [asyncio.create_task(t.run(url, warmup * 0.6, stop_at)) for t in typists]
     await asyncio.sleep(warmup)
+    if window is not None:
+        await window("start")
     stats.measuring = True
     cpu0, own0, t0 = cpu_seconds(pid), time.process_time(), time.monotonic()
     await asyncio.sleep(measure)
     stats.measuring = False
     cpu1, own1, t1 = cpu_seconds(pid), time.process_time(), time.monotonic()
+    if window is not None:
+        await window("stop")
     rss = rss_mb(pid)
     await asyncio.gather(*tasks, return_exceptions=True)
     elapsed = t1 - t0
@@ -296,6 +313,8 @@ async def drive(case: Case, url: str, pid: int, warmup: float, measure: float) -
     lat = sorted(stats.key_latency) or [0.0]
     rtt = sorted(stats.rtt) or [0.0]
     return {
+        "keys": stats.keys,
+        "frames": stats.frames,
         "keys_per_s": stats.keys / elapsed,
         "frames_per_s": stats.frames / elapsed,
         "keys_per_frame": stats.keys / max(stats.frames, 1),
@@ -313,7 +332,11 @@ async def drive(case: Case, url: str, pid: int, warmup: float, measure: float) -
     }
 
 
-def start_server(case: Case, core: int, db: Path) -> tuple[subprocess.Popen[str], int]:
+def start_server(
+    case: Case, core: int, db: Path, under: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[str], int]:
+    """Start the case's server (``under`` a tool's command, if given) pinned to ``core``;
+    the process and its port."""
     if case.target == "echo":
         cmd = [sys.executable, str(ROOT / "bench" / "echo_server.py"), "--port", "0"]
         cmd += ["--loop", case.loop]
@@ -325,7 +348,7 @@ def start_server(case: Case, core: int, db: Path) -> tuple[subprocess.Popen[str]
         ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        ["taskset", "-c", str(core), *cmd], stdout=subprocess.PIPE, text=True, env=env
+        ["taskset", "-c", str(core), *under, *cmd], stdout=subprocess.PIPE, text=True, env=env
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
