@@ -198,7 +198,9 @@ class TypingSession:
         self.log = KeystrokeLog()
         self.start_t: float | None = None
         self._last_t: float | None = None
-        self._end_rel: float | None = None
+        self.elapsed_ms = 0.0
+        """Time from the first keystroke to the latest one (or to the end): kept by ``apply``
+        and the end of the test, and read for every reply (an attribute, not a property)."""
         self._result: Result | None = None
         self._time_limit_ms = (
             config.duration_s * 1000
@@ -211,14 +213,6 @@ class TypingSession:
     def relative(self, t: float) -> float:
         """Client time ``t`` as ms since the first keystroke (0 before the start)."""
         return 0.0 if self.start_t is None else t - self.start_t
-
-    @property
-    def elapsed_ms(self) -> float:
-        """Time from the first keystroke to the latest one (or to the end)."""
-        if self._end_rel is not None:
-            return self._end_rel
-        last, start = self._last_t, self.start_t  # ``relative(last)``, read for every reply
-        return 0.0 if last is None or start is None else last - start
 
     @property
     def time_limit_ms(self) -> float | None:
@@ -246,7 +240,7 @@ class TypingSession:
                 return KeyOutcome(Effect.BLOCKED)  # nothing starts the test but a character
             self.start_t = t
             self.state = _RUNNING
-        rel = t - self.start_t  # type: ignore[operator]  # set when the test started
+        rel = self.elapsed_ms = t - self.start_t  # type: ignore[operator]  # set at the start
         limit = self._time_limit_ms
         if limit is not None and rel > limit:
             self.log.pop()  # later than the end: not part of the test
@@ -307,7 +301,7 @@ class TypingSession:
         self._finish(rel, SessionState.COMPLETED)
 
     def _finish(self, rel: float, state: SessionState) -> None:
-        self._end_rel = rel
+        self.elapsed_ms = rel
         self.state = state
         # Partial credit for the open word: time mode, zen, and tests ended early.
         credit_partial = self.config.mode in (Mode.TIME, Mode.ZEN) or state is SessionState.ENDED

@@ -186,6 +186,12 @@ class _Figures(dict[int, str]):
 
 _FIGURES = _Figures()
 
+# The text between a reply's states and its WPM, one piece for each value of ``finished``:
+# with them the frame's f-string has at most 30 parts, which CPython joins in one step
+# (BUILD_STRING), where more are put in a list and joined by ``str.join``.
+_FINISHED = '","finished":true},"metrics":{"wpm":'
+_OPEN = '","finished":false},"metrics":{"wpm":'
+
 
 def metrics_update_frame(ack: int, session: TypingSession) -> str:
     """The encoded ``METRICS_UPDATE`` frame for ``session``: its one encoder, without dicts.
@@ -232,8 +238,8 @@ def _figures(before: str, session: TypingSession) -> tuple[str, LiveHundredths]:
     wpm, raw, accuracy, elapsed_s, consistency = figures
     return (
         f'{before}"analysis":{{"wordIndex":{i!r},"offset":{offset!r},"typed":{_json_str(shown)},'
-        f'"states":"{states}","finished":{"true" if analyzer.finished else "false"}}},'
-        f'"metrics":{{"wpm":{_FIGURES[wpm]},"rawWpm":{_FIGURES[raw]},'
+        f'"states":"{states}{_FINISHED if analyzer.finished else _OPEN}{_FIGURES[wpm]},'
+        f'"rawWpm":{_FIGURES[raw]},'
         f'"accuracy":{_FIGURES[accuracy]},"consistency":{_FIGURES[consistency]},'
         f'"errors":{keypresses - calc.correct_keypresses!r},"keypresses":{keypresses!r},'
         f'"correct":{correct_word!r},"incorrect":{incorrect!r},'
