@@ -20,7 +20,7 @@ import time
 from collections import deque
 
 from bartype.protocol.codec import encode
-from bartype.protocol.handler import Channel
+from bartype.protocol.handler import Channel, reply_type
 from bartype.protocol.messages import (
     INPUT_ACK,
     METRICS_UPDATE,
@@ -96,6 +96,14 @@ class Connection:
         self._drain_soon = False
         ws.on_writable = self.drain
         hold_unsent_here(ws)
+
+    def send_reply(self, text: str) -> None:
+        """Send the encoded reply ``receive_text_direct`` returned: its type is read only
+        when it has to queue."""
+        if not self.outbox and not self.ws.paused and not self.closing:
+            self.ws.send_text(text)
+        else:
+            self.send_text(reply_type(text), text)
 
     def send_text(self, type_: str, text: str, complete: Outgoing | None = None) -> None:
         """Send an encoded message now if the socket keeps up, else queue it."""

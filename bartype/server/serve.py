@@ -35,7 +35,7 @@ from websockets.http11 import Request, Response
 from bartype import __version__
 from bartype.protocol.bugs import report_bug
 from bartype.protocol.codec import encode
-from bartype.protocol.handler import SessionHandler, reply_type
+from bartype.protocol.handler import SessionHandler
 from bartype.protocol.messages import (
     PROTOCOL_VERSION,
     SESSION_COMPLETE,
@@ -303,7 +303,7 @@ class BartypeServer:
                 reply = handler.receive_text_direct(conn.channel, message, now)
                 if reply is not None:
                     # A lean ack (HELLO.metricsMs), the figures, or a racer's RACE_METRICS.
-                    conn.send_text(reply_type(reply), reply)
+                    conn.send_reply(reply)
             else:
                 self._push(
                     conn,

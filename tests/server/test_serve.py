@@ -250,6 +250,24 @@ async def test_slow_reader_outbox_coalesces_metrics(server: BartypeServer) -> No
         conn.outbox.clear()
 
 
+async def test_a_direct_reply_queued_behind_others_keeps_its_type(server: BartypeServer) -> None:
+    """A hot-path reply (send_reply) that must wait is queued under its type, so a newer
+    one replaces it; while the socket keeps up it is written at once."""
+    async with connect(url(server)) as ws:
+        await send(ws, "HELLO", {"version": 1})
+        await recv(ws)
+        conn = next(iter(server._conns.values()))
+        conn.send_reply('{"type":"INPUT_ACK","data":{"ack":1}}')
+        assert (await recv(ws)) == ("INPUT_ACK", {"ack": 1}) and not conn.outbox
+        conn.outbox.append(("ERROR", "{}"))  # pretend the socket is backed up
+        conn.queued = 2
+        conn.send_reply('{"type":"INPUT_ACK","data":{"ack":2}}')
+        conn.send_reply('{"type":"METRICS_UPDATE","data":{"ack":3}}')
+        types = [item[0] for item in conn.outbox if isinstance(item, tuple)]
+        assert types == ["ERROR", "METRICS_UPDATE"] and len(conn.outbox) == 2
+        conn.outbox.clear()
+
+
 @asynccontextmanager
 async def running(tmp_path: Path, **options: Any) -> AsyncIterator[BartypeServer]:
     server = BartypeServer(
