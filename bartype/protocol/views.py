@@ -6,6 +6,7 @@ objects; the handler calls them once per message it sends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from json.encoder import encode_basestring as _json_str
 from typing import Any
 
@@ -165,26 +166,37 @@ def input_ack(ack: int) -> Outgoing:
 
 def input_ack_frame(ack: int) -> str:
     """The encoded ``INPUT_ACK {ack}`` frame (what ``codec.encode`` gives, tested)."""
-    return f'{{"type":"INPUT_ACK","data":{{"ack":{ack!r}}}}}'
+    return f'{{"type":"INPUT_ACK","data":{{"ack":{_INTEGERS[ack]}}}}}'
 
 
-class _Figures(dict[int, str]):
-    """The JSON of figures, by their hundredths (``live_hundredths``), made when first
-    asked for. Live figures have two decimals at most, so few values recur across replies,
-    and formatting a float is the largest cost of a reply: each is formatted once, then
-    looked up (by ``[]``: cheaper than a call to ``get``)."""
+class _Texts(dict[int, str]):
+    """The JSON texts of ints, each made (by ``text``) when first asked for, then looked up
+    (by ``[]``: cheaper than a call to ``get``, and than formatting the int again). The
+    figures and counts of replies are few values that recur across replies."""
 
     held = 65_536
-    """More than this many figures and the table starts again: its size stays bounded."""
+    """More than this many texts and the table starts again: its size stays bounded."""
 
-    def __missing__(self, hundredths: int) -> str:
+    def __init__(self, text: Callable[[int], str]) -> None:
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, key: int) -> str:
         if len(self) >= self.held:
             self.clear()
-        text = self[hundredths] = repr(hundredths / 100)
+        text = self[key] = self.text(key)
         return text
 
 
-_FIGURES = _Figures()
+def _figure_text(hundredths: int) -> str:
+    """A live figure's JSON from its hundredths (``live_hundredths``): two decimals at most."""
+    return repr(hundredths / 100)
+
+
+_FIGURES = _Texts(_figure_text)
+"""Live figures by their hundredths: formatting a float is the largest cost of a reply."""
+_INTEGERS = _Texts(repr)
+"""A reply's counts (``ack``, ``wordIndex``, ``keypresses``...): ints, never bools."""
 
 # The text between a reply's states and its WPM, one piece for each value of ``finished``:
 # with them the frame's f-string has at most 30 parts, which CPython joins in one step
@@ -202,7 +214,7 @@ def metrics_update_frame(ack: int, session: TypingSession) -> str:
     costs a fraction of a general JSON encoding. (A queued ``metrics_update`` is
     encoded by the codec like any other message.)
     """
-    return _figures(f'{{"type":"METRICS_UPDATE","data":{{"ack":{ack!r},', session)[0]
+    return _figures(f'{{"type":"METRICS_UPDATE","data":{{"ack":{_INTEGERS[ack]},', session)[0]
 
 
 def figures_json(session: TypingSession) -> tuple[str, LiveMetrics]:
@@ -236,12 +248,14 @@ def _figures(before: str, session: TypingSession) -> tuple[str, LiveHundredths]:
     keypresses = calc.keypresses
     figures = calc.live_hundredths(session.elapsed_ms, correct_word, correct + incorrect + extra)
     wpm, raw, accuracy, elapsed_s, consistency = figures
+    ints = _INTEGERS
     return (
-        f'{before}"analysis":{{"wordIndex":{i!r},"offset":{offset!r},"typed":{_json_str(shown)},'
+        f'{before}"analysis":{{"wordIndex":{ints[i]},"offset":{ints[offset]},'
+        f'"typed":{_json_str(shown)},'
         f'"states":"{states}{_FINISHED if analyzer.finished else _OPEN}{_FIGURES[wpm]},'
         f'"rawWpm":{_FIGURES[raw]},'
         f'"accuracy":{_FIGURES[accuracy]},"consistency":{_FIGURES[consistency]},'
-        f'"errors":{keypresses - calc.correct_keypresses!r},"keypresses":{keypresses!r},'
-        f'"correct":{correct_word!r},"incorrect":{incorrect!r},'
-        f'"extra":{extra!r},"elapsedS":{_FIGURES[elapsed_s]}}}}}}}'
+        f'"errors":{ints[keypresses - calc.correct_keypresses]},"keypresses":{ints[keypresses]},'
+        f'"correct":{ints[correct_word]},"incorrect":{ints[incorrect]},'
+        f'"extra":{ints[extra]},"elapsedS":{_FIGURES[elapsed_s]}}}}}}}'
     ), figures

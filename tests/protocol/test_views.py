@@ -81,3 +81,17 @@ def test_every_frame_is_the_generic_encoding_of_the_figures_from_scratch(
         }
         # Kept from running sums of the closed seconds: the two-pass figure, to rounding.
         assert abs(live.consistency - consistency(calc._burst)) <= 0.01
+
+
+def test_reply_texts_are_made_once_and_the_table_stays_bounded() -> None:
+    """A reply's figures and counts come from tables that format each value once (as repr
+    does) and start again past their size."""
+    from bartype.protocol.views import _FIGURES, _INTEGERS, _Texts
+
+    assert _INTEGERS[0] == "0" and _INTEGERS[1234] == "1234"
+    assert _FIGURES[10000] == "100.0" and _FIGURES[5] == "0.05" and _FIGURES[12345] == "123.45"
+    table = _Texts(repr)
+    table.held = 3
+    for n in range(5):
+        assert table[n] == repr(n)
+    assert len(table) <= 3
