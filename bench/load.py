@@ -347,8 +347,14 @@ def start_server(
             "--max-per-ip", str(case.typists + 100), "--loop", case.loop,
         ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+    # From its own tree's directory: ``python -m`` puts the current directory on sys.path
+    # before PYTHONPATH, so run from another tree it would serve that tree's code.
     proc = subprocess.Popen(
-        ["taskset", "-c", str(core), *under, *cmd], stdout=subprocess.PIPE, text=True, env=env
+        ["taskset", "-c", str(core), *under, *cmd],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()

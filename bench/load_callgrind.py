@@ -3,10 +3,16 @@ by valgrind: bench/load.py's measure, without the noise of a shared machine.
 
 Usage::
 
-    python bench/load_callgrind.py --typists 10 --warmup 20 --measure 30            # plain
-    python bench/load_callgrind.py --typists 10 --warmup 20 --measure 30 --lean
-    python bench/load_callgrind.py --typists 10 --warmup 20 --measure 30 --echo     # baseline
+    python bench/load_callgrind.py --typists 20 --chars 600 --warmup 15 --measure 20   # plain
+    python bench/load_callgrind.py --typists 20 --chars 600 --warmup 15 --measure 20 --lean
+    python bench/load_callgrind.py --typists 20 --chars 600 --warmup 15 --measure 20 --echo
     python bench/load_callgrind.py ... --keep out.callgrind    # then callgrind_annotate it
+
+With 600 characters no typist reaches the end of a text in that window (each starts in
+the first half of its text), as in bench/load.py's target run (300 characters, 12 s
+measured after 7 s): what is counted is the keys, not storing results and starting tests.
+To count another tree, run that tree's copy of this file (and of bench/load.py): the
+server runs from the tree the script is in.
 
 The server (or bench/echo_server.py) runs under ``valgrind --tool=callgrind``, loaded
 by bench/load.py's typists (one key per frame, 100 WPM unless told); callgrind's
@@ -17,7 +23,7 @@ socket read or write (``stime`` in bench/load.py) is not. With few typists each 
 of the event loop handles about one frame, where 1,000 typists share a wake-up, so the
 loop's fixed cost per frame is larger here than under the target's load, for the echo as
 for the server. Needs ``valgrind`` (Debian's package); slow (the server runs about 50 ×
-slower under it), so keep the load small (10 typists at 100 WPM is about 80 keys a second).
+slower under it), so keep the load small (20 typists at 100 WPM is about 170 keys a second).
 """
 
 from __future__ import annotations
@@ -79,11 +85,11 @@ def measure(case: Case, args: argparse.Namespace, tmp: Path) -> tuple[dict[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--typists", type=int, default=10)
+    parser.add_argument("--typists", type=int, default=20)
     parser.add_argument("--wpm", type=float, default=100.0)
-    parser.add_argument("--chars", type=int, default=300)
-    parser.add_argument("--warmup", type=float, default=20.0, help="seconds before measuring")
-    parser.add_argument("--measure", type=float, default=30.0, help="seconds measured")
+    parser.add_argument("--chars", type=int, default=600)
+    parser.add_argument("--warmup", type=float, default=15.0, help="seconds before measuring")
+    parser.add_argument("--measure", type=float, default=20.0, help="seconds measured")
     parser.add_argument("--lean", action="store_true", help="HELLO {metricsMs: null}")
     parser.add_argument("--echo", action="store_true", help="bench/echo_server.py instead")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="uvloop")
