@@ -7,7 +7,8 @@ the transport and does what its asyncio layer would: the handshake with the
 server's answer to the request, keepalive pings, the open and close timeouts,
 write flow control. It keeps no queue and runs no task: each complete text
 message is handed to ``on_message`` right where it is parsed, so a keystroke
-costs the parse, the handler and the write, nothing more.
+costs the parse, the handler and the write, nothing more. A read that is just one
+key's frame skips websockets' parser while it holds no part of a frame (``frames``).
 
 Before websockets sees a byte, the connection's ``Gate`` admits it
 (``bartype.server.gate``): it starts at once, waits its turn with reading
@@ -46,6 +47,7 @@ from websockets.server import ServerProtocol
 
 from bartype.core.records import frozen
 from bartype.protocol.addresses import peer_key
+from bartype.server.frames import frame_rest, one_text_frame
 
 log = logging.getLogger("bartype.server")
 wslog = logging.getLogger("websockets.server")
@@ -54,12 +56,7 @@ Message = str | bytes
 """A complete message: text (decoded, valid UTF-8) or binary."""
 
 
-_HEADS_MADE = 1024
-_TEXT_HEADS = [
-    bytes((0x81, n)) if n < 126 else b"\x81\x7e" + n.to_bytes(2, "big") for n in range(_HEADS_MADE)
-]
-"""The head of a text frame of each payload length under ``_HEADS_MADE`` bytes (a reply's
-figures are about 330 bytes: one concatenation, no call to ``to_bytes``)."""
+_TEXT_HEADS = [bytes((0x81, n)) for n in range(126)]
 
 
 def text_frame(payload: bytes) -> bytes:
@@ -71,7 +68,7 @@ def text_frame(payload: bytes) -> bytes:
     frame, and websockets' ``Frame.serialize`` costs about five times as much.
     """
     n = len(payload)
-    if n < _HEADS_MADE:
+    if n < 126:
         return _TEXT_HEADS[n] + payload
     if n < 65536:
         return b"\x81\x7e" + n.to_bytes(2, "big") + payload
@@ -171,6 +168,11 @@ class WebSocket(asyncio.Protocol):
         self.opened = False
         self._parts: list[bytes] = []
         self._parts_kind = TEXT
+        self._need = -1
+        """Bytes to come of the frame websockets reads (0: none, a key's frame may skip its
+        parser); -1 where not known (the handshake's read, a head cut, a close, a fail)."""
+        self._read = False
+        """websockets was given a read before the handshake ended."""
         self._ping: bytes | None = None
         self._timer: asyncio.TimerHandle | None = None
         """The open timeout, then the next ping or the pong deadline."""
@@ -211,7 +213,10 @@ class WebSocket(asyncio.Protocol):
         if self.phase is not _STARTED:
             self._before_start(data)
             return
+        if self._need >= 0 and self._read_alone(data):
+            return
         protocol = self.protocol
+        opened = self.opened
         protocol.receive_data(data)
         events = protocol.events_received()
         self._flush()  # pongs, the close frame echoed, EOF
@@ -221,21 +226,56 @@ class WebSocket(asyncio.Protocol):
         for event in events:
             if type(event) is Frame:
                 if event.opcode is TEXT and event.fin and on_message is not None:
-                    try:
-                        text = str(event.data, "utf-8")
-                    except UnicodeDecodeError as exc:
-                        self.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
+                    if not self._text(event.data, on_message):
                         return
-                    try:
-                        on_message(text)
-                    except Exception:  # a bug must not break the parsing of the next frames
-                        log.exception("error handling a frame")
                 else:
                     self._other_frame(event)
             elif type(event) is Request:
                 self._handshake(event)
+        self._follow(data, opened)
+
+    def _read_alone(self, data: bytes) -> bool:
+        """Handle ``data`` without websockets' parser if it is one key's frame and websockets
+        holds no part of a frame (``True``); else note where its frames end."""
+        need = self._need
+        if need == 0 and not self._parts:
+            payload = one_text_frame(data)
+            if payload is not None:  # as websockets would give it
+                on_message = self.on_message
+                if on_message is not None:
+                    self._text(payload, on_message)
+                return True
+        self._need = frame_rest(data, need)
+        return False
+
+    def _follow(self, data: bytes, opened: bool) -> None:
+        """After websockets read ``data``: may the next reads skip its parser?"""
+        if not opened:
+            if self.opened and not self._read and self.settings.max_size >= 125:
+                # The handshake was the first read's: websockets holds nothing if the
+                # request's end is the read's.
+                self._need = 0 if data.find(b"\r\n\r\n") == len(data) - 4 else -1
+            self._read = True
+        elif self.protocol.state is not OPEN:
+            self._need = -1  # a close received, or a failure: websockets reads the rest
+
+    def _text(
+        self, data: bytes | bytearray | memoryview, on_message: Callable[[Message], None]
+    ) -> bool:
+        """Hand a text message to ``on_message``; ``False`` if it is not UTF-8 (failed, 1007)."""
+        try:
+            text = str(data, "utf-8")
+        except UnicodeDecodeError as exc:
+            self.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
+            return False
+        try:
+            on_message(text)
+        except Exception:  # a bug must not break the parsing of the next frames
+            log.exception("error handling a frame")
+        return True
 
     def eof_received(self) -> None:
+        self._need = -1
         if self.phase is Phase.STARTED:
             self.protocol.receive_eof()
             self._flush()
@@ -397,6 +437,7 @@ class WebSocket(asyncio.Protocol):
 
     def fail(self, code: int, reason: str = "") -> None:
         """Fail the connection: a close frame, then the end of the TCP connection."""
+        self._need = -1
         if self.protocol.state is CLOSED:
             return
         self.protocol.fail(code, reason)
