@@ -1,6 +1,7 @@
 """Cost of races in the sans-I/O handler: per key, per tick, and frames out, without sockets.
 
 Usage: python bench/races.py [--rooms 100] [--racers 10] [--seconds 10] [--repeat 3]
+       python bench/races.py --instructions [--rooms 20] [--keys 20]
 
 ``--rooms`` rooms of ``--racers`` racers each race on a long custom text; every
 racer types at 100 WPM (a one-key ``RACE_INPUT`` frame every 120 ms), the
@@ -31,6 +32,12 @@ Reported, for ``--seconds`` of racing a round:
   (``RACE_PROGRESS``, every racer) goes to every member of the room. Its lane
   frames out per second, and the CPU per key of both designs, ticks included.
 
+Timed per key, the race ÷ solo ratio of one tree moved from 1.1 to 1.5 between runs on
+2 December, so ``--instructions`` counts instead: valgrind's instructions for ``--keys``
+keys of every racer (or solo typist, ``--rooms`` × ``--racers`` of them) through
+``receive_text_direct`` and the encoding of what it queued, no ticks, with collection
+on only inside the ``functools.reduce`` over them. Needs ``valgrind``.
+
 With ``--find-limit`` it looks for how many racers one core holds (rooms of
 ``--racers``): race rounds of ``--seconds`` with twice as many racers each time
 until the ticks' lateness p99 passes ``--limit-ms`` (50), then halving the step
@@ -56,10 +63,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import json
+import os
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -256,7 +267,16 @@ def main() -> None:
     parser.add_argument("--find-limit", action="store_true", help="racers per core, see above")
     parser.add_argument("--limit-ms", type=float, default=50.0)
     parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--instructions", action="store_true", help="count, do not time")
+    parser.add_argument("--keys", type=int, default=20, help="keys a racer, counted")
+    parser.add_argument("--child", choices=("solo", "race"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        counted_child(args.child, args.rooms, args.racers, args.keys)
+        return
+    if args.instructions:
+        instructions_main(args)
+        return
     if args.find_limit:
         limit_main(args)
         return
@@ -264,6 +284,49 @@ def main() -> None:
         slow_main(args)
         return
     races_main(args)
+
+
+def counted_child(design: str, rooms: int, racers: int, keys: int) -> None:
+    """The measured process: ``keys`` keys of every racer (or solo typist) through the
+    handler and the encoding of its answers, inside ``functools.reduce`` (all that is
+    counted)."""
+    if design == "solo":
+        handler, channels = solo_setup(rooms * racers)
+        type_ = "INPUT_UPDATE"
+    else:
+        handler, channels = race_setup(rooms, racers)
+        type_ = "RACE_INPUT"
+    per_key_s = INTERVAL_MS / 1000 / len(channels)
+    work: list[tuple[Channel, str, float]] = []
+    for k in range(keys):
+        text = frame(type_, k + 1, TEXT[k % len(TEXT)], k * INTERVAL_MS)
+        work += [(c, text, (k * len(channels) + i) * per_key_s) for i, c in enumerate(channels)]
+    receive = handler.receive_text_direct
+    gc.collect()
+    functools.reduce(lambda _, w: (receive(*w), drain(handler)), work, None)
+
+
+def instructions_main(args: argparse.Namespace) -> None:
+    """Instructions per key, solo and race, each counted in its own process."""
+    per_key: dict[str, float] = {}
+    typed = args.rooms * args.racers * args.keys
+    for design in ("solo", "race"):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "callgrind.out"
+            cmd = [
+                "valgrind", "--tool=callgrind", "--cache-sim=no",
+                "--toggle-collect=functools_reduce", f"--callgrind-out-file={out}",
+                sys.executable, __file__, "--child", design, "--rooms", str(args.rooms),
+                "--racers", str(args.racers), "--keys", str(args.keys),
+            ]  # fmt: skip
+            subprocess.run(cmd, check=True, capture_output=True, env=os.environ)
+            totals = [line for line in out.read_text().splitlines() if line.startswith("summary:")]
+            per_key[design] = int(totals[0].split()[1]) / typed
+    print(f"{args.rooms} rooms x {args.racers} racers, {args.keys} keys each (instructions)")
+    print(
+        f"  per key: race {per_key['race']:,.0f}, solo {per_key['solo']:,.0f}: "
+        f"{per_key['race'] / per_key['solo']:.2f}x"
+    )
 
 
 def races_main(args: argparse.Namespace) -> None:
