@@ -19,7 +19,7 @@ from bartype.core.metrics import LiveMetrics
 from bartype.core.race import RacerStanding
 from bartype.protocol.racers import Race, Racer, RacerStatus, ordered
 from bartype.protocol.room_rules import wire_ms
-from bartype.protocol.views import figures_json, metrics_to_json
+from bartype.protocol.views import figures_frame, metrics_to_json
 
 
 def countdown_data(race: Race, now: float) -> dict[str, Any]:
@@ -40,9 +40,8 @@ def metrics_frame(race: Race, racer: Racer) -> tuple[str, LiveMetrics]:
     """``RACE_METRICS`` encoded: the racer's ``ack`` and live figures, exactly a
     ``METRICS_UPDATE``'s (made as that one is, without dicts: one for every batch); and
     the live figures."""
-    figures, live = figures_json(racer.session)
-    data = f'"raceId":{race.id!r},"ack":{racer.acked!r},{figures}'
-    return f'{{"type":"RACE_METRICS","data":{{{data}}}}}', live
+    before = f'{{"type":"RACE_METRICS","data":{{"raceId":{race.id!r},"ack":{racer.acked!r},'
+    return figures_frame(before, racer.session)
 
 
 def progress_frame(race: Race, now: float, present: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from operator import attrgetter
-from typing import Any
+from typing import Any, Final
 
 from bartype.core.keystrokes import keystrokes_from_key, plain_keystroke
 from bartype.core.metrics import LiveMetrics
@@ -30,6 +30,12 @@ class RacerStatus(Enum):
     RACING = "racing"
     FINISHED = "finished"
     DNF = "dnf"
+
+
+# Python 3.11 reads a member off its Enum class through ``EnumType.__getattr__``, some ten
+# times a module global's cost: the paths every key takes compare with these.
+RACING: Final = RacerStatus.RACING
+FINISHED: Final = RacerStatus.FINISHED
 
 
 @dataclass(eq=False, slots=True)
@@ -120,7 +126,7 @@ def take_keys(
     Raises:
         RoomError: ``NOT_RACING``, ``SEQ_GAP`` or ``BAD_TIMESTAMP`` (with ``ack``).
     """
-    if racer.status is not RacerStatus.RACING:
+    if racer.status is not RACING:
         raise RoomError(
             ErrorCode.NOT_RACING,
             f"Your race is over ({racer.status.value}); further keys are ignored.",
@@ -179,7 +185,7 @@ def false_start(race: Race, racer: Racer, now: float) -> RoomError:
 
 def position(race: Race, racer: Racer) -> int:
     """Characters of the text the racer has reached (the caret's place)."""
-    if racer.status is RacerStatus.FINISHED:
+    if racer.status is FINISHED:
         return race.length
     inputs = racer.session.analyzer.inputs
     i = len(inputs) - 1  # the analyzer's index: the word in progress

@@ -43,7 +43,16 @@ from bartype.protocol.racers import (
     take_keys,
     typed,
 )
-from bartype.protocol.room_rules import RaceText, RoomConfig, RoomError, RoomState, wire_ms
+from bartype.protocol.room_rules import (
+    RACE_UNDER_WAY,
+    ROOM_COUNTDOWN,
+    ROOM_LOBBY,
+    RaceText,
+    RoomConfig,
+    RoomError,
+    RoomState,
+    wire_ms,
+)
 
 
 class RoomRace:
@@ -97,12 +106,12 @@ class RoomRace:
         self._member(member_id)
         race = self.race
         racer = race.racers.get(member_id) if race is not None else None
-        if race is None or racer is None or self.state is RoomState.LOBBY:
+        if race is None or racer is None or self.state is ROOM_LOBBY:
             raise RoomError(
                 ErrorCode.NOT_RACING,
                 "You are not racing: a spectator races from the next race on.",
             )
-        if self.state is RoomState.COUNTDOWN:
+        if self.state is ROOM_COUNTDOWN:
             raise false_start(race, racer, now)
         if seq <= racer.acked:  # a resend: applied once already
             return self._answer(racer, metrics_frame(race, racer)[0], direct)
@@ -249,14 +258,14 @@ class RoomRace:
         race = self.race
         if race is None:
             return
-        if self.state is RoomState.COUNTDOWN and now >= race.starts_at:
+        if self.state is ROOM_COUNTDOWN and now >= race.starts_at:
             self._move(RoomState.RACING)
             race.changed = True
             self._send(
                 None, RACE_STARTED, {"raceId": race.id, "startedAt": wire_ms(race.starts_at)}
             )
             self._room_state()
-        if self.state not in (RoomState.RACING, RoomState.FINISHING):
+        if self.state not in RACE_UNDER_WAY:
             return
         if sweep:
             cfg = self.config

@@ -11,7 +11,7 @@ import random
 import unicodedata
 from dataclasses import field
 from enum import Enum
-from typing import Any
+from typing import Any, Final
 
 from bartype.core.race import CheatRules
 from bartype.core.records import frozen
@@ -30,6 +30,11 @@ class RoomState(Enum):
 
 
 RACE_ON = (RoomState.COUNTDOWN, RoomState.RACING, RoomState.FINISHING)
+# What a racer's every key compares the room's state with, as module globals: Python 3.11
+# reads a member off its Enum class through ``EnumType.__getattr__``, some ten times the cost.
+ROOM_LOBBY: Final = RoomState.LOBBY
+ROOM_COUNTDOWN: Final = RoomState.COUNTDOWN
+RACE_UNDER_WAY = (RoomState.RACING, RoomState.FINISHING)
 TRANSITIONS = {
     RoomState.LOBBY: {RoomState.COUNTDOWN},
     RoomState.COUNTDOWN: {RoomState.RACING, RoomState.LOBBY},

@@ -217,11 +217,13 @@ def metrics_update_frame(ack: int, session: TypingSession) -> str:
     return _figures(f'{{"type":"METRICS_UPDATE","data":{{"ack":{_INTEGERS[ack]},', session)[0]
 
 
-def figures_json(session: TypingSession) -> tuple[str, LiveMetrics]:
-    """``"analysis":{...},"metrics":{...}``, the figures of a ``METRICS_UPDATE`` (and of a
-    ``RACE_METRICS``) as encoded JSON members, and the live metrics they show."""
-    text, figures = _figures("", session)
-    return text[:-2], session.calculator.as_live(figures)
+def figures_frame(before: str, session: TypingSession) -> tuple[str, LiveMetrics]:
+    """A frame of ``session``'s figures as a ``METRICS_UPDATE`` has them: ``before`` (the
+    frame's start, up to the members before ``"analysis"``, as a ``RACE_METRICS``'s), then
+    ``"analysis":{...},"metrics":{...}}}``, made as one string; and the live metrics it
+    shows."""
+    text, figures = _figures(before, session)
+    return text, session.calculator.as_live(figures)
 
 
 def _figures(before: str, session: TypingSession) -> tuple[str, LiveHundredths]:

@@ -14,7 +14,7 @@ from bartype.core.metrics import consistency, round_to_2, words_per_minute
 from bartype.core.options import Mode
 from bartype.core.session import SessionConfig, TypingSession
 from bartype.protocol.codec import encode
-from bartype.protocol.views import figures_json, metrics_update, metrics_update_frame
+from bartype.protocol.views import figures_frame, metrics_update, metrics_update_frame
 
 _TEXTS = st.sampled_from(
     [
@@ -59,8 +59,8 @@ def test_every_frame_is_the_generic_encoding_of_the_figures_from_scratch(
                 session.apply(stroke)
         frame = metrics_update_frame(ack, session)
         assert frame == encode(metrics_update(ack, session))
-        figures, live = figures_json(session)
-        assert frame.endswith(f",{figures}}}}}")
+        same, live = figures_frame(f'{{"type":"METRICS_UPDATE","data":{{"ack":{ack},', session)
+        assert same == frame
         analyzer, calc = session.analyzer, session.calculator
         counts = analyze_differences(
             None if analyzer.zen else session.text, analyzer.typed, credit_partial=True
