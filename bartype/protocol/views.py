@@ -227,8 +227,8 @@ def figures_frame(before: str, session: TypingSession) -> tuple[str, LiveMetrics
 
 
 def _figures(before: str, session: TypingSession) -> tuple[str, LiveHundredths]:
-    """``before`` then ``figures_json``'s text and ``}}`` (a frame's end, made in the same
-    string), and the live figures in hundredths."""
+    """``before`` then ``"analysis":{...},"metrics":{...}`` and ``}}`` (a frame's end), made
+    as one string, and the live figures in hundredths."""
     analyzer = session.analyzer
     inputs = analyzer.inputs
     i = len(inputs) - 1
