@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
-import pty
-import struct
 import sys
-import termios
 from pathlib import Path
 
 import pytest
+from support.terminal import bartype_in_terminal
 
 from .hostile import plain
 
@@ -46,29 +43,11 @@ async def _until_the_key_bar(fd: int, timeout: float) -> str:
 async def test_the_first_frame_has_the_text_its_label_and_the_keys(tmp_path: Path) -> None:
     """Start-up lays the screen out and draws it once: the first frame a typist sees holds
     the text, its label, the hint and the key bar, not a placeholder to be redrawn."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "BARTYPE_HOME": str(tmp_path / "home")}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *("-m", "bartype", "play", "--words", "10", "--seed", "1"),
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-    )
-    os.close(slave)
-    os.set_blocking(master, False)
-    try:
-        frame = await _until_the_key_bar(master, 30)
-        os.write(master, b"\x03")
+    play = ("play", "--words", "10", "--seed", "1")
+    async with bartype_in_terminal(tmp_path / "home", *play) as (proc, terminal):
+        frame = await _until_the_key_bar(terminal, 30)
+        os.write(terminal, b"\x03")
         code = await asyncio.wait_for(proc.wait(), 15)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        os.close(master)
     assert code == 0
     for shown in ("words 10", "0/10", "me both second", "start typing"):
         assert shown in frame, f"{shown!r} is not drawn before the key bar: {frame!r}"

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
-import pty
-import struct
 import sys
-import termios
 from pathlib import Path
 
 import pytest
+from support.terminal import bartype_in_terminal
 
 from .hostile import HOSTILE, MARKUP_BAD, MARKUP_LINK, Script, forbidden_in, hostile_server, plain
 
@@ -55,22 +52,12 @@ async def test_a_real_terminal_gets_no_control_byte_from_a_hostile_server(
     complete = {"mode2": MARKUP_LINK, "valid": False, "invalidReasons": [MARKUP_BAD]}
     script = Script(created={"mode2": MARKUP_LINK}, after_start=[error], complete=complete)
     async with hostile_server(script) as server:
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 32, 110, 0, 0))
-        env = {**os.environ, "TERM": "xterm-256color", "BARTYPE_HOME": str(tmp_path / "home")}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            *("-m", "bartype", "play", "--server", server.url, "--words", "10"),
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            start_new_session=True,
-        )
-        os.close(slave)
-        os.set_blocking(master, False)
+        play = ("play", "--server", server.url, "--words", "10")
         output = bytearray()
-        try:
+        async with bartype_in_terminal(tmp_path / "home", *play, rows=32, columns=110) as (
+            proc,
+            master,
+        ):
             await _read_until(master, output, b"PWNED-TITLE", 30)
             for ch in "the quick brown fox":
                 os.write(master, ch.encode())
@@ -82,11 +69,6 @@ async def test_a_real_terminal_gets_no_control_byte_from_a_hostile_server(
             os.write(master, b"\x03")
             code = await asyncio.wait_for(proc.wait(), 15)
             await _read_some(master, output, 0.2)
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-            os.close(master)
     assert code == 0, plain(bytes(output))[-2000:]
     assert forbidden_in(bytes(output)) == []
     shown = plain(bytes(output))
