@@ -13,8 +13,6 @@ where the frames end in what websockets is given (``WebSocket`` keeps the count)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 _FINAL_TEXT = 0x81
 """FIN, no reserved bit, the text opcode: the first byte of every frame read here."""
 _SHORT_MASKED = 0x80 | 125
@@ -30,14 +28,6 @@ def one_text_frame(data: bytes) -> bytes | None:
     if head < 0x80 or head > _SHORT_MASKED or len(data) != 6 + (head & 0x7F):
         return None
     return _apply_mask(data[6:], data[2:6])
-
-
-def unmask(payload: bytes, mask: bytes) -> bytes:
-    """``payload`` XOR the 4-byte ``mask`` repeated (RFC 6455 §5.3), by ints, for a payload
-    of fewer than 128 bytes."""
-    n = len(payload)
-    repeated = int.from_bytes(mask * 32, "little") & ((1 << 8 * n) - 1)
-    return (int.from_bytes(payload, "little") ^ repeated).to_bytes(n, "little")
 
 
 def frame_rest(data: bytes, need: int) -> int:
@@ -64,10 +54,7 @@ def frame_rest(data: bytes, need: int) -> int:
     return i - end
 
 
-_apply_mask: Callable[[bytes, bytes], bytes] = unmask
-try:  # websockets' own unmasking, in C, as websockets.frames imports it
-    from websockets.speedups import apply_mask as _c_apply_mask
-
-    _apply_mask = _c_apply_mask
+try:  # websockets' own unmasking, as websockets.frames chooses it: in C where built
+    from websockets.speedups import apply_mask as _apply_mask
 except ImportError:  # pragma: no cover - a websockets built without its C speedups
-    pass
+    from websockets.utils import apply_mask as _apply_mask

@@ -30,15 +30,6 @@ def test_a_short_masked_text_frame_is_read_as_websockets_reads_it(payload: bytes
     assert one_text_frame(client_frame(payload)) == payload
 
 
-@given(st.binary(max_size=127), st.binary(min_size=4, max_size=4))
-def test_unmasking_by_ints_is_websockets_unmasking(payload: bytes, mask: bytes) -> None:
-    from websockets.utils import apply_mask
-
-    from bartype.server.frames import unmask
-
-    assert unmask(payload, mask) == apply_mask(payload, mask)
-
-
 def test_every_other_frame_is_left_to_websockets() -> None:
     text = client_frame(b"x" * 10)
     others = [
