@@ -66,6 +66,12 @@ def kogasa(cov: float) -> float:
     return 100 * (1 - math.tanh(cov + cov**3 / 3 + cov**5 / 5))
 
 
+def _accuracy_hundredths(correct: int, keypresses: int) -> int:
+    """Monkeytype's accuracy, correct keypresses of all, in hundredths of a percent (0 before
+    the first key)."""
+    return hundredths(correct / keypresses * 100) if keypresses else 0
+
+
 def _consistency_hundredths(count: int, total: float, total_sq: float) -> int:
     """``hundredths(kogasa(sd / mean))`` from running sums (population sd); 0 if undefined."""
     if count == 0 or total <= 0:
@@ -256,9 +262,7 @@ class MetricsCalculator:
 
     @property
     def accuracy(self) -> float:
-        if self.keypresses == 0:
-            return 0.0
-        return round_to_2(self.correct_keypresses / self.keypresses * 100)
+        return _accuracy_hundredths(self.correct_keypresses, self.keypresses) / 100
 
     def live(self, t: float, counts: CharCounts) -> LiveMetrics:
         """Figures at ``t`` ms, with ``counts`` taken with partial credit for the open word."""
@@ -269,12 +273,10 @@ class MetricsCalculator:
         consistency)``: what a reply formats, from a table keyed by them (it is made for
         every reply). ``correct_word`` and ``typed`` are ``live``'s counts."""
         seconds = t / 1000
-        keypresses = self.keypresses
-        accuracy = hundredths(self.correct_keypresses / keypresses * 100) if keypresses else 0
         return (
             hundredths(words_per_minute(correct_word, seconds)),
             hundredths(words_per_minute(typed, seconds)),
-            accuracy,
+            _accuracy_hundredths(self.correct_keypresses, self.keypresses),
             hundredths(seconds),
             self._live_consistency,
         )

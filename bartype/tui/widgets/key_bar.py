@@ -57,11 +57,6 @@ class KeyBar(Widget):
         """Where each key is drawn: (first cell, end cell)."""
         self._hover: int | None = None
 
-    @property
-    def keys(self) -> tuple[ShownKey, ...]:
-        """The keys drawn now."""
-        return self._keys
-
     def on_mount(self) -> None:
         self._keys = self._shown_keys()
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
