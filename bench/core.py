@@ -25,14 +25,11 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
-import os
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
+
+from callgrind import reduce_instructions
 
 from bartype.core.analyzer import analyze_differences
 from bartype.core.keystrokes import KeyKind, Keystroke
@@ -132,18 +129,7 @@ def counted_child(size: int, tail: int) -> None:
 def instructions_per_key(size: int, tail: int) -> tuple[int, float]:
     """(keys counted, instructions per key through apply + live)."""
     keys = len(tail_keys(size, tail)[1])
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
-        cmd = [
-            "valgrind", "--tool=callgrind", "--cache-sim=no",
-            "--toggle-collect=functools_reduce", f"--callgrind-out-file={out}",
-            sys.executable, __file__, "--child", str(size), "--tail", str(tail),
-        ]  # fmt: skip
-        subprocess.run(cmd, check=True, capture_output=True, env=os.environ)
-        for line in out.read_text().splitlines():
-            if line.startswith(("summary:", "totals:")):
-                return keys, int(line.split()[1]) / keys
-    raise SystemExit("callgrind wrote no totals")
+    return keys, reduce_instructions(__file__, "--child", str(size), "--tail", str(tail)) / keys
 
 
 def count_instructions(sizes: list[int], tail: int) -> None:

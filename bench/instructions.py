@@ -17,12 +17,11 @@ from __future__ import annotations
 import argparse
 import functools
 import itertools
-import os
 import random
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from callgrind import reduce_instructions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,19 +52,8 @@ def child(lean: bool, sessions: int, frames: int) -> None:
 
 def count(lean: bool, sessions: int, frames: int) -> float:
     """Instructions per frame, from callgrind's totals."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
-        cmd = [
-            "valgrind", "--tool=callgrind", "--cache-sim=no",
-            "--toggle-collect=functools_reduce", f"--callgrind-out-file={out}",
-            sys.executable, __file__, "--child", "lean" if lean else "plain",
-            "--sessions", str(sessions), "--frames", str(frames),
-        ]  # fmt: skip
-        subprocess.run(cmd, check=True, capture_output=True, env=os.environ)
-        for line in out.read_text().splitlines():
-            if line.startswith(("summary:", "totals:")):
-                return int(line.split()[1]) / frames
-    raise SystemExit("callgrind wrote no totals")
+    child = ("--child", "lean" if lean else "plain", "--sessions", str(sessions))
+    return reduce_instructions(__file__, *child, "--frames", str(frames)) / frames
 
 
 def main() -> None:

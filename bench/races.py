@@ -66,17 +66,16 @@ import contextlib
 import functools
 import gc
 import json
-import os
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from callgrind import reduce_instructions
 
 from bartype.protocol.codec import encode
 from bartype.protocol.handler import Channel, HandlerConfig, SessionHandler
@@ -310,18 +309,9 @@ def instructions_main(args: argparse.Namespace) -> None:
     """Instructions per key, solo and race, each counted in its own process."""
     per_key: dict[str, float] = {}
     typed = args.rooms * args.racers * args.keys
+    sizes = ("--rooms", str(args.rooms), "--racers", str(args.racers), "--keys", str(args.keys))
     for design in ("solo", "race"):
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "callgrind.out"
-            cmd = [
-                "valgrind", "--tool=callgrind", "--cache-sim=no",
-                "--toggle-collect=functools_reduce", f"--callgrind-out-file={out}",
-                sys.executable, __file__, "--child", design, "--rooms", str(args.rooms),
-                "--racers", str(args.racers), "--keys", str(args.keys),
-            ]  # fmt: skip
-            subprocess.run(cmd, check=True, capture_output=True, env=os.environ)
-            totals = [line for line in out.read_text().splitlines() if line.startswith("summary:")]
-            per_key[design] = int(totals[0].split()[1]) / typed
+        per_key[design] = reduce_instructions(__file__, "--child", design, *sizes) / typed
     print(f"{args.rooms} rooms x {args.racers} racers, {args.keys} keys each (instructions)")
     print(
         f"  per key: race {per_key['race']:,.0f}, solo {per_key['solo']:,.0f}: "
