@@ -332,6 +332,15 @@ async def drive(
     }
 
 
+def stop_server(proc: subprocess.Popen[str], wait_s: float) -> None:
+    """Stop a server as Ctrl+C would (SIGTERM); kill it if it has not ended in ``wait_s``."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(wait_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def start_server(
     case: Case, core: int, db: Path, under: tuple[str, ...] = ()
 ) -> tuple[subprocess.Popen[str], int]:
@@ -374,11 +383,7 @@ def run_case(case: Case, args: argparse.Namespace) -> dict[str, float]:
             url = f"ws://127.0.0.1:{port}/ws"
             return asyncio.run(drive(case, url, proc.pid, args.warmup, args.measure))
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc, 10)
 
 
 def main() -> None:

@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import Case, drive, start_server  # noqa: E402
+from load import Case, drive, start_server, stop_server  # noqa: E402
 
 
 def totals(path: Path) -> int:
@@ -72,11 +71,7 @@ def measure(case: Case, args: argparse.Namespace, tmp: Path) -> tuple[dict[str, 
         url = f"ws://127.0.0.1:{port}/ws"
         result = asyncio.run(drive(case, url, proc.pid, args.warmup, args.measure, window))
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc, 60)
     dumps = sorted(tmp.glob("callgrind.out.*"))
     if not dumps:
         raise SystemExit("callgrind_control --dump wrote nothing")
